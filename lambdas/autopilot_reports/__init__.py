@@ -1,0 +1,1 @@
+"""autopilot-reports: reports on Amazon SageMaker Autopilot (AutoML) jobs."""

@@ -1,0 +1,30 @@
+"""boto3 clients, created on first use and shared for the life of the process.
+
+Created lazily so tests and the sandbox can point the environment (AWS_ENDPOINT_URL, credentials) at
+moto or the simulator first; `clear_clients()` forgets them when that environment changes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Transient errors (throttling, 5xx, timeouts) are retried here with backoff; what still fails makes the
+# invocation fail, and Lambda's own retries and the dead-letter queue take over.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=20,
+)
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    return boto3.client(service, config=CLIENT_CONFIG)
+
+
+def clear_clients() -> None:
+    client.cache_clear()

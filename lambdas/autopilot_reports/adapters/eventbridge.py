@@ -1,0 +1,62 @@
+"""Our "AutoML Job State Change" events onto the project's bus, behind the EventPublisher port."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from autopilot_reports.adapters.clients import client
+from autopilot_reports.domain.ports import EventPublishError
+from autopilot_reports.models.events import EVENT_DETAIL_TYPE, EVENT_SOURCE, AutoMLJobStateChange
+
+PUT_EVENTS_BATCH = 10  # PutEvents' limit per call
+FAILED_ENTRY_ATTEMPTS = 3
+
+
+class EventBridgePublisher:
+    def __init__(self, event_bus_name: str, events: Any | None = None) -> None:
+        self.event_bus_name = event_bus_name
+        self._client = events
+
+    @property
+    def events(self) -> Any:
+        if self._client is None:
+            self._client = client("events")
+        return self._client
+
+    def publish(self, changes: Iterable[AutoMLJobStateChange]) -> int:
+        entries = [self._entry(change) for change in changes]
+        for start in range(0, len(entries), PUT_EVENTS_BATCH):
+            self._put(entries[start : start + PUT_EVENTS_BATCH])
+        return len(entries)
+
+    def _entry(self, change: AutoMLJobStateChange) -> dict[str, Any]:
+        entry = {
+            "Source": EVENT_SOURCE,
+            "DetailType": EVENT_DETAIL_TYPE,
+            "Detail": change.model_dump_json(),
+            "EventBusName": self.event_bus_name,
+            "Resources": [change.AutoMLJobArn],
+        }
+        trace_header = os.environ.get("_X_AMZN_TRACE_ID")  # set by Lambda when tracing is active
+        if trace_header:
+            entry["TraceHeader"] = trace_header
+        return entry
+
+    def _put(self, batch: list[dict[str, Any]]) -> None:
+        """PutEvents can accept part of a batch: entries that failed are retried, then reported."""
+        failed: list[tuple[dict[str, Any], str]] = []
+        for attempt in range(FAILED_ENTRY_ATTEMPTS):
+            response = self.events.put_events(Entries=batch)
+            if not response.get("FailedEntryCount"):
+                return
+            failed = [
+                (entry, f"{result.get('ErrorCode')}: {result.get('ErrorMessage')}")
+                for entry, result in zip(batch, response["Entries"], strict=True)
+                if result.get("ErrorCode")
+            ]
+            batch = [entry for entry, _ in failed]
+            time.sleep(0.1 * 2**attempt)
+        raise EventPublishError(f"{len(failed)} events not accepted by EventBridge, first: {failed[0][1]}")

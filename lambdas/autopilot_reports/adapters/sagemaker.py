@@ -1,0 +1,75 @@
+"""SageMaker AutoML APIs behind the AutoMLJobs port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from autopilot_reports.adapters.clients import client
+from autopilot_reports.domain.ports import Api, JobNotFoundError
+
+NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+LIST_PAGE_SIZE = 100  # the API's maximum: fewest calls per tick
+
+
+class SageMakerAutoMLJobs:
+    """DescribeAutoMLJob cannot describe jobs created with CreateAutoMLJobV2: it answers with a
+    ValidationException, and we ask DescribeAutoMLJobV2 instead. Which API answered is remembered per
+    job for the life of the process, so a warm function pays the extra call once per V2 job."""
+
+    def __init__(self, sagemaker: Any | None = None) -> None:
+        self._client = sagemaker
+        self._api_by_job: dict[str, Api] = {}
+
+    @property
+    def sagemaker(self) -> Any:
+        if self._client is None:
+            self._client = client("sagemaker")
+        return self._client
+
+    def describe(self, job_name: str) -> tuple[Api, dict[str, Any]]:
+        api = self._api_by_job.get(job_name, "v1")
+        try:
+            response = self._describe(api, job_name)
+        except ClientError as error:
+            if api == "v1" and _code(error) == "ValidationException":
+                api = "v2"
+                response = self._describe(api, job_name)
+            else:
+                raise
+        self._api_by_job[job_name] = api
+        response.pop("ResponseMetadata", None)
+        return api, response
+
+    def _describe(self, api: Api, job_name: str) -> dict[str, Any]:
+        operation = self.sagemaker.describe_auto_ml_job if api == "v1" else self.sagemaker.describe_auto_ml_job_v2
+        try:
+            return operation(AutoMLJobName=job_name)
+        except ClientError as error:
+            if _code(error) in NOT_FOUND_CODES:
+                raise JobNotFoundError(_message(error)) from error
+            raise
+
+    def list_jobs(
+        self, modified_after: datetime | None, modified_before: datetime | None, name_contains: str | None
+    ) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {"MaxResults": LIST_PAGE_SIZE}
+        if modified_after:
+            params["LastModifiedTimeAfter"] = modified_after
+        if modified_before:
+            params["LastModifiedTimeBefore"] = modified_before
+        if name_contains:
+            params["NameContains"] = name_contains
+        for page in self.sagemaker.get_paginator("list_auto_ml_jobs").paginate(**params):
+            yield from page.get("AutoMLJobSummaries", [])
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", "")) or _code(error)

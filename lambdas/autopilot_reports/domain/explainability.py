@@ -1,0 +1,192 @@
+"""The best candidate's explainability report (DESIGN 4.1): find Clarify's analysis.json under the
+Explainability prefix and turn its kernel SHAP values into top feature importances."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from posixpath import basename, dirname
+from typing import Any
+
+from autopilot_reports.domain.description import JobDescription
+from autopilot_reports.domain.ports import ArtifactAccessError, ArtifactReader, StoredObject
+from autopilot_reports.models.record import (
+    TERMINAL_STATUSES,
+    Explainability,
+    ExplainabilityState,
+    FeatureImportance,
+)
+
+ANALYSIS_FILE = "analysis.json"
+ARTIFACT_NAMES = {
+    "analysis.json": "analysis",
+    "report.pdf": "report_pdf",
+    "report.html": "report_html",
+    "report.ipynb": "report_ipynb",
+}
+EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"
+
+
+class AnalysisError(Exception):
+    """analysis.json cannot be turned into importances; `state` says whether it is missing or broken."""
+
+    def __init__(self, state: ExplainabilityState, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    top_features: list[FeatureImportance]
+    feature_count: int
+    labels: list[str]
+
+
+def collect_explainability(
+    job: JobDescription, reader: ArtifactReader, top_n: int, max_bytes: int
+) -> Explainability:
+    """The explainability part of a job's record; reads S3 only once the job has ended with a candidate."""
+    prefix = job.explainability_prefix
+    if job.secondary_status == EXPLAINABILITY_ERROR_STATUS:
+        return _unavailable(
+            ExplainabilityState.ERROR, prefix, "SageMaker reported ExplainabilityError: no explainability report"
+        )
+    if job.status not in TERMINAL_STATUSES:
+        return _unavailable(ExplainabilityState.PENDING, prefix, f"job is {job.status}; collected when it ends")
+    if job.best_candidate is None and job.status != "Completed":
+        return _unavailable(
+            ExplainabilityState.NOT_APPLICABLE, prefix, f"job {job.status} before a best candidate existed"
+        )
+    if job.is_time_series:
+        return _unavailable(
+            ExplainabilityState.MISSING, prefix, "time-series impact scores use another schema, not supported yet"
+        )
+    if not prefix:
+        return _unavailable(ExplainabilityState.MISSING, None, "the best candidate has no Explainability location")
+    try:
+        return _read_report(prefix, reader, top_n, max_bytes)
+    except AnalysisError as error:
+        return _unavailable(error.state, prefix, error.reason)
+
+
+def _read_report(prefix: str, reader: ArtifactReader, top_n: int, max_bytes: int) -> Explainability:
+    bucket, key_prefix = split_s3_uri(prefix)
+    key_prefix = key_prefix if key_prefix.endswith("/") or not key_prefix else key_prefix + "/"
+    try:
+        objects = reader.list_objects(bucket, key_prefix)
+        analysis, artifacts = find_analysis(objects)
+        if analysis is None:
+            what = "the prefix is empty" if not objects else f"no {ANALYSIS_FILE} among {len(objects)} objects"
+            raise AnalysisError(ExplainabilityState.MISSING, f"{what} under {prefix}")
+        _check_size(analysis.size, max_bytes)
+        body = reader.read_object(bucket, analysis.key, max_bytes)
+    except ArtifactAccessError as error:
+        raise AnalysisError(ExplainabilityState.ERROR, f"cannot read {prefix}: {error}") from error
+    _check_size(len(body), max_bytes)
+    summary = summarize_analysis(body, top_n)
+    return Explainability(
+        state=ExplainabilityState.AVAILABLE,
+        s3_prefix=prefix,
+        top_features=summary.top_features,
+        feature_count=summary.feature_count,
+        labels=summary.labels,
+        artifacts={name: f"s3://{bucket}/{key}" for name, key in artifacts.items()},
+    )
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise AnalysisError(
+            ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is {size} bytes, over the {max_bytes}-byte cap"
+        )
+
+
+def _unavailable(state: ExplainabilityState, prefix: str | None, reason: str) -> Explainability:
+    return Explainability(state=state, s3_prefix=prefix, reason=reason)
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    if not uri.startswith("s3://") or len(uri) <= len("s3://"):
+        raise AnalysisError(ExplainabilityState.ERROR, f"Explainability location {uri!r} is not an s3:// URI")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return bucket, key
+
+
+def find_analysis(objects: list[StoredObject]) -> tuple[StoredObject | None, dict[str, str]]:
+    """The shallowest analysis.json (ties by key) and the report files beside it, by artifact name."""
+    candidates = [obj for obj in objects if basename(obj.key) == ANALYSIS_FILE]
+    if not candidates:
+        return None, {}
+    analysis = min(candidates, key=lambda obj: (obj.key.count("/"), obj.key))
+    folder = dirname(analysis.key)
+    artifacts = {
+        ARTIFACT_NAMES[basename(obj.key)]: obj.key
+        for obj in objects
+        if dirname(obj.key) == folder and basename(obj.key) in ARTIFACT_NAMES
+    }
+    return analysis, artifacts
+
+
+def summarize_analysis(body: bytes, top_n: int) -> FeatureSummary:
+    """Mean kernel SHAP importance per feature over every label key (a missing feature counts as 0)."""
+    kernel_shap = _kernel_shap(_load_json(body))
+    totals: dict[str, float] = {}
+    for label, explanation in kernel_shap.items():
+        for feature, value in _global_shap_values(label, explanation).items():
+            totals[feature] = totals.get(feature, 0.0) + value
+    label_count = len(kernel_shap)
+    ranked = sorted(((-total / label_count, feature) for feature, total in totals.items()))
+    return FeatureSummary(
+        top_features=[FeatureImportance(feature=feature, importance=-neg) for neg, feature in ranked[:top_n]],
+        feature_count=len(totals),
+        labels=list(kernel_shap),
+    )
+
+
+def _load_json(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not UTF-8 ({error.reason})") from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AnalysisError(
+            ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not valid JSON ({error.msg} at line {error.lineno})"
+        ) from error
+
+
+def _kernel_shap(document: Any) -> Mapping[str, Any]:
+    if not isinstance(document, Mapping):
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not a JSON object")
+    if "explanations" not in document:
+        raise AnalysisError(
+            ExplainabilityState.MISSING, f"{ANALYSIS_FILE} has no explanations section (bias metrics only)"
+        )
+    explanations = document["explanations"]
+    if not isinstance(explanations, Mapping):
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE}: explanations is not an object")
+    if "kernel_shap" not in explanations:
+        raise AnalysisError(ExplainabilityState.MISSING, f"{ANALYSIS_FILE} has no kernel_shap explanations")
+    kernel_shap = explanations["kernel_shap"]
+    if not isinstance(kernel_shap, Mapping) or not kernel_shap:
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE}: kernel_shap is not a non-empty object")
+    return kernel_shap
+
+
+def _global_shap_values(label: str, explanation: Any) -> dict[str, float]:
+    values = explanation.get("global_shap_values") if isinstance(explanation, Mapping) else None
+    if not isinstance(values, Mapping):
+        raise AnalysisError(
+            ExplainabilityState.ERROR, f"{ANALYSIS_FILE}: kernel_shap.{label} has no global_shap_values object"
+        )
+    for feature, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise AnalysisError(
+                ExplainabilityState.ERROR,
+                f"{ANALYSIS_FILE}: kernel_shap.{label}.global_shap_values.{feature} is not a finite number",
+            )
+    return values  # type: ignore[return-value]

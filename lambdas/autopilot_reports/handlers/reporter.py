@@ -1,0 +1,91 @@
+"""Reporter Lambda: one "AutoML Job State Change" event in, the job's report stored and notified."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.parser import ValidationError, parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from autopilot_reports import metric_names
+from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.s3 import S3ArtifactReader
+from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
+from autopilot_reports.adapters.sns import SNSNotifier
+from autopilot_reports.domain.reporter import Outcome, Reporter
+from autopilot_reports.models.events import StateChangeEvent
+from autopilot_reports.observability import count, logger, metrics, tracer
+from autopilot_reports.settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def default_reporter() -> Reporter:
+    """Real adapters, built on the first invocation and reused while the function stays warm."""
+    settings = get_settings()
+    return Reporter(
+        jobs=SageMakerAutoMLJobs(),
+        artifacts=S3ArtifactReader(),
+        store=DynamoDBReportStore(settings.table_name),
+        notifier=SNSNotifier(settings.topic_arn),
+        top_features=settings.top_features,
+        analysis_max_bytes=settings.analysis_max_bytes,
+        notify_statuses=settings.notify_statuses,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | None = None) -> dict[str, Any]:
+    try:
+        change = parse(event=event, model=StateChangeEvent)
+    except ValidationError as error:
+        # Retrying cannot fix a malformed event: log it whole (it is small) and write nothing.
+        logger.error(
+            "invalid state change event",
+            event_id=event.get("id") if isinstance(event, dict) else None,
+            job_name=_raw_job_name(event),
+            errors=error.errors(include_url=False, include_context=False),
+            event=event,
+        )
+        count(metric_names.INVALID_EVENTS)
+        return {"outcome": "invalid"}
+
+    detail = change.detail
+    logger.append_keys(job_name=detail.AutoMLJobName, event_id=change.id)
+    result = (reporter or default_reporter()).report(detail.AutoMLJobName, detected_by=detail.DetectedBy.value)
+    _observe(result.outcome, result.record, result.reason)
+    return {"outcome": result.outcome.value, "job_name": detail.AutoMLJobName}
+
+
+def _observe(outcome: Outcome, record: Any, reason: str | None) -> None:
+    if outcome is Outcome.NOT_FOUND:
+        logger.warning("job not found, skipped", reason=reason)
+        count(metric_names.JOBS_NOT_FOUND)
+        return
+    if outcome is Outcome.UNCHANGED:
+        logger.info("report unchanged (replay or stale event)", status=record.status)
+        count(metric_names.REPORTS_UNCHANGED)
+        return
+    explainability = record.explainability
+    logger.info(
+        "report stored",
+        status=record.status,
+        secondary_status=record.secondary_status,
+        explainability_state=explainability.state.value,
+        explainability_reason=explainability.reason,
+        partial_failures=len(record.partial_failures),
+        notified=outcome is Outcome.NOTIFIED,
+    )
+    count(metric_names.REPORTS_WRITTEN)
+    count(metric_names.EXPLAINABILITY_STATE_PREFIX + explainability.state.value)
+    if outcome is Outcome.NOTIFIED:
+        count(metric_names.NOTIFICATIONS_SENT)
+
+
+def _raw_job_name(event: Any) -> str | None:
+    detail = event.get("detail") if isinstance(event, dict) else None
+    name = detail.get("AutoMLJobName") if isinstance(detail, dict) else None
+    return name if isinstance(name, str) else None

@@ -1,0 +1,27 @@
+"""Types shared by the event and record models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (SageMaker's clock); aware ones are converted."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO 8601 UTC with millisecond precision and a `Z`: fixed width, so strings sort like times."""
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc(value).microsecond // 1000:03d}Z"
+
+
+def epoch_ms(value: datetime) -> int:
+    return int(as_utc(value).timestamp() * 1000)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc), PlainSerializer(iso_utc, return_type=str)]

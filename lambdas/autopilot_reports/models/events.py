@@ -1,0 +1,143 @@
+"""Inbound events (what invokes our functions) and the event we publish.
+
+`AutoMLJobStateChange` is a public contract (DESIGN section 3): change it only with its contract test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from autopilot_reports.models.common import UtcDatetime
+
+EVENT_SOURCE = "autopilot-reports"
+EVENT_DETAIL_TYPE = "AutoML Job State Change"
+SCHEMA_VERSION = "1"
+
+
+class DetectedBy(StrEnum):
+    SCHEDULE = "schedule"
+    CLOUDTRAIL = "cloudtrail"
+    CHILD_JOB = "child-job"
+    BACKFILL = "backfill"
+
+
+class PartialFailureReason(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    PartialFailureMessage: str = ""
+
+
+class AutoMLJobStateChange(BaseModel):
+    """The detail of our "AutoML Job State Change" event: ListAutoMLJobs summary fields under their AWS
+    names, plus what the watcher knew before and how it noticed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    AutoMLJobName: str = Field(min_length=1, max_length=32)
+    AutoMLJobArn: str = Field(min_length=1)
+    AutoMLJobStatus: str
+    AutoMLJobSecondaryStatus: str
+    CreationTime: UtcDatetime
+    EndTime: UtcDatetime | None = None
+    LastModifiedTime: UtcDatetime
+    FailureReason: str | None = None
+    PartialFailureReasons: list[PartialFailureReason] = Field(default_factory=list)
+    PreviousStatus: str | None = None
+    PreviousSecondaryStatus: str | None = None
+    DetectedBy: DetectedBy
+    SchemaVersion: Literal["1"] = SCHEMA_VERSION
+
+
+class StateChangeEvent(EventBridgeModel):
+    """Our event as EventBridge delivers it to the reporter."""
+
+    source: Literal["autopilot-reports"]
+    detail_type: Literal["AutoML Job State Change"] = Field(alias="detail-type")
+    detail: AutoMLJobStateChange
+
+
+class CloudTrailRequest(BaseModel):
+    """The part of a CloudTrail API-call event we read: only a reason to look now, read defensively."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    eventName: str = ""
+    requestParameters: dict[str, Any] | None = None
+
+    @property
+    def job_name(self) -> str | None:
+        name = (self.requestParameters or {}).get("autoMLJobName")
+        return name if isinstance(name, str) else None
+
+
+class BackfillWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: UtcDatetime
+    end: UtcDatetime
+    force: bool = False  # re-publish jobs even when the table already knows their state
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BackfillWindow:
+        if self.end <= self.start:
+            raise ValueError("backfill end must be after start")
+        return self
+
+
+class BackfillRequest(BaseModel):
+    """Direct invocation: `{"backfill": {"start": ISO, "end": ISO, "force": false}}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backfill: BackfillWindow
+
+
+class ScheduleTick(BaseModel):
+    """EventBridge Scheduler's input for the watcher: `{"trigger": "schedule"}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Literal["schedule"]
+
+
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+CHILD_JOB_DETAIL_TYPES = frozenset(
+    {
+        "SageMaker Training Job State Change",
+        "SageMaker Processing Job State Change",
+        "SageMaker Transform Job State Change",
+    }
+)
+
+
+class WatcherTrigger(BaseModel):
+    """Why the watcher runs: a schedule tick, a nudge (CloudTrail or a child job), or a backfill."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detected_by: DetectedBy
+    event_id: str | None = None
+    hint: str | None = None  # a job name or ARN the nudge mentioned, for the logs only
+    backfill: BackfillWindow | None = None
+
+
+def parse_watcher_event(event: Any) -> WatcherTrigger:
+    """Raises pydantic.ValidationError (or ValueError) for anything the watcher was not built for."""
+    if isinstance(event, dict) and "backfill" in event:
+        request = BackfillRequest.model_validate(event)
+        return WatcherTrigger(detected_by=DetectedBy.BACKFILL, backfill=request.backfill)
+    if isinstance(event, dict) and "detail-type" in event:
+        envelope = EventBridgeModel.model_validate(event)
+        if envelope.detail_type == CLOUDTRAIL_DETAIL_TYPE:
+            call = CloudTrailRequest.model_validate(envelope.detail)
+            return WatcherTrigger(detected_by=DetectedBy.CLOUDTRAIL, event_id=envelope.id, hint=call.job_name)
+        if envelope.detail_type in CHILD_JOB_DETAIL_TYPES:
+            parent = envelope.detail.get("AutoMLJobArn") if isinstance(envelope.detail, dict) else None
+            return WatcherTrigger(detected_by=DetectedBy.CHILD_JOB, event_id=envelope.id, hint=parent)
+        raise ValueError(f"the watcher does not handle {envelope.detail_type!r} events")
+    ScheduleTick.model_validate(event)
+    return WatcherTrigger(detected_by=DetectedBy.SCHEDULE)

@@ -1,0 +1,101 @@
+"""The report record (DESIGN section 4): what DynamoDB keeps, the CLI prints and the sandbox writes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from autopilot_reports.models.common import UtcDatetime
+
+TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+
+
+class ExplainabilityState(StrEnum):
+    PENDING = "pending"
+    AVAILABLE = "available"
+    MISSING = "missing"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Objective(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    type: str | None = None
+    value: float | None = None
+
+
+class FeatureImportance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    feature: str
+    importance: float
+
+
+class Explainability(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: ExplainabilityState
+    s3_prefix: str | None = None
+    reason: str | None = None
+    top_features: list[FeatureImportance] = Field(default_factory=list)
+    feature_count: int = 0
+    labels: list[str] = Field(default_factory=list)
+    artifacts: dict[str, str] = Field(default_factory=dict)
+
+
+class ReportRecord(BaseModel):
+    """The latest known state of one AutoML job."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_name: str
+    job_arn: str
+    api: Literal["v1", "v2"]
+    status: str
+    secondary_status: str
+    problem_type: str | None = None
+    objective: Objective | None = None
+    best_candidate: str | None = None
+    explainability: Explainability
+    partial_failures: list[str] = Field(default_factory=list)
+    failure_reason: str | None = None
+    created_at: UtcDatetime
+    ended_at: UtcDatetime | None = None
+    last_modified_at: UtcDatetime
+    notified_at: UtcDatetime | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class HistoryEntry(BaseModel):
+    """One observed transition of a job."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_name: str
+    status: str
+    secondary_status: str
+    last_modified_at: UtcDatetime
+    explainability_state: ExplainabilityState
+    partial_failure_count: int = 0
+    failure_reason: str | None = None
+    detected_by: str | None = None
+
+    @classmethod
+    def of(cls, record: ReportRecord, detected_by: str | None) -> HistoryEntry:
+        return cls(
+            job_name=record.job_name,
+            status=record.status,
+            secondary_status=record.secondary_status,
+            last_modified_at=record.last_modified_at,
+            explainability_state=record.explainability.state,
+            partial_failure_count=len(record.partial_failures),
+            failure_reason=record.failure_reason,
+            detected_by=detected_by,
+        )

@@ -1,0 +1,90 @@
+"""What the sandbox observes and injects at the boto3 layer, without a single branch in the handlers:
+call counts per operation, the events and notifications that were really accepted, and transient faults
+for the services moto plays (the simulator injects SageMaker's own)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+# botocore event names use the service id ("eventbridge"); scenario faults use the endpoint name ("events").
+FAULTY_SERVICES = {"s3": "s3", "dynamodb": "dynamodb", "sns": "sns", "eventbridge": "events"}
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+    def read(self, *_: Any) -> bytes:
+        return self._data
+
+
+@dataclass
+class Observer:
+    fault_rates: dict[str, float]
+    seed: int
+    calls: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def install(self, session: boto3.Session) -> None:
+        """Registers on the session every handler client is created from (boto3's default session)."""
+        events = session.events
+        events.register("before-call", self._count)
+        events.register("before-send", self._maybe_fail)
+        events.register("after-call.eventbridge.PutEvents", self._capture_events)
+        events.register("after-call.sns.Publish", self._capture_notification)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    def _maybe_fail(self, request: Any, **kwargs: Any) -> AWSResponse | None:
+        service = kwargs["event_name"].split(".")[1]
+        rate = self.fault_rates.get(FAULTY_SERVICES.get(service, ""), 0.0)
+        if rate <= 0 or self._random.random() >= rate:
+            return None
+        self.faults[service] += 1
+        body = b'{"__type": "ServiceUnavailable", "message": "injected fault"}'
+        if service in ("s3", "sns"):
+            body = b"<Error><Code>ServiceUnavailable</Code><Message>injected fault</Message></Error>"
+        return AWSResponse(request.url, 503, {"Content-Type": "application/json"}, _Body(body))
+
+    def _capture_events(self, params: dict[str, Any], parsed: dict[str, Any], **_: Any) -> None:
+        for entry, result in zip(params.get("Entries", []), parsed.get("Entries", []), strict=False):
+            if result.get("EventId"):
+                self.events.append(
+                    {
+                        "id": result["EventId"],
+                        "source": entry["Source"],
+                        "detail-type": entry["DetailType"],
+                        "resources": entry.get("Resources", []),
+                        "detail": json.loads(entry["Detail"]),
+                    }
+                )
+
+    def _capture_notification(self, params: dict[str, Any], parsed: dict[str, Any], **_: Any) -> None:
+        if not parsed.get("MessageId"):
+            return
+        message = json.loads(params["Message"]) if params.get("MessageStructure") == "json" else params["Message"]
+        self.notifications.append(
+            {
+                "subject": params.get("Subject"),
+                "message": message,
+                "attributes": {
+                    name: value.get("StringValue") for name, value in params.get("MessageAttributes", {}).items()
+                },
+            }
+        )
