@@ -43,13 +43,14 @@ class Observer:
     def install(self, session: boto3.Session) -> None:
         """Registers on the session every handler client is created from (boto3's default session)."""
         events = session.events
-        events.register("before-call", self._count)
+        events.register("before-parameter-build", self._count)
         events.register("before-send", self._maybe_fail)
         events.register("after-call.eventbridge.PutEvents", self._capture_events)
         events.register("after-call.sns.Publish", self._capture_notification)
 
-    def _count(self, model: Any, **_: Any) -> None:
+    def _count(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+        context["sandbox_params"] = dict(params)  # after-call handlers get the context, not the params
 
     def _maybe_fail(self, request: Any, **kwargs: Any) -> AWSResponse | None:
         service = kwargs["event_name"].split(".")[1]
@@ -62,7 +63,8 @@ class Observer:
             body = b"<Error><Code>ServiceUnavailable</Code><Message>injected fault</Message></Error>"
         return AWSResponse(request.url, 503, {"Content-Type": "application/json"}, _Body(body))
 
-    def _capture_events(self, params: dict[str, Any], parsed: dict[str, Any], **_: Any) -> None:
+    def _capture_events(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        params = context["sandbox_params"]
         for entry, result in zip(params.get("Entries", []), parsed.get("Entries", []), strict=False):
             if result.get("EventId"):
                 self.events.append(
@@ -75,7 +77,8 @@ class Observer:
                     }
                 )
 
-    def _capture_notification(self, params: dict[str, Any], parsed: dict[str, Any], **_: Any) -> None:
+    def _capture_notification(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        params = context["sandbox_params"]
         if not parsed.get("MessageId"):
             return
         message = json.loads(params["Message"]) if params.get("MessageStructure") == "json" else params["Message"]

@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 from sandbox.aws_hooks import Observer
 from sandbox.scenario import Scenario
 from sandbox.simulator import AutoMLSimulator
-from sandbox.template import ACCOUNT_ID, DEFAULT_BUS, FunctionSpec, StackModel, read_stack
+from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, read_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_SESSION_TOKEN": "sandbox"}
 # Local runs have no X-Ray daemon; everything else comes from the function's environment in the template.
@@ -65,6 +65,7 @@ class Sandbox:
         self.queue_urls: dict[str, str] = {}
         self.taps: dict[str, str] = {}  # rule logical id -> tap queue url
         self._active_function: str | None = None
+        self._function_env_names: set[str] = set()
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -178,17 +179,17 @@ class Sandbox:
             events.put_events(Entries=[entry])
 
     def _drain(self) -> None:
-        """Delivers what the rules matched until nothing is left (a watcher run can publish more)."""
-        while True:
-            deliveries = [(rule, event) for rule in self.stack.rules for event in self._receive(rule.logical_id)]
-            if not deliveries:
-                return
-            copies = [item for item in deliveries for _ in range(1 + self.delivery.duplicates)]
-            if self.delivery.shuffle:
-                self.random.shuffle(copies)
-            for rule, event in copies:
-                for function_id in rule.function_ids:
-                    self._invoke(self.stack.functions[function_id], event)
+        """Delivers what the rules matched, as EventBridge would: each batch of events (a tick's, or one
+        watcher run's) duplicated and shuffled as the scenario says, and what an invocation publishes
+        delivered before the next invocation of the batch (the reporter keeps up with the watcher)."""
+        deliveries = [(rule, event) for rule in self.stack.rules for event in self._receive(rule.logical_id)]
+        copies = [item for item in deliveries for _ in range(1 + self.delivery.duplicates)]
+        if self.delivery.shuffle:
+            self.random.shuffle(copies)
+        for rule, event in copies:
+            for function_id in rule.function_ids:
+                self._invoke(self.stack.functions[function_id], event)
+                self._drain()
 
     def _receive(self, rule_id: str) -> list[dict[str, Any]]:
         sqs = self.admin.client("sqs")
@@ -239,13 +240,17 @@ class Sandbox:
         )
 
     def _load(self, function: FunctionSpec) -> Any:
-        """Each function runs in its own environment: switching functions forgets the other's warm state,
-        as separate Lambda processes would."""
+        """Each function runs with its own environment. Their warm state (adapters built on first use)
+        is kept per handler module, as separate Lambda processes would keep it."""
         if self._active_function != function.logical_id:
-            self._forget_warm_state()
-            for name, value in function.environment.items():
-                os.environ[name] = value
+            for name in self._function_env_names:
+                os.environ.pop(name, None)
+            os.environ.update(function.environment)
             os.environ.update(LOCAL_ONLY_ENV)
+            self._function_env_names = set(function.environment)
+            from autopilot_reports.settings import get_settings
+
+            get_settings.cache_clear()  # the one cache both handlers share: it must follow the environment
             self._active_function = function.logical_id
         module_name, _, attribute = function.handler.rpartition(".")
         module = importlib.import_module(module_name)
@@ -255,6 +260,7 @@ class Sandbox:
         return getattr(module, attribute)
 
     def _forget_warm_state(self) -> None:
+        """After a run: the next sandbox in this process must not reuse clients bound to stopped servers."""
         from autopilot_reports.adapters.clients import clear_clients
         from autopilot_reports.settings import get_settings
 

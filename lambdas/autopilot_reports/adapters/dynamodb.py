@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from autopilot_reports.adapters.clients import client
 from autopilot_reports.domain.ports import KnownState, Saved
-from autopilot_reports.models.common import as_utc, epoch_ms, iso_utc
+from autopilot_reports.models.common import epoch_ms, iso_utc
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
 REPORT_SK = "REPORT"
@@ -252,7 +252,7 @@ def _latest_update(record: ReportRecord, claim_notification: bool) -> dict[str, 
         "secondary_status = :secondary",
         "lmt_ms = :lmt",
         "status_rank = :rank",
-        "record = :record",
+        "report_json = :record",
         "gsi1pk = :gsi1pk",
         "gsi1sk = :order",
         "gsi3pk = :gsi3pk",
@@ -294,10 +294,8 @@ def _cancelled_item(error: ClientError) -> dict[str, Any] | None:
 
 
 def record_from_item(item: dict[str, Any]) -> ReportRecord:
-    data = json.loads(item["record"]["S"])
+    data = json.loads(item["report_json"]["S"])
     data["notified_at"] = item.get("notified_at", {}).get("S")
     return ReportRecord.model_validate(data)
 
 
-def parse_time(value: str) -> datetime:
-    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))

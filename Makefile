@@ -1,0 +1,44 @@
+# The single entry point. A fresh clone needs only `make demo` and `make test`: both set up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEMPLATE := cdk.out/AutopilotReports.template.json
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: setup synth demo test bench clean
+
+setup: $(STAMP) node_modules/.installed
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Offline: no credentials, no lookups. cdk-nag runs inside the synth; cfn-lint checks its output.
+synth: setup
+	npx cdk synth --quiet --no-notices
+	$(BIN)/python -m infra.checks $(TEMPLATE)
+
+demo: synth
+	$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
+
+test: setup
+	$(BIN)/python -m pytest -m "not slow" -q
+
+bench: setup
+	$(BIN)/python -m bench.cost
+	$(BIN)/python -m bench.analysis_memory
+	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m pytest -m slow -q
+
+clean:
+	rm -rf cdk.out out .pytest_cache

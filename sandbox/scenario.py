@@ -1,0 +1,407 @@
+"""Scenario files: the AutoML simulator's input (DESIGN.md section 6, "Scenario files").
+
+A scenario holds each job's timeline as real API responses. Every response is checked against
+botocore's SageMaker service model, so a scenario that AWS could not return is refused up front with
+an error naming the job, the tick (describe index) and the field, instead of surfacing later as a
+puzzling failure deep inside a handler.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import botocore.session
+from botocore.model import ServiceModel, Shape, StructureShape
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "Delivery",
+    "Faults",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioJob",
+    "ShapeError",
+    "load_scenario",
+    "parse_timestamp",
+    "sagemaker_model",
+    "validate_shape",
+]
+
+DESCRIBE_SHAPES: dict[str, str] = {"v1": "DescribeAutoMLJobResponse", "v2": "DescribeAutoMLJobV2Response"}
+CANDIDATE_SHAPE = "AutoMLCandidate"
+
+# S3 bucket naming rules (3-63 chars of lowercase letters, digits, dots and hyphens) plus a non-empty key.
+_S3_URI = re.compile(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+", re.DOTALL)
+_MAX_SHOWN = 60
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded or that AWS could not have returned."""
+
+
+class ShapeError(ValueError):
+    """A value that does not fit a botocore shape; `path` is the member path, e.g. `BestCandidate.Value`."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path or '<root>'}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+@lru_cache(maxsize=1)
+def sagemaker_model() -> ServiceModel:
+    """The SageMaker service model of the installed botocore (loaded once: it is large)."""
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+def parse_timestamp(value: object) -> datetime:
+    """Parse an ISO 8601 string into an aware datetime; naive values are taken as UTC.
+
+    Raises ValueError for anything else, including bare numbers: scenario datetimes are ISO strings.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 timestamp string, got {_show(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected an ISO 8601 timestamp string, got {_show(value)}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shape validation
+
+
+def validate_shape(value: Any, shape: Shape, path: str = "", *, epoch_timestamps: bool = False) -> None:
+    """Check `value` (parsed JSON) against a botocore shape; raise ShapeError at the first mismatch.
+
+    Timestamps must be ISO 8601 strings; with `epoch_timestamps` (requests off the wire) epoch
+    numbers are accepted too. Patterns are not checked: the model's regexes are Java-flavoured.
+    """
+    checker = _CHECKERS.get(shape.type_name)
+    if checker is None:
+        raise ShapeError(path, f"unsupported shape type {shape.type_name!r} ({shape.name})")
+    checker(value, shape, path, epoch_timestamps)
+
+
+def _check_structure(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if not isinstance(value, dict):
+        raise ShapeError(path, f"expected an object ({shape.name}), got {_show(value)}")
+    assert isinstance(shape, StructureShape)
+    members = shape.members
+    for name, member_value in value.items():
+        member_path = f"{path}.{name}" if path else str(name)
+        if name not in members:
+            raise ShapeError(member_path, f"unknown member of {shape.name}")
+        validate_shape(member_value, members[name], member_path, epoch_timestamps=epoch)
+    for name in shape.required_members:
+        if name not in value:
+            raise ShapeError(f"{path}.{name}" if path else name, "missing required member")
+    if shape.metadata.get("union") and len(value) != 1:
+        raise ShapeError(path, f"{shape.name} is a union: set exactly one member, got {sorted(value)}")
+
+
+def _check_list(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if not isinstance(value, list):
+        raise ShapeError(path, f"expected a list, got {_show(value)}")
+    _check_size(len(value), shape, path, "items")
+    for index, item in enumerate(value):
+        validate_shape(item, shape.member, f"{path}[{index}]", epoch_timestamps=epoch)
+
+
+def _check_map(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if not isinstance(value, dict):
+        raise ShapeError(path, f"expected an object (map), got {_show(value)}")
+    _check_size(len(value), shape, path, "entries")
+    for key, item in value.items():
+        item_path = f"{path}[{key!r}]"
+        validate_shape(key, shape.key, item_path, epoch_timestamps=epoch)
+        validate_shape(item, shape.value, item_path, epoch_timestamps=epoch)
+
+
+def _check_string(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if not isinstance(value, str):
+        raise ShapeError(path, f"expected a string, got {_show(value)}")
+    enum = shape.metadata.get("enum")
+    if enum and value not in enum:
+        raise ShapeError(path, f"{_show(value)} is not one of {enum}")
+    _check_size(len(value), shape, path, "characters")
+
+
+def _check_integer(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ShapeError(path, f"expected an integer, got {_show(value)}")
+    _check_range(value, shape, path)
+
+
+def _check_number(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    # JSON has one number type: AWS sends 1 as well as 1.0 for a float member. bool is an int
+    # subclass in Python, so exclude it explicitly.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ShapeError(path, f"expected a number, got {_show(value)}")
+    if not math.isfinite(value):
+        raise ShapeError(path, f"expected a finite number, got {_show(value)}")
+    _check_range(value, shape, path)
+
+
+def _check_boolean(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if not isinstance(value, bool):
+        raise ShapeError(path, f"expected a boolean, got {_show(value)}")
+
+
+def _check_timestamp(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    if epoch and isinstance(value, int | float) and not isinstance(value, bool):
+        return
+    try:
+        parse_timestamp(value)
+    except ValueError as error:
+        raise ShapeError(path, str(error)) from None
+
+
+def _check_blob(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    # Blobs travel base64-encoded as JSON strings.
+    if not isinstance(value, str):
+        raise ShapeError(path, f"expected a base64 string, got {_show(value)}")
+
+
+def _check_document(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+    """Documents are free-form JSON."""
+
+
+def _check_size(size: int, shape: Shape, path: str, unit: str) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and size < low:
+        raise ShapeError(path, f"has {size} {unit}, fewer than the minimum {low}")
+    if high is not None and size > high:
+        raise ShapeError(path, f"has {size} {unit}, more than the maximum {high}")
+
+
+def _check_range(value: float, shape: Shape, path: str) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and value < low:
+        raise ShapeError(path, f"value {value} is below the minimum {low}")
+    if high is not None and value > high:
+        raise ShapeError(path, f"value {value} is above the maximum {high}")
+
+
+_CHECKERS = {
+    "structure": _check_structure,
+    "list": _check_list,
+    "map": _check_map,
+    "string": _check_string,
+    "integer": _check_integer,
+    "long": _check_integer,
+    "float": _check_number,
+    "double": _check_number,
+    "boolean": _check_boolean,
+    "timestamp": _check_timestamp,
+    "blob": _check_blob,
+    "document": _check_document,
+}
+
+
+def _show(value: object) -> str:
+    if isinstance(value, dict | list):
+        return f"a JSON {'object' if isinstance(value, dict) else 'array'}"
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------------------
+# Scenario models
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+class Faults(BaseModel):
+    """Per-service probability that a call fails with a transient error."""
+
+    model_config = _STRICT
+
+    sagemaker: float = Field(default=0.0, ge=0.0, le=1.0)
+    s3: float = Field(default=0.0, ge=0.0, le=1.0)
+    dynamodb: float = Field(default=0.0, ge=0.0, le=1.0)
+    sns: float = Field(default=0.0, ge=0.0, le=1.0)
+    events: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class Delivery(BaseModel):
+    model_config = _STRICT
+
+    duplicates: int = Field(default=0, ge=0)
+    shuffle: bool = False
+    seed: int = 1
+    faults: Faults = Field(default_factory=Faults)
+
+
+class ScenarioJob(BaseModel):
+    model_config = _STRICT
+
+    api: Literal["v1", "v2"] = "v1"
+    describe: list[dict[str, Any]] = Field(min_length=1)
+    candidates: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The job's AutoMLJobName (the same in every describe; checked on load)."""
+        return str(self.describe[0].get("AutoMLJobName"))
+
+    def at(self, tick: int) -> dict[str, Any]:
+        """The describe response the job shows at `tick`: its timeline holds at the last entry."""
+        return self.describe[min(max(tick, 0), len(self.describe) - 1)]
+
+
+class Scenario(BaseModel):
+    model_config = _STRICT
+
+    region: str = "us-east-1"
+    jobs: list[ScenarioJob]
+    objects: dict[str, Any] = Field(default_factory=dict)
+    delivery: Delivery = Field(default_factory=Delivery)
+
+    @property
+    def last_tick(self) -> int:
+        """The tick at which every timeline has reached its last entry (0 without jobs)."""
+        return max((len(job.describe) for job in self.jobs), default=1) - 1
+
+    def job(self, name: str) -> ScenarioJob | None:
+        return next((job for job in self.jobs if job.name == name), None)
+
+    @model_validator(mode="after")
+    def _check_against_aws(self) -> Scenario:
+        # Raised as ScenarioError; load_scenario unwraps it from pydantic's ValidationError so the
+        # message reaches the user as written.
+        for index, job in enumerate(self.jobs):
+            _check_job(index, job)
+        _check_unique_names(self.jobs)
+        _check_object_keys(self.objects)
+        return self
+
+
+def _job_label(index: int, job: ScenarioJob) -> str:
+    name = job.describe[0].get("AutoMLJobName")
+    return f"job {name!r}" if isinstance(name, str) else f"jobs[{index}]"
+
+
+def _check_job(index: int, job: ScenarioJob) -> None:
+    model = sagemaker_model()
+    label = _job_label(index, job)
+    describe_shape = model.shape_for(DESCRIBE_SHAPES[job.api])
+    for tick, response in enumerate(job.describe):
+        try:
+            validate_shape(response, describe_shape)
+        except ShapeError as error:
+            raise ScenarioError(f"{label} describe[{tick}]: {error}{_api_hint(job, error)}") from None
+        if response["AutoMLJobName"] != job.name:
+            raise ScenarioError(
+                f"{label} describe[{tick}]: AutoMLJobName: {response['AutoMLJobName']!r} differs from "
+                f"describe[0]'s {job.name!r}; every describe of a job must name the same job"
+            )
+    candidate_shape = model.shape_for(CANDIDATE_SHAPE)
+    seen: set[str] = set()
+    for position, candidate in enumerate(job.candidates):
+        try:
+            validate_shape(candidate, candidate_shape)
+        except ShapeError as error:
+            raise ScenarioError(f"{label} candidates[{position}]: {error}") from None
+        # CandidateNameEquals must select one candidate, so names are unique within a job.
+        if candidate["CandidateName"] in seen:
+            raise ScenarioError(
+                f"{label} candidates[{position}]: CandidateName: duplicate name {candidate['CandidateName']!r}"
+            )
+        seen.add(candidate["CandidateName"])
+
+
+def _api_hint(job: ScenarioJob, error: ShapeError) -> str:
+    """Point at `api` when a top-level member belongs to the other API's describe response."""
+    other = "v2" if job.api == "v1" else "v1"
+    other_members = sagemaker_model().shape_for(DESCRIBE_SHAPES[other]).members
+    if error.problem.startswith("unknown member") and error.path in other_members:
+        return f' (a {other} member: is "api" meant to be "{other}"?)'
+    return ""
+
+
+def _check_unique_names(jobs: list[ScenarioJob]) -> None:
+    first_index: dict[str, int] = {}
+    for index, job in enumerate(jobs):
+        if job.name in first_index:
+            raise ScenarioError(
+                f"job {job.name!r} describe[0]: AutoMLJobName: jobs[{index}] repeats the name of "
+                f"jobs[{first_index[job.name]}]; job names must be unique"
+            )
+        first_index[job.name] = index
+
+
+def _check_object_keys(objects: Mapping[str, Any]) -> None:
+    for key in objects:
+        if not _S3_URI.fullmatch(key):
+            raise ScenarioError(f"objects: key {key!r} is not an s3://bucket/key URI")
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
+    """Load and validate a scenario from a JSON file path or an already parsed mapping."""
+    data = source if isinstance(source, Mapping) else _read_json(Path(source))
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(_describe_validation_error(error, data)) from None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file not found: {path}") from None
+    except OSError as error:
+        raise ScenarioError(f"cannot read scenario file {path}: {error.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScenarioError(
+            f"scenario file {path} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+
+
+def _describe_validation_error(error: ValidationError, data: Any) -> str:
+    first = error.errors()[0]
+    original = (first.get("ctx") or {}).get("error")
+    if isinstance(original, ScenarioError):
+        return str(original)
+    location = _format_location(first["loc"], data)
+    return f"{location}: {first['msg']}" if location else first["msg"]
+
+
+def _format_location(loc: tuple[int | str, ...], data: Any) -> str:
+    """`('jobs', 0, 'describe')` → `job 'x' (jobs[0]) describe`, naming the job where it is known."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
+        else:
+            parts.append(str(item))
+    text = ".".join(parts)
+    if len(loc) >= 2 and loc[0] == "jobs" and isinstance(loc[1], int):
+        name = _raw_job_name(data, loc[1])
+        if name is not None:
+            text = f"job {name!r} ({text})"
+    return text
+
+
+def _raw_job_name(data: Any, index: int) -> str | None:
+    try:
+        name = data["jobs"][index]["describe"][0]["AutoMLJobName"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return name if isinstance(name, str) else None

@@ -1,0 +1,208 @@
+"""The real handlers with their real adapters: SageMaker from the simulator, the rest on moto."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+import boto3
+import pytest
+
+from autopilot_reports.adapters.clients import clear_clients
+from autopilot_reports.handlers import reporter as reporter_handler
+from autopilot_reports.handlers import watcher as watcher_handler
+from autopilot_reports.settings import get_settings
+from sandbox.runner import complete_envelope
+from sandbox.scenario import load_scenario
+from sandbox.simulator import AutoMLSimulator
+from tests.integration.conftest import REGION, CallRecorder
+
+PREFIX = "s3://outputs/churn/documentation/explainability/output"
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:automl-job/{}"
+
+
+@dataclass
+class Context:
+    function_name: str = "test"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id: str = "req-1"
+
+
+def describe(name, status, secondary, minutes, best=False, partial=()):
+    response = {
+        "AutoMLJobName": name, "AutoMLJobArn": ARN.format(name),
+        "InputDataConfig": [{"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/x"}},
+                             "TargetAttributeName": "churned"}],
+        "OutputDataConfig": {"S3OutputPath": "s3://outputs/"},
+        "RoleArn": "arn:aws:iam::123456789012:role/sm", "CreationTime": "2025-05-01T10:00:00Z",
+        "LastModifiedTime": f"2025-05-01T10:{minutes:02d}:00Z",
+        "AutoMLJobStatus": status, "AutoMLJobSecondaryStatus": secondary,
+        "ResolvedAttributes": {"AutoMLJobObjective": {"MetricName": "F1"}, "ProblemType": "BinaryClassification",
+                               "CompletionCriteria": {"MaxCandidates": 10}},
+    }
+    if best:
+        response["EndTime"] = f"2025-05-01T10:{minutes:02d}:00Z"
+        response["BestCandidate"] = {
+            "CandidateName": f"{name}-best", "ObjectiveStatus": "Succeeded", "CandidateStatus": "Completed",
+            "CandidateSteps": [], "CreationTime": "2025-05-01T10:05:00Z", "LastModifiedTime": "2025-05-01T10:20:00Z",
+            "FinalAutoMLJobObjectiveMetric": {"Type": "Maximize", "MetricName": "F1", "Value": 0.87},
+            "CandidateProperties": {"CandidateArtifactLocations": {"Explainability": PREFIX}},
+        }
+    if partial:
+        response["PartialFailureReasons"] = [{"PartialFailureMessage": message} for message in partial]
+    return response
+
+
+SCENARIO = {
+    "jobs": [
+        {"describe": [describe("churn", "InProgress", "Starting", 0),
+                      describe("churn", "Completed", "Completed", 30, best=True, partial=["1 candidate failed"])]},
+        {"api": "v2", "describe": [{
+            "AutoMLJobName": "forecast", "AutoMLJobArn": ARN.format("forecast"),
+            "AutoMLJobInputDataConfig": [{"ChannelType": "training", "DataSource": {
+                "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/y"}}}],
+            "OutputDataConfig": {"S3OutputPath": "s3://outputs/"}, "RoleArn": "arn:aws:iam::123456789012:role/sm",
+            "CreationTime": "2025-05-01T10:00:00Z", "LastModifiedTime": "2025-05-01T10:01:00Z",
+            "AutoMLJobStatus": "InProgress", "AutoMLJobSecondaryStatus": "Starting",
+            "AutoMLProblemTypeConfigName": "TimeSeriesForecasting"}]},
+    ],
+}
+
+
+@pytest.fixture
+def pipeline(aws, table_name, stack_model, monkeypatch):
+    """Environment of each function from the template; moto resources; the simulator for SageMaker."""
+    scenario = load_scenario(SCENARIO)
+    with AutoMLSimulator(scenario) as simulator:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
+        topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name=stack_model.topics[0])["TopicArn"]
+        bus = next(iter(stack_model.buses.values()))
+        boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="outputs")
+        key = PREFIX[len("s3://outputs/"):]
+        s3.put_object(Bucket="outputs", Key=f"{key}/analysis.json", Body=json.dumps(
+            {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
+                "global_shap_values": {"tenure": 0.3, "plan": 0.1}, "expected_value": 0.2}}}}).encode())
+        s3.put_object(Bucket="outputs", Key=f"{key}/report.pdf", Body=b"%PDF-1.4")
+        yield Pipeline(simulator, stack_model, topic_arn, monkeypatch)
+    for module in (reporter_handler, watcher_handler):
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear") and getattr(value, "__module__", "") == module.__name__:
+                value.cache_clear()
+    get_settings.cache_clear()
+
+
+class Pipeline:
+    def __init__(self, simulator, stack_model, topic_arn, monkeypatch):
+        self.simulator, self.stack, self.topic_arn, self.monkeypatch = simulator, stack_model, topic_arn, monkeypatch
+        self.recorder = CallRecorder()
+
+    def use(self, handler_suffix):
+        spec = self.stack.function_by_handler(handler_suffix)
+        for name, value in spec.environment.items():
+            self.monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        reporter_handler.default_reporter.cache_clear()
+        watcher_handler.default_watcher.cache_clear()
+        clear_clients()
+        session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
+        session.events.unregister("before-call", self.recorder._count)
+        session.events.register("before-call", self.recorder._count)
+
+    def state_change(self, name, status="Completed", secondary="Completed"):
+        return complete_envelope({
+            "id": str(uuid.uuid4()), "time": "2025-05-01T10:30:00Z", "region": REGION,
+            "source": "autopilot-reports", "detail-type": "AutoML Job State Change",
+            "detail": {"AutoMLJobName": name, "AutoMLJobArn": ARN.format(name), "AutoMLJobStatus": status,
+                       "AutoMLJobSecondaryStatus": secondary, "CreationTime": "2025-05-01T10:00:00Z",
+                       "LastModifiedTime": "2025-05-01T10:30:00Z", "DetectedBy": "schedule", "SchemaVersion": "1"},
+        })
+
+
+def test_terminal_report_costs_the_physical_minimum(pipeline):
+    pipeline.simulator.tick = 1
+    pipeline.use("handlers.reporter.handler")
+
+    result = reporter_handler.handler(pipeline.state_change("churn"), Context())
+
+    assert result == {"outcome": "notified", "job_name": "churn"}
+    assert dict(pipeline.recorder.calls) == {
+        "sagemaker.DescribeAutoMLJob": 1, "s3.ListObjectsV2": 1, "s3.GetObject": 1,
+        "dynamodb.TransactWriteItems": 1, "sns.Publish": 1,
+    }
+    pipeline.recorder.calls.clear()
+    replay = reporter_handler.handler(pipeline.state_change("churn"), Context())
+    assert replay["outcome"] == "unchanged"
+    assert "sns.Publish" not in pipeline.recorder.calls
+
+
+def test_non_terminal_transition_costs_two_calls(pipeline):
+    pipeline.use("handlers.reporter.handler")
+    result = reporter_handler.handler(pipeline.state_change("churn", "InProgress", "Starting"), Context())
+    assert result["outcome"] == "written"
+    assert sum(pipeline.recorder.calls.values()) == 2
+
+
+def test_v2_job_is_described_by_the_v2_api_and_remembered(pipeline):
+    pipeline.use("handlers.reporter.handler")
+    reporter_handler.handler(pipeline.state_change("forecast", "InProgress", "Starting"), Context())
+    assert pipeline.recorder.calls["sagemaker.DescribeAutoMLJob"] == 1
+    assert pipeline.recorder.calls["sagemaker.DescribeAutoMLJobV2"] == 1
+    pipeline.recorder.calls.clear()
+    reporter_handler.handler(pipeline.state_change("forecast", "InProgress", "Starting"), Context())
+    assert dict(pipeline.recorder.calls)["sagemaker.DescribeAutoMLJobV2"] == 1
+    assert "sagemaker.DescribeAutoMLJob" not in pipeline.recorder.calls
+    store = reporter_handler.default_reporter().store
+    assert store.get_report("forecast").api == "v2"
+
+
+def test_malformed_event_is_logged_with_its_id_and_writes_nothing(pipeline, capsys):
+    pipeline.use("handlers.reporter.handler")
+    event = pipeline.state_change("churn")
+    event["detail"]["AutoMLJobStatus"] = None
+    result = reporter_handler.handler(event, Context())
+    assert result == {"outcome": "invalid"}
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    error = next(line for line in logged if line.get("message") == "invalid state change event")
+    assert error["event_id"] == event["id"] and error["job_name"] == "churn"
+    assert pipeline.recorder.calls == {}
+
+
+def test_unknown_job_is_logged_and_skipped(pipeline, capsys):
+    pipeline.use("handlers.reporter.handler")
+    result = reporter_handler.handler(pipeline.state_change("ghost"), Context())
+    assert result["outcome"] == "not_found"
+    logged = capsys.readouterr().out
+    assert "job not found, skipped" in logged and "ghost" in logged
+
+
+def test_watcher_publishes_each_change_once_and_advances_the_watermark(pipeline):
+    pipeline.use("handlers.watcher.handler")
+    first = watcher_handler.handler({"trigger": "schedule"}, Context())
+    again = watcher_handler.handler({"trigger": "schedule"}, Context())
+
+    assert first["listed"] == 2 and first["published"] == 2
+    assert again["published"] == 2  # the reporter has not recorded them yet: still news
+    assert first["watermark"] == "2025-05-01T10:01:00+00:00"
+    assert pipeline.recorder.calls["events.PutEvents"] == 2
+
+
+def test_watcher_rejects_an_unknown_invocation(pipeline, capsys):
+    pipeline.use("handlers.watcher.handler")
+    assert watcher_handler.handler({"hello": "world"}, Context()) == {"outcome": "invalid"}
+    assert "invalid watcher invocation" in capsys.readouterr().out
+
+
+def test_watcher_takes_a_cloudtrail_nudge_and_a_backfill(pipeline):
+    pipeline.use("handlers.watcher.handler")
+    nudge = complete_envelope({
+        "id": "ct-1", "time": "2025-05-01T10:00:00Z", "region": REGION, "source": "aws.sagemaker",
+        "detail-type": "AWS API Call via CloudTrail",
+        "detail": {"eventName": "CreateAutoMLJob", "requestParameters": {"autoMLJobName": "churn"}},
+    })
+    assert watcher_handler.handler(nudge, Context())["published"] == 2
+    backfill = {"backfill": {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "force": True}}
+    assert watcher_handler.handler(backfill, Context())["published"] == 2
