@@ -11,6 +11,8 @@ import io
 import json
 import os
 import random
+import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -73,6 +75,9 @@ class Sandbox:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         moto.start()
+        host, port = moto.get_host_and_port()
+        # moto keeps its state in process-wide backends: a second run in one process starts clean.
+        urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
         try:
             with AutoMLSimulator(self.scenario) as simulator, self._environment(moto, simulator):
                 self.simulator = simulator
@@ -140,13 +145,12 @@ class Sandbox:
             self.taps[rule.logical_id] = tap_url
 
     def _seed_objects(self) -> None:
+        """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS."""
         s3 = self.admin.client("s3")
-        buckets: set[str] = set()
+        for bucket in sorted(scenario_buckets(self.scenario)):
+            s3.create_bucket(Bucket=bucket)
         for uri, value in self.scenario.objects.items():
             bucket, _, key = uri[len("s3://") :].partition("/")
-            if bucket not in buckets:
-                s3.create_bucket(Bucket=bucket)
-                buckets.add(bucket)
             s3.put_object(Bucket=bucket, Key=key, Body=object_body(value))
 
     # --- the ticks ----------------------------------------------------------------------------------
@@ -256,7 +260,7 @@ class Sandbox:
         module = importlib.import_module(module_name)
         from autopilot_reports.observability import logger
 
-        logger.registered_handler.setStream(self.log)  # type: ignore[attr-defined]
+        logger.registered_handler.stream = self.log  # type: ignore[attr-defined]
         return getattr(module, attribute)
 
     def _forget_warm_state(self) -> None:
@@ -264,6 +268,9 @@ class Sandbox:
         from autopilot_reports.adapters.clients import clear_clients
         from autopilot_reports.settings import get_settings
 
+        from autopilot_reports.observability import logger
+
+        logger.registered_handler.stream = sys.stdout  # type: ignore[attr-defined]
         get_settings.cache_clear()
         clear_clients()
         for module_name in ("autopilot_reports.handlers.watcher", "autopilot_reports.handlers.reporter"):
@@ -317,6 +324,17 @@ class Sandbox:
             "faults_injected": {**dict(self.observer.faults), "sagemaker": self.simulator.faults_injected},
             "delivery": self.delivery.model_dump(),
         }
+
+
+def scenario_buckets(scenario: Scenario) -> set[str]:
+    uris = list(scenario.objects)
+    for job in scenario.jobs:
+        for response in job.describe:
+            uris.append(response.get("OutputDataConfig", {}).get("S3OutputPath", ""))
+            best = response.get("BestCandidate") or {}
+            locations = best.get("CandidateProperties", {}).get("CandidateArtifactLocations", {})
+            uris.append(locations.get("Explainability", ""))
+    return {uri[len("s3://") :].split("/", 1)[0] for uri in uris if uri.startswith("s3://") and len(uri) > 5}
 
 
 def object_body(value: Any) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ import pytest
 from autopilot_reports.adapters.clients import clear_clients
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
+from autopilot_reports.observability import logger
 from autopilot_reports.settings import get_settings
 from sandbox.runner import complete_envelope
 from sandbox.scenario import load_scenario
@@ -108,6 +110,7 @@ class Pipeline:
         reporter_handler.default_reporter.cache_clear()
         watcher_handler.default_watcher.cache_clear()
         clear_clients()
+        logger.registered_handler.stream = sys.stdout  # capsys swaps sys.stdout per test
         session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
         session.events.unregister("before-call", self.recorder._count)
         session.events.register("before-call", self.recorder._count)
