@@ -125,3 +125,21 @@ def test_queries_use_indexes_never_scan(store):
     used = {name.split(".")[1] for name in store.recorder.calls}
     assert "Scan" not in used
     assert used <= {"Query", "GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem"}
+
+
+def test_worst_case_record_fits_far_below_the_item_limit(store, table_name):
+    from autopilot_reports.models.record import FeatureImportance
+
+    worst = record("w" * 32, "Completed", "Completed", minutes=5, partial=["p" * 1024] * 5, notified=NOTIFIED)
+    worst = worst.model_copy(update={
+        "failure_reason": "f" * 1024,
+        "explainability": Explainability(
+            state="available", s3_prefix="s3://b/" + "k" * 1000, feature_count=100_000, labels=["l"] * 50,
+            top_features=[FeatureImportance(feature="n" * 500, importance=0.1)] * 10,
+            artifacts={name: "s3://b/" + "k" * 1000 for name in ("analysis", "report_pdf", "report_html")}),
+    })
+    assert save(store, worst, claim=True) is Saved.CLAIMED
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=table_name, Key={"pk": {"S": "JOB#" + "w" * 32}, "sk": {"S": "REPORT"}})["Item"]
+    size = sum(len(name) + len(next(iter(value.values()))) for name, value in item.items())
+    assert size < 40 * 1024  # a tenth of DynamoDB's 400 KB

@@ -209,3 +209,39 @@ def test_watcher_takes_a_cloudtrail_nudge_and_a_backfill(pipeline):
     assert watcher_handler.handler(nudge, Context())["published"] == 2
     backfill = {"backfill": {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "force": True}}
     assert watcher_handler.handler(backfill, Context())["published"] == 2
+
+
+def emitted_metrics(stdout: str) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for line in stdout.splitlines():
+        if '"_aws"' not in line:
+            continue
+        body = json.loads(line)
+        for definition in body["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+            metrics[definition["Name"]] = sum(body[definition["Name"]])
+    return metrics
+
+
+def test_metrics_count_reports_notifications_and_explainability_states(pipeline, capsys):
+    pipeline.simulator.tick = 1
+    pipeline.use("handlers.reporter.handler")
+    reporter_handler.handler(pipeline.state_change("churn"), Context())
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics == {"ReportsWritten": 1, "NotificationsSent": 1, "Explainability_available": 1}
+
+
+def test_oversized_analysis_is_recorded_as_an_error_and_still_reported(pipeline):
+    pipeline.simulator.tick = 1
+    pipeline.use("handlers.reporter.handler")
+    pipeline.monkeypatch.setenv("ANALYSIS_MAX_BYTES", "1024")
+    get_settings.cache_clear()
+    s3 = boto3.client("s3", region_name=REGION)
+    key = PREFIX[len("s3://outputs/"):] + "/analysis.json"
+    s3.put_object(Bucket="outputs", Key=key, Body=b'{"version": "1.0", "pad": "' + b"x" * 4096 + b'"}')
+
+    assert reporter_handler.handler(pipeline.state_change("churn"), Context())["outcome"] == "notified"
+
+    record = reporter_handler.default_reporter().store.get_report("churn")
+    assert record.explainability.state == "error"
+    assert "over the 1024-byte cap" in record.explainability.reason
+    assert "s3.GetObject" not in pipeline.recorder.calls  # refused from the listing, never read
