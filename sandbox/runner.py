@@ -264,20 +264,7 @@ class Sandbox:
         return getattr(module, attribute)
 
     def _forget_warm_state(self) -> None:
-        """After a run: the next sandbox in this process must not reuse clients bound to stopped servers."""
-        from autopilot_reports.adapters.clients import clear_clients
-        from autopilot_reports.settings import get_settings
-
-        from autopilot_reports.observability import logger
-
-        logger.registered_handler.stream = sys.stdout  # type: ignore[attr-defined]
-        get_settings.cache_clear()
-        clear_clients()
-        for module_name in ("autopilot_reports.handlers.watcher", "autopilot_reports.handlers.reporter"):
-            module = importlib.import_module(module_name)
-            for value in vars(module).values():
-                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == module_name:
-                    value.cache_clear()
+        reset_function_state()
         self._active_function = None
 
     # --- outputs ------------------------------------------------------------------------------------
@@ -324,6 +311,21 @@ class Sandbox:
             "faults_injected": {**dict(self.observer.faults), "sagemaker": self.simulator.faults_injected},
             "delivery": self.delivery.model_dump(),
         }
+
+
+def reset_function_state() -> None:
+    """Forgets what the handlers built on first use (settings, clients, adapters), as a new Lambda
+    process would; the next run or test in this process must not reuse clients bound to stopped servers."""
+    from autopilot_reports.adapters.clients import clear_clients
+    from autopilot_reports.handlers import reporter, watcher
+    from autopilot_reports.observability import logger
+    from autopilot_reports.settings import get_settings
+
+    logger.registered_handler.stream = sys.stdout  # type: ignore[attr-defined]
+    get_settings.cache_clear()
+    clear_clients()
+    reporter.default_reporter.cache_clear()
+    watcher.default_watcher.cache_clear()
 
 
 def scenario_buckets(scenario: Scenario) -> set[str]:

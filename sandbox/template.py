@@ -111,6 +111,7 @@ class Names:
             "AWS::KMS::Key": ("kms", "key/"),
             "AWS::IAM::Role": ("iam", "role/"),
             "AWS::SNS::Topic": ("sns", ""),
+            "AWS::Logs::LogGroup": ("logs", "log-group:"),
         }.get(kind)
         if attribute in ("QueueName", "Name", "TopicName") or service is None and attribute.endswith("Name"):
             return logical_id

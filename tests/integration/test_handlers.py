@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from dataclasses import dataclass
 
 import boto3
 import pytest
 
-from autopilot_reports.adapters.clients import clear_clients
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
-from autopilot_reports.observability import logger
 from autopilot_reports.settings import get_settings
-from sandbox.runner import complete_envelope
+from sandbox.runner import complete_envelope, reset_function_state
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
 from tests.integration.conftest import REGION, CallRecorder
@@ -90,11 +87,7 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
                 "global_shap_values": {"tenure": 0.3, "plan": 0.1}, "expected_value": 0.2}}}}).encode())
         s3.put_object(Bucket="outputs", Key=f"{key}/report.pdf", Body=b"%PDF-1.4")
         yield Pipeline(simulator, stack_model, topic_arn, monkeypatch)
-    for module in (reporter_handler, watcher_handler):
-        for value in vars(module).values():
-            if hasattr(value, "cache_clear") and getattr(value, "__module__", "") == module.__name__:
-                value.cache_clear()
-    get_settings.cache_clear()
+    reset_function_state()
 
 
 class Pipeline:
@@ -106,11 +99,7 @@ class Pipeline:
         spec = self.stack.function_by_handler(handler_suffix)
         for name, value in spec.environment.items():
             self.monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        reporter_handler.default_reporter.cache_clear()
-        watcher_handler.default_watcher.cache_clear()
-        clear_clients()
-        logger.registered_handler.stream = sys.stdout  # capsys swaps sys.stdout per test
+        reset_function_state()  # also points the logger at this test's (captured) stdout
         session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
         session.events.unregister("before-call", self.recorder._count)
         session.events.register("before-call", self.recorder._count)

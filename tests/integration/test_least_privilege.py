@@ -1,0 +1,205 @@
+"""Each handler runs under the policy its role gets in the synthesized template, with moto enforcing IAM:
+the happy paths succeed, and calls outside the policies are denied."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.core import set_initial_no_auth_action_count
+
+from autopilot_reports.handlers import reporter as reporter_handler
+from autopilot_reports.handlers import watcher as watcher_handler
+from sandbox.runner import reset_function_state
+from sandbox.scenario import load_scenario
+from sandbox.simulator import AutoMLSimulator
+from sandbox.template import ACCOUNT_ID
+from tests.integration.iam import REGION, PolicyCheck, function_policies, widened_for_moto
+from tests.integration.test_handlers import SCENARIO, Context, Pipeline, describe
+
+OUTPUT_BUCKET = f"sagemaker-{REGION}-{ACCOUNT_ID}"  # the stack's default Autopilot output location
+PREFIX = f"s3://{OUTPUT_BUCKET}/churn/documentation/explainability/output"
+ADMIN_SETUP_CALLS = 3  # create_user, put_user_policy, create_access_key: unauthenticated, then IAM is on
+
+
+@dataclass
+class Credentials:
+    env: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service, region_name=REGION, aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"], aws_session_token=self.env.get("AWS_SESSION_TOKEN"))
+
+
+def admin_credentials() -> Credentials:
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="admin")
+    iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="admin")["AccessKey"]
+    return Credentials({"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
+
+
+def role_credentials(admin: Credentials, name: str, documents: list[dict[str, Any]]) -> Credentials:
+    iam = admin.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/admin"}}]}
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    for index, document in enumerate(documents):
+        iam.put_role_policy(RoleName=name, PolicyName=f"p{index}", PolicyDocument=json.dumps(widened_for_moto(document)))
+    creds = admin.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName=name)["Credentials"]
+    return Credentials({"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+                        "AWS_SESSION_TOKEN": creds["SessionToken"]})
+
+
+def provision(admin: Credentials, stack_model: Any) -> None:
+    table = stack_model.tables[0]
+    admin.client("dynamodb").create_table(
+        TableName=table.logical_id, KeySchema=table.key_schema, AttributeDefinitions=table.attribute_definitions,
+        GlobalSecondaryIndexes=table.global_secondary_indexes, BillingMode="PAY_PER_REQUEST")
+    for topic in stack_model.topics:
+        admin.client("sns").create_topic(Name=topic)
+    for bus in stack_model.buses.values():
+        admin.client("events").create_event_bus(Name=bus)
+    s3 = admin.client("s3")
+    for bucket in (OUTPUT_BUCKET, "someone-elses-bucket"):
+        s3.create_bucket(Bucket=bucket)
+    body = {"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": {"tenure": 0.3}}}}}
+    s3.put_object(Bucket=OUTPUT_BUCKET, Key=PREFIX.split("/", 3)[3] + "/analysis.json", Body=json.dumps(body))
+    s3.put_object(Bucket="someone-elses-bucket", Key="secret.json", Body=b"{}")
+
+
+def scenario_with_default_bucket() -> dict[str, Any]:
+    completed = describe("churn", "Completed", "Completed", 30, best=True)
+    completed["BestCandidate"]["CandidateProperties"]["CandidateArtifactLocations"]["Explainability"] = PREFIX
+    return {"jobs": [{"describe": [describe("churn", "InProgress", "Starting", 0), completed]}, SCENARIO["jobs"][1]]}
+
+
+def topic_keys(template: dict[str, Any], stack_model: Any) -> dict[str, str]:
+    keys = {}
+    for topic in stack_model.topics:
+        key_ref = template["Resources"][topic]["Properties"].get("KmsMasterKeyId")
+        if key_ref:
+            key_id = key_ref["Fn::GetAtt"][0] if "Fn::GetAtt" in key_ref else key_ref["Ref"]
+            keys[f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{topic}"] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{key_id}"
+    return keys
+
+
+@pytest.fixture
+def enforced(aws, template_json, stack_model, monkeypatch):
+    """IAM on in moto; a role per function from the template; the simulator for SageMaker."""
+    results: dict[str, Any] = {}
+
+    @set_initial_no_auth_action_count(ADMIN_SETUP_CALLS)
+    def run(body):
+        admin = admin_credentials()
+        provision(admin, stack_model)
+        roles = {
+            suffix: role_credentials(admin, suffix.split(".")[1], function_policies(
+                template_json, stack_model.function_by_handler(suffix).logical_id))
+            for suffix in ("handlers.watcher.handler", "handlers.reporter.handler")
+        }
+        with AutoMLSimulator(load_scenario(scenario_with_default_bucket())) as simulator:
+            monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
+            simulator.tick = 1
+            body(roles, results)
+        return results
+
+    yield run
+    reset_function_state()
+
+
+def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Credentials) -> PolicyCheck:
+    """Environment and credentials of one function, and a resource-aware check of its calls."""
+    spec = stack_model.function_by_handler(suffix)
+    for name, value in {**spec.environment, **credentials.env}.items():
+        monkeypatch.setenv(name, value)
+    reset_function_state()
+    check = PolicyCheck(function_policies(template_json, spec.logical_id), topic_keys(template_json, stack_model))
+    boto3.setup_default_session(region_name=REGION)
+    check.attach(boto3.DEFAULT_SESSION)
+    return check
+
+
+def test_watcher_and_reporter_succeed_under_their_own_policies(enforced, monkeypatch, stack_model, template_json):
+    def body(roles, results):
+        watcher = act_as(monkeypatch, stack_model, template_json, "handlers.watcher.handler", roles["handlers.watcher.handler"])
+        results["watcher"] = watcher_handler.handler({"trigger": "schedule"}, Context())
+        results["watcher_check"] = watcher
+
+        reporter = act_as(monkeypatch, stack_model, template_json, "handlers.reporter.handler", roles["handlers.reporter.handler"])
+        change = Pipeline(None, stack_model, None, monkeypatch).state_change("churn")
+        results["reporter"] = reporter_handler.handler(change, Context())
+        results["reporter_v2"] = reporter_handler.handler(
+            Pipeline(None, stack_model, None, monkeypatch).state_change("forecast", "InProgress", "Starting"), Context())
+        results["reporter_check"] = reporter
+
+    results = enforced(body)
+
+    assert results["watcher"]["published"] == 2
+    assert results["reporter"] == {"outcome": "notified", "job_name": "churn"}
+    assert results["reporter_v2"]["outcome"] == "written"
+    for name in ("watcher_check", "reporter_check"):
+        check = results[name]
+        assert check.denied == [], f"{name}: calls outside the synthesized policy: {check.denied}"
+        assert check.allowed, name
+    assert any(verdict.startswith("sagemaker:DescribeAutoMLJobV2") for verdict in results["reporter_check"].allowed)
+    assert any(verdict.startswith("kms:GenerateDataKey") for verdict in results["reporter_check"].allowed)
+
+
+def test_calls_outside_each_policy_are_denied(enforced, monkeypatch, stack_model, template_json):
+    table = stack_model.tables[0].logical_id
+
+    def body(roles, results):
+        reporter, watcher = roles["handlers.reporter.handler"], roles["handlers.watcher.handler"]
+        attempts = {
+            "reporter scans the table": lambda: reporter.client("dynamodb").scan(TableName=table),
+            "reporter reads another bucket": lambda: reporter.client("s3").get_object(
+                Bucket="someone-elses-bucket", Key="secret.json"),
+            "reporter puts events": lambda: reporter.client("events").put_events(
+                Entries=[{"Source": "x", "DetailType": "y", "Detail": "{}"}]),
+            "watcher publishes to SNS": lambda: watcher.client("sns").publish(
+                TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{stack_model.topics[0]}", Message="hi"),
+            "watcher writes a record": lambda: watcher.client("dynamodb").put_item(
+                TableName=table, Item={"pk": {"S": "x"}, "sk": {"S": "y"}}),
+        }
+        for name, attempt in attempts.items():
+            try:
+                attempt()
+                results[name] = "allowed"
+            except ClientError as error:  # moto answers JSON services with an XML 403 body: read both
+                results[name] = f"{error.response['Error']['Code']}: {error}"
+
+    results = enforced(body)
+
+    assert len(results) == 5
+    assert all("AccessDenied" in outcome for outcome in results.values()), results
+
+
+def test_resource_scoping_of_the_synthesized_policies(template_json, stack_model):
+    """What moto cannot judge (it evaluates DynamoDB, SNS and EventBridge policies at resource "*")."""
+    reporter = PolicyCheck(function_policies(template_json, stack_model.function_by_handler(
+        "handlers.reporter.handler").logical_id))
+    watcher = PolicyCheck(function_policies(template_json, stack_model.function_by_handler(
+        "handlers.watcher.handler").logical_id))
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{stack_model.tables[0].logical_id}"
+    job = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:automl-job/churn"
+
+    assert reporter.permits("sagemaker:DescribeAutoMLJob", job)
+    assert not reporter.permits("sagemaker:DescribeAutoMLJob", job.replace(ACCOUNT_ID, "210987654321"))
+    assert not reporter.permits("sagemaker:DescribeTrainingJob", job)
+    assert reporter.permits("dynamodb:UpdateItem", table)
+    assert not reporter.permits("dynamodb:UpdateItem", table + "-other")
+    assert not reporter.permits("dynamodb:Query", table + "/index/by_status")
+    assert not reporter.permits("dynamodb:DeleteItem", table)
+    operators = [topic for topic in stack_model.topics if topic != stack_model.topics[0]]
+    for topic in operators:
+        assert not reporter.permits("sns:Publish", f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{topic}")
+    assert watcher.permits("sagemaker:ListAutoMLJobs", "*")
+    assert not watcher.permits("sagemaker:DescribeAutoMLJob", job)
+    assert not watcher.permits("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/default")
