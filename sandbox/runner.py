@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import importlib
-import io
 import json
+import logging
 import os
 import random
 import sys
@@ -370,5 +370,5 @@ def _count_by(values: Any) -> dict[str, int]:
 
 
 def run_scenario(scenario: Scenario, template: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    with contextlib.redirect_stderr(io.StringIO()):  # moto's werkzeug request log
-        return Sandbox(scenario, template, out_dir).run()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request log
+    return Sandbox(scenario, template, out_dir).run()

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""CDK entry point: `npx cdk synth` (cdk.json runs this file) or `build_app()` in tests.
+
+Synthesis is offline: no lookups, no credentials, no AWS calls. cdk-nag (AwsSolutions) runs at every
+synth and fails it on any finding not acknowledged in code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+LAMBDAS = ROOT / "lambdas"
+if str(LAMBDAS) not in sys.path:
+    sys.path.insert(0, str(LAMBDAS))  # `from autopilot_reports import ...` for names shared with the code
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The jsii runtime prints a banner about Node 20's end of life on every import; the Node version is
+# the environment's choice, not the app's.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk  # noqa: E402
+
+from infra import constants  # noqa: E402
+from infra.config import ConfigError, StackConfig  # noqa: E402
+from infra.nag import enable_checks  # noqa: E402
+from infra.stack import AutopilotReportsStack  # noqa: E402
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context (feature flags and documented defaults), so in-process synth matches the CLI's."""
+    return json.loads((ROOT / "cdk.json").read_text(encoding="utf-8")).get("context", {})
+
+
+def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
+    """The app with its one stack and its checks. `context` overrides cdk.json and the CLI's `-c`."""
+    app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
+    config = StackConfig.from_context(app.node.try_get_context)
+    AutopilotReportsStack(app, constants.STACK_NAME, config=config)
+    enable_checks(app)
+    return app
+
+
+def main() -> int:
+    try:
+        app = build_app()
+    except ConfigError as error:  # a wrong -c value: say what to fix, without a traceback
+        print(error, file=sys.stderr)
+        return 1
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Deployment configuration: CDK context, parsed and validated once, at synth.
+
+Every setting has a default (see `infra/constants.py` and docs/deploy.md). Values may come from
+cdk.json, `cdk.context.json` or `cdk synth -c key=value`; the command line passes strings, so lists
+and objects are also accepted as JSON text, numbers as digits and booleans as true/false.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from infra import constants as c
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
+SLACK_WORKSPACE_ID = re.compile(r"^[0-9A-Z]{1,255}$")
+SLACK_CHANNEL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
+JOB_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9-]{0,32}$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": "123456789012"}
+PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
+
+FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
+    "job_name": None,  # any job name
+    "status": c.TERMINAL_STATUSES,
+    "has_partial_failures": ("true", "false"),
+    "explainability_state": c.metric_names.EXPLAINABILITY_STATES,
+}
+
+
+class ConfigError(ValueError):
+    """The CDK context does not describe a deployable stack; the message lists every problem."""
+
+
+def _json_text(value: object) -> object:
+    """`-c key='[...]'` arrives as text: decode JSON lists and objects."""
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"is not valid JSON ({error.msg})") from error
+    return value
+
+
+def _list_text(value: object) -> object:
+    """Lists also accept comma-separated text (`-c notifyStatuses=Completed,Failed`)."""
+    value = _json_text(value)
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _check_email(address: str) -> str:
+    address = address.strip()
+    if not EMAIL.match(address):
+        raise ValueError(f"{address!r} is not an e-mail address")
+    return address
+
+
+class NotificationEmail(BaseModel):
+    """One e-mail subscription to the reports topic, optionally filtered on message attributes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    address: str
+    filter_policy: dict[str, tuple[str, ...]] = Field(default_factory=dict, alias="filterPolicy")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, address: str) -> str:
+        return _check_email(address)
+
+    @field_validator("filter_policy", mode="before")
+    @classmethod
+    def _decode(cls, value: object) -> object:
+        return _json_text(value) if value is not None else {}
+
+    @field_validator("filter_policy")
+    @classmethod
+    def _known_attributes(cls, policy: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for attribute, values in policy.items():
+            if attribute not in FILTER_VALUES:
+                raise ValueError(
+                    f"cannot filter on {attribute!r}; the reporter publishes {list(c.FILTERABLE_ATTRIBUTES)}"
+                )
+            if not values or any(not value for value in values):
+                raise ValueError(f"{attribute!r} needs a non-empty list of non-empty strings")
+            allowed = FILTER_VALUES[attribute]
+            unknown = sorted(set(values) - set(allowed)) if allowed is not None else []
+            if unknown:
+                raise ValueError(f"{attribute!r} values {unknown} are never published; use some of {list(allowed)}")
+        return policy
+
+
+class StackConfig(BaseModel):
+    """Everything the stack needs to know about one deployment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    notification_emails: tuple[NotificationEmail, ...] = Field(default=(), alias=c.CTX_NOTIFICATION_EMAILS)
+    operator_emails: tuple[str, ...] = Field(default=(), alias=c.CTX_OPERATOR_EMAILS)
+    slack_workspace_id: str | None = Field(default=None, alias=c.CTX_SLACK_WORKSPACE_ID)
+    slack_channel_id: str | None = Field(default=None, alias=c.CTX_SLACK_CHANNEL_ID)
+    schedule_rate_minutes: int = Field(
+        default=c.DEFAULT_SCHEDULE_RATE_MINUTES, ge=1, le=c.MAX_SCHEDULE_RATE_MINUTES, alias=c.CTX_SCHEDULE_RATE_MINUTES
+    )
+    notify_statuses: tuple[str, ...] = Field(default=c.DEFAULT_NOTIFY_STATUSES, alias=c.CTX_NOTIFY_STATUSES)
+    top_features: int = Field(default=c.DEFAULT_TOP_FEATURES, ge=1, le=100, alias=c.CTX_TOP_FEATURES)
+    analysis_max_bytes: int = Field(
+        default=c.DEFAULT_ANALYSIS_MAX_BYTES,
+        ge=c.MIN_ANALYSIS_MAX_BYTES,
+        le=c.MAX_ANALYSIS_MAX_BYTES,
+        alias=c.CTX_ANALYSIS_MAX_BYTES,
+    )
+    job_name_prefix: str = Field(default=c.DEFAULT_JOB_NAME_PREFIX, alias=c.CTX_JOB_NAME_PREFIX)
+    watermark_overlap_seconds: int = Field(
+        default=c.DEFAULT_WATERMARK_OVERLAP_SECONDS, ge=0, le=86_400, alias=c.CTX_WATERMARK_OVERLAP_SECONDS
+    )
+    output_locations: tuple[str, ...] = Field(default=c.DEFAULT_OUTPUT_LOCATIONS, alias=c.CTX_OUTPUT_LOCATIONS)
+    log_retention_days: int = Field(default=c.DEFAULT_LOG_RETENTION_DAYS, alias=c.CTX_LOG_RETENTION_DAYS)
+    removal_policy: Literal["retain", "destroy"] = Field(default=c.DEFAULT_REMOVAL_POLICY, alias=c.CTX_REMOVAL_POLICY)
+    child_job_nudges: bool = Field(default=c.DEFAULT_CHILD_JOB_NUDGES, alias=c.CTX_CHILD_JOB_NUDGES)
+
+    # --- decoding of command-line text -------------------------------------------------------------
+    @field_validator("notification_emails", mode="before")
+    @classmethod
+    def _decode_subscriptions(cls, value: object) -> object:
+        value = _list_text(value)
+        if isinstance(value, list):
+            return [{"address": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("operator_emails", "notify_statuses", "output_locations", mode="before")
+    @classmethod
+    def _decode_list(cls, value: object) -> object:
+        return _list_text(value)
+
+    @field_validator("slack_workspace_id", "slack_channel_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("removal_policy", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    # --- field rules -------------------------------------------------------------------------------
+    @field_validator("operator_emails")
+    @classmethod
+    def _operator_emails(cls, addresses: tuple[str, ...]) -> tuple[str, ...]:
+        checked = tuple(_check_email(address) for address in addresses)
+        _no_duplicates(checked)
+        return checked
+
+    @field_validator("notification_emails")
+    @classmethod
+    def _unique_subscriptions(cls, subscriptions: tuple[NotificationEmail, ...]) -> tuple[NotificationEmail, ...]:
+        _no_duplicates(tuple(subscription.address for subscription in subscriptions))
+        return subscriptions
+
+    @field_validator("slack_workspace_id")
+    @classmethod
+    def _workspace(cls, value: str | None) -> str | None:
+        if value is not None and not SLACK_WORKSPACE_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack workspace id (upper-case letters and digits, e.g. T0123ABCD)")
+        return value
+
+    @field_validator("slack_channel_id")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not SLACK_CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel id (letters and digits, e.g. C0123ABCD)")
+        return value
+
+    @field_validator("notify_statuses")
+    @classmethod
+    def _statuses(cls, statuses: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(statuses) - set(c.TERMINAL_STATUSES))
+        if unknown:
+            raise ValueError(f"unknown status {unknown}; notifications exist for {list(c.TERMINAL_STATUSES)}")
+        if not statuses:
+            raise ValueError(f"name at least one of {list(c.TERMINAL_STATUSES)}")
+        return tuple(status for status in c.TERMINAL_STATUSES if status in statuses)
+
+    @field_validator("job_name_prefix")
+    @classmethod
+    def _prefix(cls, prefix: str) -> str:
+        if not JOB_NAME_PREFIX.match(prefix):
+            raise ValueError(f"{prefix!r} cannot start an AutoML job name (letters, digits and '-', at most 32)")
+        return prefix
+
+    @field_validator("output_locations")
+    @classmethod
+    def _locations(cls, locations: tuple[str, ...]) -> tuple[str, ...]:
+        if not locations:
+            raise ValueError("name at least one bucket (or bucket/prefix) that holds Autopilot output")
+        normalized = tuple(_normalize_location(location) for location in locations)
+        _no_duplicates(normalized)
+        return normalized
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in c.VALID_LOG_RETENTION_DAYS:
+            allowed = list(c.VALID_LOG_RETENTION_DAYS)
+            raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {allowed}")
+        return days
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> StackConfig:
+        if (self.slack_workspace_id is None) != (self.slack_channel_id is None):
+            raise ValueError(
+                f"set both {c.CTX_SLACK_WORKSPACE_ID} and {c.CTX_SLACK_CHANNEL_ID} to connect Slack, or neither"
+            )
+        for subscription in self.notification_emails:
+            never = sorted(set(subscription.filter_policy.get("status", ())) - set(self.notify_statuses))
+            if never:
+                raise ValueError(
+                    f"{subscription.address} filters on status {never}, which {c.CTX_NOTIFY_STATUSES} "
+                    f"{list(self.notify_statuses)} never notifies"
+                )
+        return self
+
+    # --- derived values ----------------------------------------------------------------------------
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_workspace_id is not None
+
+    @property
+    def retain(self) -> bool:
+        return self.removal_policy == "retain"
+
+    @property
+    def output_location_parts(self) -> tuple[OutputLocation, ...]:
+        return tuple(OutputLocation.parse(location) for location in self.output_locations)
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> StackConfig:
+        """Build from a context getter (`app.node.try_get_context`); raise ConfigError with every problem."""
+        raw = {field.alias: get(field.alias) for field in cls.model_fields.values() if field.alias}
+        try:
+            return cls.model_validate({key: value for key, value in raw.items() if value is not None})
+        except ValidationError as error:
+            raise ConfigError(_describe(error)) from None
+
+
+@dataclass(frozen=True)
+class OutputLocation:
+    """An S3 location holding Autopilot output: a whole bucket, or a prefix inside it."""
+
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, location: str) -> OutputLocation:
+        bucket, _, prefix = location.partition("/")
+        return cls(bucket=bucket, prefix=prefix)
+
+
+def _normalize_location(location: str) -> str:
+    text = location.strip()
+    text = text.removeprefix("s3://").strip("/")
+    bucket, _, prefix = text.partition("/")
+    concrete = bucket
+    for placeholder, example in BUCKET_PLACEHOLDERS.items():
+        concrete = concrete.replace(placeholder, example)
+    if not BUCKET_NAME.match(concrete) or ".." in concrete:
+        raise ValueError(
+            f"{location!r} does not start with an S3 bucket name "
+            "(placeholders allowed: ${AWS::Region}, ${AWS::AccountId})"
+        )
+    if PREFIX_FORBIDDEN.search(prefix) or "//" in prefix:
+        raise ValueError(f"{location!r}: the prefix may not contain wildcards, '$', braces or empty segments")
+    return f"{bucket}/{prefix}" if prefix else bucket
+
+
+def _no_duplicates(values: tuple[str, ...]) -> None:
+    seen: set[str] = set()
+    duplicates = sorted({value for value in values if value.lower() in seen or seen.add(value.lower())})
+    if duplicates:
+        raise ValueError(f"listed more than once: {duplicates}")
+
+
+def _describe(error: ValidationError) -> str:
+    lines = ["Invalid CDK context for the AutopilotReports stack (see docs/deploy.md):"]
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"]) or "context"
+        message = problem["msg"].removeprefix("Value error, ")
+        given = problem.get("input")
+        shown = f" (got {given!r})" if problem["type"] not in ("value_error",) and not isinstance(given, dict) else ""
+        lines.append(f"  - {where}: {message}{shown}")
+    return "\n".join(lines)

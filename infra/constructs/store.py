@@ -1,0 +1,44 @@
+"""The report store: one DynamoDB table (latest state + history + watermark), queried, never scanned."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from infra import constants as c
+from infra.ids import pin_logical_id
+
+_S = dynamodb.AttributeType.STRING
+
+
+class ReportStore(Construct):
+    """Single table with three sparse-able GSIs (by status, by partial failure, recent).
+
+    On-demand capacity, point-in-time recovery, encryption at rest with the AWS managed key (no key
+    policy to keep in step with the functions), deletion protection while retained.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name=c.TABLE_PARTITION_KEY, type=_S),
+            sort_key=dynamodb.Attribute(name=c.TABLE_SORT_KEY, type=_S),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            deletion_protection=retain,
+            removal_policy=cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY,
+        )
+        for index_name, (partition_key, sort_key) in c.TABLE_INDEXES.items():
+            self.table.add_global_secondary_index(
+                index_name=index_name,
+                partition_key=dynamodb.Attribute(name=partition_key, type=_S),
+                sort_key=dynamodb.Attribute(name=sort_key, type=_S),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+        pin_logical_id(self.table, "ReportsTable")

@@ -1,0 +1,51 @@
+"""Shared session fixtures: the stack synthesized once, in process, with the default context.
+
+`template_json` is the same template `npx cdk synth` writes to cdk.out/AutopilotReports.template.json
+(cdk.json's context is loaded by `build_app`), so the sandbox and the infra tests read what deploys.
+Imports of aws_cdk stay inside the fixtures: sessions that never ask for a template never start jsii.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import aws_cdk as cdk
+    from aws_cdk import assertions
+
+STACK_NAME = "AutopilotReports"
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="session")
+def synth_app(tmp_path_factory: pytest.TempPathFactory) -> cdk.App:
+    """The app, synthesized once per session (cdk-nag ran: any unacknowledged finding fails here)."""
+    from app import build_app
+
+    app = build_app(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    app.synth()
+    return app
+
+
+@pytest.fixture(scope="session")
+def template_json(synth_app: cdk.App) -> dict[str, Any]:
+    """The synthesized CloudFormation template as a dict."""
+    return synth_app.synth().get_stack_by_name(STACK_NAME).template
+
+
+@pytest.fixture(scope="session")
+def synth_template(template_json: dict[str, Any]) -> dict[str, Any]:
+    """Alias of `template_json`."""
+    return template_json
+
+
+@pytest.fixture(scope="session")
+def template(template_json: dict[str, Any]) -> assertions.Template:
+    """The same template for `aws_cdk.assertions` (`has_resource_properties`, `Match`, `Capture`)."""
+    from aws_cdk import assertions
+
+    return assertions.Template.from_json(template_json)

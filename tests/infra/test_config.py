@@ -1,0 +1,137 @@
+"""CDK context is validated at synth with errors that say what to fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infra import constants as c
+from infra.config import ConfigError, OutputLocation, StackConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def config(**context) -> StackConfig:
+    return StackConfig.from_context(context.get)
+
+
+def test_defaults():
+    cfg = config()
+    assert cfg.schedule_rate_minutes == 1
+    assert cfg.notify_statuses == ("Completed", "Failed", "Stopped")
+    assert cfg.top_features == 10
+    assert cfg.analysis_max_bytes == 20 * 1024 * 1024
+    assert cfg.output_locations == ("sagemaker-${AWS::Region}-${AWS::AccountId}",)
+    assert cfg.log_retention_days == 30
+    assert cfg.retain is True
+    assert cfg.child_job_nudges is False
+    assert cfg.slack_enabled is False
+    assert cfg.notification_emails == () and cfg.operator_emails == ()
+
+
+def test_cdk_json_documents_exactly_the_defaults():
+    cdk_json = json.loads((ROOT / "cdk.json").read_text())
+    context = {k: v for k, v in cdk_json["context"].items() if not k.startswith("@") and k != "cli-telemetry"}
+    aliases = {field.alias for field in StackConfig.model_fields.values()}
+    assert set(context) == aliases
+    assert StackConfig.from_context(context.get) == config()
+    assert cdk_json["app"] == ".venv/bin/python app.py"
+
+
+def test_command_line_text_is_decoded():
+    cfg = config(
+        scheduleRateMinutes="5",
+        topFeatures="20",
+        childJobNudges="true",
+        notifyStatuses="Failed, Completed",
+        notificationEmails='[{"address": "a@example.com", "filterPolicy": {"status": ["Failed"]}}, "b@example.com"]',
+        operatorEmails="ops@example.com,sre@example.com",
+        autopilotOutputLocations='["s3://bucket-one/some/prefix/", "bucket-two"]',
+        removalPolicy="DESTROY",
+        slackWorkspaceId="",
+        slackChannelId="",
+    )
+    assert cfg.schedule_rate_minutes == 5 and cfg.top_features == 20 and cfg.child_job_nudges is True
+    assert cfg.notify_statuses == ("Completed", "Failed")  # canonical order
+    assert [s.address for s in cfg.notification_emails] == ["a@example.com", "b@example.com"]
+    assert cfg.notification_emails[0].filter_policy == {"status": ("Failed",)}
+    assert cfg.operator_emails == ("ops@example.com", "sre@example.com")
+    assert cfg.output_locations == ("bucket-one/some/prefix", "bucket-two")
+    assert cfg.output_location_parts == (OutputLocation("bucket-one", "some/prefix"), OutputLocation("bucket-two", ""))
+    assert cfg.removal_policy == "destroy" and not cfg.slack_enabled
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"notificationEmails": ["not-an-address"]}, "'not-an-address' is not an e-mail address"),
+        ({"notificationEmails": [{"address": "a@example.com", "extra": 1}]}, "notificationEmails.0.extra"),
+        ({"notificationEmails": ["a@example.com", "A@example.com"]}, "listed more than once"),
+        ({"operatorEmails": ["ops@"]}, "'ops@' is not an e-mail address"),
+        ({"slackWorkspaceId": "T0123ABCD"}, "set both slackWorkspaceId and slackChannelId"),
+        ({"slackChannelId": "C0123ABCD"}, "set both slackWorkspaceId and slackChannelId"),
+        ({"slackWorkspaceId": "t-lower", "slackChannelId": "C1"}, "is not a Slack workspace id"),
+        ({"scheduleRateMinutes": 0}, "scheduleRateMinutes: Input should be greater than or equal to 1"),
+        ({"scheduleRateMinutes": 361}, "scheduleRateMinutes: Input should be less than or equal to 360"),
+        ({"scheduleRateMinutes": "often"}, "scheduleRateMinutes: Input should be a valid integer"),
+        ({"notifyStatuses": ["Completed", "InProgress"]}, "unknown status ['InProgress']"),
+        ({"notifyStatuses": []}, "name at least one of"),
+        ({"topFeatures": 0}, "topFeatures: Input should be greater than or equal to 1"),
+        ({"topFeatures": 101}, "topFeatures: Input should be less than or equal to 100"),
+        ({"analysisMaxBytes": 10}, "analysisMaxBytes: Input should be greater than or equal to 1024"),
+        ({"jobNamePrefix": "bad_prefix"}, "cannot start an AutoML job name"),
+        ({"autopilotOutputLocations": ["Not_A_Bucket"]}, "does not start with an S3 bucket name"),
+        ({"autopilotOutputLocations": ["bucket/out/*"]}, "may not contain wildcards"),
+        ({"autopilotOutputLocations": []}, "name at least one bucket"),
+        ({"autopilotOutputLocations": "[broken"}, "is not valid JSON"),
+        ({"logRetentionDays": 31}, "31 is not a CloudWatch Logs retention"),
+        ({"removalPolicy": "keep"}, "removalPolicy: Input should be 'retain' or 'destroy'"),
+        ({"childJobNudges": "maybe"}, "childJobNudges: Input should be a valid boolean"),
+        (
+            {"notificationEmails": [{"address": "a@example.com", "filterPolicy": {"severity": ["high"]}}]},
+            "cannot filter on 'severity'",
+        ),
+        (
+            {"notificationEmails": [{"address": "a@example.com", "filterPolicy": {"has_partial_failures": ["yes"]}}]},
+            "values ['yes'] are never published",
+        ),
+        (
+            {"notificationEmails": [{"address": "a@example.com", "filterPolicy": {"explainability_state": []}}]},
+            "needs a non-empty list",
+        ),
+        (
+            {
+                "notifyStatuses": ["Failed"],
+                "notificationEmails": [{"address": "a@example.com", "filterPolicy": {"status": ["Completed"]}}],
+            },
+            "filters on status ['Completed'], which notifyStatuses ['Failed'] never notifies",
+        ),
+    ],
+)
+def test_invalid_context_is_rejected_with_a_clear_message(context, message):
+    with pytest.raises(ConfigError) as error:
+        config(**context)
+    text = str(error.value)
+    assert text.startswith("Invalid CDK context for the AutopilotReports stack")
+    assert message in text, text
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as error:
+        config(topFeatures=0, logRetentionDays=2, operatorEmails=["x"])
+    assert len(str(error.value).splitlines()) == 4
+
+
+def test_retention_values_match_cloudwatch_logs():
+    from infra.constructs.function import _RETENTION
+
+    assert tuple(sorted(_RETENTION)) == c.VALID_LOG_RETENTION_DAYS
+
+
+def test_build_app_refuses_bad_context_before_synth():
+    from app import build_app
+
+    with pytest.raises(ConfigError, match="set both slackWorkspaceId and slackChannelId"):
+        build_app({"slackWorkspaceId": "T0123ABCD"})

@@ -1,0 +1,90 @@
+"""Alarms (thresholds, metrics, actions) and the dashboard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autopilot_reports import metric_names
+from tests.infra.helpers import get_att, props, ref, resources
+
+OPERATORS = [ref("OperatorsTopic")]
+
+
+def _alarm(template, logical_id):
+    alarm = props(template, logical_id)
+    assert alarm["AlarmActions"] == OPERATORS and alarm["OKActions"] == OPERATORS
+    return alarm
+
+
+@pytest.mark.parametrize(
+    ("alarm_id", "queue_id"),
+    [
+        ("WatcherTriggersNotEmptyAlarm", "WatcherTriggerDeadLetterQueue"),
+        ("ReporterDeliveryNotEmptyAlarm", "ReporterDeliveryDeadLetterQueue"),
+        ("ReporterFailuresNotEmptyAlarm", "ReporterFailureQueue"),
+    ],
+)
+def test_each_dead_letter_queue_alarms_on_its_first_message(template_json, alarm_id, queue_id):
+    alarm = _alarm(template_json, alarm_id)
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": get_att(queue_id, "QueueName")}]
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert (alarm["EvaluationPeriods"], alarm["Period"], alarm["TreatMissingData"]) == (1, 300, "notBreaching")
+
+
+@pytest.mark.parametrize(
+    ("alarm_id", "function_id", "metric", "periods"),
+    [
+        ("WatcherErrorsAlarm", "WatcherFunction", "Errors", 1),
+        ("ReporterErrorsAlarm", "ReporterFunction", "Errors", 1),
+        ("WatcherThrottlesAlarm", "WatcherFunction", "Throttles", 3),
+        ("ReporterThrottlesAlarm", "ReporterFunction", "Throttles", 1),
+    ],
+)
+def test_function_errors_and_throttles_alarm(template_json, alarm_id, function_id, metric, periods):
+    alarm = _alarm(template_json, alarm_id)
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", metric)
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": ref(function_id)}]
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == ("Sum", "GreaterThanThreshold", 0)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Period"]) == (periods, periods, 300)
+
+
+@pytest.mark.parametrize(("fixture", "period"), [("template_json", 60), ("full_template_json", 300)])
+def test_watcher_staleness_alarm_fires_after_three_silent_intervals(request, fixture, period):
+    alarm = _alarm(request.getfixturevalue(fixture), "WatcherStaleAlarm")
+    assert (alarm["Namespace"], alarm["MetricName"]) == (metric_names.NAMESPACE, metric_names.WATCHER_TICKS_SUCCEEDED)
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": metric_names.SERVICE}]
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == ("Sum", "LessThanThreshold", 1)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Period"]) == (3, 3, period)
+    assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_every_alarm_notifies_operators(template_json):
+    alarms = resources(template_json, "AWS::CloudWatch::Alarm")
+    assert len(alarms) == 8
+    for name in alarms:
+        _alarm(template_json, name)
+
+
+def test_dashboard_shows_reports_notifications_explainability_errors_and_latency(template_json):
+    body = json.dumps(props(template_json, "Dashboard")["DashboardBody"])
+    wanted = [
+        metric_names.REPORTS_WRITTEN,
+        metric_names.NOTIFICATIONS_SENT,
+        metric_names.WATCHER_TICKS_SUCCEEDED,
+        *(f"{metric_names.EXPLAINABILITY_STATE_PREFIX}{state}" for state in metric_names.EXPLAINABILITY_STATES),
+        '\\"Errors\\"',
+        '\\"Duration\\"',
+        '\\"stat\\":\\"p50\\"',
+        '\\"stat\\":\\"p99\\"',
+        "ApproximateNumberOfMessagesVisible",
+    ]
+    missing = [text for text in wanted if text not in body]
+    assert not missing, missing
