@@ -29,6 +29,7 @@ def run(name: str, tmp_path: Path, template: dict, redeliver: bool) -> Path:
     out = tmp_path / ("redelivered" if redeliver else "plain")
     summary = run_scenario(scenario, template, out)
     assert all(stats["failed"] == 0 for stats in summary["invocations"].values()), summary["invocations"]
+    assert not [call for call in summary["aws_calls"] if call.endswith(".Scan")]
     return out
 
 
