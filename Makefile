@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth demo test bench clean
+.PHONY: setup synth demo test lint bench clean
 
 setup: $(STAMP) node_modules/.installed
 
@@ -31,8 +31,11 @@ synth: setup
 demo: synth
 	$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -m "not slow" -q
+
+lint: setup
+	$(BIN)/ruff check lambdas sandbox tests infra bench app.py tools
 
 bench: setup
 	$(BIN)/python -m bench.cost

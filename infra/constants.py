@@ -117,7 +117,28 @@ DEFAULT_WATERMARK_OVERLAP_SECONDS = 300
 DEFAULT_OUTPUT_LOCATIONS = ("sagemaker-${AWS::Region}-${AWS::AccountId}",)
 DEFAULT_LOG_RETENTION_DAYS = 30
 VALID_LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 DEFAULT_REMOVAL_POLICY = "retain"
 DEFAULT_CHILD_JOB_NUDGES = False

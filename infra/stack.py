@@ -27,9 +27,7 @@ class AutopilotReportsStack(cdk.Stack):
         key = MessagingKey(self, "Encryption", retain=config.retain)
         self.store = ReportStore(self, "Store", retain=config.retain)
         self.notifications = Notifications(self, "Notifications", key=key.key, config=config)
-        self.ingestion = Ingestion(
-            self, "Ingestion", config=config, table=self.store.table, key=key.key, layer=layer
-        )
+        self.ingestion = Ingestion(self, "Ingestion", config=config, table=self.store.table, key=key.key, layer=layer)
         self.reporter = Reporter(
             self,
             "Reporting",

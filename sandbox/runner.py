@@ -179,7 +179,11 @@ class Sandbox:
                 "requestParameters": {"autoMLJobName": name},
                 "responseElements": {"autoMLJobArn": job.describe[0]["AutoMLJobArn"]},
             }
-            entry = {"Source": "aws.sagemaker", "DetailType": "AWS API Call via CloudTrail", "Detail": json.dumps(detail)}
+            entry = {
+                "Source": "aws.sagemaker",
+                "DetailType": "AWS API Call via CloudTrail",
+                "Detail": json.dumps(detail),
+            }
             events.put_events(Entries=[entry])
 
     def _drain(self) -> None:
@@ -223,8 +227,17 @@ class Sandbox:
                 stats.succeeded += 1
                 return
             except Exception as error:  # noqa: BLE001 - Lambda's own behaviour: any error is retried
-                print(json.dumps({"sandbox": "invocation failed", "function": function.logical_id,
-                                  "attempt": attempt + 1, "error": repr(error)}), file=self.log)
+                print(
+                    json.dumps(
+                        {
+                            "sandbox": "invocation failed",
+                            "function": function.logical_id,
+                            "attempt": attempt + 1,
+                            "error": repr(error),
+                        }
+                    ),
+                    file=self.log,
+                )
                 stats.retried += 1
         stats.retried -= 1
         stats.failed += 1
@@ -235,8 +248,11 @@ class Sandbox:
             return
         record = {
             "version": "1.0",
-            "requestContext": {"functionArn": function.logical_id, "condition": "RetriesExhausted",
-                               "approximateInvokeCount": 1 + function.max_retry_attempts},
+            "requestContext": {
+                "functionArn": function.logical_id,
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": 1 + function.max_retry_attempts,
+            },
             "requestPayload": event,
         }
         self.admin.client("sqs").send_message(

@@ -147,7 +147,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             intrinsic = self._intrinsics().get(key)
             if intrinsic:
                 return intrinsic(argument)

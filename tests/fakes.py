@@ -36,8 +36,9 @@ class FakeJobs:
             raise JobNotFoundError(f"Could not find AutoML job with name {job_name}.")
         return self.responses[job_name]
 
-    def list_jobs(self, modified_after: datetime | None, modified_before: datetime | None,
-                  name_contains: str | None) -> Iterator[dict[str, Any]]:
+    def list_jobs(
+        self, modified_after: datetime | None, modified_before: datetime | None, name_contains: str | None
+    ) -> Iterator[dict[str, Any]]:
         self.list_calls.append((modified_after, modified_before, name_contains))
         for summary in self.summaries:
             modified = as_utc(summary["LastModifiedTime"])
@@ -62,8 +63,11 @@ class FakeArtifacts:
         if self.denied:
             raise ArtifactAccessError(f"AccessDenied for s3://{bucket}/{prefix}")
         start = f"{bucket}/{prefix}"
-        return [StoredObject(key=path[len(bucket) + 1 :], size=len(body))
-                for path, body in sorted(self.objects.items()) if path.startswith(start)]
+        return [
+            StoredObject(key=path[len(bucket) + 1 :], size=len(body))
+            for path, body in sorted(self.objects.items())
+            if path.startswith(start)
+        ]
 
     def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
         self.reads += 1
@@ -89,7 +93,9 @@ class FakeStore:
         if not claimed:  # the notified_at already stored (or none) stays
             record = record.model_copy(update={"notified_at": old.notified_at if old else None})
         self.records[record.job_name] = record
-        self.history[(record.job_name, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")] = history
+        self.history[(record.job_name, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")] = (
+            history
+        )
         self.errors.pop(record.job_name, None)
         self.writes += 1
         return Saved.CLAIMED if claimed else Saved.WRITTEN
@@ -106,7 +112,8 @@ class FakeStore:
     def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]:
         return {
             name: KnownState(record.status, record.secondary_status, epoch_ms(record.last_modified_at))
-            for name in job_names if (record := self.records.get(name))
+            for name in job_names
+            if (record := self.records.get(name))
         }
 
     def get_watermark(self) -> datetime | None:

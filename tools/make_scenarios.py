@@ -31,7 +31,7 @@ import json
 import random
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,16 +57,47 @@ DEFAULT_DELIVERY = {
 
 # Member order of the real responses (botocore's output shapes), so files read like what AWS returns.
 V1_ORDER = (
-    "AutoMLJobName", "AutoMLJobArn", "InputDataConfig", "OutputDataConfig", "RoleArn", "AutoMLJobObjective",
-    "ProblemType", "AutoMLJobConfig", "CreationTime", "EndTime", "LastModifiedTime", "FailureReason",
-    "PartialFailureReasons", "BestCandidate", "AutoMLJobStatus", "AutoMLJobSecondaryStatus",
-    "GenerateCandidateDefinitionsOnly", "AutoMLJobArtifacts", "ResolvedAttributes",
+    "AutoMLJobName",
+    "AutoMLJobArn",
+    "InputDataConfig",
+    "OutputDataConfig",
+    "RoleArn",
+    "AutoMLJobObjective",
+    "ProblemType",
+    "AutoMLJobConfig",
+    "CreationTime",
+    "EndTime",
+    "LastModifiedTime",
+    "FailureReason",
+    "PartialFailureReasons",
+    "BestCandidate",
+    "AutoMLJobStatus",
+    "AutoMLJobSecondaryStatus",
+    "GenerateCandidateDefinitionsOnly",
+    "AutoMLJobArtifacts",
+    "ResolvedAttributes",
 )
 V2_ORDER = (
-    "AutoMLJobName", "AutoMLJobArn", "AutoMLJobInputDataConfig", "OutputDataConfig", "RoleArn",
-    "AutoMLJobObjective", "AutoMLProblemTypeConfig", "AutoMLProblemTypeConfigName", "CreationTime", "EndTime",
-    "LastModifiedTime", "FailureReason", "PartialFailureReasons", "BestCandidate", "AutoMLJobStatus",
-    "AutoMLJobSecondaryStatus", "AutoMLJobArtifacts", "ResolvedAttributes", "DataSplitConfig", "SecurityConfig",
+    "AutoMLJobName",
+    "AutoMLJobArn",
+    "AutoMLJobInputDataConfig",
+    "OutputDataConfig",
+    "RoleArn",
+    "AutoMLJobObjective",
+    "AutoMLProblemTypeConfig",
+    "AutoMLProblemTypeConfigName",
+    "CreationTime",
+    "EndTime",
+    "LastModifiedTime",
+    "FailureReason",
+    "PartialFailureReasons",
+    "BestCandidate",
+    "AutoMLJobStatus",
+    "AutoMLJobSecondaryStatus",
+    "AutoMLJobArtifacts",
+    "ResolvedAttributes",
+    "DataSplitConfig",
+    "SecurityConfig",
 )
 
 # Objective metric, its direction, and the other metrics Autopilot reports for the problem type.
@@ -74,14 +105,25 @@ KINDS = {
     "binary": {
         "problem_type": "BinaryClassification",
         "objective": ("F1", "Maximize"),
-        "metrics": {"F1": (0.70, 0.92), "AUC": (0.80, 0.97), "Accuracy": (0.80, 0.95),
-                    "BalancedAccuracy": (0.75, 0.92), "Precision": (0.65, 0.93), "Recall": (0.60, 0.92)},
+        "metrics": {
+            "F1": (0.70, 0.92),
+            "AUC": (0.80, 0.97),
+            "Accuracy": (0.80, 0.95),
+            "BalancedAccuracy": (0.75, 0.92),
+            "Precision": (0.65, 0.93),
+            "Recall": (0.60, 0.92),
+        },
     },
     "multiclass": {
         "problem_type": "MulticlassClassification",
         "objective": ("Accuracy", "Maximize"),
-        "metrics": {"Accuracy": (0.70, 0.92), "F1macro": (0.60, 0.88), "BalancedAccuracy": (0.62, 0.90),
-                    "PrecisionMacro": (0.60, 0.90), "RecallMacro": (0.60, 0.90)},
+        "metrics": {
+            "Accuracy": (0.70, 0.92),
+            "F1macro": (0.60, 0.88),
+            "BalancedAccuracy": (0.62, 0.90),
+            "PrecisionMacro": (0.60, 0.90),
+            "RecallMacro": (0.60, 0.90),
+        },
     },
     "regression": {
         "problem_type": "Regression",
@@ -91,8 +133,13 @@ KINDS = {
     "timeseries": {
         "problem_type": "TimeSeriesForecasting",
         "objective": ("AverageWeightedQuantileLoss", "Minimize"),
-        "metrics": {"AverageWeightedQuantileLoss": (0.08, 0.25), "MAPE": (0.10, 0.35), "MASE": (0.60, 1.40),
-                    "WAPE": (0.10, 0.30), "RMSE": (8.0, 40.0)},
+        "metrics": {
+            "AverageWeightedQuantileLoss": (0.08, 0.25),
+            "MAPE": (0.10, 0.35),
+            "MASE": (0.60, 1.40),
+            "WAPE": (0.10, 0.30),
+            "RMSE": (8.0, 40.0),
+        },
     },
 }
 
@@ -105,9 +152,17 @@ CANDIDATE_FAILURES = (
 
 # Secondary statuses after which the data analysis is done (ResolvedAttributes and notebooks exist).
 POST_ANALYSIS = {
-    "FeatureEngineering", "ModelTuning", "TrainingModels", "GeneratingExplainabilityReport",
-    "GeneratingModelInsightsReport", "MaxCandidatesReached", "MaxAutoMLJobRuntimeReached", "Completed",
-    "ExplainabilityError", "ModelInsightsError", "CandidateDefinitionsGenerated",
+    "FeatureEngineering",
+    "ModelTuning",
+    "TrainingModels",
+    "GeneratingExplainabilityReport",
+    "GeneratingModelInsightsReport",
+    "MaxCandidatesReached",
+    "MaxAutoMLJobRuntimeReached",
+    "Completed",
+    "ExplainabilityError",
+    "ModelInsightsError",
+    "CandidateDefinitionsGenerated",
 }
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
@@ -131,7 +186,7 @@ class Clock:
         if not 0 <= seconds < TICK_SECONDS:
             raise ValueError(f"{seconds}s is outside tick {tick}")
         moment = self.start + timedelta(seconds=tick * TICK_SECONDS + seconds)
-        return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def metric_values(kind: str, seed: str, objective_value: float) -> dict[str, float]:
@@ -164,8 +219,7 @@ def expected_available(doc: dict, artifact_keys: list[str]) -> dict:
     for label in labels:
         features.update(dict.fromkeys(kernel_shap[label]["global_shap_values"]))
     importance = {
-        f: sum(kernel_shap[label]["global_shap_values"].get(f, 0.0) for label in labels) / len(labels)
-        for f in features
+        f: sum(kernel_shap[label]["global_shap_values"].get(f, 0.0) for label in labels) / len(labels) for f in features
     }
     ranked = sorted(importance.items(), key=lambda item: (-item[1], item[0]))
     check_unambiguous(ranked[: TOP_N + 1])
@@ -320,28 +374,32 @@ class Job:
     def inference_containers(self, candidate: str) -> list[dict]:
         models = f"{self.job_prefix}/sagemaker-automl-candidates/model/{candidate}"
         if self.kind == "timeseries":
-            return [{
-                "Image": FORECAST_IMAGE,
-                "ModelDataUrl": f"{models}/model.tar.gz",
-                "Environment": {
-                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-                    "SAGEMAKER_PROGRAM": "forecast_serve.py",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                    "FORECAST_QUANTILES": "p10,p50,p90",
-                },
-            }]
+            return [
+                {
+                    "Image": FORECAST_IMAGE,
+                    "ModelDataUrl": f"{models}/model.tar.gz",
+                    "Environment": {
+                        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                        "SAGEMAKER_PROGRAM": "forecast_serve.py",
+                        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                        "FORECAST_QUANTILES": "p10,p50,p90",
+                    },
+                }
+            ]
         if self.mode == "ENSEMBLING":
-            return [{
-                "Image": AUTOGLUON_IMAGE,
-                "ModelDataUrl": f"{models}/model.tar.gz",
-                "Environment": {
-                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-                    "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
-                    "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability",
-                    "SAGEMAKER_PROGRAM": "tabular_serve.py",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                },
-            }]
+            return [
+                {
+                    "Image": AUTOGLUON_IMAGE,
+                    "ModelDataUrl": f"{models}/model.tar.gz",
+                    "Environment": {
+                        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability",
+                        "SAGEMAKER_PROGRAM": "tabular_serve.py",
+                        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                    },
+                }
+            ]
         h = short_hash(self.name, "steps", n=20)
         containers = [
             {
@@ -361,18 +419,20 @@ class Job:
             },
         ]
         if self.kind in ("binary", "multiclass"):
-            containers.append({
-                "Image": SKLEARN_IMAGE,
-                "ModelDataUrl": f"{self.job_prefix}/data-processor-models/{self.name}-dpp0-1-{h}/output/model.tar.gz",
-                "Environment": {
-                    "AUTOML_TRANSFORM_MODE": "inverse-label-transform",
-                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-                    "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
-                    "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
-                    "SAGEMAKER_PROGRAM": "sagemaker_serve",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                },
-            })
+            containers.append(
+                {
+                    "Image": SKLEARN_IMAGE,
+                    "ModelDataUrl": f"{self.job_prefix}/data-processor-models/{self.name}-dpp0-1-{h}/output/model.tar.gz",
+                    "Environment": {
+                        "AUTOML_TRANSFORM_MODE": "inverse-label-transform",
+                        "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                        "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                        "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
+                        "SAGEMAKER_PROGRAM": "sagemaker_serve",
+                        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                    },
+                }
+            )
         return containers
 
     def candidate(self, clock: Clock, index: int, tick: int, *, best: bool) -> dict:
@@ -385,7 +445,10 @@ class Job:
         candidate = {
             "CandidateName": name,
             "FinalAutoMLJobObjectiveMetric": {
-                "Type": direction, "MetricName": metric, "Value": value, "StandardMetricName": metric,
+                "Type": direction,
+                "MetricName": metric,
+                "Value": value,
+                "StandardMetricName": metric,
             },
             "ObjectiveStatus": "Failed" if failed else "Succeeded",
             "CandidateSteps": self.candidate_steps(name),
@@ -428,14 +491,22 @@ class Job:
             "AutoMLJobObjective": {"MetricName": metric},
             "CreationTime": created,
         }
-        criteria = {"MaxCandidates": 10 if self.mode == "ENSEMBLING" else 50,
-                    "MaxRuntimePerTrainingJobInSeconds": 3600, "MaxAutoMLJobRuntimeInSeconds": 21600}
+        criteria = {
+            "MaxCandidates": 10 if self.mode == "ENSEMBLING" else 50,
+            "MaxRuntimePerTrainingJobInSeconds": 3600,
+            "MaxAutoMLJobRuntimeInSeconds": 21600,
+        }
         if self.api == "v1":
             return common | {
-                "InputDataConfig": [{
-                    "DataSource": source, "CompressionType": "None", "TargetAttributeName": self.target,
-                    "ContentType": "text/csv;header=present", "ChannelType": "training",
-                }],
+                "InputDataConfig": [
+                    {
+                        "DataSource": source,
+                        "CompressionType": "None",
+                        "TargetAttributeName": self.target,
+                        "ContentType": "text/csv;header=present",
+                        "ChannelType": "training",
+                    }
+                ],
                 **({"ProblemType": self.problem_type} if self.declare_problem_type else {}),
                 "AutoMLJobConfig": {
                     "CompletionCriteria": criteria,
@@ -444,8 +515,12 @@ class Job:
                 },
                 "GenerateCandidateDefinitionsOnly": False,
             }
-        channel = {"ChannelType": "training", "ContentType": "text/csv;header=present", "CompressionType": "None",
-                   "DataSource": source}
+        channel = {
+            "ChannelType": "training",
+            "ContentType": "text/csv;header=present",
+            "CompressionType": "None",
+            "DataSource": source,
+        }
         if self.kind == "timeseries":
             problem = {"TimeSeriesForecastingJobConfig": self.ts_config}
             name = "TimeSeriesForecasting"
@@ -465,11 +540,17 @@ class Job:
 
     def resolved(self) -> dict:
         metric, _ = self.objective
-        criteria = {"MaxCandidates": 10 if self.mode == "ENSEMBLING" else 50,
-                    "MaxRuntimePerTrainingJobInSeconds": 3600, "MaxAutoMLJobRuntimeInSeconds": 21600}
+        criteria = {
+            "MaxCandidates": 10 if self.mode == "ENSEMBLING" else 50,
+            "MaxRuntimePerTrainingJobInSeconds": 3600,
+            "MaxAutoMLJobRuntimeInSeconds": 21600,
+        }
         if self.api == "v1":
-            return {"AutoMLJobObjective": {"MetricName": metric}, "ProblemType": self.problem_type,
-                    "CompletionCriteria": criteria}
+            return {
+                "AutoMLJobObjective": {"MetricName": metric},
+                "ProblemType": self.problem_type,
+                "CompletionCriteria": criteria,
+            }
         if self.kind == "timeseries":
             criteria = self.ts_config["CompletionCriteria"]
         resolved = {"AutoMLJobObjective": {"MetricName": metric}, "CompletionCriteria": criteria}
@@ -505,8 +586,9 @@ class Job:
             status, secondary = step.removesuffix("+best").split("/")
             analysed = analysed or secondary in POST_ANALYSIS
             modified = clock.at(tick, self.offset + 3 * tick + self.millis)
-            response = dict(request, LastModifiedTime=modified, AutoMLJobStatus=status,
-                            AutoMLJobSecondaryStatus=secondary)
+            response = dict(
+                request, LastModifiedTime=modified, AutoMLJobStatus=status, AutoMLJobSecondaryStatus=secondary
+            )
             if analysed:
                 response["ResolvedAttributes"] = self.resolved()
                 if self.api == "v1" and self.mode == "HYPERPARAMETER_TUNING":
@@ -546,8 +628,11 @@ class Job:
         record["best_candidate"] = best["CandidateName"] if best else None
         if best:
             objective = best["FinalAutoMLJobObjectiveMetric"]
-            record["objective"] = {"metric": objective["MetricName"], "type": objective["Type"],
-                                   "value": objective["Value"]}
+            record["objective"] = {
+                "metric": objective["MetricName"],
+                "type": objective["Type"],
+                "value": objective["Value"],
+            }
         else:
             record["objective"] = None
         record["failure_reason"] = last.get("FailureReason")
@@ -557,11 +642,22 @@ class Job:
 
 
 # Timelines: HPO (V1 default), ensembling, time series.
-HPO = ["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering", "InProgress/ModelTuning",
-       "InProgress/GeneratingExplainabilityReport+best", "Completed/Completed"]
-ENSEMBLE = ["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/TrainingModels+best",
-            "InProgress/GeneratingExplainabilityReport", "InProgress/GeneratingModelInsightsReport",
-            "Completed/Completed"]
+HPO = [
+    "InProgress/Starting",
+    "InProgress/AnalyzingData",
+    "InProgress/FeatureEngineering",
+    "InProgress/ModelTuning",
+    "InProgress/GeneratingExplainabilityReport+best",
+    "Completed/Completed",
+]
+ENSEMBLE = [
+    "InProgress/Starting",
+    "InProgress/AnalyzingData",
+    "InProgress/TrainingModels+best",
+    "InProgress/GeneratingExplainabilityReport",
+    "InProgress/GeneratingModelInsightsReport",
+    "Completed/Completed",
+]
 
 
 # ---------------------------------------------------------------------------------------- scenarios
@@ -607,8 +703,9 @@ class Scenario:
         }
 
 
-def clarify(job: Job, doc: object, reports: tuple[str, ...] = ("pdf", "html", "ipynb"),
-            folder: str | None = None) -> dict:
+def clarify(
+    job: Job, doc: object, reports: tuple[str, ...] = ("pdf", "html", "ipynb"), folder: str | None = None
+) -> dict:
     """analysis.json and its reports under the job's Explainability prefix (optionally one folder deeper)."""
     where = f"{job.explainability_prefix}/{folder}" if folder else job.explainability_prefix
     return {f"{where}/analysis.json": doc} | report_objects(where, f"{job.name} explainability", reports)
@@ -618,9 +715,16 @@ def artifact_keys(reports: tuple[str, ...]) -> list[str]:
     return ["analysis"] + [f"report_{kind}" for kind in reports]
 
 
-def simple_available(scenario: Scenario, job: Job, features: list[str], label: str = "label0",
-                     expected_value: float | list[float] = 0.5, reports=("pdf", "html", "ipynb"),
-                     folder: str | None = None, extra_sections: dict | None = None) -> None:
+def simple_available(
+    scenario: Scenario,
+    job: Job,
+    features: list[str],
+    label: str = "label0",
+    expected_value: float | list[float] = 0.5,
+    reports=("pdf", "html", "ipynb"),
+    folder: str | None = None,
+    extra_sections: dict | None = None,
+) -> None:
     """Add a job whose explainability is a one-label analysis.json with the given features."""
     doc = analysis_doc({label: shap_values(job.name, features)}, {label: expected_value})
     if extra_sections:
@@ -645,68 +749,205 @@ def pending() -> dict:
 
 
 CHURN_FEATURES = [
-    "tenure_months", "monthly_charges", "total_charges", "contract_type", "payment_method", "internet_service",
-    "support_calls_90d", "num_products", "paperless_billing", "age_band", "region", "last_login_days",
+    "tenure_months",
+    "monthly_charges",
+    "total_charges",
+    "contract_type",
+    "payment_method",
+    "internet_service",
+    "support_calls_90d",
+    "num_products",
+    "paperless_billing",
+    "age_band",
+    "region",
+    "last_login_days",
 ]
 RENEWAL_FEATURES = [
-    "seats_purchased", "seats_active_30d", "plan_tier", "months_since_signup", "invoices_overdue",
-    "nps_last_survey", "admin_logins_30d", "integrations_enabled", "support_tickets_open", "discount_pct",
-    "industry", "company_size_band", "billing_cycle", "feature_adoption_score", "champion_left",
+    "seats_purchased",
+    "seats_active_30d",
+    "plan_tier",
+    "months_since_signup",
+    "invoices_overdue",
+    "nps_last_survey",
+    "admin_logins_30d",
+    "integrations_enabled",
+    "support_tickets_open",
+    "discount_pct",
+    "industry",
+    "company_size_band",
+    "billing_cycle",
+    "feature_adoption_score",
+    "champion_left",
 ]
 FRAUD_FEATURES = [
-    "amount_usd", "merchant_category", "hour_of_day", "day_of_week", "card_present", "distance_from_home_km",
-    "txn_count_1h", "txn_count_24h", "avg_amount_30d", "account_age_days", "device_change_7d", "ip_country_match",
-    "billing_shipping_match", "failed_logins_24h", "chargebacks_1y", "email_domain_age_days", "is_new_merchant",
-    "velocity_score", "currency", "channel",
+    "amount_usd",
+    "merchant_category",
+    "hour_of_day",
+    "day_of_week",
+    "card_present",
+    "distance_from_home_km",
+    "txn_count_1h",
+    "txn_count_24h",
+    "avg_amount_30d",
+    "account_age_days",
+    "device_change_7d",
+    "ip_country_match",
+    "billing_shipping_match",
+    "failed_logins_24h",
+    "chargebacks_1y",
+    "email_domain_age_days",
+    "is_new_merchant",
+    "velocity_score",
+    "currency",
+    "channel",
 ]
 
 
 def credit_job(name: str, offset: int, steps: list[str] | None = None, **changes) -> Job:
     """A V1 binary job that goes all the way (used where the job itself is not the point)."""
-    return Job(name=name, kind="binary", steps=list(steps or HPO), target="defaulted", dataset="credit-apps",
-               offset=offset, objective_value=0.8412, **changes)
+    return Job(
+        name=name,
+        kind="binary",
+        steps=list(steps or HPO),
+        target="defaulted",
+        dataset="credit-apps",
+        offset=offset,
+        objective_value=0.8412,
+        **changes,
+    )
 
 
 def demo() -> Scenario:
     s = Scenario("demo", Clock("2025-03-11T08:00:00+00:00"))
     # (a) completed binary classification, label0, 12 features; problem type only resolved.
-    simple_available(s, Job(name="demo-churn-binary", kind="binary", steps=list(HPO), target="churned",
-                            dataset="telco-churn", offset=75, objective_value=0.8731), CHURN_FEATURES,
-                     expected_value=0.2634)
+    simple_available(
+        s,
+        Job(
+            name="demo-churn-binary",
+            kind="binary",
+            steps=list(HPO),
+            target="churned",
+            dataset="telco-churn",
+            offset=75,
+            objective_value=0.8731,
+        ),
+        CHURN_FEATURES,
+        expected_value=0.2634,
+    )
     # (b) completed multiclass, three class-name label keys.
-    job = Job(name="demo-ticket-priority", kind="multiclass", target="priority", dataset="support-tickets",
-              declare_problem_type=True, offset=210, objective_value=0.7964,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering",
-                     "InProgress/ModelTuning+best", "InProgress/GeneratingExplainabilityReport", "Completed/Completed"])
-    ticket = ["subject_length", "body_length", "customer_tier", "product_area", "num_attachments",
-              "contains_error_code", "sentiment_score", "hours_since_last_ticket", "open_tickets", "channel"]
-    doc = analysis_doc({c: shap_values(f"{job.name}/{c}", ticket) for c in ("low", "medium", "high")},
-                       {"low": 0.4122, "medium": 0.3561, "high": 0.2317})
+    job = Job(
+        name="demo-ticket-priority",
+        kind="multiclass",
+        target="priority",
+        dataset="support-tickets",
+        declare_problem_type=True,
+        offset=210,
+        objective_value=0.7964,
+        steps=[
+            "InProgress/Starting",
+            "InProgress/AnalyzingData",
+            "InProgress/FeatureEngineering",
+            "InProgress/ModelTuning+best",
+            "InProgress/GeneratingExplainabilityReport",
+            "Completed/Completed",
+        ],
+    )
+    ticket = [
+        "subject_length",
+        "body_length",
+        "customer_tier",
+        "product_area",
+        "num_attachments",
+        "contains_error_code",
+        "sentiment_score",
+        "hours_since_last_ticket",
+        "open_tickets",
+        "channel",
+    ]
+    doc = analysis_doc(
+        {c: shap_values(f"{job.name}/{c}", ticket) for c in ("low", "medium", "high")},
+        {"low": 0.4122, "medium": 0.3561, "high": 0.2317},
+    )
     s.add(job, clarify(job, doc), expected_available(doc, artifact_keys(("pdf", "html", "ipynb"))))
     # (c) completed regression (ensembling), analysis.json one auto-named folder below the prefix.
-    job = Job(name="demo-house-value", kind="regression", mode="ENSEMBLING", target="sale_price_k",
-              dataset="home-sales", declare_problem_type=True, offset=330, objective_value=41.27,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/TrainingModels+best",
-                     "InProgress/GeneratingExplainabilityReport", "Completed/Completed"])
-    simple_available(s, job, ["living_area_sqft", "lot_size_sqft", "bedrooms", "bathrooms", "year_built",
-                              "garage_spaces", "zip_code", "school_rating", "distance_to_transit_km", "has_pool"],
-                     expected_value=412.6, folder="demo-house-value-explainability-2503110912-7c1e")
+    job = Job(
+        name="demo-house-value",
+        kind="regression",
+        mode="ENSEMBLING",
+        target="sale_price_k",
+        dataset="home-sales",
+        declare_problem_type=True,
+        offset=330,
+        objective_value=41.27,
+        steps=[
+            "InProgress/Starting",
+            "InProgress/AnalyzingData",
+            "InProgress/TrainingModels+best",
+            "InProgress/GeneratingExplainabilityReport",
+            "Completed/Completed",
+        ],
+    )
+    simple_available(
+        s,
+        job,
+        [
+            "living_area_sqft",
+            "lot_size_sqft",
+            "bedrooms",
+            "bathrooms",
+            "year_built",
+            "garage_spaces",
+            "zip_code",
+            "school_rating",
+            "distance_to_transit_km",
+            "has_pool",
+        ],
+        expected_value=412.6,
+        folder="demo-house-value-explainability-2503110912-7c1e",
+    )
     # (d) failed during data analysis: no best candidate.
-    s.add(Job(name="demo-fraud-failed", kind="binary", target="is_fraud", dataset="card-txns",
-              declare_problem_type=True, offset=130,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "Failed/Failed"],
-              failure_reason="ClientError: The target attribute 'is_fraud' has only one unique value in the "
-                             "training data. BinaryClassification needs at least two classes."),
-          explainability=not_applicable())
+    s.add(
+        Job(
+            name="demo-fraud-failed",
+            kind="binary",
+            target="is_fraud",
+            dataset="card-txns",
+            declare_problem_type=True,
+            offset=130,
+            steps=["InProgress/Starting", "InProgress/AnalyzingData", "Failed/Failed"],
+            failure_reason="ClientError: The target attribute 'is_fraud' has only one unique value in the "
+            "training data. BinaryClassification needs at least two classes.",
+        ),
+        explainability=not_applicable(),
+    )
     # (e) stopped by a user during tuning, after a best candidate existed; Clarify never ran.
-    s.add(Job(name="demo-ltv-stopped", kind="regression", target="ltv_12m_usd", dataset="customer-ltv",
-              offset=420, objective_value=57.93,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering",
-                     "InProgress/ModelTuning+best", "Stopping/Stopping", "Stopped/Stopped"]),
-          explainability=missing("empty"))
+    s.add(
+        Job(
+            name="demo-ltv-stopped",
+            kind="regression",
+            target="ltv_12m_usd",
+            dataset="customer-ltv",
+            offset=420,
+            objective_value=57.93,
+            steps=[
+                "InProgress/Starting",
+                "InProgress/AnalyzingData",
+                "InProgress/FeatureEngineering",
+                "InProgress/ModelTuning+best",
+                "Stopping/Stopping",
+                "Stopped/Stopped",
+            ],
+        ),
+        explainability=missing("empty"),
+    )
     # (f) completed, but the explainability report failed; two partial failures.
-    job = credit_job("demo-credit-risk", 515, steps=HPO[:-1] + ["Completed/ExplainabilityError"],
-                     other_candidates=2, failed_candidates=1)
+    job = credit_job(
+        "demo-credit-risk",
+        515,
+        steps=HPO[:-1] + ["Completed/ExplainabilityError"],
+        other_candidates=2,
+        failed_candidates=1,
+    )
     job.partial_failures = [
         f"Explainability report generation failed for the best candidate '{job.candidate_name(0)}': SageMaker "
         f"Clarify processing job '{job.name}-xai-{short_hash(job.name, 'xai', n=12)}' failed with ClientError: "
@@ -716,36 +957,88 @@ def demo() -> Scenario:
     ]
     s.add(job, explainability=error("explainabilityerror"))
     # (g) completed V2 tabular job (ensembling), Clarify output in a per-candidate folder.
-    job = Job(name="demo-energy-use-v2", kind="regression", api="v2", mode="ENSEMBLING", target="kwh_next_day",
-              dataset="building-energy", declare_problem_type=True, offset=610, objective_value=23.84,
-              steps=list(ENSEMBLE))
+    job = Job(
+        name="demo-energy-use-v2",
+        kind="regression",
+        api="v2",
+        mode="ENSEMBLING",
+        target="kwh_next_day",
+        dataset="building-energy",
+        declare_problem_type=True,
+        offset=610,
+        objective_value=23.84,
+        steps=list(ENSEMBLE),
+    )
     job.explainability_subfolder = job.candidate_name(0)
-    simple_available(s, job, ["outdoor_temp_c", "humidity_pct", "occupancy", "hour_of_day", "day_of_week",
-                              "floor_area_m2", "hvac_setpoint_c", "solar_irradiance", "is_holiday", "building_age"],
-                     expected_value=182.4)
+    simple_available(
+        s,
+        job,
+        [
+            "outdoor_temp_c",
+            "humidity_pct",
+            "occupancy",
+            "hour_of_day",
+            "day_of_week",
+            "floor_area_m2",
+            "hvac_setpoint_c",
+            "solar_irradiance",
+            "is_holiday",
+            "building_age",
+        ],
+        expected_value=182.4,
+    )
     return s
 
 
 def e2e_binary() -> Scenario:
     s = Scenario("binary", Clock("2025-04-01T09:00:00+00:00"))
-    job = Job(name="bin-renewal", kind="binary", steps=list(HPO), target="renewed", dataset="saas-renewals",
-              offset=95, objective_value=0.8815)
-    pdp = [{"feature_name": "seats_active_30d", "data_type": "numerical",
-            "feature_values": [1, 5, 20, 80], "model_predictions": [[0.21, 0.48, 0.77, 0.91]]}]
+    job = Job(
+        name="bin-renewal",
+        kind="binary",
+        steps=list(HPO),
+        target="renewed",
+        dataset="saas-renewals",
+        offset=95,
+        objective_value=0.8815,
+    )
+    pdp = [
+        {
+            "feature_name": "seats_active_30d",
+            "data_type": "numerical",
+            "feature_values": [1, 5, 20, 80],
+            "model_predictions": [[0.21, 0.48, 0.77, 0.91]],
+        }
+    ]
     simple_available(s, job, RENEWAL_FEATURES, expected_value=0.6123, extra_sections={"pdp": pdp})
     return s
 
 
 def e2e_regression_nested() -> Scenario:
     s = Scenario("regression_nested", Clock("2025-04-02T10:00:00+00:00"))
-    job = Job(name="reg-delivery-eta", kind="regression", target="delivery_minutes", dataset="deliveries",
-              offset=140, objective_value=38.61,
-              steps=HPO[:-1] + ["Completed/MaxCandidatesReached"])
+    job = Job(
+        name="reg-delivery-eta",
+        kind="regression",
+        target="delivery_minutes",
+        dataset="deliveries",
+        offset=140,
+        objective_value=38.61,
+        steps=HPO[:-1] + ["Completed/MaxCandidatesReached"],
+    )
     folder = "reg-delivery-eta-explainability-2504021105-0b9d"
-    features = ["distance_km", "prep_time_min", "courier_rating", "hour_of_day", "rain_mm", "traffic_index",
-                "restaurant_load", "items_in_order", "is_weekend", "zone_id", "courier_vehicle"]
-    doc = analysis_doc({"delivery_minutes": shap_values(job.name, features, 0.05, 4.0)},
-                       {"delivery_minutes": [31.72]})
+    features = [
+        "distance_km",
+        "prep_time_min",
+        "courier_rating",
+        "hour_of_day",
+        "rain_mm",
+        "traffic_index",
+        "restaurant_load",
+        "items_in_order",
+        "is_weekend",
+        "zone_id",
+        "courier_vehicle",
+    ]
+    doc = analysis_doc({"delivery_minutes": shap_values(job.name, features, 0.05, 4.0)}, {"delivery_minutes": [31.72]})
     reports = ("pdf", "html")
     nested = f"{job.explainability_prefix}/{folder}"
     objects = clarify(job, doc, reports, folder) | {
@@ -754,9 +1047,17 @@ def e2e_regression_nested() -> Scenario:
         f"{nested}/explanations_shap/out.csv": text("distance_km,prep_time_min,courier_rating\n1.92,0.44,-0.13\n"),
         f"{job.explainability_prefix}/clarify-bias-2504021058-77aa/pre_training/analysis.json": {
             "version": "1.0",
-            "pre_training_bias_metrics": {"label": "delivery_minutes", "facets": {"zone_id": [
-                {"value_or_threshold": "7", "metrics": [
-                    {"name": "CI", "description": "Class Imbalance (CI)", "value": 0.31}]}]}},
+            "pre_training_bias_metrics": {
+                "label": "delivery_minutes",
+                "facets": {
+                    "zone_id": [
+                        {
+                            "value_or_threshold": "7",
+                            "metrics": [{"name": "CI", "description": "Class Imbalance (CI)", "value": 0.31}],
+                        }
+                    ]
+                },
+            },
         },
     }
     s.add(job, objects, expected_available(doc, artifact_keys(reports)))
@@ -768,30 +1069,37 @@ def e2e_regression_nested() -> Scenario:
 # ties are true ties, and the feature name decides, including at the top-10 cut. (Totals that are 32 mod 64
 # would put the mean exactly on a 6-decimal rounding edge, so none is.)
 LANDCOVER_UNITS = {  # feature: (forest, grassland, urban, water); None = absent from that label
-    "ndvi_mean": (300, 220, 40, 60),             # 620 -> 1st
-    "nir_reflectance": (200, 200, None, 200),    # 600 -> tie, nir < swir1
+    "ndvi_mean": (300, 220, 40, 60),  # 620 -> 1st
+    "nir_reflectance": (200, 200, None, 200),  # 600 -> tie, nir < swir1
     "swir1_reflectance": (600, None, None, None),  # 600: only one label has it
-    "building_density": (None, None, 484, None),   # 484 -> tie with water_index_ndwi
-    "water_index_ndwi": (40, 40, 44, 360),       # 484
-    "distance_to_road_km": (60, 120, 200, 20),   # 400 -> three-way tie
-    "elevation_m": (120, 100, 80, 100),          # 400
-    "slope_deg": (160, 80, 40, 120),             # 400
-    "soil_moisture": (80, 120, 20, 140),         # 360
-    "rainfall_mm": (None, 200, 40, 100),         # 340 -> 10th: ties with red_reflectance, wins on name
-    "red_reflectance": (100, 60, 120, 60),       # 340 -> 11th, cut
-    "blue_reflectance": (40, 40, 100, 80),       # 260
-    "texture_contrast": (None, 40, 160, None),   # 200
-    "month": (20, 60, None, 20),                 # 100
-    "cloud_cover_pct": (10, 10, 10, 10),         # 40
-    "aspect_deg": (30, None, None, None),        # 30
+    "building_density": (None, None, 484, None),  # 484 -> tie with water_index_ndwi
+    "water_index_ndwi": (40, 40, 44, 360),  # 484
+    "distance_to_road_km": (60, 120, 200, 20),  # 400 -> three-way tie
+    "elevation_m": (120, 100, 80, 100),  # 400
+    "slope_deg": (160, 80, 40, 120),  # 400
+    "soil_moisture": (80, 120, 20, 140),  # 360
+    "rainfall_mm": (None, 200, 40, 100),  # 340 -> 10th: ties with red_reflectance, wins on name
+    "red_reflectance": (100, 60, 120, 60),  # 340 -> 11th, cut
+    "blue_reflectance": (40, 40, 100, 80),  # 260
+    "texture_contrast": (None, 40, 160, None),  # 200
+    "month": (20, 60, None, 20),  # 100
+    "cloud_cover_pct": (10, 10, 10, 10),  # 40
+    "aspect_deg": (30, None, None, None),  # 30
 }
 LANDCOVER_CLASSES = ("forest", "grassland", "urban", "water")
 
 
 def e2e_multiclass() -> Scenario:
     s = Scenario("multiclass", Clock("2025-04-03T11:00:00+00:00"))
-    job = Job(name="mc-landcover", kind="multiclass", steps=list(HPO), target="land_cover", dataset="landcover-tiles",
-              offset=180, objective_value=0.8342)
+    job = Job(
+        name="mc-landcover",
+        kind="multiclass",
+        steps=list(HPO),
+        target="land_cover",
+        dataset="landcover-tiles",
+        offset=180,
+        objective_value=0.8342,
+    )
     labels = {}
     for i, cls in enumerate(LANDCOVER_CLASSES):
         present = [(f, units[i]) for f, units in LANDCOVER_UNITS.items() if units[i] is not None]
@@ -804,9 +1112,18 @@ def e2e_multiclass() -> Scenario:
 
 def e2e_v2_tabular() -> Scenario:
     s = Scenario("v2_tabular", Clock("2025-04-04T12:00:00+00:00"))
-    job = Job(name="v2-tab-fraud", kind="binary", api="v2", mode="ENSEMBLING", target="is_fraud",
-              dataset="card-txns", declare_problem_type=True, offset=160, objective_value=0.9123,
-              steps=list(ENSEMBLE))
+    job = Job(
+        name="v2-tab-fraud",
+        kind="binary",
+        api="v2",
+        mode="ENSEMBLING",
+        target="is_fraud",
+        dataset="card-txns",
+        declare_problem_type=True,
+        offset=160,
+        objective_value=0.9123,
+        steps=list(ENSEMBLE),
+    )
     job.explainability_subfolder = job.candidate_name(0)
     simple_available(s, job, FRAUD_FEATURES, expected_value=0.0214)
     return s
@@ -814,47 +1131,98 @@ def e2e_v2_tabular() -> Scenario:
 
 def e2e_v2_timeseries() -> Scenario:
     s = Scenario("v2_timeseries", Clock("2025-04-05T13:00:00+00:00"))
-    job = Job(name="v2-ts-demand", kind="timeseries", api="v2", mode="ENSEMBLING", target="units_sold",
-              dataset="store-demand", offset=200, objective_value=0.1387,
-              steps=["InProgress/Starting", "InProgress/PreTraining", "InProgress/TrainingModels+best",
-                     "InProgress/GeneratingExplainabilityReport", "Completed/Completed"],
-              ts_config={
-                  "CompletionCriteria": {"MaxAutoMLJobRuntimeInSeconds": 21600},
-                  "ForecastFrequency": "W",
-                  "ForecastHorizon": 8,
-                  "ForecastQuantiles": ["p10", "p50", "p90"],
-                  "Transformations": {"Filling": {"units_sold": {"middlefill": "zero", "backfill": "zero"},
-                                                  "price": {"middlefill": "median", "futurefill": "median"}},
-                                      "Aggregation": {"units_sold": "sum"}},
-                  "TimeSeriesConfig": {"TargetAttributeName": "units_sold", "TimestampAttributeName": "week_start",
-                                       "ItemIdentifierAttributeName": "sku", "GroupingAttributeNames": ["store_id"]},
-                  "HolidayConfig": [{"CountryCode": "US"}],
-              })
+    job = Job(
+        name="v2-ts-demand",
+        kind="timeseries",
+        api="v2",
+        mode="ENSEMBLING",
+        target="units_sold",
+        dataset="store-demand",
+        offset=200,
+        objective_value=0.1387,
+        steps=[
+            "InProgress/Starting",
+            "InProgress/PreTraining",
+            "InProgress/TrainingModels+best",
+            "InProgress/GeneratingExplainabilityReport",
+            "Completed/Completed",
+        ],
+        ts_config={
+            "CompletionCriteria": {"MaxAutoMLJobRuntimeInSeconds": 21600},
+            "ForecastFrequency": "W",
+            "ForecastHorizon": 8,
+            "ForecastQuantiles": ["p10", "p50", "p90"],
+            "Transformations": {
+                "Filling": {
+                    "units_sold": {"middlefill": "zero", "backfill": "zero"},
+                    "price": {"middlefill": "median", "futurefill": "median"},
+                },
+                "Aggregation": {"units_sold": "sum"},
+            },
+            "TimeSeriesConfig": {
+                "TargetAttributeName": "units_sold",
+                "TimestampAttributeName": "week_start",
+                "ItemIdentifierAttributeName": "sku",
+                "GroupingAttributeNames": ["store_id"],
+            },
+            "HolidayConfig": [{"CountryCode": "US"}],
+        },
+    )
     job.explainability_subfolder = job.candidate_name(0)
     # Time-series explainability reports impact scores, not kernel SHAP (stand-in schema): reported as missing.
-    impact = {"version": "1.0", "explanations": {"impact_scores": {"units_sold": {"global": {
-        "price": -0.4213, "promo_flag": 0.3377, "holiday_US": 0.1182, "store_id": 0.0641}}}}}
+    impact = {
+        "version": "1.0",
+        "explanations": {
+            "impact_scores": {
+                "units_sold": {
+                    "global": {"price": -0.4213, "promo_flag": 0.3377, "holiday_US": 0.1182, "store_id": 0.0641}
+                }
+            }
+        },
+    }
     objects = {f"{job.explainability_prefix}/analysis.json": impact} | report_objects(
-        job.explainability_prefix, "v2-ts-demand explainability", ("pdf",))
+        job.explainability_prefix, "v2-ts-demand explainability", ("pdf",)
+    )
     s.add(job, objects, missing("time"))
     return s
 
 
 def e2e_failed() -> Scenario:
     s = Scenario("failed", Clock("2025-04-06T14:00:00+00:00"))
-    s.add(Job(name="failed-early", kind="binary", target="converted", dataset="web-sessions", offset=110,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "Failed/Failed"],
-              failure_reason="ClientError: Could not find the target attribute 'converted' in the header of "
-                             f"s3://{BUCKET}/datasets/web-sessions/train/part-0000.csv. Check TargetAttributeName."),
-          explainability=not_applicable())
+    s.add(
+        Job(
+            name="failed-early",
+            kind="binary",
+            target="converted",
+            dataset="web-sessions",
+            offset=110,
+            steps=["InProgress/Starting", "InProgress/AnalyzingData", "Failed/Failed"],
+            failure_reason="ClientError: Could not find the target attribute 'converted' in the header of "
+            f"s3://{BUCKET}/datasets/web-sessions/train/part-0000.csv. Check TargetAttributeName.",
+        ),
+        explainability=not_applicable(),
+    )
     # Failed after a best candidate existed: its Explainability prefix is empty, so missing, not not_applicable.
-    s.add(Job(name="failed-late", kind="regression", target="basket_value", dataset="baskets", offset=340,
-              objective_value=12.93,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering",
-                     "InProgress/ModelTuning+best", "Failed/Failed"],
-              failure_reason="InternalServerError: An internal error occurred while tuning candidates. "
-                             "Retry the job; if it fails again, contact AWS Support."),
-          explainability=missing("empty"))
+    s.add(
+        Job(
+            name="failed-late",
+            kind="regression",
+            target="basket_value",
+            dataset="baskets",
+            offset=340,
+            objective_value=12.93,
+            steps=[
+                "InProgress/Starting",
+                "InProgress/AnalyzingData",
+                "InProgress/FeatureEngineering",
+                "InProgress/ModelTuning+best",
+                "Failed/Failed",
+            ],
+            failure_reason="InternalServerError: An internal error occurred while tuning candidates. "
+            "Retry the job; if it fails again, contact AWS Support.",
+        ),
+        explainability=missing("empty"),
+    )
     return s
 
 
@@ -862,23 +1230,71 @@ def e2e_stopped() -> Scenario:
     s = Scenario("stopped", Clock("2025-04-07T15:00:00+00:00"))
     # Best candidate appears mid-tuning (same status, newer LastModifiedTime), Clarify has written its output
     # when the user stops the job: explainability follows the prefix.
-    job = Job(name="stopped-after-best", kind="binary", target="clicked", dataset="ad-clicks", offset=120,
-              objective_value=0.7719,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering",
-                     "InProgress/ModelTuning", "InProgress/ModelTuning+best",
-                     "InProgress/GeneratingExplainabilityReport", "Stopping/Stopping", "Stopped/Stopped"])
-    simple_available(s, job, ["ad_position", "device_type", "hour_of_day", "site_category", "user_age_band",
-                              "banner_size", "campaign_id", "previous_clicks_7d"], expected_value=0.0871)
-    s.add(Job(name="stopped-before-best", kind="multiclass", target="segment", dataset="customers", offset=300,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "Stopping/Stopping", "Stopped/Stopped"]),
-          explainability=not_applicable())
+    job = Job(
+        name="stopped-after-best",
+        kind="binary",
+        target="clicked",
+        dataset="ad-clicks",
+        offset=120,
+        objective_value=0.7719,
+        steps=[
+            "InProgress/Starting",
+            "InProgress/AnalyzingData",
+            "InProgress/FeatureEngineering",
+            "InProgress/ModelTuning",
+            "InProgress/ModelTuning+best",
+            "InProgress/GeneratingExplainabilityReport",
+            "Stopping/Stopping",
+            "Stopped/Stopped",
+        ],
+    )
+    simple_available(
+        s,
+        job,
+        [
+            "ad_position",
+            "device_type",
+            "hour_of_day",
+            "site_category",
+            "user_age_band",
+            "banner_size",
+            "campaign_id",
+            "previous_clicks_7d",
+        ],
+        expected_value=0.0871,
+    )
+    s.add(
+        Job(
+            name="stopped-before-best",
+            kind="multiclass",
+            target="segment",
+            dataset="customers",
+            offset=300,
+            steps=["InProgress/Starting", "InProgress/AnalyzingData", "Stopping/Stopping", "Stopped/Stopped"],
+        ),
+        explainability=not_applicable(),
+    )
     # Still stopping when the scenario ends: not terminal, so pending and never notified, whatever S3 holds.
-    job = Job(name="stopping-stuck", kind="regression", target="rent_eur", dataset="rentals", offset=480,
-              objective_value=88.4,
-              steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering",
-                     "InProgress/ModelTuning+best", "Stopping/ModelTuning", HOLD, HOLD])
-    doc = analysis_doc({"label0": shap_values(job.name, ["area_m2", "rooms", "district", "floor", "balcony"])},
-                       {"label0": 1040.0})
+    job = Job(
+        name="stopping-stuck",
+        kind="regression",
+        target="rent_eur",
+        dataset="rentals",
+        offset=480,
+        objective_value=88.4,
+        steps=[
+            "InProgress/Starting",
+            "InProgress/AnalyzingData",
+            "InProgress/FeatureEngineering",
+            "InProgress/ModelTuning+best",
+            "Stopping/ModelTuning",
+            HOLD,
+            HOLD,
+        ],
+    )
+    doc = analysis_doc(
+        {"label0": shap_values(job.name, ["area_m2", "rooms", "district", "floor", "balcony"])}, {"label0": 1040.0}
+    )
     s.add(job, clarify(job, doc), pending())
     return s
 
@@ -889,32 +1305,42 @@ def long_failures(job: Job) -> list[str]:
     Each is a one-line head plus the tail of a log, as the service quotes it, cut at the length given.
     """
     cases = [
-        (f"Explainability report generation failed for the best candidate '{job.candidate_name(0)}': SageMaker "
-         f"Clarify processing job '{job.name}-xai-{short_hash(job.name, 1, n=12)}' failed with AlgorithmError: "
-         "MemoryError while computing kernel SHAP for 4096 rows x 64 features.",
-         " File \"/opt/ml/code/analyzer/explain.py\", line {n}, in run shap_values = explainer.shap_values(batch)"
-         " File \"/usr/local/lib/python3.10/site-packages/shap/explainers/_kernel.py\", line 190, in shap_values",
-         1000),
-        (f"Candidate '{job.candidate_name(2)}' failed: AlgorithmError: ExecuteUserScriptError: Command "
-         "\"/usr/local/bin/python3 -m sagemaker_xgboost_container.training\" exited with code 137 on "
-         "ml.m5.4xlarge (out of memory).",
-         " [2025-04-08 16:41:{n:02d}] INFO - [{n}]#011train-logloss:0.2{n:02d}#011validation-logloss:0.3{n:02d}",
-         1011),
-        (f"Candidate '{job.candidate_name(3)}' failed: ClientError: Data download failed: the object "
-         f"s3://{BUCKET}/autopilot/{job.name}/preprocessed-data/tuning_data/train/chunk_23.csv could not be read.",
-         " botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation:"
-         " Access Denied (retry {n});",
-         1024),
-        (f"Model insights report for '{job.candidate_name(0)}' was not generated: the model quality monitoring "
-         "job exited with ClientError: predicted labels column 'predicted_label' not found in the transform output.",
-         " KeyError: 'predicted_label' (analyzer/model_quality.py:{n}, columns found: probability, labels,"
-         " probabilities);",
-         996),
-        (f"Explainability baseline for '{job.candidate_name(0)}' could not be built: K-means clustering of the "
-         "baseline sample did not converge after 300 iterations; retrying with a random baseline also failed.",
-         " ConvergenceWarning: Number of distinct clusters ({n}) found smaller than n_clusters (10). Possibly due"
-         " to duplicate points in X.",
-         1023),
+        (
+            f"Explainability report generation failed for the best candidate '{job.candidate_name(0)}': SageMaker "
+            f"Clarify processing job '{job.name}-xai-{short_hash(job.name, 1, n=12)}' failed with AlgorithmError: "
+            "MemoryError while computing kernel SHAP for 4096 rows x 64 features.",
+            ' File "/opt/ml/code/analyzer/explain.py", line {n}, in run shap_values = explainer.shap_values(batch)'
+            ' File "/usr/local/lib/python3.10/site-packages/shap/explainers/_kernel.py", line 190, in shap_values',
+            1000,
+        ),
+        (
+            f"Candidate '{job.candidate_name(2)}' failed: AlgorithmError: ExecuteUserScriptError: Command "
+            '"/usr/local/bin/python3 -m sagemaker_xgboost_container.training" exited with code 137 on '
+            "ml.m5.4xlarge (out of memory).",
+            " [2025-04-08 16:41:{n:02d}] INFO - [{n}]#011train-logloss:0.2{n:02d}#011validation-logloss:0.3{n:02d}",
+            1011,
+        ),
+        (
+            f"Candidate '{job.candidate_name(3)}' failed: ClientError: Data download failed: the object "
+            f"s3://{BUCKET}/autopilot/{job.name}/preprocessed-data/tuning_data/train/chunk_23.csv could not be read.",
+            " botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation:"
+            " Access Denied (retry {n});",
+            1024,
+        ),
+        (
+            f"Model insights report for '{job.candidate_name(0)}' was not generated: the model quality monitoring "
+            "job exited with ClientError: predicted labels column 'predicted_label' not found in the transform output.",
+            " KeyError: 'predicted_label' (analyzer/model_quality.py:{n}, columns found: probability, labels,"
+            " probabilities);",
+            996,
+        ),
+        (
+            f"Explainability baseline for '{job.candidate_name(0)}' could not be built: K-means clustering of the "
+            "baseline sample did not converge after 300 iterations; retrying with a random baseline also failed.",
+            " ConvergenceWarning: Number of distinct clusters ({n}) found smaller than n_clusters (10). Possibly due"
+            " to duplicate points in X.",
+            1023,
+        ),
     ]
     messages = [fit(head + " Log tail:", filler, length) for head, filler, length in cases]
     messages[4] += "\u2026"  # truncated by the service: a non-ASCII ellipsis makes it 1,024 characters
@@ -924,8 +1350,13 @@ def long_failures(job: Job) -> list[str]:
 def e2e_explainability_error_partial() -> Scenario:
     s = Scenario("explainability_error_partial", Clock("2025-04-08T16:00:00+00:00"))
     # ExplainabilityError takes precedence even though a valid analysis.json is under the prefix.
-    job = credit_job("xai-error-five", 150, steps=HPO[:-1] + ["Completed/ExplainabilityError"], other_candidates=3,
-                     failed_candidates=2)
+    job = credit_job(
+        "xai-error-five",
+        150,
+        steps=HPO[:-1] + ["Completed/ExplainabilityError"],
+        other_candidates=3,
+        failed_candidates=2,
+    )
     job.partial_failures = long_failures(job)
     doc = analysis_doc({"label0": shap_values(job.name, CHURN_FEATURES)}, {"label0": 0.31})
     s.add(job, clarify(job, doc), error("explainabilityerror"))
@@ -944,29 +1375,99 @@ def e2e_corrupt() -> Scenario:
         return credit_job(name, next(offsets), **changes)
 
     j = job("bad-not-json")
-    s.add(j, {f"{j.explainability_prefix}/analysis.json": text('{"version": "1.0", "explanations": {"kernel_sh')}
-          | report_objects(j.explainability_prefix, j.name), error("json"))
+    s.add(
+        j,
+        {f"{j.explainability_prefix}/analysis.json": text('{"version": "1.0", "explanations": {"kernel_sh')}
+        | report_objects(j.explainability_prefix, j.name),
+        error("json"),
+    )
     j = job("bad-not-utf8")  # Latin-1 bytes: valid JSON text, but not UTF-8
-    latin1 = json.dumps({"version": "1.0", "explanations": {"kernel_shap": {"label0": {
-        "global_shap_values": {"revenu_annuel": 0.041, "ann\u00e9es_client": 0.027, "d\u00e9couvert": 0.019},
-        "expected_value": 0.12}}}}, ensure_ascii=False).encode("latin-1")
-    s.add(j, {f"{j.explainability_prefix}/analysis.json": {"base64": base64.b64encode(latin1).decode()}},
-          error("utf-8"))
+    latin1 = json.dumps(
+        {
+            "version": "1.0",
+            "explanations": {
+                "kernel_shap": {
+                    "label0": {
+                        "global_shap_values": {
+                            "revenu_annuel": 0.041,
+                            "ann\u00e9es_client": 0.027,
+                            "d\u00e9couvert": 0.019,
+                        },
+                        "expected_value": 0.12,
+                    }
+                }
+            },
+        },
+        ensure_ascii=False,
+    ).encode("latin-1")
+    s.add(
+        j, {f"{j.explainability_prefix}/analysis.json": {"base64": base64.b64encode(latin1).decode()}}, error("utf-8")
+    )
     j = job("bad-explanations-list")  # explanations is not an object
-    s.add(j, {f"{j.explainability_prefix}/analysis.json": {"version": "1.0", "explanations": ["kernel_shap"]}},
-          error("explanations"))
+    s.add(
+        j,
+        {f"{j.explainability_prefix}/analysis.json": {"version": "1.0", "explanations": ["kernel_shap"]}},
+        error("explanations"),
+    )
     j = job("bad-label-not-object")  # a label entry is a list, not {global_shap_values, expected_value}
-    s.add(j, {f"{j.explainability_prefix}/analysis.json": {"version": "1.0", "explanations": {
-        "kernel_shap": {"label0": [0.041, 0.027, 0.019]}}}}, error("global_shap_values"))
+    s.add(
+        j,
+        {
+            f"{j.explainability_prefix}/analysis.json": {
+                "version": "1.0",
+                "explanations": {"kernel_shap": {"label0": [0.041, 0.027, 0.019]}},
+            }
+        },
+        error("global_shap_values"),
+    )
     j = job("bad-bias-only")  # a bias-only analysis.json: no explanations at all
-    s.add(j, {f"{j.explainability_prefix}/analysis.json": {"version": "1.0", "post_training_bias_metrics": {
-        "label": "defaulted", "facets": {"applicant_age_band": [{"value_or_threshold": "18-25", "metrics": [
-            {"name": "DPPL", "description": "Difference in Positive Proportions in Predicted Labels (DPPL)",
-             "value": 0.084}]}]}, "label_value_or_threshold": "1"}}}, missing("explanations"))
+    s.add(
+        j,
+        {
+            f"{j.explainability_prefix}/analysis.json": {
+                "version": "1.0",
+                "post_training_bias_metrics": {
+                    "label": "defaulted",
+                    "facets": {
+                        "applicant_age_band": [
+                            {
+                                "value_or_threshold": "18-25",
+                                "metrics": [
+                                    {
+                                        "name": "DPPL",
+                                        "description": "Difference in Positive Proportions in Predicted Labels (DPPL)",
+                                        "value": 0.084,
+                                    }
+                                ],
+                            }
+                        ]
+                    },
+                    "label_value_or_threshold": "1",
+                },
+            }
+        },
+        missing("explanations"),
+    )
     j = job("bad-pdp-only")  # explanations without a kernel_shap section
-    s.add(j, {f"{j.explainability_prefix}/analysis.json": {"version": "1.0", "explanations": {"pdp": [
-        {"feature_name": "income", "data_type": "numerical", "feature_values": [20000, 60000],
-         "model_predictions": [[0.31, 0.12]]}]}}}, missing("kernel_shap"))
+    s.add(
+        j,
+        {
+            f"{j.explainability_prefix}/analysis.json": {
+                "version": "1.0",
+                "explanations": {
+                    "pdp": [
+                        {
+                            "feature_name": "income",
+                            "data_type": "numerical",
+                            "feature_values": [20000, 60000],
+                            "model_predictions": [[0.31, 0.12]],
+                        }
+                    ]
+                },
+            }
+        },
+        missing("kernel_shap"),
+    )
     j = job("bad-no-analysis")  # reports only
     s.add(j, report_objects(j.explainability_prefix, j.name, ("pdf",)), missing("analysis.json"))
     s.add(job("bad-empty-prefix"), explainability=missing("empty"))
@@ -976,8 +1477,15 @@ def e2e_corrupt() -> Scenario:
 
 def e2e_many_features() -> Scenario:
     s = Scenario("many_features", Clock("2025-04-10T18:00:00+00:00"))
-    job = Job(name="wide-3000-features", kind="binary", steps=list(HPO), target="failure_within_7d",
-              dataset="sensor-wide", offset=100, objective_value=0.6912)
+    job = Job(
+        name="wide-3000-features",
+        kind="binary",
+        steps=list(HPO),
+        target="failure_within_7d",
+        dataset="sensor-wide",
+        offset=100,
+        objective_value=0.6912,
+    )
     features = [f"sensor_{i:04d}" for i in range(3000)]
     random.Random("wide").shuffle(features)
     simple_available(s, job, features, expected_value=0.0432)
@@ -988,26 +1496,65 @@ def e2e_duplicates_shuffled() -> Scenario:
     s = Scenario("duplicates_shuffled", Clock("2025-04-11T19:00:00+00:00"))
     s.delivery.update(duplicates=2, shuffle=True, seed=7)
     # Four jobs changing in the same ticks, so shuffling reorders real work.
-    simple_available(s, Job(name="dup-binary", kind="binary", steps=list(HPO), target="churned",
-                            dataset="telco-churn", offset=90, objective_value=0.8544), CHURN_FEATURES)
-    job = Job(name="dup-multiclass", kind="multiclass", steps=list(HPO), target="priority", dataset="support-tickets",
-              offset=240, objective_value=0.7733, declare_problem_type=True)
+    simple_available(
+        s,
+        Job(
+            name="dup-binary",
+            kind="binary",
+            steps=list(HPO),
+            target="churned",
+            dataset="telco-churn",
+            offset=90,
+            objective_value=0.8544,
+        ),
+        CHURN_FEATURES,
+    )
+    job = Job(
+        name="dup-multiclass",
+        kind="multiclass",
+        steps=list(HPO),
+        target="priority",
+        dataset="support-tickets",
+        offset=240,
+        objective_value=0.7733,
+        declare_problem_type=True,
+    )
     features = ["subject_length", "body_length", "customer_tier", "product_area", "sentiment_score", "channel"]
-    doc = analysis_doc({c: shap_values(f"{job.name}/{c}", features) for c in ("low", "medium", "high")},
-                       {"low": 0.41, "medium": 0.37, "high": 0.22})
+    doc = analysis_doc(
+        {c: shap_values(f"{job.name}/{c}", features) for c in ("low", "medium", "high")},
+        {"low": 0.41, "medium": 0.37, "high": 0.22},
+    )
     s.add(job, clarify(job, doc), expected_available(doc, artifact_keys(("pdf", "html", "ipynb"))))
-    job = Job(name="dup-v2-regression", kind="regression", api="v2", mode="ENSEMBLING", target="kwh_next_day",
-              dataset="building-energy", declare_problem_type=True, offset=390, objective_value=27.15,
-              steps=list(ENSEMBLE))
+    job = Job(
+        name="dup-v2-regression",
+        kind="regression",
+        api="v2",
+        mode="ENSEMBLING",
+        target="kwh_next_day",
+        dataset="building-energy",
+        declare_problem_type=True,
+        offset=390,
+        objective_value=27.15,
+        steps=list(ENSEMBLE),
+    )
     job.explainability_subfolder = job.candidate_name(0)
-    simple_available(s, job, ["outdoor_temp_c", "humidity_pct", "occupancy", "hour_of_day", "is_holiday"],
-                     expected_value=175.0)
-    s.add(Job(name="dup-failed", kind="binary", target="is_fraud", dataset="card-txns", declare_problem_type=True,
-              offset=540, steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering",
-                                 "Failed/Failed"],
-              failure_reason="ClientError: Feature engineering failed: the training data has 412 rows after "
-                             "removing rows with a missing target; at least 500 rows are required."),
-          explainability=not_applicable())
+    simple_available(
+        s, job, ["outdoor_temp_c", "humidity_pct", "occupancy", "hour_of_day", "is_holiday"], expected_value=175.0
+    )
+    s.add(
+        Job(
+            name="dup-failed",
+            kind="binary",
+            target="is_fraud",
+            dataset="card-txns",
+            declare_problem_type=True,
+            offset=540,
+            steps=["InProgress/Starting", "InProgress/AnalyzingData", "InProgress/FeatureEngineering", "Failed/Failed"],
+            failure_reason="ClientError: Feature engineering failed: the training data has 412 rows after "
+            "removing rows with a missing target; at least 500 rows are required.",
+        ),
+        explainability=not_applicable(),
+    )
     return s
 
 
@@ -1017,22 +1564,55 @@ def e2e_faults() -> Scenario:
     # Transient faults may make the watcher skip an intermediate state, so only the terminal one is certain.
     s.history_floor = 1
     # Trailing HOLD ticks give retries room after the terminal state.
-    simple_available(s, Job(name="faults-binary", kind="binary", steps=HPO + [HOLD, HOLD], target="renewed",
-                            dataset="saas-renewals", offset=80, objective_value=0.8611), RENEWAL_FEATURES)
-    job = Job(name="faults-v2-multiclass", kind="multiclass", api="v2", mode="ENSEMBLING", target="priority",
-              dataset="support-tickets", declare_problem_type=True, offset=330, objective_value=0.7802,
-              steps=ENSEMBLE + [HOLD, HOLD])
+    simple_available(
+        s,
+        Job(
+            name="faults-binary",
+            kind="binary",
+            steps=HPO + [HOLD, HOLD],
+            target="renewed",
+            dataset="saas-renewals",
+            offset=80,
+            objective_value=0.8611,
+        ),
+        RENEWAL_FEATURES,
+    )
+    job = Job(
+        name="faults-v2-multiclass",
+        kind="multiclass",
+        api="v2",
+        mode="ENSEMBLING",
+        target="priority",
+        dataset="support-tickets",
+        declare_problem_type=True,
+        offset=330,
+        objective_value=0.7802,
+        steps=ENSEMBLE + [HOLD, HOLD],
+    )
     job.explainability_subfolder = job.candidate_name(0)
     features = ["subject_length", "body_length", "customer_tier", "product_area", "sentiment_score"]
-    doc = analysis_doc({c: shap_values(f"{job.name}/{c}", features) for c in ("low", "medium", "high")},
-                       {"low": 0.40, "medium": 0.38, "high": 0.22})
+    doc = analysis_doc(
+        {c: shap_values(f"{job.name}/{c}", features) for c in ("low", "medium", "high")},
+        {"low": 0.40, "medium": 0.38, "high": 0.22},
+    )
     s.add(job, clarify(job, doc), expected_available(doc, artifact_keys(("pdf", "html", "ipynb"))))
     return s
 
 
-E2E = [e2e_binary, e2e_regression_nested, e2e_multiclass, e2e_v2_tabular, e2e_v2_timeseries, e2e_failed,
-       e2e_stopped, e2e_explainability_error_partial, e2e_corrupt, e2e_many_features, e2e_duplicates_shuffled,
-       e2e_faults]
+E2E = [
+    e2e_binary,
+    e2e_regression_nested,
+    e2e_multiclass,
+    e2e_v2_tabular,
+    e2e_v2_timeseries,
+    e2e_failed,
+    e2e_stopped,
+    e2e_explainability_error_partial,
+    e2e_corrupt,
+    e2e_many_features,
+    e2e_duplicates_shuffled,
+    e2e_faults,
+]
 COMPACT = {"many_features"}
 
 

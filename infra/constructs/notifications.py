@@ -96,4 +96,3 @@ def _email(subscription: NotificationEmail) -> subscriptions.EmailSubscription:
             for attribute, values in subscription.filter_policy.items()
         },
     )
-

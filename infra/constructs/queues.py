@@ -69,7 +69,11 @@ class QueueDestination:
         self._dlq = dead_letter_queue
 
     def bind(
-        self, _scope: Construct, fn: lambda_.IFunction, *, type: lambda_.DestinationType | None = None  # noqa: A002
+        self,
+        _scope: Construct,
+        fn: lambda_.IFunction,
+        *,
+        type: lambda_.DestinationType | None = None,  # noqa: A002
     ) -> lambda_.DestinationConfig:
         self._dlq.grant_send(fn)
         return lambda_.DestinationConfig(destination=self._dlq.queue.queue_arn)

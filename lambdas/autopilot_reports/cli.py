@@ -29,8 +29,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("history", help="one job's observed transitions").add_argument("job_name")
     recent = commands.add_parser("recent", help="most recently modified jobs")
     recent.add_argument("--limit", type=int, default=20)
-    for name, help_text in (("by-status", "jobs with a status in a time range"),
-                            ("partial-failures", "jobs with partial failures in a time range")):
+    for name, help_text in (
+        ("by-status", "jobs with a status in a time range"),
+        ("partial-failures", "jobs with partial failures in a time range"),
+    ):
         command = commands.add_parser(name, help=help_text)
         if name == "by-status":
             command.add_argument("status", choices=["InProgress", "Stopping", "Completed", "Failed", "Stopped"])

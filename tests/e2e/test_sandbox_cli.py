@@ -22,8 +22,9 @@ def template_file(template_json, tmp_path_factory):
 
 
 def sandbox(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sandbox", "run", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", "run", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_demo_runs_and_prints_every_report(template_file, tmp_path):

@@ -101,9 +101,11 @@ def test_roles_are_assumable_only_by_their_service(template_json):
         name: body["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         for name, body in resources(template_json, "AWS::IAM::Role").items()
     }
-    assert trust["WatcherRole"] == trust["ReporterRole"] == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
-    ]
+    assert (
+        trust["WatcherRole"]
+        == trust["ReporterRole"]
+        == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]
+    )
     assert trust["WatcherScheduleRole"] == [
         {
             "Action": "sts:AssumeRole",
@@ -114,9 +116,7 @@ def test_roles_are_assumable_only_by_their_service(template_json):
     ]
 
 
-def test_no_wildcard_actions_and_star_resources_only_where_iam_has_no_resource_types(
-    template_json, full_template_json
-):
+def test_no_wildcard_actions_and_star_resources_only_where_iam_has_no_resource_types(template_json, full_template_json):
     # The only actions IAM cannot scope to a resource (service authorization reference).
     unscopable = {
         "sagemaker:ListAutoMLJobs",

@@ -17,9 +17,14 @@ REGION = "us-east-1"
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AWS_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_SAGEMAKER", raising=False)
@@ -37,8 +42,12 @@ def stack_model(template_json):
 @pytest.fixture
 def table_name(aws, stack_model):
     table = stack_model.tables[0]
-    params = {"TableName": table.logical_id, "KeySchema": table.key_schema,
-              "AttributeDefinitions": table.attribute_definitions, "BillingMode": "PAY_PER_REQUEST"}
+    params = {
+        "TableName": table.logical_id,
+        "KeySchema": table.key_schema,
+        "AttributeDefinitions": table.attribute_definitions,
+        "BillingMode": "PAY_PER_REQUEST",
+    }
     if table.global_secondary_indexes:
         params["GlobalSecondaryIndexes"] = table.global_secondary_indexes
     boto3.client("dynamodb", region_name=REGION).create_table(**params)

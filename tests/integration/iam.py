@@ -121,9 +121,14 @@ def _dynamodb(operation: str, params: dict[str, Any], arn: str) -> Iterable[tupl
         return arn.format("dynamodb", f"table/{name}" + (f"/index/{index}" if index else ""))
 
     if operation == "TransactWriteItems":
-        verbs = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+        verbs = {
+            "Put": "PutItem",
+            "Update": "UpdateItem",
+            "Delete": "DeleteItem",
+            "ConditionCheck": "ConditionCheckItem",
+        }
         for item in params["TransactItems"]:
-            (kind, body), = item.items()
+            ((kind, body),) = item.items()
             yield f"dynamodb:{verbs[kind]}", table(body["TableName"]), {}
     elif operation in ("BatchGetItem", "BatchWriteItem"):
         for name in params["RequestItems"]:

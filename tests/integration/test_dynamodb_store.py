@@ -16,10 +16,15 @@ NOTIFIED = datetime(2030, 1, 1, tzinfo=UTC)
 
 def record(name="churn", status="InProgress", secondary="Starting", minutes=0, partial=(), notified=None):
     return ReportRecord(
-        job_name=name, job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}", api="v1",
-        status=status, secondary_status=secondary,
+        job_name=name,
+        job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
+        api="v1",
+        status=status,
+        secondary_status=secondary,
         explainability=Explainability(state="pending" if status == "InProgress" else "missing", reason="r"),
-        partial_failures=list(partial), created_at=T0, last_modified_at=T0 + timedelta(minutes=minutes),
+        partial_failures=list(partial),
+        created_at=T0,
+        last_modified_at=T0 + timedelta(minutes=minutes),
         notified_at=notified,
     )
 
@@ -83,7 +88,8 @@ def test_errors_are_recorded_only_on_existing_records(store, table_name):
     save(store, record())
     store.record_error("churn", "SageMaker does not know this job")
     item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=table_name, Key={"pk": {"S": "JOB#churn"}, "sk": {"S": "REPORT"}})["Item"]
+        TableName=table_name, Key={"pk": {"S": "JOB#churn"}, "sk": {"S": "REPORT"}}
+    )["Item"]
     assert item["last_error"]["S"] == "SageMaker does not know this job"
     assert store.get_report("ghost") is None
 
@@ -131,15 +137,22 @@ def test_worst_case_record_fits_far_below_the_item_limit(store, table_name):
     from autopilot_reports.models.record import FeatureImportance
 
     worst = record("w" * 32, "Completed", "Completed", minutes=5, partial=["p" * 1024] * 5, notified=NOTIFIED)
-    worst = worst.model_copy(update={
-        "failure_reason": "f" * 1024,
-        "explainability": Explainability(
-            state="available", s3_prefix="s3://b/" + "k" * 1000, feature_count=100_000, labels=["l"] * 50,
-            top_features=[FeatureImportance(feature="n" * 500, importance=0.1)] * 10,
-            artifacts={name: "s3://b/" + "k" * 1000 for name in ("analysis", "report_pdf", "report_html")}),
-    })
+    worst = worst.model_copy(
+        update={
+            "failure_reason": "f" * 1024,
+            "explainability": Explainability(
+                state="available",
+                s3_prefix="s3://b/" + "k" * 1000,
+                feature_count=100_000,
+                labels=["l"] * 50,
+                top_features=[FeatureImportance(feature="n" * 500, importance=0.1)] * 10,
+                artifacts={name: "s3://b/" + "k" * 1000 for name in ("analysis", "report_pdf", "report_html")},
+            ),
+        }
+    )
     assert save(store, worst, claim=True) is Saved.CLAIMED
     item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=table_name, Key={"pk": {"S": "JOB#" + "w" * 32}, "sk": {"S": "REPORT"}})["Item"]
+        TableName=table_name, Key={"pk": {"S": "JOB#" + "w" * 32}, "sk": {"S": "REPORT"}}
+    )["Item"]
     size = sum(len(name) + len(next(iter(value.values()))) for name, value in item.items())
     assert size < 40 * 1024  # a tenth of DynamoDB's 400 KB

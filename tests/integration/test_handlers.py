@@ -31,21 +31,35 @@ class Context:
 
 def describe(name, status, secondary, minutes, best=False, partial=()):
     response = {
-        "AutoMLJobName": name, "AutoMLJobArn": ARN.format(name),
-        "InputDataConfig": [{"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/x"}},
-                             "TargetAttributeName": "churned"}],
+        "AutoMLJobName": name,
+        "AutoMLJobArn": ARN.format(name),
+        "InputDataConfig": [
+            {
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/x"}},
+                "TargetAttributeName": "churned",
+            }
+        ],
         "OutputDataConfig": {"S3OutputPath": "s3://outputs/"},
-        "RoleArn": "arn:aws:iam::123456789012:role/sm", "CreationTime": "2025-05-01T10:00:00Z",
+        "RoleArn": "arn:aws:iam::123456789012:role/sm",
+        "CreationTime": "2025-05-01T10:00:00Z",
         "LastModifiedTime": f"2025-05-01T10:{minutes:02d}:00Z",
-        "AutoMLJobStatus": status, "AutoMLJobSecondaryStatus": secondary,
-        "ResolvedAttributes": {"AutoMLJobObjective": {"MetricName": "F1"}, "ProblemType": "BinaryClassification",
-                               "CompletionCriteria": {"MaxCandidates": 10}},
+        "AutoMLJobStatus": status,
+        "AutoMLJobSecondaryStatus": secondary,
+        "ResolvedAttributes": {
+            "AutoMLJobObjective": {"MetricName": "F1"},
+            "ProblemType": "BinaryClassification",
+            "CompletionCriteria": {"MaxCandidates": 10},
+        },
     }
     if best:
         response["EndTime"] = f"2025-05-01T10:{minutes:02d}:00Z"
         response["BestCandidate"] = {
-            "CandidateName": f"{name}-best", "ObjectiveStatus": "Succeeded", "CandidateStatus": "Completed",
-            "CandidateSteps": [], "CreationTime": "2025-05-01T10:05:00Z", "LastModifiedTime": "2025-05-01T10:20:00Z",
+            "CandidateName": f"{name}-best",
+            "ObjectiveStatus": "Succeeded",
+            "CandidateStatus": "Completed",
+            "CandidateSteps": [],
+            "CreationTime": "2025-05-01T10:05:00Z",
+            "LastModifiedTime": "2025-05-01T10:20:00Z",
             "FinalAutoMLJobObjectiveMetric": {"Type": "Maximize", "MetricName": "F1", "Value": 0.87},
             "CandidateProperties": {"CandidateArtifactLocations": {"Explainability": PREFIX}},
         }
@@ -56,16 +70,34 @@ def describe(name, status, secondary, minutes, best=False, partial=()):
 
 SCENARIO = {
     "jobs": [
-        {"describe": [describe("churn", "InProgress", "Starting", 0),
-                      describe("churn", "Completed", "Completed", 30, best=True, partial=["1 candidate failed"])]},
-        {"api": "v2", "describe": [{
-            "AutoMLJobName": "forecast", "AutoMLJobArn": ARN.format("forecast"),
-            "AutoMLJobInputDataConfig": [{"ChannelType": "training", "DataSource": {
-                "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/y"}}}],
-            "OutputDataConfig": {"S3OutputPath": "s3://outputs/"}, "RoleArn": "arn:aws:iam::123456789012:role/sm",
-            "CreationTime": "2025-05-01T10:00:00Z", "LastModifiedTime": "2025-05-01T10:01:00Z",
-            "AutoMLJobStatus": "InProgress", "AutoMLJobSecondaryStatus": "Starting",
-            "AutoMLProblemTypeConfigName": "TimeSeriesForecasting"}]},
+        {
+            "describe": [
+                describe("churn", "InProgress", "Starting", 0),
+                describe("churn", "Completed", "Completed", 30, best=True, partial=["1 candidate failed"]),
+            ]
+        },
+        {
+            "api": "v2",
+            "describe": [
+                {
+                    "AutoMLJobName": "forecast",
+                    "AutoMLJobArn": ARN.format("forecast"),
+                    "AutoMLJobInputDataConfig": [
+                        {
+                            "ChannelType": "training",
+                            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/y"}},
+                        }
+                    ],
+                    "OutputDataConfig": {"S3OutputPath": "s3://outputs/"},
+                    "RoleArn": "arn:aws:iam::123456789012:role/sm",
+                    "CreationTime": "2025-05-01T10:00:00Z",
+                    "LastModifiedTime": "2025-05-01T10:01:00Z",
+                    "AutoMLJobStatus": "InProgress",
+                    "AutoMLJobSecondaryStatus": "Starting",
+                    "AutoMLProblemTypeConfigName": "TimeSeriesForecasting",
+                }
+            ],
+        },
     ],
 }
 
@@ -81,10 +113,21 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
         boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="outputs")
-        key = PREFIX[len("s3://outputs/"):]
-        s3.put_object(Bucket="outputs", Key=f"{key}/analysis.json", Body=json.dumps(
-            {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
-                "global_shap_values": {"tenure": 0.3, "plan": 0.1}, "expected_value": 0.2}}}}).encode())
+        key = PREFIX[len("s3://outputs/") :]
+        s3.put_object(
+            Bucket="outputs",
+            Key=f"{key}/analysis.json",
+            Body=json.dumps(
+                {
+                    "version": "1.0",
+                    "explanations": {
+                        "kernel_shap": {
+                            "label0": {"global_shap_values": {"tenure": 0.3, "plan": 0.1}, "expected_value": 0.2}
+                        }
+                    },
+                }
+            ).encode(),
+        )
         s3.put_object(Bucket="outputs", Key=f"{key}/report.pdf", Body=b"%PDF-1.4")
         yield Pipeline(simulator, stack_model, topic_arn, monkeypatch)
     reset_function_state()
@@ -105,13 +148,25 @@ class Pipeline:
         session.events.register("before-call", self.recorder._count)
 
     def state_change(self, name, status="Completed", secondary="Completed"):
-        return complete_envelope({
-            "id": str(uuid.uuid4()), "time": "2025-05-01T10:30:00Z", "region": REGION,
-            "source": "autopilot-reports", "detail-type": "AutoML Job State Change",
-            "detail": {"AutoMLJobName": name, "AutoMLJobArn": ARN.format(name), "AutoMLJobStatus": status,
-                       "AutoMLJobSecondaryStatus": secondary, "CreationTime": "2025-05-01T10:00:00Z",
-                       "LastModifiedTime": "2025-05-01T10:30:00Z", "DetectedBy": "schedule", "SchemaVersion": "1"},
-        })
+        return complete_envelope(
+            {
+                "id": str(uuid.uuid4()),
+                "time": "2025-05-01T10:30:00Z",
+                "region": REGION,
+                "source": "autopilot-reports",
+                "detail-type": "AutoML Job State Change",
+                "detail": {
+                    "AutoMLJobName": name,
+                    "AutoMLJobArn": ARN.format(name),
+                    "AutoMLJobStatus": status,
+                    "AutoMLJobSecondaryStatus": secondary,
+                    "CreationTime": "2025-05-01T10:00:00Z",
+                    "LastModifiedTime": "2025-05-01T10:30:00Z",
+                    "DetectedBy": "schedule",
+                    "SchemaVersion": "1",
+                },
+            }
+        )
 
 
 def test_terminal_report_costs_the_physical_minimum(pipeline):
@@ -122,8 +177,11 @@ def test_terminal_report_costs_the_physical_minimum(pipeline):
 
     assert result == {"outcome": "notified", "job_name": "churn"}
     assert dict(pipeline.recorder.calls) == {
-        "sagemaker.DescribeAutoMLJob": 1, "s3.ListObjectsV2": 1, "s3.GetObject": 1,
-        "dynamodb.TransactWriteItems": 1, "sns.Publish": 1,
+        "sagemaker.DescribeAutoMLJob": 1,
+        "s3.ListObjectsV2": 1,
+        "s3.GetObject": 1,
+        "dynamodb.TransactWriteItems": 1,
+        "sns.Publish": 1,
     }
     pipeline.recorder.calls.clear()
     replay = reporter_handler.handler(pipeline.state_change("churn"), Context())
@@ -190,11 +248,16 @@ def test_watcher_rejects_an_unknown_invocation(pipeline, capsys):
 
 def test_watcher_takes_a_cloudtrail_nudge_and_a_backfill(pipeline):
     pipeline.use("handlers.watcher.handler")
-    nudge = complete_envelope({
-        "id": "ct-1", "time": "2025-05-01T10:00:00Z", "region": REGION, "source": "aws.sagemaker",
-        "detail-type": "AWS API Call via CloudTrail",
-        "detail": {"eventName": "CreateAutoMLJob", "requestParameters": {"autoMLJobName": "churn"}},
-    })
+    nudge = complete_envelope(
+        {
+            "id": "ct-1",
+            "time": "2025-05-01T10:00:00Z",
+            "region": REGION,
+            "source": "aws.sagemaker",
+            "detail-type": "AWS API Call via CloudTrail",
+            "detail": {"eventName": "CreateAutoMLJob", "requestParameters": {"autoMLJobName": "churn"}},
+        }
+    )
     assert watcher_handler.handler(nudge, Context())["published"] == 2
     backfill = {"backfill": {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "force": True}}
     assert watcher_handler.handler(backfill, Context())["published"] == 2
@@ -225,7 +288,7 @@ def test_oversized_analysis_is_recorded_as_an_error_and_still_reported(pipeline)
     pipeline.monkeypatch.setenv("ANALYSIS_MAX_BYTES", "1024")
     get_settings.cache_clear()
     s3 = boto3.client("s3", region_name=REGION)
-    key = PREFIX[len("s3://outputs/"):] + "/analysis.json"
+    key = PREFIX[len("s3://outputs/") :] + "/analysis.json"
     s3.put_object(Bucket="outputs", Key=key, Body=b'{"version": "1.0", "pad": "' + b"x" * 4096 + b'"}')
 
     assert reporter_handler.handler(pipeline.state_change("churn"), Context())["outcome"] == "notified"

@@ -32,36 +32,64 @@ class Credentials:
 
     def client(self, service: str) -> Any:
         return boto3.client(
-            service, region_name=REGION, aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"], aws_session_token=self.env.get("AWS_SESSION_TOKEN"))
+            service,
+            region_name=REGION,
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=self.env.get("AWS_SESSION_TOKEN"),
+        )
 
 
 def admin_credentials() -> Credentials:
     iam = boto3.client("iam", region_name=REGION)
     iam.create_user(UserName="admin")
-    iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    iam.put_user_policy(
+        UserName="admin",
+        PolicyName="all",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )
     key = iam.create_access_key(UserName="admin")["AccessKey"]
     return Credentials({"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
 
 
 def role_credentials(admin: Credentials, name: str, documents: list[dict[str, Any]]) -> Credentials:
     iam = admin.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/admin"}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/admin"},
+            }
+        ],
+    }
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     for index, document in enumerate(documents):
-        iam.put_role_policy(RoleName=name, PolicyName=f"p{index}", PolicyDocument=json.dumps(widened_for_moto(document)))
+        iam.put_role_policy(
+            RoleName=name, PolicyName=f"p{index}", PolicyDocument=json.dumps(widened_for_moto(document))
+        )
     creds = admin.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName=name)["Credentials"]
-    return Credentials({"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
-                        "AWS_SESSION_TOKEN": creds["SessionToken"]})
+    return Credentials(
+        {
+            "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": creds["SessionToken"],
+        }
+    )
 
 
 def provision(admin: Credentials, stack_model: Any) -> None:
     table = stack_model.tables[0]
     admin.client("dynamodb").create_table(
-        TableName=table.logical_id, KeySchema=table.key_schema, AttributeDefinitions=table.attribute_definitions,
-        GlobalSecondaryIndexes=table.global_secondary_indexes, BillingMode="PAY_PER_REQUEST")
+        TableName=table.logical_id,
+        KeySchema=table.key_schema,
+        AttributeDefinitions=table.attribute_definitions,
+        GlobalSecondaryIndexes=table.global_secondary_indexes,
+        BillingMode="PAY_PER_REQUEST",
+    )
     for topic in stack_model.topics:
         admin.client("sns").create_topic(Name=topic)
     for bus in stack_model.buses.values():
@@ -100,8 +128,11 @@ def enforced(aws, template_json, stack_model, monkeypatch):
         admin = admin_credentials()
         provision(admin, stack_model)
         roles = {
-            suffix: role_credentials(admin, suffix.split(".")[1], function_policies(
-                template_json, stack_model.function_by_handler(suffix).logical_id))
+            suffix: role_credentials(
+                admin,
+                suffix.split(".")[1],
+                function_policies(template_json, stack_model.function_by_handler(suffix).logical_id),
+            )
             for suffix in ("handlers.watcher.handler", "handlers.reporter.handler")
         }
         with AutoMLSimulator(load_scenario(scenario_with_default_bucket())) as simulator:
@@ -128,15 +159,20 @@ def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Cr
 
 def test_watcher_and_reporter_succeed_under_their_own_policies(enforced, monkeypatch, stack_model, template_json):
     def body(roles, results):
-        watcher = act_as(monkeypatch, stack_model, template_json, "handlers.watcher.handler", roles["handlers.watcher.handler"])
+        watcher = act_as(
+            monkeypatch, stack_model, template_json, "handlers.watcher.handler", roles["handlers.watcher.handler"]
+        )
         results["watcher"] = watcher_handler.handler({"trigger": "schedule"}, Context())
         results["watcher_check"] = watcher
 
-        reporter = act_as(monkeypatch, stack_model, template_json, "handlers.reporter.handler", roles["handlers.reporter.handler"])
+        reporter = act_as(
+            monkeypatch, stack_model, template_json, "handlers.reporter.handler", roles["handlers.reporter.handler"]
+        )
         change = Pipeline(None, stack_model, None, monkeypatch).state_change("churn")
         results["reporter"] = reporter_handler.handler(change, Context())
         results["reporter_v2"] = reporter_handler.handler(
-            Pipeline(None, stack_model, None, monkeypatch).state_change("forecast", "InProgress", "Starting"), Context())
+            Pipeline(None, stack_model, None, monkeypatch).state_change("forecast", "InProgress", "Starting"), Context()
+        )
         results["reporter_check"] = reporter
 
     results = enforced(body)
@@ -160,13 +196,17 @@ def test_calls_outside_each_policy_are_denied(enforced, monkeypatch, stack_model
         attempts = {
             "reporter scans the table": lambda: reporter.client("dynamodb").scan(TableName=table),
             "reporter reads another bucket": lambda: reporter.client("s3").get_object(
-                Bucket="someone-elses-bucket", Key="secret.json"),
+                Bucket="someone-elses-bucket", Key="secret.json"
+            ),
             "reporter puts events": lambda: reporter.client("events").put_events(
-                Entries=[{"Source": "x", "DetailType": "y", "Detail": "{}"}]),
+                Entries=[{"Source": "x", "DetailType": "y", "Detail": "{}"}]
+            ),
             "watcher publishes to SNS": lambda: watcher.client("sns").publish(
-                TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{stack_model.topics[0]}", Message="hi"),
+                TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{stack_model.topics[0]}", Message="hi"
+            ),
             "watcher writes a record": lambda: watcher.client("dynamodb").put_item(
-                TableName=table, Item={"pk": {"S": "x"}, "sk": {"S": "y"}}),
+                TableName=table, Item={"pk": {"S": "x"}, "sk": {"S": "y"}}
+            ),
         }
         for name, attempt in attempts.items():
             try:
@@ -183,10 +223,12 @@ def test_calls_outside_each_policy_are_denied(enforced, monkeypatch, stack_model
 
 def test_resource_scoping_of_the_synthesized_policies(template_json, stack_model):
     """What moto cannot judge (it evaluates DynamoDB, SNS and EventBridge policies at resource "*")."""
-    reporter = PolicyCheck(function_policies(template_json, stack_model.function_by_handler(
-        "handlers.reporter.handler").logical_id))
-    watcher = PolicyCheck(function_policies(template_json, stack_model.function_by_handler(
-        "handlers.watcher.handler").logical_id))
+    reporter = PolicyCheck(
+        function_policies(template_json, stack_model.function_by_handler("handlers.reporter.handler").logical_id)
+    )
+    watcher = PolicyCheck(
+        function_policies(template_json, stack_model.function_by_handler("handlers.watcher.handler").logical_id)
+    )
     table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{stack_model.tables[0].logical_id}"
     job = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:automl-job/churn"
 

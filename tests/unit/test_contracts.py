@@ -10,13 +10,35 @@ from autopilot_reports.models.events import AutoMLJobStateChange, StateChangeEve
 from autopilot_reports.models.record import Explainability, ReportRecord
 
 EVENT_FIELDS = [
-    "AutoMLJobName", "AutoMLJobArn", "AutoMLJobStatus", "AutoMLJobSecondaryStatus", "CreationTime", "EndTime",
-    "LastModifiedTime", "FailureReason", "PartialFailureReasons", "PreviousStatus", "PreviousSecondaryStatus",
-    "DetectedBy", "SchemaVersion",
+    "AutoMLJobName",
+    "AutoMLJobArn",
+    "AutoMLJobStatus",
+    "AutoMLJobSecondaryStatus",
+    "CreationTime",
+    "EndTime",
+    "LastModifiedTime",
+    "FailureReason",
+    "PartialFailureReasons",
+    "PreviousStatus",
+    "PreviousSecondaryStatus",
+    "DetectedBy",
+    "SchemaVersion",
 ]
 RECORD_FIELDS = [
-    "job_name", "job_arn", "api", "status", "secondary_status", "problem_type", "objective", "best_candidate",
-    "explainability", "partial_failures", "failure_reason", "created_at", "ended_at", "last_modified_at",
+    "job_name",
+    "job_arn",
+    "api",
+    "status",
+    "secondary_status",
+    "problem_type",
+    "objective",
+    "best_candidate",
+    "explainability",
+    "partial_failures",
+    "failure_reason",
+    "created_at",
+    "ended_at",
+    "last_modified_at",
     "notified_at",
 ]
 EXPLAINABILITY_FIELDS = ["state", "s3_prefix", "reason", "top_features", "feature_count", "labels", "artifacts"]
@@ -28,11 +50,17 @@ def test_state_change_event_fields_are_pinned():
 
 def test_state_change_event_serializes_times_as_iso_utc():
     change = AutoMLJobStateChange(
-        AutoMLJobName="churn", AutoMLJobArn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn",
-        AutoMLJobStatus="Completed", AutoMLJobSecondaryStatus="Completed",
-        CreationTime=datetime(2025, 1, 1, tzinfo=UTC), EndTime="2025-01-01T02:00:00.5+02:00",
-        LastModifiedTime=datetime(2025, 1, 1, 0, 30), PartialFailureReasons=[{"PartialFailureMessage": "m"}],
-        PreviousStatus="InProgress", PreviousSecondaryStatus="ModelTuning", DetectedBy="schedule",
+        AutoMLJobName="churn",
+        AutoMLJobArn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn",
+        AutoMLJobStatus="Completed",
+        AutoMLJobSecondaryStatus="Completed",
+        CreationTime=datetime(2025, 1, 1, tzinfo=UTC),
+        EndTime="2025-01-01T02:00:00.5+02:00",
+        LastModifiedTime=datetime(2025, 1, 1, 0, 30),
+        PartialFailureReasons=[{"PartialFailureMessage": "m"}],
+        PreviousStatus="InProgress",
+        PreviousSecondaryStatus="ModelTuning",
+        DetectedBy="schedule",
     )
     body = json.loads(change.model_dump_json())
     assert body["CreationTime"] == "2025-01-01T00:00:00.000Z"
@@ -46,21 +74,40 @@ def test_state_change_event_serializes_times_as_iso_utc():
 
 @pytest.mark.parametrize(
     "change",
-    [{"DetectedBy": "guess"}, {"SchemaVersion": "2"}, {"AutoMLJobName": ""}, {"Surprise": 1},
-     {"LastModifiedTime": "yesterday"}],
+    [
+        {"DetectedBy": "guess"},
+        {"SchemaVersion": "2"},
+        {"AutoMLJobName": ""},
+        {"Surprise": 1},
+        {"LastModifiedTime": "yesterday"},
+    ],
 )
 def test_state_change_event_rejects_what_the_contract_does_not_allow(change):
-    valid = {"AutoMLJobName": "j", "AutoMLJobArn": "a", "AutoMLJobStatus": "InProgress",
-             "AutoMLJobSecondaryStatus": "Starting", "CreationTime": "2025-01-01T00:00:00Z",
-             "LastModifiedTime": "2025-01-01T00:00:00Z", "DetectedBy": "schedule"}
+    valid = {
+        "AutoMLJobName": "j",
+        "AutoMLJobArn": "a",
+        "AutoMLJobStatus": "InProgress",
+        "AutoMLJobSecondaryStatus": "Starting",
+        "CreationTime": "2025-01-01T00:00:00Z",
+        "LastModifiedTime": "2025-01-01T00:00:00Z",
+        "DetectedBy": "schedule",
+    }
     with pytest.raises(ValidationError):
         AutoMLJobStateChange.model_validate({**valid, **change})
 
 
 def test_delivered_event_envelope_requires_our_source_and_detail_type():
-    envelope = {"version": "0", "id": "e1", "source": "someone-else", "account": "123456789012",
-                "time": "2025-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
-                "detail-type": "AutoML Job State Change", "detail": {}}
+    envelope = {
+        "version": "0",
+        "id": "e1",
+        "source": "someone-else",
+        "account": "123456789012",
+        "time": "2025-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail-type": "AutoML Job State Change",
+        "detail": {},
+    }
     with pytest.raises(ValidationError):
         StateChangeEvent.model_validate(envelope)
 
@@ -72,19 +119,39 @@ def test_record_fields_are_pinned():
 
 def test_record_json_shape():
     record = ReportRecord(
-        job_name="j", job_arn="a", api="v1", status="Failed", secondary_status="Failed",
+        job_name="j",
+        job_arn="a",
+        api="v1",
+        status="Failed",
+        secondary_status="Failed",
         explainability=Explainability(state="not_applicable", reason="job Failed before a best candidate existed"),
-        failure_reason="ClientError: bad data", created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        failure_reason="ClientError: bad data",
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
         last_modified_at=datetime(2025, 1, 1, 1, tzinfo=UTC),
     )
     body = json.loads(record.model_dump_json())
     assert body == {
-        "job_name": "j", "job_arn": "a", "api": "v1", "status": "Failed", "secondary_status": "Failed",
-        "problem_type": None, "objective": None, "best_candidate": None,
-        "explainability": {"state": "not_applicable", "s3_prefix": None,
-                           "reason": "job Failed before a best candidate existed", "top_features": [],
-                           "feature_count": 0, "labels": [], "artifacts": {}},
-        "partial_failures": [], "failure_reason": "ClientError: bad data",
-        "created_at": "2025-01-01T00:00:00.000Z", "ended_at": None,
-        "last_modified_at": "2025-01-01T01:00:00.000Z", "notified_at": None,
+        "job_name": "j",
+        "job_arn": "a",
+        "api": "v1",
+        "status": "Failed",
+        "secondary_status": "Failed",
+        "problem_type": None,
+        "objective": None,
+        "best_candidate": None,
+        "explainability": {
+            "state": "not_applicable",
+            "s3_prefix": None,
+            "reason": "job Failed before a best candidate existed",
+            "top_features": [],
+            "feature_count": 0,
+            "labels": [],
+            "artifacts": {},
+        },
+        "partial_failures": [],
+        "failure_reason": "ClientError: bad data",
+        "created_at": "2025-01-01T00:00:00.000Z",
+        "ended_at": None,
+        "last_modified_at": "2025-01-01T01:00:00.000Z",
+        "notified_at": None,
     }

@@ -23,9 +23,14 @@ def test_real_v2_time_series_response_has_no_candidate():
 
 
 def test_v1_problem_type_prefers_resolved_attributes():
-    base = {"AutoMLJobName": "j", "AutoMLJobArn": "a", "AutoMLJobStatus": "InProgress",
-            "AutoMLJobSecondaryStatus": "Starting", "CreationTime": "2025-01-01T00:00:00Z",
-            "LastModifiedTime": "2025-01-01T00:00:00Z"}
+    base = {
+        "AutoMLJobName": "j",
+        "AutoMLJobArn": "a",
+        "AutoMLJobStatus": "InProgress",
+        "AutoMLJobSecondaryStatus": "Starting",
+        "CreationTime": "2025-01-01T00:00:00Z",
+        "LastModifiedTime": "2025-01-01T00:00:00Z",
+    }
     assert describe_job("v1", {**base, "ProblemType": "Regression"}).problem_type == "Regression"
     resolved = {**base, "ProblemType": "Regression", "ResolvedAttributes": {"ProblemType": "MulticlassClassification"}}
     assert describe_job("v1", resolved).problem_type == "MulticlassClassification"

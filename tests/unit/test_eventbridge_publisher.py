@@ -19,18 +19,25 @@ class FakeEvents:
     def put_events(self, Entries):
         self.calls.append(Entries)
         rejected = self.reject.pop(0) if self.reject else set()
-        results = [{"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"}
-                   if json.loads(entry["Detail"])["AutoMLJobName"] in rejected else {"EventId": "id"}
-                   for entry in Entries]
+        results = [
+            {"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"}
+            if json.loads(entry["Detail"])["AutoMLJobName"] in rejected
+            else {"EventId": "id"}
+            for entry in Entries
+        ]
         return {"FailedEntryCount": sum("ErrorCode" in r for r in results), "Entries": results}
 
 
 def change(index):
     return AutoMLJobStateChange(
-        AutoMLJobName=f"job-{index}", AutoMLJobArn=f"arn:aws:sagemaker:us-east-1:1:automl-job/job-{index}",
-        AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting",
-        CreationTime=datetime(2025, 1, 1, tzinfo=UTC), LastModifiedTime=datetime(2025, 1, 1, tzinfo=UTC),
-        DetectedBy="schedule")
+        AutoMLJobName=f"job-{index}",
+        AutoMLJobArn=f"arn:aws:sagemaker:us-east-1:1:automl-job/job-{index}",
+        AutoMLJobStatus="InProgress",
+        AutoMLJobSecondaryStatus="Starting",
+        CreationTime=datetime(2025, 1, 1, tzinfo=UTC),
+        LastModifiedTime=datetime(2025, 1, 1, tzinfo=UTC),
+        DetectedBy="schedule",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +51,10 @@ def test_batches_of_ten_onto_the_bus_with_our_source_and_detail_type():
     assert [len(batch) for batch in events.calls] == [10, 10, 5]
     entry = events.calls[0][0]
     assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
-        "autopilot-reports", "AutoML Job State Change", "bus")
+        "autopilot-reports",
+        "AutoML Job State Change",
+        "bus",
+    )
     assert entry["Resources"] == ["arn:aws:sagemaker:us-east-1:1:automl-job/job-0"]
 
 

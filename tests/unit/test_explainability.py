@@ -19,22 +19,33 @@ PREFIX = "s3://bucket/job/documentation/explainability/output"
 
 def analysis(labels: dict[str, dict[str, float]]) -> bytes:
     return json.dumps(
-        {"version": "1.0", "explanations": {"kernel_shap": {
-            label: {"global_shap_values": values, "expected_value": 0.5} for label, values in labels.items()}}}
+        {
+            "version": "1.0",
+            "explanations": {
+                "kernel_shap": {
+                    label: {"global_shap_values": values, "expected_value": 0.5} for label, values in labels.items()
+                }
+            },
+        }
     ).encode()
 
 
 def completed_v1(secondary="Completed", status="Completed", prefix=PREFIX, best=True):
     response = {
-        "AutoMLJobName": "job", "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/job",
-        "AutoMLJobStatus": status, "AutoMLJobSecondaryStatus": secondary,
-        "CreationTime": "2025-01-01T00:00:00Z", "LastModifiedTime": "2025-01-01T01:00:00Z",
+        "AutoMLJobName": "job",
+        "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/job",
+        "AutoMLJobStatus": status,
+        "AutoMLJobSecondaryStatus": secondary,
+        "CreationTime": "2025-01-01T00:00:00Z",
+        "LastModifiedTime": "2025-01-01T01:00:00Z",
         "ResolvedAttributes": {"ProblemType": "BinaryClassification"},
     }
     if best:
         locations = {"Explainability": prefix} if prefix else {}
-        response["BestCandidate"] = {"CandidateName": "best", "CandidateProperties": {
-            "CandidateArtifactLocations": locations}}
+        response["BestCandidate"] = {
+            "CandidateName": "best",
+            "CandidateProperties": {"CandidateArtifactLocations": locations},
+        }
     return describe_job("v1", response)
 
 
@@ -99,10 +110,16 @@ def test_thousands_of_features_are_capped_with_a_count():
         (b'{"explanations": []}', ExplainabilityState.ERROR, "explanations is not an object"),
         (b'{"explanations": {"pdp": []}}', ExplainabilityState.MISSING, "no kernel_shap"),
         (b'{"explanations": {"kernel_shap": {}}}', ExplainabilityState.ERROR, "non-empty"),
-        (b'{"explanations": {"kernel_shap": {"label0": {"global_shap_values": {"a": "x"}}}}}',
-         ExplainabilityState.ERROR, "not a finite number"),
-        (b'{"explanations": {"kernel_shap": {"label0": {"expected_value": 1}}}}',
-         ExplainabilityState.ERROR, "no global_shap_values"),
+        (
+            b'{"explanations": {"kernel_shap": {"label0": {"global_shap_values": {"a": "x"}}}}}',
+            ExplainabilityState.ERROR,
+            "not a finite number",
+        ),
+        (
+            b'{"explanations": {"kernel_shap": {"label0": {"expected_value": 1}}}}',
+            ExplainabilityState.ERROR,
+            "no global_shap_values",
+        ),
     ],
 )
 def test_broken_files_say_why(body, state, reason):
@@ -123,8 +140,11 @@ def test_shallowest_analysis_wins_and_artifacts_beside_it_are_listed():
     ]
     found, artifacts = find_analysis(objects)
     assert found.key == "p/auto/analysis.json"
-    assert artifacts == {"analysis": "p/auto/analysis.json", "report_pdf": "p/auto/report.pdf",
-                         "report_html": "p/auto/report.html"}
+    assert artifacts == {
+        "analysis": "p/auto/analysis.json",
+        "report_pdf": "p/auto/report.pdf",
+        "report_html": "p/auto/report.html",
+    }
 
 
 def test_available_report_reads_one_listing_and_one_object():
@@ -136,8 +156,7 @@ def test_available_report_reads_one_listing_and_one_object():
     explainability, reader = collect(completed_v1(), objects)
     assert explainability.state is ExplainabilityState.AVAILABLE
     assert explainability.reason is None
-    assert explainability.artifacts == {
-        "analysis": f"{PREFIX}/analysis.json", "report_pdf": f"{PREFIX}/report.pdf"}
+    assert explainability.artifacts == {"analysis": f"{PREFIX}/analysis.json", "report_pdf": f"{PREFIX}/report.pdf"}
     assert (reader.lists, reader.reads) == (1, 1)
 
 

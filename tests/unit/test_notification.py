@@ -7,14 +7,24 @@ from autopilot_reports.models.record import Explainability, FeatureImportance, O
 
 def record(**changes):
     base = dict(
-        job_name="churn", job_arn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn", api="v1",
-        status="Completed", secondary_status="Completed", problem_type="BinaryClassification",
-        objective=Objective(metric="F1", type="Maximize", value=0.91), best_candidate="churn-best",
+        job_name="churn",
+        job_arn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn",
+        api="v1",
+        status="Completed",
+        secondary_status="Completed",
+        problem_type="BinaryClassification",
+        objective=Objective(metric="F1", type="Maximize", value=0.91),
+        best_candidate="churn-best",
         explainability=Explainability(
-            state="available", s3_prefix="s3://b/p",
-            top_features=[FeatureImportance(feature="tenure", importance=0.4)], feature_count=12,
-            labels=["label0"], artifacts={"report_pdf": "s3://b/p/report.pdf"}),
-        created_at=datetime(2025, 1, 1, tzinfo=UTC), ended_at=datetime(2025, 1, 1, 2, tzinfo=UTC),
+            state="available",
+            s3_prefix="s3://b/p",
+            top_features=[FeatureImportance(feature="tenure", importance=0.4)],
+            feature_count=12,
+            labels=["label0"],
+            artifacts={"report_pdf": "s3://b/p/report.pdf"},
+        ),
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        ended_at=datetime(2025, 1, 1, 2, tzinfo=UTC),
         last_modified_at=datetime(2025, 1, 1, 2, tzinfo=UTC),
     )
     return ReportRecord(**{**base, **changes})
@@ -29,8 +39,13 @@ def test_message_has_a_text_for_each_protocol_and_filterable_attributes():
     assert chatbot["version"] == "1.0" and chatbot["source"] == "custom"
     assert json.loads(notification.message["lambda"])["job_name"] == "churn"
     assert notification.attributes == {
-        "job_name": "churn", "status": "Completed", "secondary_status": "Completed",
-        "has_partial_failures": "false", "explainability_state": "available", "api": "v1"}
+        "job_name": "churn",
+        "status": "Completed",
+        "secondary_status": "Completed",
+        "has_partial_failures": "false",
+        "explainability_state": "available",
+        "api": "v1",
+    }
 
 
 def test_worst_case_record_fits_sns_limits():

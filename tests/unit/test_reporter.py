@@ -10,9 +10,12 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 def response(status="Completed", secondary="Completed", modified="2025-01-01T01:00:00Z", partial=()):
     body = {
-        "AutoMLJobName": "job", "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/job",
-        "AutoMLJobStatus": status, "AutoMLJobSecondaryStatus": secondary,
-        "CreationTime": "2025-01-01T00:00:00Z", "LastModifiedTime": modified,
+        "AutoMLJobName": "job",
+        "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/job",
+        "AutoMLJobStatus": status,
+        "AutoMLJobSecondaryStatus": secondary,
+        "CreationTime": "2025-01-01T00:00:00Z",
+        "LastModifiedTime": modified,
     }
     if partial:
         body["PartialFailureReasons"] = [{"PartialFailureMessage": message} for message in partial]
@@ -20,9 +23,16 @@ def response(status="Completed", secondary="Completed", modified="2025-01-01T01:
 
 
 def make_reporter(jobs, notifier=None, store=None, notify_statuses=("Completed", "Failed", "Stopped")):
-    return Reporter(jobs=jobs, artifacts=FakeArtifacts(), store=store or FakeStore(),
-                    notifier=notifier or FakeNotifier(), top_features=10, analysis_max_bytes=1 << 20,
-                    notify_statuses=notify_statuses, clock=lambda: NOW)
+    return Reporter(
+        jobs=jobs,
+        artifacts=FakeArtifacts(),
+        store=store or FakeStore(),
+        notifier=notifier or FakeNotifier(),
+        top_features=10,
+        analysis_max_bytes=1 << 20,
+        notify_statuses=notify_statuses,
+        clock=lambda: NOW,
+    )
 
 
 def test_terminal_report_is_stored_and_notified_once_across_replays():

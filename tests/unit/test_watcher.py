@@ -11,14 +11,24 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def summary(name, status="InProgress", secondary="Starting", minutes=0):
-    return {"AutoMLJobName": name, "AutoMLJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
-            "AutoMLJobStatus": status, "AutoMLJobSecondaryStatus": secondary,
-            "CreationTime": T0, "LastModifiedTime": T0 + timedelta(minutes=minutes)}
+    return {
+        "AutoMLJobName": name,
+        "AutoMLJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
+        "AutoMLJobStatus": status,
+        "AutoMLJobSecondaryStatus": secondary,
+        "CreationTime": T0,
+        "LastModifiedTime": T0 + timedelta(minutes=minutes),
+    }
 
 
 def make_watcher(summaries, prefix=""):
-    return Watcher(jobs=FakeJobs(summaries=summaries), store=FakeStore(), publisher=FakePublisher(),
-                   overlap=timedelta(minutes=5), job_name_prefix=prefix)
+    return Watcher(
+        jobs=FakeJobs(summaries=summaries),
+        store=FakeStore(),
+        publisher=FakePublisher(),
+        overlap=timedelta(minutes=5),
+        job_name_prefix=prefix,
+    )
 
 
 def test_first_tick_lists_everything_and_sets_the_watermark_from_sagemaker_times():
@@ -35,8 +45,8 @@ def test_next_tick_lists_from_watermark_minus_overlap_and_skips_known_states():
     watcher = make_watcher([summary("a", minutes=1)])
     watcher.tick(DetectedBy.SCHEDULE)
     # the reporter recorded "a" as listed
-    from autopilot_reports.domain.reporter import build_record
     from autopilot_reports.domain.description import describe_job
+    from autopilot_reports.domain.reporter import build_record
     from autopilot_reports.models.record import Explainability, HistoryEntry
 
     job = describe_job("v1", {**summary("a", minutes=1), "CreationTime": T0})

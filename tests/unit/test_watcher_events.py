@@ -5,9 +5,17 @@ from autopilot_reports.models.events import DetectedBy, parse_watcher_event
 
 
 def envelope(detail_type, detail, source="aws.sagemaker"):
-    return {"version": "0", "id": "evt-1", "source": source, "account": "123456789012",
-            "time": "2025-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
-            "detail-type": detail_type, "detail": detail}
+    return {
+        "version": "0",
+        "id": "evt-1",
+        "source": source,
+        "account": "123456789012",
+        "time": "2025-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail-type": detail_type,
+        "detail": detail,
+    }
 
 
 def test_schedule_input():
@@ -19,8 +27,11 @@ def test_schedule_input():
     [({"autoMLJobName": "churn"}, "churn"), (None, None), ({"autoMLJobName": 7}, None), ({}, None)],
 )
 def test_cloudtrail_events_are_read_defensively(request_parameters, hint):
-    trigger = parse_watcher_event(envelope(
-        "AWS API Call via CloudTrail", {"eventName": "CreateAutoMLJobV2", "requestParameters": request_parameters}))
+    trigger = parse_watcher_event(
+        envelope(
+            "AWS API Call via CloudTrail", {"eventName": "CreateAutoMLJobV2", "requestParameters": request_parameters}
+        )
+    )
     assert trigger.detected_by is DetectedBy.CLOUDTRAIL
     assert trigger.event_id == "evt-1"
     assert trigger.hint == hint
@@ -28,8 +39,9 @@ def test_cloudtrail_events_are_read_defensively(request_parameters, hint):
 
 def test_child_job_state_change_names_its_parent_only_as_a_hint():
     arn = "arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn"
-    trigger = parse_watcher_event(envelope("SageMaker Training Job State Change",
-                                           {"TrainingJobName": "churn-dpp1-1-abc", "AutoMLJobArn": arn}))
+    trigger = parse_watcher_event(
+        envelope("SageMaker Training Job State Change", {"TrainingJobName": "churn-dpp1-1-abc", "AutoMLJobArn": arn})
+    )
     assert trigger.detected_by is DetectedBy.CHILD_JOB and trigger.hint == arn
 
 

@@ -6,7 +6,7 @@ moto or the simulator first; `clear_clients()` forgets them when that environmen
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -21,10 +21,25 @@ CLIENT_CONFIG = Config(
 )
 
 
-@lru_cache(maxsize=None)
-def client(service: str) -> Any:
+@cache
+def shared_client(service: str) -> Any:
     return boto3.client(service, config=CLIENT_CONFIG)
 
 
 def clear_clients() -> None:
-    client.cache_clear()
+    shared_client.cache_clear()
+
+
+class AwsAdapter:
+    """Base of the adapters: a tests-supplied client, or the shared one for `service`, made on first use."""
+
+    service: str
+
+    def __init__(self, aws_client: Any | None = None) -> None:
+        self._client = aws_client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = shared_client(self.service)
+        return self._client

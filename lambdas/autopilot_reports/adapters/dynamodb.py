@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from autopilot_reports.adapters.clients import client
+from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import KnownState, Saved
 from autopilot_reports.models.common import epoch_ms, iso_utc
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -49,16 +49,12 @@ def _n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
-class DynamoDBReportStore:
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table_name = table_name
-        self._client = dynamodb
+class DynamoDBReportStore(AwsAdapter):
+    service = "dynamodb"
 
-    @property
-    def dynamodb(self) -> Any:
-        if self._client is None:
-            self._client = client("dynamodb")
-        return self._client
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        super().__init__(dynamodb)
+        self.table_name = table_name
 
     # --- writes -------------------------------------------------------------------------------------
 
@@ -84,14 +80,16 @@ class DynamoDBReportStore:
             "sk": _s(history_sk(history)),
             "entry": _s(history.model_dump_json()),
         }
-        self.dynamodb.transact_write_items(
+        self.client.transact_write_items(
             TransactItems=[{"Update": update}, {"Put": {"TableName": self.table_name, "Item": history_item}}]
         )
 
     def _already_notified_but_older(self, record: ReportRecord, error: ClientError) -> bool:
         old = _cancelled_item(error)
         if old is None:  # not every implementation returns the old item; read it (off the hot path)
-            old = self.dynamodb.get_item(TableName=self.table_name, Key=_report_key(record.job_name), ConsistentRead=True).get("Item")
+            old = self.client.get_item(
+                TableName=self.table_name, Key=_report_key(record.job_name), ConsistentRead=True
+            ).get("Item")
         if not old or "notified_at" not in old:
             return False
         return (int(old["lmt_ms"]["N"]), int(old["status_rank"]["N"])) < (
@@ -101,7 +99,7 @@ class DynamoDBReportStore:
 
     def release_notification(self, job_name: str, notified_at: datetime) -> None:
         try:
-            self.dynamodb.update_item(
+            self.client.update_item(
                 TableName=self.table_name,
                 Key=_report_key(job_name),
                 UpdateExpression="REMOVE notified_at",
@@ -114,7 +112,7 @@ class DynamoDBReportStore:
 
     def record_error(self, job_name: str, reason: str) -> None:
         try:
-            self.dynamodb.update_item(
+            self.client.update_item(
                 TableName=self.table_name,
                 Key=_report_key(job_name),
                 UpdateExpression="SET last_error = :reason",
@@ -127,7 +125,7 @@ class DynamoDBReportStore:
 
     def advance_watermark(self, watermark: datetime) -> None:
         try:
-            self.dynamodb.update_item(
+            self.client.update_item(
                 TableName=self.table_name,
                 Key=WATERMARK_KEY,
                 UpdateExpression="SET watermark = :iso, watermark_ms = :ms",
@@ -141,7 +139,7 @@ class DynamoDBReportStore:
     # --- reads --------------------------------------------------------------------------------------
 
     def get_watermark(self) -> datetime | None:
-        item = self.dynamodb.get_item(TableName=self.table_name, Key=WATERMARK_KEY, ConsistentRead=True).get("Item")
+        item = self.client.get_item(TableName=self.table_name, Key=WATERMARK_KEY, ConsistentRead=True).get("Item")
         return datetime.fromisoformat(item["watermark"]["S"].replace("Z", "+00:00")) if item else None
 
     def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]:
@@ -166,7 +164,7 @@ class DynamoDBReportStore:
             }
         }
         for attempt in range(BATCH_GET_ATTEMPTS):
-            response = self.dynamodb.batch_get_item(RequestItems=request)
+            response = self.client.batch_get_item(RequestItems=request)
             yield from response.get("Responses", {}).get(self.table_name, [])
             request = response.get("UnprocessedKeys") or {}
             if not request:
@@ -175,7 +173,7 @@ class DynamoDBReportStore:
         raise RuntimeError(f"BatchGetItem left keys unprocessed after {BATCH_GET_ATTEMPTS} attempts")
 
     def get_report(self, job_name: str) -> ReportRecord | None:
-        item = self.dynamodb.get_item(TableName=self.table_name, Key=_report_key(job_name)).get("Item")
+        item = self.client.get_item(TableName=self.table_name, Key=_report_key(job_name)).get("Item")
         return record_from_item(item) if item else None
 
     def history(self, job_name: str) -> list[HistoryEntry]:
@@ -216,7 +214,7 @@ class DynamoDBReportStore:
 
     def _query(self, max_items: int | None = None, **params: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        for page in self.dynamodb.get_paginator("query").paginate(TableName=self.table_name, **params):
+        for page in self.client.get_paginator("query").paginate(TableName=self.table_name, **params):
             items.extend(page.get("Items", []))
             if max_items is not None and len(items) >= max_items:
                 return items[:max_items]
@@ -297,5 +295,3 @@ def record_from_item(item: dict[str, Any]) -> ReportRecord:
     data = json.loads(item["report_json"]["S"])
     data["notified_at"] = item.get("notified_at", {}).get("S")
     return ReportRecord.model_validate(data)
-
-

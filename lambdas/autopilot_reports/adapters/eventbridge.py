@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from autopilot_reports.adapters.clients import client
+from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import EventPublishError
 from autopilot_reports.models.events import EVENT_DETAIL_TYPE, EVENT_SOURCE, AutoMLJobStateChange
 
@@ -15,16 +15,12 @@ PUT_EVENTS_BATCH = 10  # PutEvents' limit per call
 FAILED_ENTRY_ATTEMPTS = 3
 
 
-class EventBridgePublisher:
-    def __init__(self, event_bus_name: str, events: Any | None = None) -> None:
-        self.event_bus_name = event_bus_name
-        self._client = events
+class EventBridgePublisher(AwsAdapter):
+    service = "events"
 
-    @property
-    def events(self) -> Any:
-        if self._client is None:
-            self._client = client("events")
-        return self._client
+    def __init__(self, event_bus_name: str, events: Any | None = None) -> None:
+        super().__init__(events)
+        self.event_bus_name = event_bus_name
 
     def publish(self, changes: Iterable[AutoMLJobStateChange]) -> int:
         entries = [self._entry(change) for change in changes]
@@ -49,7 +45,7 @@ class EventBridgePublisher:
         """PutEvents can accept part of a batch: entries that failed are retried, then reported."""
         failed: list[tuple[dict[str, Any], str]] = []
         for attempt in range(FAILED_ENTRY_ATTEMPTS):
-            response = self.events.put_events(Entries=batch)
+            response = self.client.put_events(Entries=batch)
             if not response.get("FailedEntryCount"):
                 return
             failed = [

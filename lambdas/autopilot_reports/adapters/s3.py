@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import ClientError
 
-from autopilot_reports.adapters.clients import client
+from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import ArtifactAccessError, StoredObject
 
 # Errors about the object itself: retrying will not help, so they become a reason on the record.
 PERMANENT_CODES = frozenset({"AccessDenied", "NoSuchKey", "NoSuchBucket", "404", "403", "InvalidObjectState"})
 
 
-class S3ArtifactReader:
-    def __init__(self, s3: Any | None = None) -> None:
-        self._client = s3
-
-    @property
-    def s3(self) -> Any:
-        if self._client is None:
-            self._client = client("s3")
-        return self._client
+class S3ArtifactReader(AwsAdapter):
+    service = "s3"
 
     def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:
         try:
             return [
                 StoredObject(key=item["Key"], size=item["Size"])
-                for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
                 for item in page.get("Contents", [])
             ]
         except ClientError as error:
@@ -37,7 +28,7 @@ class S3ArtifactReader:
     def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
         try:
             # The range bounds memory even if the object grew since it was listed.
-            response = self.s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+            response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
             return response["Body"].read()
         except ClientError as error:
             _raise_if_permanent(error, f"s3://{bucket}/{key}")

@@ -8,27 +8,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from autopilot_reports.adapters.clients import client
+from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import Api, JobNotFoundError
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 LIST_PAGE_SIZE = 100  # the API's maximum: fewest calls per tick
 
 
-class SageMakerAutoMLJobs:
+class SageMakerAutoMLJobs(AwsAdapter):
     """DescribeAutoMLJob cannot describe jobs created with CreateAutoMLJobV2: it answers with a
     ValidationException, and we ask DescribeAutoMLJobV2 instead. Which API answered is remembered per
     job for the life of the process, so a warm function pays the extra call once per V2 job."""
 
-    def __init__(self, sagemaker: Any | None = None) -> None:
-        self._client = sagemaker
-        self._api_by_job: dict[str, Api] = {}
+    service = "sagemaker"
 
-    @property
-    def sagemaker(self) -> Any:
-        if self._client is None:
-            self._client = client("sagemaker")
-        return self._client
+    def __init__(self, sagemaker: Any | None = None) -> None:
+        super().__init__(sagemaker)
+        self._api_by_job: dict[str, Api] = {}
 
     def describe(self, job_name: str) -> tuple[Api, dict[str, Any]]:
         api = self._api_by_job.get(job_name, "v1")
@@ -45,7 +41,7 @@ class SageMakerAutoMLJobs:
         return api, response
 
     def _describe(self, api: Api, job_name: str) -> dict[str, Any]:
-        operation = self.sagemaker.describe_auto_ml_job if api == "v1" else self.sagemaker.describe_auto_ml_job_v2
+        operation = self.client.describe_auto_ml_job if api == "v1" else self.client.describe_auto_ml_job_v2
         try:
             return operation(AutoMLJobName=job_name)
         except ClientError as error:
@@ -63,7 +59,7 @@ class SageMakerAutoMLJobs:
             params["LastModifiedTimeBefore"] = modified_before
         if name_contains:
             params["NameContains"] = name_contains
-        for page in self.sagemaker.get_paginator("list_auto_ml_jobs").paginate(**params):
+        for page in self.client.get_paginator("list_auto_ml_jobs").paginate(**params):
             yield from page.get("AutoMLJobSummaries", [])
 
 

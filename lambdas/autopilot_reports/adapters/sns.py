@@ -5,23 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from autopilot_reports.adapters.clients import client
+from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import Notification
 
 
-class SNSNotifier:
-    def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
-        self.topic_arn = topic_arn
-        self._client = sns
+class SNSNotifier(AwsAdapter):
+    service = "sns"
 
-    @property
-    def sns(self) -> Any:
-        if self._client is None:
-            self._client = client("sns")
-        return self._client
+    def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
+        super().__init__(sns)
+        self.topic_arn = topic_arn
 
     def publish(self, notification: Notification) -> None:
-        self.sns.publish(
+        self.client.publish(
             TopicArn=self.topic_arn,
             Subject=notification.subject,
             Message=json.dumps(notification.message),

@@ -80,7 +80,11 @@ def _problem_type(api: Api, response: Mapping[str, Any]) -> str | None:
     if api == "v1":
         return _dig(response, "ResolvedAttributes", "ProblemType") or response.get("ProblemType")
     resolved = _dig(
-        response, "ResolvedAttributes", "AutoMLProblemTypeResolvedAttributes", "TabularResolvedAttributes", "ProblemType"
+        response,
+        "ResolvedAttributes",
+        "AutoMLProblemTypeResolvedAttributes",
+        "TabularResolvedAttributes",
+        "ProblemType",
     )
     configured = _dig(response, "AutoMLProblemTypeConfig", "TabularJobConfig", "ProblemType")
     return resolved or configured or response.get("AutoMLProblemTypeConfigName")

@@ -45,9 +45,7 @@ class FeatureSummary:
     labels: list[str]
 
 
-def collect_explainability(
-    job: JobDescription, reader: ArtifactReader, top_n: int, max_bytes: int
-) -> Explainability:
+def collect_explainability(job: JobDescription, reader: ArtifactReader, top_n: int, max_bytes: int) -> Explainability:
     """The explainability part of a job's record; reads S3 only once the job has ended with a candidate."""
     prefix = job.explainability_prefix
     if job.secondary_status == EXPLAINABILITY_ERROR_STATUS:

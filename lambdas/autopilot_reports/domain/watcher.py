@@ -78,9 +78,7 @@ def is_news(summary: Mapping[str, Any], known: KnownState | None) -> bool:
     )
 
 
-def state_change(
-    summary: Mapping[str, Any], known: KnownState | None, detected_by: DetectedBy
-) -> AutoMLJobStateChange:
+def state_change(summary: Mapping[str, Any], known: KnownState | None, detected_by: DetectedBy) -> AutoMLJobStateChange:
     fields = {name: summary[name] for name in AutoMLJobStateChange.model_fields if name in summary}
     return AutoMLJobStateChange(
         **fields,
