@@ -98,43 +98,41 @@ class DynamoDBReportStore(AwsAdapter):
         )
 
     def release_notification(self, job_name: str, notified_at: datetime) -> None:
-        try:
-            self.client.update_item(
-                TableName=self.table_name,
-                Key=_report_key(job_name),
-                UpdateExpression="REMOVE notified_at",
-                ConditionExpression="notified_at = :ours",
-                ExpressionAttributeValues={":ours": _s(iso_utc(notified_at))},
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
+        self._update_if(
+            _report_key(job_name),
+            "REMOVE notified_at",
+            "notified_at = :ours",
+            {":ours": _s(iso_utc(notified_at))},
+        )
 
     def record_error(self, job_name: str, reason: str) -> None:
-        try:
-            self.client.update_item(
-                TableName=self.table_name,
-                Key=_report_key(job_name),
-                UpdateExpression="SET last_error = :reason",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":reason": _s(reason[:1024])},
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
+        self._update_if(
+            _report_key(job_name), "SET last_error = :reason", "attribute_exists(pk)", {":reason": _s(reason[:1024])}
+        )
 
     def advance_watermark(self, watermark: datetime) -> None:
+        self._update_if(
+            WATERMARK_KEY,
+            "SET watermark = :iso, watermark_ms = :ms",
+            "attribute_not_exists(watermark_ms) OR watermark_ms < :ms",
+            {":iso": _s(iso_utc(watermark)), ":ms": _n(epoch_ms(watermark))},
+        )
+
+    def _update_if(self, key: dict[str, Any], update: str, condition: str, values: dict[str, Any]) -> bool:
+        """A conditional UpdateItem; False (not an error) when the condition does not hold."""
         try:
             self.client.update_item(
                 TableName=self.table_name,
-                Key=WATERMARK_KEY,
-                UpdateExpression="SET watermark = :iso, watermark_ms = :ms",
-                ConditionExpression="attribute_not_exists(watermark_ms) OR watermark_ms < :ms",
-                ExpressionAttributeValues={":iso": _s(iso_utc(watermark)), ":ms": _n(epoch_ms(watermark))},
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
             )
+            return True
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
+            return False
 
     # --- reads --------------------------------------------------------------------------------------
 
