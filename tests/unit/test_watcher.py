@@ -86,3 +86,16 @@ def test_prefix_filter_is_a_prefix_not_a_substring():
     watcher = make_watcher([summary("team-a-1"), summary("x-team-a-2")], prefix="team-a")
     watcher.tick(DetectedBy.SCHEDULE)
     assert [event.AutoMLJobName for event in watcher.publisher.published] == ["team-a-1"]
+
+
+def test_a_listing_older_than_the_record_is_not_news():
+    from autopilot_reports.domain.ports import KnownState
+    from autopilot_reports.domain.watcher import is_news
+    from autopilot_reports.models.common import epoch_ms
+
+    known = KnownState("Completed", "Completed", epoch_ms(T0 + timedelta(minutes=10)))
+    assert not is_news(summary("a", "InProgress", "ModelTuning", minutes=5), known)
+    assert not is_news(summary("a", "Completed", "Completed", minutes=10), known)
+    assert is_news(summary("a", "Completed", "ExplainabilityError", minutes=10), known)
+    assert is_news(summary("a", "Completed", "Completed", minutes=11), known)
+    assert is_news(summary("a"), None)

@@ -69,12 +69,15 @@ class Watcher:
 
 
 def is_news(summary: Mapping[str, Any], known: KnownState | None) -> bool:
+    """Newer than what the table knows (the reporter may already hold a later state than a listing)."""
     if known is None:
         return True
-    return (summary["AutoMLJobStatus"], summary["AutoMLJobSecondaryStatus"], epoch_ms(summary["LastModifiedTime"])) != (
+    modified = epoch_ms(summary["LastModifiedTime"])
+    if modified != known.last_modified_ms:
+        return modified > known.last_modified_ms
+    return (summary["AutoMLJobStatus"], summary["AutoMLJobSecondaryStatus"]) != (
         known.status,
         known.secondary_status,
-        known.last_modified_ms,
     )
 
 
