@@ -54,7 +54,22 @@ REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
 WATCHER_MEMORY_MB = 256
 WATCHER_TIMEOUT_SECONDS = 60
 WATCHER_RESERVED_CONCURRENCY = 1  # two ticks never race on the watermark
-REPORTER_MEMORY_MB = 1024  # a 20 MiB analysis.json parses well within it
+REPORTER_MIN_MEMORY_MB = 512
+# Measured (bench/analysis_memory.py): the reporter process peaks at ~240 MiB summarizing a 19.5 MiB
+# analysis.json (~90 MiB of runtime and libraries, ~7.5x the body for the parsed document). Memory follows
+# the configured cap with 1.5x headroom, never below 512 MB: 512 MB at the default 20 MiB cap.
+REPORTER_BASE_MEMORY_MB = 96
+REPORTER_MEMORY_PER_ANALYSIS_MIB = 8
+REPORTER_MEMORY_HEADROOM = 1.5
+
+
+def reporter_memory_mb(analysis_max_bytes: int) -> int:
+    """Lambda memory for the reporter, sized from the analysis.json cap (rounded up to 64 MB)."""
+    needed = REPORTER_BASE_MEMORY_MB + REPORTER_MEMORY_PER_ANALYSIS_MIB * analysis_max_bytes / 2**20
+    sized = -(-int(needed * REPORTER_MEMORY_HEADROOM) // 64) * 64
+    return max(REPORTER_MIN_MEMORY_MB, sized)
+
+
 REPORTER_TIMEOUT_SECONDS = 60
 REPORTER_RETRY_ATTEMPTS = 2  # Lambda asynchronous invocation retries (0..2)
 REPORTER_MAX_EVENT_AGE_SECONDS = 3600

@@ -71,7 +71,7 @@ class Reporter(Construct):
                 c.ENV_ANALYSIS_MAX_BYTES: str(config.analysis_max_bytes),
                 c.ENV_NOTIFY_STATUSES: ",".join(config.notify_statuses),
             },
-            memory_mb=c.REPORTER_MEMORY_MB,
+            memory_mb=c.reporter_memory_mb(config.analysis_max_bytes),
             timeout_seconds=c.REPORTER_TIMEOUT_SECONDS,
             layer=layer,
             log_retention_days=config.log_retention_days,

@@ -178,7 +178,7 @@ def test_functions_run_python_3_13_with_the_pinned_powertools_layer(template_jso
     ]
     assert all(body["Type"] == "AWS::SSM::Parameter::Value<String>" for body in parameters.values())
     (layer_parameter,) = parameters
-    for name, memory in (("WatcherFunction", 256), ("ReporterFunction", 1024)):
+    for name, memory in (("WatcherFunction", 256), ("ReporterFunction", 512)):
         function = props(template_json, name)
         assert function["Runtime"] == "python3.13"
         assert function["Architectures"] == ["x86_64"]
@@ -201,3 +201,11 @@ def test_reporter_rule_matches_the_event_the_watcher_publishes():
     from autopilot_reports.models import events
 
     assert (c.EVENT_SOURCE, c.STATE_CHANGE_DETAIL_TYPE) == (events.EVENT_SOURCE, events.EVENT_DETAIL_TYPE)
+
+
+def test_reporter_memory_follows_the_analysis_cap():
+    from infra.constants import reporter_memory_mb
+
+    assert reporter_memory_mb(20 * 2**20) == 512  # default cap: measured peak ~240 MiB
+    assert reporter_memory_mb(100 * 2**20) == 1344  # the largest cap the config allows
+    assert all(reporter_memory_mb(mib * 2**20) % 64 == 0 for mib in range(1, 101))

@@ -3,6 +3,7 @@ Explainability prefix and turn its kernel SHAP values into top feature importanc
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections.abc import Mapping
@@ -136,9 +137,9 @@ def summarize_analysis(body: bytes, top_n: int) -> FeatureSummary:
         for feature, value in _global_shap_values(label, explanation).items():
             totals[feature] = totals.get(feature, 0.0) + value
     label_count = len(kernel_shap)
-    ranked = sorted(((-total / label_count, feature) for feature, total in totals.items()))
+    ranked = heapq.nsmallest(top_n, ((-total / label_count, feature) for feature, total in totals.items()))
     return FeatureSummary(
-        top_features=[FeatureImportance(feature=feature, importance=-neg) for neg, feature in ranked[:top_n]],
+        top_features=[FeatureImportance(feature=feature, importance=-neg) for neg, feature in ranked],
         feature_count=len(totals),
         labels=list(kernel_shap),
     )

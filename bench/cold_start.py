@@ -1,0 +1,187 @@
+"""Cold import time of each handler module (DESIGN section 7: handler import adds little over importing
+boto3 and Powertools themselves).
+
+Each figure is the median of 7 fresh interpreters, the variants interleaved round by round so that load
+on the machine hits them alike; the clock runs around the import statements only (interpreter start-up
+excluded). The baseline imports boto3 and Powertools' Logger, Metrics, Tracer and parser, as the brief
+for the functions says; a second row also creates the Logger, Metrics and Tracer the package creates
+(observability.py), which is Powertools' own start-up work. Every interpreter gets the function's
+environment from the template and LAMBDA_TASK_ROOT, so Powertools behaves as in Lambda (tracing is
+Active in the template: the Tracer patches botocore when created). One more `-X importtime` run per
+handler attributes the added milliseconds to the modules the baseline does not import.
+
+    python -m bench.cold_start
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+from dataclasses import dataclass
+
+from bench import (
+    LAMBDA_CODE_ROOT,
+    REGION,
+    REPORTER_HANDLER,
+    WATCHER_HANDLER,
+    fresh_python,
+    print_figures,
+    print_table,
+    stack,
+)
+
+ROUNDS = 7
+TOP_MODULES = 5
+BASELINE = (
+    "import boto3\n"
+    "from aws_lambda_powertools import Logger, Metrics, Tracer\n"
+    "from aws_lambda_powertools.utilities import parser\n"
+)
+BASELINE_WITH_OBJECTS = BASELINE + (
+    "Logger(service='autopilot-reports')\n"
+    "Tracer(service='autopilot-reports')\n"
+    "Metrics(namespace='AutopilotReports', service='autopilot-reports')\n"
+)
+RATIO_BAR = 1.5  # handler import / (baseline + objects): what "adds little" is held to here
+_IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    statement: str
+    handler: str  # whose environment the interpreter gets
+
+
+@dataclass(frozen=True)
+class ImportTime:
+    label: str
+    wall: list[float]  # ms per run
+    cpu: list[float]  # ms per run: CPU time of the interpreter, less sensitive to other load on the machine
+
+    @property
+    def wall_median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+
+VARIANTS = (
+    Variant("baseline: boto3 + Powertools imports", BASELINE, REPORTER_HANDLER),
+    Variant("baseline + Logger, Metrics, Tracer created", BASELINE_WITH_OBJECTS, REPORTER_HANDLER),
+    Variant("watcher handler module", "import autopilot_reports.handlers.watcher\n", WATCHER_HANDLER),
+    Variant("reporter handler module", "import autopilot_reports.handlers.reporter\n", REPORTER_HANDLER),
+)
+
+
+def lambda_environment(handler_suffix: str) -> dict[str, str]:
+    function = stack().function_by_handler(handler_suffix)
+    return {
+        **function.environment,
+        "LAMBDA_TASK_ROOT": str(LAMBDA_CODE_ROOT),
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "false",
+    }
+
+
+def timed_import(statement: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU milliseconds `statement` takes in a fresh interpreter."""
+    code = (
+        "import time\nwall, cpu = time.perf_counter(), time.process_time()\n"
+        f"{statement}"
+        "print((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)\n"
+    )
+    wall, cpu = fresh_python(code, env).stdout.split()
+    return float(wall), float(cpu)
+
+
+def measure(variants: tuple[Variant, ...], rounds: int = ROUNDS) -> list[ImportTime]:
+    """Round by round, every variant once, so that load on the machine hits them alike."""
+    runs: dict[str, list[tuple[float, float]]] = {variant.label: [] for variant in variants}
+    environments = {variant.handler: lambda_environment(variant.handler) for variant in variants}
+    for _ in range(rounds):
+        for variant in variants:
+            runs[variant.label].append(timed_import(variant.statement, environments[variant.handler]))
+    return [ImportTime(label, [w for w, _ in times], [c for _, c in times]) for label, times in runs.items()]
+
+
+def self_times(statement: str, env: dict[str, str]) -> dict[str, float]:
+    """Per module: milliseconds spent importing it, its own body only (`python -X importtime`)."""
+    times: dict[str, float] = {}
+    for line in fresh_python(statement, env, options=("-X", "importtime")).stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if match:
+            times[match.group(4)] = int(match.group(1)) / 1000
+    return times
+
+
+def added_modules(handler_statement: str, env: dict[str, str]) -> dict[str, float]:
+    """Modules the handler imports and the baseline + objects does not, with their own import ms."""
+    baseline = self_times(BASELINE_WITH_OBJECTS, env)
+    added = {module: ms for module, ms in self_times(handler_statement, env).items() if module not in baseline}
+    return dict(sorted(added.items(), key=lambda item: -item[1]))
+
+
+def main() -> int:
+    results = measure(VARIANTS)
+    baseline, with_objects = results[0], results[1]
+    print_table(
+        f"Cold import, median of {ROUNDS} fresh interpreters (wall ms; CPU ms is the steadier figure on a busy machine)",
+        ("import", "wall ms", "wall min-max", "CPU ms", "x baseline", "+ms", "x baseline + objects", "+ms over it"),
+        [
+            (
+                r.label,
+                r.wall_median,
+                f"{min(r.wall):.0f}-{max(r.wall):.0f}",
+                r.cpu_median,
+                r.cpu_median / baseline.cpu_median,
+                r.cpu_median - baseline.cpu_median,
+                r.cpu_median / with_objects.cpu_median,
+                r.cpu_median - with_objects.cpu_median,
+            )
+            for r in results
+        ],
+    )
+    for variant in VARIANTS[2:]:
+        added = added_modules(variant.statement, lambda_environment(variant.handler))
+        rows = [*list(added.items())[:TOP_MODULES], (f"all {len(added)} added modules", sum(added.values()))]
+        print_table(
+            f"{variant.label}: modules beyond the baseline + objects (one -X importtime run)",
+            ("module", "own ms"),
+            rows,
+        )
+
+    figures: list[tuple[str, object, str, bool | None]] = [
+        (
+            "baseline: boto3 + Powertools imports",
+            f"{baseline.cpu_median:.0f} ms CPU, {baseline.wall_median:.0f} ms wall",
+            "",
+            None,
+        ),
+    ]
+    for result in results[2:]:
+        ratio = result.cpu_median / with_objects.cpu_median
+        figures += [
+            (
+                f"{result.label}",
+                f"{result.cpu_median:.0f} ms CPU ({result.cpu_median / baseline.cpu_median:.2f}x "
+                f"baseline, +{result.cpu_median - baseline.cpu_median:.0f} ms)",
+                "",
+                None,
+            ),
+            (
+                f"{result.label} / (baseline + objects)",
+                f"{ratio:.2f} (+{result.cpu_median - with_objects.cpu_median:.0f} ms)",
+                f"<= {RATIO_BAR}",
+                ratio <= RATIO_BAR,
+            ),
+        ]
+    return 0 if print_figures("Cold start figures", figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
