@@ -119,15 +119,7 @@ class Sandbox:
     def _provision(self) -> None:
         dynamodb = self.admin.client("dynamodb")
         for table in self.stack.tables:
-            params: dict[str, Any] = {
-                "TableName": table.logical_id,
-                "KeySchema": table.key_schema,
-                "AttributeDefinitions": table.attribute_definitions,
-                "BillingMode": "PAY_PER_REQUEST",
-            }
-            if table.global_secondary_indexes:
-                params["GlobalSecondaryIndexes"] = table.global_secondary_indexes
-            dynamodb.create_table(**params)
+            dynamodb.create_table(**table.create_table_params())
         sns = self.admin.client("sns")
         for topic in self.stack.topics:
             sns.create_topic(Name=topic)

@@ -30,6 +30,18 @@ class TableSpec:
     attribute_definitions: list[dict[str, str]]
     global_secondary_indexes: list[dict[str, Any]]
 
+    def create_table_params(self) -> dict[str, Any]:
+        """CreateTable arguments for this table, named by its logical id, keys and indexes as deployed."""
+        params: dict[str, Any] = {
+            "TableName": self.logical_id,
+            "KeySchema": self.key_schema,
+            "AttributeDefinitions": self.attribute_definitions,
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if self.global_secondary_indexes:
+            params["GlobalSecondaryIndexes"] = self.global_secondary_indexes
+        return params
+
 
 @dataclass(frozen=True)
 class FunctionSpec:

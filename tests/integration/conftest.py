@@ -42,15 +42,7 @@ def stack_model(template_json):
 @pytest.fixture
 def table_name(aws, stack_model):
     table = stack_model.tables[0]
-    params = {
-        "TableName": table.logical_id,
-        "KeySchema": table.key_schema,
-        "AttributeDefinitions": table.attribute_definitions,
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-    if table.global_secondary_indexes:
-        params["GlobalSecondaryIndexes"] = table.global_secondary_indexes
-    boto3.client("dynamodb", region_name=REGION).create_table(**params)
+    boto3.client("dynamodb", region_name=REGION).create_table(**table.create_table_params())
     return table.logical_id
 
 

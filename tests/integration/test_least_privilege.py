@@ -83,13 +83,7 @@ def role_credentials(admin: Credentials, name: str, documents: list[dict[str, An
 
 def provision(admin: Credentials, stack_model: Any) -> None:
     table = stack_model.tables[0]
-    admin.client("dynamodb").create_table(
-        TableName=table.logical_id,
-        KeySchema=table.key_schema,
-        AttributeDefinitions=table.attribute_definitions,
-        GlobalSecondaryIndexes=table.global_secondary_indexes,
-        BillingMode="PAY_PER_REQUEST",
-    )
+    admin.client("dynamodb").create_table(**table.create_table_params())
     for topic in stack_model.topics:
         admin.client("sns").create_topic(Name=topic)
     for bus in stack_model.buses.values():
