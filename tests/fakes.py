@@ -18,9 +18,7 @@ from autopilot_reports.domain.ports import (
 )
 from autopilot_reports.models.common import as_utc, epoch_ms
 from autopilot_reports.models.events import AutoMLJobStateChange
-from autopilot_reports.models.record import HistoryEntry, ReportRecord
-
-STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
+from autopilot_reports.models.record import HistoryEntry, ReportRecord, state_rank
 
 
 @dataclass
@@ -84,8 +82,8 @@ class FakeStore:
 
     def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
         old = self.records.get(record.job_name)
-        new_key = (epoch_ms(record.last_modified_at), STATUS_RANK[record.status])
-        old_key = (epoch_ms(old.last_modified_at), STATUS_RANK[old.status]) if old else None
+        new_key = (epoch_ms(record.last_modified_at), state_rank(record.status, record.secondary_status))
+        old_key = (epoch_ms(old.last_modified_at), state_rank(old.status, old.secondary_status)) if old else None
         newer = old_key is None or old_key < new_key
         claimed = claim_notification and not (old and old.notified_at)
         if not (newer or (claimed and old_key == new_key)):

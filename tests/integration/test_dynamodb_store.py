@@ -156,3 +156,10 @@ def test_worst_case_record_fits_far_below_the_item_limit(store, table_name):
     )["Item"]
     size = sum(len(name) + len(next(iter(value.values()))) for name, value in item.items())
     assert size < 40 * 1024  # a tenth of DynamoDB's 400 KB
+
+
+def test_progress_decides_between_states_with_the_same_modification_time(store):
+    save(store, record(secondary="Starting", minutes=3))
+    assert save(store, record(secondary="ModelTuning", minutes=3)) is Saved.WRITTEN
+    assert save(store, record(secondary="AnalyzingData", minutes=3)) is Saved.UNCHANGED
+    assert store.get_report("churn").secondary_status == "ModelTuning"

@@ -22,12 +22,11 @@ from botocore.exceptions import ClientError
 from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import KnownState, Saved
 from autopilot_reports.models.common import epoch_ms, iso_utc
-from autopilot_reports.models.record import HistoryEntry, ReportRecord
+from autopilot_reports.models.record import HistoryEntry, ReportRecord, state_rank
 
 REPORT_SK = "REPORT"
 HISTORY_SK_PREFIX = "HISTORY#"
 WATERMARK_KEY = {"pk": {"S": "WATCHER"}, "sk": {"S": "WATERMARK"}}
-STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
 INDEX_BY_STATUS = "by_status"
 INDEX_BY_PARTIAL_FAILURE = "by_partial_failure"
 INDEX_RECENT = "recent"
@@ -92,9 +91,9 @@ class DynamoDBReportStore(AwsAdapter):
             ).get("Item")
         if not old or "notified_at" not in old:
             return False
-        return (int(old["lmt_ms"]["N"]), int(old["status_rank"]["N"])) < (
+        return (int(old["lmt_ms"]["N"]), int(old["state_rank"]["N"])) < (
             epoch_ms(record.last_modified_at),
-            STATUS_RANK.get(record.status, 0),
+            state_rank(record.status, record.secondary_status),
         )
 
     def release_notification(self, job_name: str, notified_at: datetime) -> None:
@@ -236,7 +235,7 @@ def _latest_update(record: ReportRecord, claim_notification: bool) -> dict[str, 
         ":status": _s(record.status),
         ":secondary": _s(record.secondary_status),
         ":lmt": _n(epoch_ms(record.last_modified_at)),
-        ":rank": _n(STATUS_RANK.get(record.status, 0)),
+        ":rank": _n(state_rank(record.status, record.secondary_status)),
         ":record": _s(record.model_dump_json(exclude={"notified_at"})),
         ":gsi1pk": _s(f"STATUS#{record.status}"),
         ":order": _s(order_key),
@@ -247,7 +246,7 @@ def _latest_update(record: ReportRecord, claim_notification: bool) -> dict[str, 
         "#status = :status",
         "secondary_status = :secondary",
         "lmt_ms = :lmt",
-        "status_rank = :rank",
+        "state_rank = :rank",
         "report_json = :record",
         "gsi1pk = :gsi1pk",
         "gsi1sk = :order",
@@ -260,14 +259,14 @@ def _latest_update(record: ReportRecord, claim_notification: bool) -> dict[str, 
         sets += ["gsi2pk = :gsi2pk", "gsi2sk = :order"]
     else:
         removes += ["gsi2pk", "gsi2sk"]
-    newer = "attribute_not_exists(pk) OR lmt_ms < :lmt OR (lmt_ms = :lmt AND status_rank < :rank)"
+    newer = "attribute_not_exists(pk) OR lmt_ms < :lmt OR (lmt_ms = :lmt AND state_rank < :rank)"
     condition = newer
     if claim_notification:
         assert record.notified_at is not None
         values[":notified_at"] = _s(iso_utc(record.notified_at))
         sets.append("notified_at = :notified_at")
         # Same state but not yet notified: a retry after a failed publish gave the claim back.
-        condition = f"attribute_not_exists(notified_at) AND ({newer} OR (lmt_ms = :lmt AND status_rank = :rank))"
+        condition = f"attribute_not_exists(notified_at) AND ({newer} OR (lmt_ms = :lmt AND state_rank = :rank))"
     return {
         "Key": _report_key(record.job_name),
         "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",

@@ -11,6 +11,29 @@ from autopilot_reports.models.common import UtcDatetime
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 
+# How far along a job is, for two observations with the same LastModifiedTime (SageMaker bumps it on
+# every change, but a tie must still order the same way everywhere): status first, then the secondary
+# status in the order an AutoML job passes through them.
+STATUS_ORDER = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
+SECONDARY_STATUS_ORDER = {
+    "Starting": 0,
+    "AnalyzingData": 1,
+    "PreTraining": 2,
+    "FeatureEngineering": 2,
+    "ModelTuning": 3,
+    "TrainingModels": 3,
+    "CandidateDefinitionsGenerated": 4,
+    "GeneratingExplainabilityReport": 5,
+    "GeneratingModelInsightsReport": 6,
+    "DeployingModel": 7,
+}
+LATE_SECONDARY_STATUS = 8  # outcomes (Completed, Failed, MaxCandidatesReached, ...Error) and unknown ones
+
+
+def state_rank(status: str, secondary_status: str) -> int:
+    """A number that grows as a job progresses; equal for identical states."""
+    return STATUS_ORDER.get(status, 0) * 100 + SECONDARY_STATUS_ORDER.get(secondary_status, LATE_SECONDARY_STATUS)
+
 
 class ExplainabilityState(StrEnum):
     PENDING = "pending"
