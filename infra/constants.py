@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from autopilot_reports import metric_names
+from autopilot_reports import metric_names, table_schema
 from autopilot_reports.settings import (
     ENV_ANALYSIS_MAX_BYTES,
     ENV_EVENT_BUS_NAME,
@@ -86,14 +86,10 @@ SCHEDULE_RETRY_ATTEMPTS = 2
 # --- queues ---------------------------------------------------------------------------------------
 QUEUE_RETENTION_DAYS = 14
 
-# --- store (the key design lives with the Lambda code; these are the table's shapes) ---------------
-TABLE_PARTITION_KEY = "pk"
-TABLE_SORT_KEY = "sk"
-TABLE_INDEXES = {
-    "by_status": ("gsi1pk", "gsi1sk"),
-    "by_partial_failure": ("gsi2pk", "gsi2sk"),
-    "recent": ("gsi3pk", "gsi3sk"),
-}
+# --- store (the key design lives with the Lambda code, which owns these names) ---------------------
+TABLE_PARTITION_KEY = table_schema.PARTITION_KEY
+TABLE_SORT_KEY = table_schema.SORT_KEY
+TABLE_INDEXES = table_schema.INDEXES
 
 # --- notifications ---------------------------------------------------------------------------------
 FILTERABLE_ATTRIBUTES = ("job_name", "status", "has_partial_failures", "explainability_state")

@@ -23,13 +23,11 @@ from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import KnownState, Saved
 from autopilot_reports.models.common import epoch_ms, iso_utc
 from autopilot_reports.models.record import HistoryEntry, ReportRecord, state_rank
+from autopilot_reports.table_schema import INDEX_BY_PARTIAL_FAILURE, INDEX_BY_STATUS, INDEX_RECENT, INDEXES
 
 REPORT_SK = "REPORT"
 HISTORY_SK_PREFIX = "HISTORY#"
 WATERMARK_KEY = {"pk": {"S": "WATCHER"}, "sk": {"S": "WATERMARK"}}
-INDEX_BY_STATUS = "by_status"
-INDEX_BY_PARTIAL_FAILURE = "by_partial_failure"
-INDEX_RECENT = "recent"
 PARTIAL_FAILURE_PK = "PARTIAL"
 RECENT_PK = "JOBS"
 BATCH_GET_LIMIT = 100
@@ -181,10 +179,10 @@ class DynamoDBReportStore(AwsAdapter):
         return [HistoryEntry.model_validate_json(item["entry"]["S"]) for item in items]
 
     def by_status(self, status: str, start: datetime, end: datetime) -> list[ReportRecord]:
-        return self._query_index(INDEX_BY_STATUS, "gsi1", f"STATUS#{status}", start, end)
+        return self._query_index(INDEX_BY_STATUS, f"STATUS#{status}", start, end)
 
     def with_partial_failures(self, start: datetime, end: datetime) -> list[ReportRecord]:
-        return self._query_index(INDEX_BY_PARTIAL_FAILURE, "gsi2", PARTIAL_FAILURE_PK, start, end)
+        return self._query_index(INDEX_BY_PARTIAL_FAILURE, PARTIAL_FAILURE_PK, start, end)
 
     def recent(self, limit: int = 20) -> list[ReportRecord]:
         items = self._query(
@@ -197,10 +195,11 @@ class DynamoDBReportStore(AwsAdapter):
         )
         return [record_from_item(item) for item in items]
 
-    def _query_index(self, index: str, prefix: str, pk: str, start: datetime, end: datetime) -> list[ReportRecord]:
+    def _query_index(self, index: str, pk: str, start: datetime, end: datetime) -> list[ReportRecord]:
+        partition_key, sort_key = INDEXES[index]
         items = self._query(
             IndexName=index,
-            KeyConditionExpression=f"{prefix}pk = :pk AND {prefix}sk BETWEEN :start AND :end",
+            KeyConditionExpression=f"{partition_key} = :pk AND {sort_key} BETWEEN :start AND :end",
             ExpressionAttributeValues={
                 ":pk": _s(pk),
                 ":start": _s(iso_utc(start)),
