@@ -78,6 +78,8 @@ def test_state_change_event_serializes_times_as_iso_utc():
         {"DetectedBy": "guess"},
         {"SchemaVersion": "2"},
         {"AutoMLJobName": ""},
+        {"AutoMLJobName": "has_underscore"},
+        {"AutoMLJobName": "x" * 33},
         {"Surprise": 1},
         {"LastModifiedTime": "yesterday"},
     ],

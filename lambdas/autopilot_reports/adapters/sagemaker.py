@@ -45,7 +45,8 @@ class SageMakerAutoMLJobs(AwsAdapter):
         try:
             return operation(AutoMLJobName=job_name)
         except ClientError as error:
-            if _code(error) in NOT_FOUND_CODES:
+            # A V2 ValidationException is about the job itself (V1 ones mean "ask V2"): permanent.
+            if _code(error) in NOT_FOUND_CODES or (api == "v2" and _code(error) == "ValidationException"):
                 raise JobNotFoundError(_message(error)) from error
             raise
 

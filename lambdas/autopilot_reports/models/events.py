@@ -37,7 +37,7 @@ class AutoMLJobStateChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    AutoMLJobName: str = Field(min_length=1, max_length=32)
+    AutoMLJobName: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")  # the API's own constraint
     AutoMLJobArn: str = Field(min_length=1)
     AutoMLJobStatus: str
     AutoMLJobSecondaryStatus: str
