@@ -30,7 +30,7 @@ from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, read_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_SESSION_TOKEN": "sandbox"}
 # Local runs have no X-Ray daemon; everything else comes from the function's environment in the template.
-LOCAL_ONLY_ENV = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_DEV": "false"}
+LOCAL_ONLY_ENV = {"POWERTOOLS_TRACE_DISABLED": "true"}
 
 
 @dataclass
