@@ -14,11 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
-
-
-def _time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+from autopilot_reports.models.common import parse_iso_utc
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,8 +32,8 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text)
         if name == "by-status":
             command.add_argument("status", choices=["InProgress", "Stopping", "Completed", "Failed", "Stopped"])
-        command.add_argument("--since", type=_time, default=None, help="ISO 8601 (default: 7 days ago)")
-        command.add_argument("--until", type=_time, default=None, help="ISO 8601 (default: now)")
+        command.add_argument("--since", type=parse_iso_utc, default=None, help="ISO 8601 (default: 7 days ago)")
+        command.add_argument("--until", type=parse_iso_utc, default=None, help="ISO 8601 (default: now)")
     return root
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # Transient errors (throttling, 5xx, timeouts) are retried here with backoff; what still fails makes the
 # invocation fail, and Lambda's own retries and the dead-letter queue take over.
@@ -28,6 +29,10 @@ def shared_client(service: str) -> Any:
 
 def clear_clients() -> None:
     shared_client.cache_clear()
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 class AwsAdapter:

@@ -19,9 +19,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from autopilot_reports.adapters.clients import AwsAdapter
+from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.domain.ports import KnownState, Saved
-from autopilot_reports.models.common import epoch_ms, iso_utc
+from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.record import HistoryEntry, ReportRecord, state_rank
 from autopilot_reports.table_schema import INDEX_BY_PARTIAL_FAILURE, INDEX_BY_STATUS, INDEX_RECENT, INDEXES
 
@@ -60,7 +60,7 @@ class DynamoDBReportStore(AwsAdapter):
             self._transact(record, history, claim_notification)
             return Saved.CLAIMED if claim_notification else Saved.WRITTEN
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if error_code(error) != "TransactionCanceledException":
                 raise
             if not _latest_condition_failed(error):
                 raise
@@ -115,8 +115,8 @@ class DynamoDBReportStore(AwsAdapter):
             {":iso": _s(iso_utc(watermark)), ":ms": _n(epoch_ms(watermark))},
         )
 
-    def _update_if(self, key: dict[str, Any], update: str, condition: str, values: dict[str, Any]) -> bool:
-        """A conditional UpdateItem; False (not an error) when the condition does not hold."""
+    def _update_if(self, key: dict[str, Any], update: str, condition: str, values: dict[str, Any]) -> None:
+        """A conditional UpdateItem; a condition that does not hold is not an error."""
         try:
             self.client.update_item(
                 TableName=self.table_name,
@@ -125,17 +125,15 @@ class DynamoDBReportStore(AwsAdapter):
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
             )
-            return True
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
-            return False
 
     # --- reads --------------------------------------------------------------------------------------
 
     def get_watermark(self) -> datetime | None:
         item = self.client.get_item(TableName=self.table_name, Key=WATERMARK_KEY, ConsistentRead=True).get("Item")
-        return datetime.fromisoformat(item["watermark"]["S"].replace("Z", "+00:00")) if item else None
+        return parse_iso_utc(item["watermark"]["S"]) if item else None
 
     def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]:
         states: dict[str, KnownState] = {}

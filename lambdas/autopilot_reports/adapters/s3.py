@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from autopilot_reports.adapters.clients import AwsAdapter
+from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.domain.ports import ArtifactAccessError, StoredObject
 
 # Errors about the object itself: retrying will not help, so they become a reason on the record.
@@ -36,6 +36,6 @@ class S3ArtifactReader(AwsAdapter):
 
 
 def _raise_if_permanent(error: ClientError, where: str) -> None:
-    code = str(error.response.get("Error", {}).get("Code", ""))
+    code = error_code(error)
     if code in PERMANENT_CODES:
         raise ArtifactAccessError(f"{code} for {where}") from error

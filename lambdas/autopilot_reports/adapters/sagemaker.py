@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from autopilot_reports.adapters.clients import AwsAdapter
+from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.domain.ports import Api, JobNotFoundError
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
@@ -31,7 +31,7 @@ class SageMakerAutoMLJobs(AwsAdapter):
         try:
             response = self._describe(api, job_name)
         except ClientError as error:
-            if api == "v1" and _code(error) == "ValidationException":
+            if api == "v1" and error_code(error) == "ValidationException":
                 api = "v2"
                 response = self._describe(api, job_name)
             else:
@@ -46,7 +46,7 @@ class SageMakerAutoMLJobs(AwsAdapter):
             return operation(AutoMLJobName=job_name)
         except ClientError as error:
             # A V2 ValidationException is about the job itself (V1 ones mean "ask V2"): permanent.
-            if _code(error) in NOT_FOUND_CODES or (api == "v2" and _code(error) == "ValidationException"):
+            if error_code(error) in NOT_FOUND_CODES or (api == "v2" and error_code(error) == "ValidationException"):
                 raise JobNotFoundError(_message(error)) from error
             raise
 
@@ -64,9 +64,5 @@ class SageMakerAutoMLJobs(AwsAdapter):
             yield from page.get("AutoMLJobSummaries", [])
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def _message(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Message", "")) or _code(error)
+    return str(error.response.get("Error", {}).get("Message", "")) or error_code(error)

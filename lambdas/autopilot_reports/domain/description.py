@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from autopilot_reports.domain.ports import Api
-from autopilot_reports.models.common import as_utc
+from autopilot_reports.models.common import as_utc, parse_iso_utc
 from autopilot_reports.models.record import Objective
 
 TIME_SERIES_PROBLEM_TYPE = "TimeSeriesForecasting"
@@ -110,5 +110,5 @@ def _time(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso_utc(value)
     return as_utc(value)

@@ -15,6 +15,11 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def parse_iso_utc(value: str) -> datetime:
+    """ISO 8601 text (with `Z`, an offset, or none, taken as UTC) as an aware UTC datetime."""
+    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
 def iso_utc(value: datetime) -> str:
     """ISO 8601 UTC with millisecond precision and a `Z`: fixed width, so strings sort like times."""
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc(value).microsecond // 1000:03d}Z"
