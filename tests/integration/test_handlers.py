@@ -133,6 +133,29 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
     reset_function_state()
 
 
+def state_change(name, status="Completed", secondary="Completed"):
+    """Our event as EventBridge delivers it to the reporter."""
+    return complete_envelope(
+        {
+            "id": str(uuid.uuid4()),
+            "time": "2025-05-01T10:30:00Z",
+            "region": REGION,
+            "source": "autopilot-reports",
+            "detail-type": "AutoML Job State Change",
+            "detail": {
+                "AutoMLJobName": name,
+                "AutoMLJobArn": ARN.format(name),
+                "AutoMLJobStatus": status,
+                "AutoMLJobSecondaryStatus": secondary,
+                "CreationTime": "2025-05-01T10:00:00Z",
+                "LastModifiedTime": "2025-05-01T10:30:00Z",
+                "DetectedBy": "schedule",
+                "SchemaVersion": "1",
+            },
+        }
+    )
+
+
 class Pipeline:
     def __init__(self, simulator, stack_model, topic_arn, monkeypatch):
         self.simulator, self.stack, self.topic_arn, self.monkeypatch = simulator, stack_model, topic_arn, monkeypatch
@@ -147,33 +170,12 @@ class Pipeline:
         session.events.unregister("before-call", self.recorder._count)
         session.events.register("before-call", self.recorder._count)
 
-    def state_change(self, name, status="Completed", secondary="Completed"):
-        return complete_envelope(
-            {
-                "id": str(uuid.uuid4()),
-                "time": "2025-05-01T10:30:00Z",
-                "region": REGION,
-                "source": "autopilot-reports",
-                "detail-type": "AutoML Job State Change",
-                "detail": {
-                    "AutoMLJobName": name,
-                    "AutoMLJobArn": ARN.format(name),
-                    "AutoMLJobStatus": status,
-                    "AutoMLJobSecondaryStatus": secondary,
-                    "CreationTime": "2025-05-01T10:00:00Z",
-                    "LastModifiedTime": "2025-05-01T10:30:00Z",
-                    "DetectedBy": "schedule",
-                    "SchemaVersion": "1",
-                },
-            }
-        )
-
 
 def test_terminal_report_costs_the_physical_minimum(pipeline):
     pipeline.simulator.tick = 1
     pipeline.use("handlers.reporter.handler")
 
-    result = reporter_handler.handler(pipeline.state_change("churn"), Context())
+    result = reporter_handler.handler(state_change("churn"), Context())
 
     assert result == {"outcome": "notified", "job_name": "churn"}
     assert dict(pipeline.recorder.calls) == {
@@ -184,25 +186,25 @@ def test_terminal_report_costs_the_physical_minimum(pipeline):
         "sns.Publish": 1,
     }
     pipeline.recorder.calls.clear()
-    replay = reporter_handler.handler(pipeline.state_change("churn"), Context())
+    replay = reporter_handler.handler(state_change("churn"), Context())
     assert replay["outcome"] == "unchanged"
     assert "sns.Publish" not in pipeline.recorder.calls
 
 
 def test_non_terminal_transition_costs_two_calls(pipeline):
     pipeline.use("handlers.reporter.handler")
-    result = reporter_handler.handler(pipeline.state_change("churn", "InProgress", "Starting"), Context())
+    result = reporter_handler.handler(state_change("churn", "InProgress", "Starting"), Context())
     assert result["outcome"] == "written"
     assert sum(pipeline.recorder.calls.values()) == 2
 
 
 def test_v2_job_is_described_by_the_v2_api_and_remembered(pipeline):
     pipeline.use("handlers.reporter.handler")
-    reporter_handler.handler(pipeline.state_change("forecast", "InProgress", "Starting"), Context())
+    reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
     assert pipeline.recorder.calls["sagemaker.DescribeAutoMLJob"] == 1
     assert pipeline.recorder.calls["sagemaker.DescribeAutoMLJobV2"] == 1
     pipeline.recorder.calls.clear()
-    reporter_handler.handler(pipeline.state_change("forecast", "InProgress", "Starting"), Context())
+    reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
     assert dict(pipeline.recorder.calls)["sagemaker.DescribeAutoMLJobV2"] == 1
     assert "sagemaker.DescribeAutoMLJob" not in pipeline.recorder.calls
     store = reporter_handler.default_reporter().store
@@ -211,7 +213,7 @@ def test_v2_job_is_described_by_the_v2_api_and_remembered(pipeline):
 
 def test_malformed_event_is_logged_with_its_id_and_writes_nothing(pipeline, capsys):
     pipeline.use("handlers.reporter.handler")
-    event = pipeline.state_change("churn")
+    event = state_change("churn")
     event["detail"]["AutoMLJobStatus"] = None
     result = reporter_handler.handler(event, Context())
     assert result == {"outcome": "invalid"}
@@ -223,7 +225,7 @@ def test_malformed_event_is_logged_with_its_id_and_writes_nothing(pipeline, caps
 
 def test_unknown_job_is_logged_and_skipped(pipeline, capsys):
     pipeline.use("handlers.reporter.handler")
-    result = reporter_handler.handler(pipeline.state_change("ghost"), Context())
+    result = reporter_handler.handler(state_change("ghost"), Context())
     assert result["outcome"] == "not_found"
     logged = capsys.readouterr().out
     assert "job not found, skipped" in logged and "ghost" in logged
@@ -277,7 +279,7 @@ def emitted_metrics(stdout: str) -> dict[str, float]:
 def test_metrics_count_reports_notifications_and_explainability_states(pipeline, capsys):
     pipeline.simulator.tick = 1
     pipeline.use("handlers.reporter.handler")
-    reporter_handler.handler(pipeline.state_change("churn"), Context())
+    reporter_handler.handler(state_change("churn"), Context())
     metrics = emitted_metrics(capsys.readouterr().out)
     assert metrics == {"ReportsWritten": 1, "NotificationsSent": 1, "Explainability_available": 1}
 
@@ -291,7 +293,7 @@ def test_oversized_analysis_is_recorded_as_an_error_and_still_reported(pipeline)
     key = PREFIX[len("s3://outputs/") :] + "/analysis.json"
     s3.put_object(Bucket="outputs", Key=key, Body=b'{"version": "1.0", "pad": "' + b"x" * 4096 + b'"}')
 
-    assert reporter_handler.handler(pipeline.state_change("churn"), Context())["outcome"] == "notified"
+    assert reporter_handler.handler(state_change("churn"), Context())["outcome"] == "notified"
 
     record = reporter_handler.default_reporter().store.get_report("churn")
     assert record.explainability.state == "error"

@@ -19,7 +19,7 @@ from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
 from sandbox.template import ACCOUNT_ID
 from tests.integration.iam import REGION, PolicyCheck, function_policies, widened_for_moto
-from tests.integration.test_handlers import SCENARIO, Context, Pipeline, describe
+from tests.integration.test_handlers import SCENARIO, Context, describe, state_change
 
 OUTPUT_BUCKET = f"sagemaker-{REGION}-{ACCOUNT_ID}"  # the stack's default Autopilot output location
 PREFIX = f"s3://{OUTPUT_BUCKET}/churn/documentation/explainability/output"
@@ -162,11 +162,9 @@ def test_watcher_and_reporter_succeed_under_their_own_policies(enforced, monkeyp
         reporter = act_as(
             monkeypatch, stack_model, template_json, "handlers.reporter.handler", roles["handlers.reporter.handler"]
         )
-        change = Pipeline(None, stack_model, None, monkeypatch).state_change("churn")
+        change = state_change("churn")
         results["reporter"] = reporter_handler.handler(change, Context())
-        results["reporter_v2"] = reporter_handler.handler(
-            Pipeline(None, stack_model, None, monkeypatch).state_change("forecast", "InProgress", "Starting"), Context()
-        )
+        results["reporter_v2"] = reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
         results["reporter_check"] = reporter
 
     results = enforced(body)
