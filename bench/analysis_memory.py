@@ -32,7 +32,7 @@ from autopilot_reports.domain.explainability import (
 from autopilot_reports.models.record import Explainability
 from autopilot_reports.settings import Settings
 from bench import MB, REPORTER_HANDLER, completed_jobs_scenario, fresh_python, print_figures, print_table, stack
-from tests.fakes import FakeArtifacts
+from testsupport.fakes import FakeArtifacts
 from tools.make_scenarios import analysis_doc, shap_values
 
 SIZES = ((1 * MB, 1), (5 * MB, 2), (int(19.5 * MB), 3))  # (target body bytes, labels): the cap is 20 MiB

@@ -50,7 +50,7 @@ from bench import (
 from sandbox.runner import Sandbox, complete_envelope, run_scenario
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import FunctionSpec
-from tests.fakes import FakeArtifacts
+from testsupport.fakes import FakeArtifacts
 from tools.make_scenarios import Clock, credit_job
 from tools.make_scenarios import Scenario as ScenarioBuilder
 

@@ -1,4 +1,5 @@
-"""`python -m sandbox run SCENARIO.json --out DIR`: the whole pipeline on local emulators."""
+"""`python -m sandbox run SCENARIO.json --out DIR [--serve [--port N]]`: the whole pipeline on local
+emulators; with --serve, the emulators stay up afterwards for queries until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from sandbox.printing import print_reports
 from sandbox.runner import run_scenario
 from sandbox.scenario import ScenarioError, load_scenario
-from sandbox.template import TemplateError, load_template
+from sandbox.serve import DEFAULT_PORT, ENDPOINT_FILE, first_job, port_free, query_hint, serve_until_signal
+from sandbox.template import TemplateError, load_template, read_stack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,21 +24,52 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, required=True, help="directory for records.jsonl, summary.json, ...")
     run.add_argument("--template", type=Path, help="synthesized template (default: cdk.out, else synthesize)")
     run.add_argument("--quiet", action="store_true", help="do not print the reports")
+    run.add_argument(
+        "--serve",
+        action="store_true",
+        help=f"after the run, keep the emulators up (writes {ENDPOINT_FILE}) until SIGINT/SIGTERM",
+    )
+    run.add_argument("--port", type=int, default=0, help="moto server's loopback port (default 0: a free one)")
     args = parser.parse_args(argv)
+
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be 0..65535")
+    if args.serve and not port_free(args.port):
+        print(f"sandbox: port {args.port} is in use (stop what serves there, or pass --port)", file=sys.stderr)
+        return 2
+    (args.out / ENDPOINT_FILE).unlink(missing_ok=True)  # only a serving sandbox leaves one
+
+    def show() -> None:
+        if not args.quiet:
+            print_reports(args.out)
+            summary = json.loads((args.out / "summary.json").read_text())
+            print(json.dumps({key: summary[key] for key in ("jobs", "records", "notifications", "queue_depths")}))
 
     try:
         scenario = load_scenario(args.scenario)
         template = load_template(args.template)
-        summary = run_scenario(scenario, template, args.out)
+        serve = serve_until_signal(args.out, show) if args.serve else None
+        summary = run_scenario(scenario, template, args.out, serve=serve, port=args.port)
     except (ScenarioError, TemplateError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
-    if not args.quiet:
-        print_reports(args.out)
-        print(json.dumps({key: summary[key] for key in ("jobs", "records", "notifications", "queue_depths")}))
+    if not args.serve:
+        show()
+        if not args.quiet:
+            print_query_hint(args.out, scenario.region, read_stack(template, scenario.region).tables[0].logical_id)
+    return invocation_failures(summary, args.out)
+
+
+def print_query_hint(out_dir: Path, region: str, table: str) -> None:
+    endpoint = {"endpoint_url": f"http://127.0.0.1:{DEFAULT_PORT}", "region": region, "table": table}
+    print(f"\nTo query these reports, serve them (`make serve`, moto on port {DEFAULT_PORT}; PORT=N to change), then:")
+    print(query_hint(endpoint, first_job(out_dir)))
+
+
+def invocation_failures(summary: dict[str, Any], out_dir: Path) -> int:
     failed = sum(stats["failed"] for stats in summary["invocations"].values())
     if failed:
-        print(f"sandbox: {failed} invocations failed after retries (see {args.out}/lambda.log)", file=sys.stderr)
+        print(f"sandbox: {failed} invocations failed after retries (see {out_dir}/lambda.log)", file=sys.stderr)
         return 1
     return 0
 

@@ -1,6 +1,7 @@
 """What the sandbox observes and injects at the boto3 layer, without a single branch in the handlers:
-call counts per operation, the events and notifications that were really accepted, and transient faults
-for the services moto plays (the simulator injects SageMaker's own)."""
+call counts per operation, the events and notifications that were really accepted, transient faults
+for the services moto plays (the simulator injects SageMaker's own), and hard stops of an invocation
+right after one of its AWS calls (DESIGN section 6, `delivery.crashes`)."""
 
 from __future__ import annotations
 
@@ -28,14 +29,36 @@ class _Body:
         return self._data
 
 
+class SimulatedCrash(BaseException):  # noqa: N818 - named for what it simulates
+    """The invocation is hard-stopped (a timeout, out of memory): a BaseException, so no `except
+    Exception` of the handler or of Powertools' batch processing sees it."""
+
+    def __init__(self, function: str, after: str) -> None:
+        super().__init__(f"{function} hard-stopped right after {after}")
+        self.function = function
+        self.after = after
+
+
+@dataclass
+class Invocation:
+    """The invocation running now, and after which of its AWS calls (if any) it will be hard-stopped."""
+
+    function: str
+    crash_after: int | None
+    calls: int = 0
+
+
 @dataclass
 class Observer:
     fault_rates: dict[str, float]
     seed: int
     calls: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
+    crashes: Counter[str] = field(default_factory=Counter)  # per function
+    crashes_after_publish: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    invocation: Invocation | None = None
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -47,6 +70,20 @@ class Observer:
         events.register("before-send", self._maybe_fail)
         events.register("after-call.eventbridge.PutEvents", self._capture_events)
         events.register("after-call.sns.Publish", self._capture_notification)
+        events.register("after-call", self._maybe_crash)  # after the captures above: what was sent is seen
+
+    def _maybe_crash(self, model: Any, http_response: Any, **_: Any) -> None:
+        invocation = self.invocation
+        if invocation is None:
+            return
+        invocation.calls += 1
+        if invocation.crash_after != invocation.calls:
+            return
+        operation = f"{model.service_model.service_name}.{model.name}"
+        self.crashes[invocation.function] += 1
+        if model.name == "Publish" and getattr(http_response, "status_code", 500) < 300:
+            self.crashes_after_publish += 1
+        raise SimulatedCrash(invocation.function, operation)
 
     def _count(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}.{model.name}"] += 1

@@ -1,6 +1,7 @@
 """Runs the whole pipeline locally: moto server + the AutoML simulator, resources from the synthesized
 template, the real handlers in process with each function's own environment, events routed through
-the deployed rules' real event patterns (moto evaluates them and delivers to a tap queue per rule)."""
+the deployed rules' real event patterns (moto evaluates them and delivers to a tap queue per rule), the
+table's stream polled and filtered as Lambda's event source mapping would, on scenario time."""
 
 from __future__ import annotations
 
@@ -11,26 +12,33 @@ import json
 import logging
 import os
 import random
-import sys
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
+from moto.events.models import EventPattern
 from moto.server import ThreadedMotoServer
 
-from sandbox.aws_hooks import Observer
-from sandbox.scenario import Scenario
+from autopilot_reports.clock import set_clock
+from autopilot_reports.handlers import warm_state
+from autopilot_reports.observability import logger
+from sandbox.aws_hooks import Invocation, Observer, SimulatedCrash
+from sandbox.scenario import Scenario, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
-from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, read_stack
+from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, read_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_SESSION_TOKEN": "sandbox"}
 # Local runs have no X-Ray daemon; everything else comes from the function's environment in the template.
 LOCAL_ONLY_ENV = {"POWERTOOLS_TRACE_DISABLED": "true"}
+MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one watcher tick succeeds (crashes)
+DEFAULT_EXPECTED_CALLS = 6  # where in an invocation a crash may land, until the function's calls are seen
+
+ServeCallback = Callable[[dict[str, str]], None]
 
 
 @dataclass
@@ -38,42 +46,70 @@ class LambdaContext:
     function_name: str
     memory_limit_in_mb: int
     invoked_function_arn: str
+    timeout_seconds: int = 60
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        return self.timeout_seconds * 1000
 
 
 @dataclass
 class Invocations:
     succeeded: int = 0
     retried: int = 0
-    failed: int = 0  # landed in the on-failure destination queue
+    failed: int = 0  # landed in the on-failure destination queue (or was dropped, without one)
+
+
+@dataclass
+class StreamCursor:
+    stream_arn: str
+    shard_id: str
+    last_sequence: str | None = None
 
 
 class Sandbox:
-    def __init__(self, scenario: Scenario, template: dict[str, Any], out_dir: Path) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        template: dict[str, Any],
+        out_dir: Path,
+        serve: ServeCallback | None = None,
+        port: int = 0,
+    ) -> None:
+        self.serve = serve
+        self.port = port
         self.scenario = scenario
         self.stack: StackModel = read_stack(template, scenario.region)
         self.out_dir = out_dir
         self.delivery = scenario.delivery
         self.random = random.Random(self.delivery.seed)
+        self.crash_random = random.Random(self.delivery.seed + 1)
         faults = self.delivery.faults.model_dump()
         self.observer = Observer(fault_rates=faults, seed=self.delivery.seed)
         self.invocations: dict[str, Invocations] = {}
+        self.expected_calls: dict[str, int] = {}
         self.queue_urls: dict[str, str] = {}
         self.taps: dict[str, str] = {}  # rule logical id -> tap queue url
+        self.streams: dict[str, StreamCursor] = {}  # stream mapping logical id -> where it has read to
+        self.duplicates_delivered = 0
+        self.tick = 0
+        self.start = scenario.start_time
+        self.tick_seconds = self.stack.schedules[0].rate_seconds if self.stack.schedules else 60
         self._active_function: str | None = None
         self._function_env_names: set[str] = set()
+
+    def now(self) -> datetime:
+        """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate."""
+        return self.start + timedelta(seconds=self.tick * self.tick_seconds)
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         moto.start()
         host, port = moto.get_host_and_port()
         # moto keeps its state in process-wide backends: a second run in one process starts clean.
@@ -87,7 +123,17 @@ class Sandbox:
                 with (self.out_dir / "lambda.log").open("w") as log:
                     self.log = log
                     self._run_ticks()
-                return self._write_outputs()
+                summary = self._write_outputs()
+                if self.serve is not None:
+                    # The emulators stay up while `serve` runs (until SIGINT/SIGTERM), so any tool can query.
+                    self.serve(
+                        {
+                            "endpoint_url": f"http://{host}:{port}",
+                            "region": self.scenario.region,
+                            "table": self.stack.tables[0].logical_id,
+                        }
+                    )
+                return summary
         finally:
             moto.stop()
 
@@ -106,6 +152,7 @@ class Sandbox:
         )
         boto3.setup_default_session(region_name=self.scenario.region)
         self.observer.install(boto3.DEFAULT_SESSION)
+        set_clock(self.now)  # the handlers' one clock seam
         try:
             yield
         finally:
@@ -113,6 +160,7 @@ class Sandbox:
             os.environ.update(saved)
             boto3.DEFAULT_SESSION = None
             self._forget_warm_state()
+            set_clock(None)
 
     # --- provisioning from the template ------------------------------------------------------------
 
@@ -135,12 +183,20 @@ class Sandbox:
             events.put_rule(Name=rule.logical_id, EventBusName=rule.bus, EventPattern=json.dumps(rule.pattern))
             events.put_targets(Rule=rule.logical_id, EventBusName=rule.bus, Targets=[{"Id": "tap", "Arn": tap_arn}])
             self.taps[rule.logical_id] = tap_url
+        streams = self.admin.client("dynamodbstreams")
+        for mapping in self.stack.stream_mappings:
+            arn = dynamodb.describe_table(TableName=mapping.table_id)["Table"]["LatestStreamArn"]
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+            self.streams[mapping.logical_id] = StreamCursor(stream_arn=arn, shard_id=shard)
 
     def _seed_objects(self) -> None:
         """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS."""
         s3 = self.admin.client("s3")
+        location = {}
+        if self.scenario.region != "us-east-1":  # the one region that takes no LocationConstraint
+            location = {"CreateBucketConfiguration": {"LocationConstraint": self.scenario.region}}
         for bucket in sorted(scenario_buckets(self.scenario)):
-            s3.create_bucket(Bucket=bucket)
+            s3.create_bucket(Bucket=bucket, **location)
         for uri, value in self.scenario.objects.items():
             bucket, _, key = uri[len("s3://") :].partition("/")
             s3.put_object(Bucket=bucket, Key=key, Body=object_body(value))
@@ -148,20 +204,35 @@ class Sandbox:
     # --- the ticks ----------------------------------------------------------------------------------
 
     def _run_ticks(self) -> None:
-        self.ticks = self.scenario.last_tick + 2  # every timeline exhausted, plus one tick
-        for tick in range(self.ticks):
-            self.simulator.tick = tick
+        """Every timeline to its end, plus one tick; and on, while that tick's watcher did not succeed
+        (it crashed), as the schedule would go on firing on AWS."""
+        last = self.scenario.last_tick + 1
+        for tick in range(last + 1 + MAX_EXTRA_TICKS):
+            self.tick = self.simulator.tick = tick
             if tick == 0:
                 self._emit_cloudtrail_creates()
                 self._drain()
-            for schedule in self.stack.schedules:
-                self._invoke(self.stack.functions[schedule.function_id], dict(schedule.input))
+            for backfill in self.scenario.backfills:
+                if backfill.tick == tick:  # as a user starts it: `aws lambda invoke --invocation-type Event`
+                    request = {"backfill": {"start": backfill.start, "end": backfill.end}}
+                    self._invoke_async(self.stack.function_by_handler("watcher.handler"), request)
+                    self._drain()
+            ticked = all(
+                self._invoke_async(self.stack.functions[schedule.function_id], dict(schedule.input))
+                for schedule in self.stack.schedules
+            )
             self._drain()
+            if tick >= last and ticked:
+                break
+        self.ticks = tick + 1
 
     def _emit_cloudtrail_creates(self) -> None:
-        """What CloudTrail sends for each CreateAutoMLJob(V2) call: a nudge for the watcher."""
+        """What CloudTrail sends for each CreateAutoMLJob(V2) call: a nudge for the watcher. Jobs created
+        before the stack was deployed were created before anything listened."""
         events = self.admin.client("events")
         for job in self.scenario.jobs:
+            if parse_timestamp(job.describe[0]["CreationTime"]) < self.start:
+                continue
             name = job.describe[0]["AutoMLJobName"]
             operation = "CreateAutoMLJobV2" if job.api == "v2" else "CreateAutoMLJob"
             detail = {
@@ -181,15 +252,18 @@ class Sandbox:
     def _drain(self) -> None:
         """Delivers what the rules matched, as EventBridge would: each batch of events (a tick's, or one
         watcher run's) duplicated and shuffled as the scenario says, and what an invocation publishes
-        delivered before the next invocation of the batch (the reporter keeps up with the watcher)."""
+        delivered before the next invocation of the batch (the reporter keeps up with the watcher). The
+        table's stream is delivered after every invocation that wrote to it."""
         deliveries = [(rule, event) for rule in self.stack.rules for event in self._receive(rule.logical_id)]
         copies = [item for item in deliveries for _ in range(1 + self.delivery.duplicates)]
+        self.duplicates_delivered += len(copies) - len(deliveries)
         if self.delivery.shuffle:
             self.random.shuffle(copies)
         for rule, event in copies:
             for function_id in rule.function_ids:
                 published = len(self.observer.events)
-                self._invoke(self.stack.functions[function_id], event)
+                self._invoke_async(self.stack.functions[function_id], event)
+                self._deliver_streams()
                 if len(self.observer.events) > published:
                     self._drain()
 
@@ -204,41 +278,108 @@ class Sandbox:
                 events.append(complete_envelope(json.loads(message["Body"])))
                 sqs.delete_message(QueueUrl=self.taps[rule_id], ReceiptHandle=message["ReceiptHandle"])
 
-    # --- invoking a function as Lambda would (asynchronously: retries, then the failure queue) ------
+    # --- the table's stream, as Lambda's event source mapping polls it -----------------------------
 
-    def _invoke(self, function: FunctionSpec, event: dict[str, Any]) -> None:
+    def _deliver_streams(self) -> None:
+        for mapping in self.stack.stream_mappings:
+            records = [record for record in self._read_stream(mapping) if _passes_filters(record, mapping)]
+            for start in range(0, len(records), mapping.batch_size):
+                self._deliver_batch(mapping, records[start : start + mapping.batch_size])
+
+    def _read_stream(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
+        """New records since the last read. A fresh iterator each time: moto rebuilds a table (and its
+        stream) when it rolls back a cancelled transaction, so an old iterator would read a stale copy."""
+        streams = self.admin.client("dynamodbstreams")
+        cursor = self.streams[mapping.logical_id]
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": cursor.last_sequence}
+            if cursor.last_sequence
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator = streams.get_shard_iterator(StreamArn=cursor.stream_arn, ShardId=cursor.shard_id, **position)
+        records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000).get("Records", [])
+        if records:
+            cursor.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
+        return [lambda_stream_record(record, cursor.stream_arn) for record in records]
+
+    def _deliver_batch(self, mapping: StreamMappingSpec, batch: list[dict[str, Any]]) -> None:
+        """Invokes synchronously until the batch is checkpointed: reported item failures are retried from
+        the first failed record on, a failed invocation retries the whole batch; past the retry limit the
+        rest goes to the on-failure destination, as Lambda does."""
+        function = self.stack.functions[mapping.function_id]
         stats = self.invocations.setdefault(function.logical_id, Invocations())
+        attempts = 0
+        while batch:
+            response = self._call(function, {"Records": batch})
+            if response is not None:
+                stats.succeeded += 1
+                failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
+                if not failed or not mapping.report_item_failures:
+                    return
+                batch = batch[min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed) :]
+            attempts += 1
+            if 0 <= mapping.max_retry_attempts < attempts:
+                stats.failed += 1
+                self._send_to_failure_queue(mapping.on_failure_queue, function, {"Records": batch})
+                return
+            stats.retried += 1
+
+    # --- invoking a function as Lambda would ------------------------------------------------------
+
+    def _invoke_async(self, function: FunctionSpec, event: dict[str, Any]) -> bool:
+        """An asynchronous invocation: retried as the function's invoke config says, then its on-failure
+        destination. True when an attempt succeeded."""
+        stats = self.invocations.setdefault(function.logical_id, Invocations())
+        for attempt in range(1 + function.max_retry_attempts):
+            if self._call(function, event) is not None:
+                stats.succeeded += 1
+                return True
+            if attempt < function.max_retry_attempts:
+                stats.retried += 1
+        stats.failed += 1
+        self._send_to_failure_queue(function.on_failure_queue, function, event)
+        return False
+
+    def _call(self, function: FunctionSpec, event: dict[str, Any]) -> dict[str, Any] | None:
+        """One attempt: the handler's response, or None when it failed or was hard-stopped. A hard stop
+        lands right after one of the attempt's AWS calls, chosen at random (seeded); the process dies
+        with it, so the next attempt starts cold."""
         handler = self._load(function)
         context = LambdaContext(
             function_name=function.logical_id,
             memory_limit_in_mb=function.memory,
             invoked_function_arn=f"arn:aws:lambda:{self.scenario.region}:{ACCOUNT_ID}:function:{function.logical_id}",
+            timeout_seconds=function.timeout,
         )
-        for attempt in range(1 + function.max_retry_attempts):
-            try:
-                with contextlib.redirect_stdout(self.log):
-                    handler(event, context)
-                stats.succeeded += 1
-                return
-            except Exception as error:  # noqa: BLE001 - Lambda's own behaviour: any error is retried
-                print(
-                    json.dumps(
-                        {
-                            "sandbox": "invocation failed",
-                            "function": function.logical_id,
-                            "attempt": attempt + 1,
-                            "error": repr(error),
-                        }
-                    ),
-                    file=self.log,
-                )
-                stats.retried += 1
-        stats.retried -= 1
-        stats.failed += 1
-        self._send_to_failure_queue(function, event)
+        invocation = Invocation(function.logical_id, self._plan_crash(function.logical_id))
+        self.observer.invocation = invocation
+        try:
+            with contextlib.redirect_stdout(self.log):
+                response = handler(event, context)
+            self.expected_calls[function.logical_id] = max(
+                invocation.calls, self.expected_calls.get(function.logical_id, 0)
+            )
+            return response if isinstance(response, dict) else {}
+        except SimulatedCrash as crash:
+            self._log_failure(function, repr(crash))
+            self._forget_warm_state()
+            return None
+        except Exception as error:  # noqa: BLE001 - Lambda's own behaviour: any error is retried
+            self._log_failure(function, repr(error))
+            return None
+        finally:
+            self.observer.invocation = None
 
-    def _send_to_failure_queue(self, function: FunctionSpec, event: dict[str, Any]) -> None:
-        if not function.on_failure_queue:
+    def _plan_crash(self, function_id: str) -> int | None:
+        if self.delivery.crashes <= 0 or self.crash_random.random() >= self.delivery.crashes:
+            return None
+        return self.crash_random.randint(1, self.expected_calls.get(function_id, DEFAULT_EXPECTED_CALLS))
+
+    def _log_failure(self, function: FunctionSpec, error: str) -> None:
+        print(json.dumps({"sandbox": "invocation failed", "function": function.logical_id, "error": error}), file=self.log)
+
+    def _send_to_failure_queue(self, queue: str | None, function: FunctionSpec, event: dict[str, Any]) -> None:
+        if not queue:
             return
         record = {
             "version": "1.0",
@@ -249,9 +390,7 @@ class Sandbox:
             },
             "requestPayload": event,
         }
-        self.admin.client("sqs").send_message(
-            QueueUrl=self.queue_urls[function.on_failure_queue], MessageBody=json.dumps(record)
-        )
+        self.admin.client("sqs").send_message(QueueUrl=self.queue_urls[queue], MessageBody=json.dumps(record))
 
     def _load(self, function: FunctionSpec) -> Any:
         """Each function runs with its own environment. Their warm state (adapters built on first use)
@@ -264,17 +403,15 @@ class Sandbox:
             self._function_env_names = set(function.environment)
             from autopilot_reports.settings import get_settings
 
-            get_settings.cache_clear()  # the one cache both handlers share: it must follow the environment
+            get_settings.cache_clear()  # the one cache every handler shares: it must follow the environment
             self._active_function = function.logical_id
         module_name, _, attribute = function.handler.rpartition(".")
         module = importlib.import_module(module_name)
-        from autopilot_reports.observability import logger
-
         logger.registered_handler.stream = self.log  # type: ignore[attr-defined]
         return getattr(module, attribute)
 
     def _forget_warm_state(self) -> None:
-        reset_function_state()
+        warm_state.forget()
         self._active_function = None
 
     # --- outputs ------------------------------------------------------------------------------------
@@ -319,23 +456,12 @@ class Sandbox:
             "aws_calls": dict(sorted(self.observer.calls.items())),
             "simulator_calls": dict(sorted(self.simulator.calls.items())),
             "faults_injected": {**dict(self.observer.faults), "sagemaker": self.simulator.faults_injected},
+            "crashes_injected": dict(sorted(self.observer.crashes.items())),
+            "crashes_after_publish": self.observer.crashes_after_publish,
+            "duplicates_delivered": self.duplicates_delivered,
+            "scenario_time": {"start": self.start.isoformat(), "end": self.now().isoformat()},
             "delivery": self.delivery.model_dump(),
         }
-
-
-def reset_function_state() -> None:
-    """Forgets what the handlers built on first use (settings, clients, adapters), as a new Lambda
-    process would; the next run or test in this process must not reuse clients bound to stopped servers."""
-    from autopilot_reports.adapters.clients import clear_clients
-    from autopilot_reports.handlers import reporter, watcher
-    from autopilot_reports.observability import logger
-    from autopilot_reports.settings import get_settings
-
-    logger.registered_handler.stream = sys.stdout  # type: ignore[attr-defined]
-    get_settings.cache_clear()
-    clear_clients()
-    reporter.default_reporter.cache_clear()
-    watcher.default_watcher.cache_clear()
 
 
 def scenario_buckets(scenario: Scenario) -> set[str]:
@@ -356,6 +482,25 @@ def object_body(value: Any) -> bytes:
     if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
         return base64.b64decode(value["base64"])
     return json.dumps(value).encode("utf-8")
+
+
+def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB Streams record as Lambda hands it over: JSON, epoch seconds, with its source ARN."""
+    record = dict(record)
+    images = dict(record["dynamodb"])
+    created = images.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        images["ApproximateCreationDateTime"] = int(created.timestamp())
+    record["dynamodb"] = images
+    record["eventSourceARN"] = stream_arn
+    return record
+
+
+def _passes_filters(record: dict[str, Any], mapping: StreamMappingSpec) -> bool:
+    """Lambda's event filtering: delivered when any filter pattern matches (moto's pattern matcher)."""
+    return not mapping.filter_patterns or any(
+        EventPattern.load(pattern).matches_event(record) for pattern in mapping.filter_patterns
+    )
 
 
 def complete_envelope(event: dict[str, Any]) -> dict[str, Any]:
@@ -379,6 +524,10 @@ def _count_by(values: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def run_scenario(scenario: Scenario, template: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+def run_scenario(
+    scenario: Scenario, template: dict[str, Any], out_dir: Path, serve: ServeCallback | None = None, port: int = 0
+) -> dict[str, Any]:
+    """Runs the scenario and writes the outputs; with `serve`, calls it (emulators still up) before
+    stopping them. `port` 0 picks a free loopback port for moto server."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request log
-    return Sandbox(scenario, template, out_dir).run()
+    return Sandbox(scenario, template, out_dir, serve, port).run()

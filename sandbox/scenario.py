@@ -23,6 +23,7 @@ from botocore.model import ServiceModel, Shape, StructureShape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
+    "Backfill",
     "Delivery",
     "Faults",
     "Scenario",
@@ -239,7 +240,29 @@ class Delivery(BaseModel):
     duplicates: int = Field(default=0, ge=0)
     shuffle: bool = False
     seed: int = 1
+    crashes: float = Field(default=0.0, ge=0.0, le=1.0)  # P(an invocation is hard-stopped after an AWS call)
     faults: Faults = Field(default_factory=Faults)
+
+
+class Backfill(BaseModel):
+    """At `tick`, the history import of the jobs created in [start, end), started as a user would."""
+
+    model_config = _STRICT
+
+    tick: int = Field(ge=0)
+    start: str
+    end: str
+
+    @model_validator(mode="after")
+    def _times(self) -> Backfill:
+        for name in ("start", "end"):
+            try:
+                parse_timestamp(getattr(self, name))
+            except ValueError as error:
+                raise ScenarioError(f"backfills: {name}: {error}") from None
+        if parse_timestamp(self.end) <= parse_timestamp(self.start):
+            raise ScenarioError(f"backfills: end {self.end} is not after start {self.start}")
+        return self
 
 
 class ScenarioJob(BaseModel):
@@ -262,15 +285,26 @@ class ScenarioJob(BaseModel):
 class Scenario(BaseModel):
     model_config = _STRICT
 
-    region: str = "us-east-1"
+    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     jobs: list[ScenarioJob]
     objects: dict[str, Any] = Field(default_factory=dict)
     delivery: Delivery = Field(default_factory=Delivery)
+    deployed_at: str | None = None  # tick 0; default: the earliest CreationTime in the scenario
+    backfills: list[Backfill] = Field(default_factory=list)
 
     @property
     def last_tick(self) -> int:
-        """The tick at which every timeline has reached its last entry (0 without jobs)."""
-        return max((len(job.describe) for job in self.jobs), default=1) - 1
+        """The tick at which every timeline has reached its last entry, and every backfill has started."""
+        timelines = max((len(job.describe) for job in self.jobs), default=1) - 1
+        return max([timelines, *(backfill.tick for backfill in self.backfills)])
+
+    @property
+    def start_time(self) -> datetime:
+        """Scenario time at tick 0."""
+        if self.deployed_at is not None:
+            return parse_timestamp(self.deployed_at)
+        created = [parse_timestamp(job.describe[0]["CreationTime"]) for job in self.jobs]
+        return min(created, default=datetime(2025, 1, 1, tzinfo=UTC))
 
     def job(self, name: str) -> ScenarioJob | None:
         return next((job for job in self.jobs if job.name == name), None)
@@ -283,6 +317,11 @@ class Scenario(BaseModel):
             _check_job(index, job)
         _check_unique_names(self.jobs)
         _check_object_keys(self.objects)
+        if self.deployed_at is not None:
+            try:
+                parse_timestamp(self.deployed_at)
+            except ValueError as error:
+                raise ScenarioError(f"deployed_at: {error}") from None
         return self
 
 

@@ -29,6 +29,7 @@ class TableSpec:
     key_schema: list[dict[str, str]]
     attribute_definitions: list[dict[str, str]]
     global_secondary_indexes: list[dict[str, Any]]
+    stream_view_type: str | None = None
 
     def create_table_params(self) -> dict[str, Any]:
         """CreateTable arguments for this table, named by its logical id, keys and indexes as deployed."""
@@ -40,6 +41,8 @@ class TableSpec:
         }
         if self.global_secondary_indexes:
             params["GlobalSecondaryIndexes"] = self.global_secondary_indexes
+        if self.stream_view_type:
+            params["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": self.stream_view_type}
         return params
 
 
@@ -67,6 +70,22 @@ class ScheduleSpec:
     logical_id: str
     function_id: str
     input: dict[str, Any]
+    rate_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class StreamMappingSpec:
+    """A Lambda event source mapping from a table's stream, as Lambda polls it."""
+
+    logical_id: str
+    table_id: str
+    function_id: str
+    filter_patterns: list[str]  # JSON texts; a record is delivered when any matches (none: every record)
+    batch_size: int
+    max_retry_attempts: int  # -1: until the record expires
+    bisect_on_error: bool
+    report_item_failures: bool
+    on_failure_queue: str | None
 
 
 @dataclass
@@ -79,6 +98,7 @@ class StackModel:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     rules: list[RuleSpec] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
+    stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
 
     def function_by_handler(self, suffix: str) -> FunctionSpec:
         matches = [spec for spec in self.functions.values() if spec.handler.endswith(suffix)]
@@ -240,9 +260,47 @@ def read_stack(template: Mapping[str, Any], region: str) -> StackModel:
                     logical_id=logical_id,
                     function_id=_logical_id_of(target["Arn"]),
                     input=json.loads(resolve(target.get("Input", "{}"))),
+                    rate_seconds=_rate_seconds(str(resolve(props["ScheduleExpression"]))),
                 )
             )
+        elif resource["Type"] == "AWS::Lambda::EventSourceMapping" and _is_stream(props.get("EventSourceArn")):
+            stack.stream_mappings.append(_stream_mapping(logical_id, props))
     return stack
+
+
+def _is_stream(source: Any) -> bool:
+    return isinstance(source, dict) and "Fn::GetAtt" in source and _attribute(source) == "StreamArn"
+
+
+def _attribute(reference: dict[str, Any]) -> str:
+    attribute = reference["Fn::GetAtt"]
+    return str(attribute[1] if isinstance(attribute, list) else attribute.split(".", 1)[1])
+
+
+def _stream_mapping(logical_id: str, props: Mapping[str, Any]) -> StreamMappingSpec:
+    on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+    return StreamMappingSpec(
+        logical_id=logical_id,
+        table_id=_logical_id_of(props["EventSourceArn"]),
+        function_id=_logical_id_of(props["FunctionName"]),
+        filter_patterns=[item["Pattern"] for item in props.get("FilterCriteria", {}).get("Filters", [])],
+        batch_size=int(props.get("BatchSize", 100)),
+        max_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+        bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+        report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+        on_failure_queue=_logical_id_of(on_failure) if on_failure else None,
+    )
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _rate_seconds(expression: str) -> int:
+    match = _RATE.match(expression)
+    if not match:
+        raise TemplateError(f"the sandbox runs rate() schedules only, got {expression!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
 def _table(logical_id: str, props: Mapping[str, Any]) -> TableSpec:
@@ -254,6 +312,7 @@ def _table(logical_id: str, props: Mapping[str, Any]) -> TableSpec:
             {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
             for index in props.get("GlobalSecondaryIndexes", [])
         ],
+        stream_view_type=props.get("StreamSpecification", {}).get("StreamViewType"),
     )
 
 

@@ -1,7 +1,7 @@
 """Function settings, read once from the environment the stack configures.
 
-The names below are the contract between `infra/` (which sets them) and the handlers (which read
-them); the sandbox reads them from the synthesized template, so the two cannot drift.
+The variable names live in `constants.py`, shared with `infra/` (which sets them); the sandbox reads
+them from the synthesized template, so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -12,23 +12,24 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
-
-# Environment variable names (one place; infra/constants.py imports these).
-ENV_TABLE_NAME = "TABLE_NAME"
-ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
-ENV_TOPIC_ARN = "TOPIC_ARN"
-ENV_TOP_FEATURES = "TOP_FEATURES"
-ENV_ANALYSIS_MAX_BYTES = "ANALYSIS_MAX_BYTES"
-ENV_NOTIFY_STATUSES = "NOTIFY_STATUSES"
-ENV_JOB_NAME_PREFIX = "JOB_NAME_PREFIX"
-ENV_WATERMARK_OVERLAP_SECONDS = "WATERMARK_OVERLAP_SECONDS"
+from autopilot_reports import constants as c
 
 
-def _split_csv(value: object) -> object:
+def split_csv(value: object) -> object:
+    """`"a, b,,c"` → `("a", "b", "c")`; anything else unchanged (for `mode="before"` validators)."""
     if isinstance(value, str):
         return tuple(item.strip() for item in value.split(",") if item.strip())
     return value
+
+
+def check_terminal_statuses(statuses: tuple[str, ...]) -> tuple[str, ...]:
+    """Only terminal statuses notify; returned in their canonical order."""
+    unknown = sorted(set(statuses) - set(c.TERMINAL_STATUSES))
+    if unknown:
+        raise ValueError(f"unknown status {unknown}; notifications exist for {list(c.TERMINAL_STATUSES)}")
+    if not statuses:
+        raise ValueError(f"name at least one of {list(c.TERMINAL_STATUSES)}")
+    return tuple(status for status in c.TERMINAL_STATUSES if status in statuses)
 
 
 class Settings(BaseModel):
@@ -39,34 +40,33 @@ class Settings(BaseModel):
     table_name: str = Field(min_length=1)
     event_bus_name: str = ""
     topic_arn: str = ""
-    top_features: int = Field(default=10, ge=1, le=100)
-    analysis_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
-    notify_statuses: tuple[str, ...] = TERMINAL_STATUSES
+    top_features: int = Field(default=c.DEFAULT_TOP_FEATURES, ge=1, le=c.MAX_TOP_FEATURES)
+    analysis_max_bytes: int = Field(default=c.DEFAULT_ANALYSIS_MAX_BYTES, ge=c.MIN_ANALYSIS_MAX_BYTES)
+    notify_statuses: tuple[str, ...] = c.TERMINAL_STATUSES
     job_name_prefix: str = ""
-    watermark_overlap_seconds: int = Field(default=300, ge=0, le=86_400)
+    watermark_overlap_seconds: int = Field(
+        default=c.DEFAULT_WATERMARK_OVERLAP_SECONDS, ge=0, le=c.MAX_WATERMARK_OVERLAP_SECONDS
+    )
+    leaderboard_size: int = Field(default=c.DEFAULT_LEADERBOARD_SIZE, ge=0, le=c.MAX_LEADERBOARD_SIZE)
+    import_pages_per_piece: int = Field(default=c.DEFAULT_IMPORT_PAGES_PER_PIECE, ge=1, le=c.MAX_IMPORT_PAGES_PER_PIECE)
 
-    _split_statuses = field_validator("notify_statuses", mode="before")(_split_csv)
-
-    @field_validator("notify_statuses")
-    @classmethod
-    def _only_terminal(cls, statuses: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(statuses) - set(TERMINAL_STATUSES))
-        if unknown:
-            raise ValueError(f"notify statuses must be terminal statuses {TERMINAL_STATUSES}, got {unknown}")
-        return statuses
+    _split_statuses = field_validator("notify_statuses", mode="before")(split_csv)
+    _only_terminal = field_validator("notify_statuses")(check_terminal_statuses)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         names = {
-            "table_name": ENV_TABLE_NAME,
-            "event_bus_name": ENV_EVENT_BUS_NAME,
-            "topic_arn": ENV_TOPIC_ARN,
-            "top_features": ENV_TOP_FEATURES,
-            "analysis_max_bytes": ENV_ANALYSIS_MAX_BYTES,
-            "notify_statuses": ENV_NOTIFY_STATUSES,
-            "job_name_prefix": ENV_JOB_NAME_PREFIX,
-            "watermark_overlap_seconds": ENV_WATERMARK_OVERLAP_SECONDS,
+            "table_name": c.ENV_TABLE_NAME,
+            "event_bus_name": c.ENV_EVENT_BUS_NAME,
+            "topic_arn": c.ENV_TOPIC_ARN,
+            "top_features": c.ENV_TOP_FEATURES,
+            "analysis_max_bytes": c.ENV_ANALYSIS_MAX_BYTES,
+            "notify_statuses": c.ENV_NOTIFY_STATUSES,
+            "job_name_prefix": c.ENV_JOB_NAME_PREFIX,
+            "watermark_overlap_seconds": c.ENV_WATERMARK_OVERLAP_SECONDS,
+            "leaderboard_size": c.ENV_LEADERBOARD_SIZE,
+            "import_pages_per_piece": c.ENV_IMPORT_PAGES_PER_PIECE,
         }
         return cls(**{field: env[name] for field, name in names.items() if env.get(name) not in (None, "")})
 

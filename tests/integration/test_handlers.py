@@ -12,7 +12,8 @@ import pytest
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.settings import get_settings
-from sandbox.runner import complete_envelope, reset_function_state
+from sandbox.runner import complete_envelope
+from testsupport.process import reset_process
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
 from tests.integration.conftest import REGION, CallRecorder
@@ -130,7 +131,7 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
         )
         s3.put_object(Bucket="outputs", Key=f"{key}/report.pdf", Body=b"%PDF-1.4")
         yield Pipeline(simulator, stack_model, topic_arn, monkeypatch)
-    reset_function_state()
+    reset_process()
 
 
 def state_change(name, status="Completed", secondary="Completed"):
@@ -165,7 +166,7 @@ class Pipeline:
         spec = self.stack.function_by_handler(handler_suffix)
         for name, value in spec.environment.items():
             self.monkeypatch.setenv(name, value)
-        reset_function_state()  # also points the logger at this test's (captured) stdout
+        reset_process()  # also points the logger at this test's (captured) stdout
         session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
         session.events.unregister("before-call", self.recorder._count)
         session.events.register("before-call", self.recorder._count)

@@ -14,7 +14,7 @@ from moto.core import set_initial_no_auth_action_count
 
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
-from sandbox.runner import reset_function_state
+from testsupport.process import reset_process
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
 from sandbox.template import ACCOUNT_ID
@@ -136,7 +136,7 @@ def enforced(aws, template_json, stack_model, monkeypatch):
         return results
 
     yield run
-    reset_function_state()
+    reset_process()
 
 
 def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Credentials) -> PolicyCheck:
@@ -144,7 +144,7 @@ def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Cr
     spec = stack_model.function_by_handler(suffix)
     for name, value in {**spec.environment, **credentials.env}.items():
         monkeypatch.setenv(name, value)
-    reset_function_state()
+    reset_process()
     check = PolicyCheck(function_policies(template_json, spec.logical_id), topic_keys(template_json, stack_model))
     boto3.setup_default_session(region_name=REGION)
     check.attach(boto3.DEFAULT_SESSION)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from autopilot_reports import constants as c
 from autopilot_reports.models.events import AutoMLJobStateChange, StateChangeEvent
-from autopilot_reports.models.record import Explainability, ReportRecord
+from autopilot_reports.models.record import Explainability, ExplainabilityState, LeaderboardEntry, ReportRecord
 
 EVENT_FIELDS = [
     "AutoMLJobName",
@@ -39,6 +40,8 @@ RECORD_FIELDS = [
     "created_at",
     "ended_at",
     "last_modified_at",
+    "leaderboard",
+    "endpoint",
     "notified_at",
 ]
 EXPLAINABILITY_FIELDS = ["state", "s3_prefix", "reason", "top_features", "feature_count", "labels", "artifacts"]
@@ -155,5 +158,20 @@ def test_record_json_shape():
         "created_at": "2025-01-01T00:00:00.000Z",
         "ended_at": None,
         "last_modified_at": "2025-01-01T01:00:00.000Z",
+        "leaderboard": None,
+        "endpoint": None,
         "notified_at": None,
     }
+
+
+def test_leaderboard_entry_fields_are_pinned():
+    assert list(LeaderboardEntry.model_fields) == [
+        "candidate",
+        "objective",
+        "explainability_prefix",
+        "model_insights_prefix",
+    ]
+
+
+def test_explainability_states_have_one_home():
+    assert {state.value for state in ExplainabilityState} == set(c.EXPLAINABILITY_STATES)

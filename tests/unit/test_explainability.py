@@ -11,7 +11,7 @@ from autopilot_reports.domain.explainability import (
 )
 from autopilot_reports.domain.ports import StoredObject
 from autopilot_reports.models.record import ExplainabilityState
-from tests.fakes import FakeArtifacts
+from testsupport.fakes import FakeArtifacts
 from tests.shared_fixtures import shared_fixture
 
 PREFIX = "s3://bucket/job/documentation/explainability/output"

@@ -1,63 +1,347 @@
-import json
-from datetime import UTC, datetime
+"""The terminal notification: golden texts per protocol, the documented limits, and the links.
 
-from autopilot_reports.domain.notification import render_notification
-from autopilot_reports.models.record import Explainability, FeatureImportance, Objective, ReportRecord
+Golden files live in tests/unit/golden/ and are compared exactly. After an intended change to the
+rendering, regenerate them and review the diff:
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_notification.py -q
+"""
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from autopilot_reports.domain import links
+from autopilot_reports.domain.notification import (
+    CHAT_DESCRIPTION_LIMIT,
+    CHAT_KEYWORD_LIMIT,
+    CHAT_NEXT_STEP_LIMIT,
+    CHAT_TITLE_LIMIT,
+    notification_attributes,
+    render_notification,
+    sns_message_bytes,
+)
+from autopilot_reports.models.record import (
+    Explainability,
+    FeatureImportance,
+    LeaderboardEntry,
+    Objective,
+    ReportRecord,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+PROTOCOLS = ("default", "email", "https", "lambda", "sqs")
+SNS_LIMIT = 256 * 1024
+PREFIX = "s3://ml-out/churn/output/churn-2025-01/documentation/explainability/output/churn-2025-01abc-003-7b2d1f0e"
 
 
 def record(**changes):
     base = dict(
-        job_name="churn",
-        job_arn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn",
+        job_name="churn-2025-01",
+        job_arn="arn:aws:sagemaker:eu-west-1:123456789012:automl-job/churn-2025-01",
         api="v1",
         status="Completed",
         secondary_status="Completed",
         problem_type="BinaryClassification",
-        objective=Objective(metric="F1", type="Maximize", value=0.91),
-        best_candidate="churn-best",
+        objective=Objective(metric="F1", type="Maximize", value=0.912345),
+        best_candidate="churn-2025-01abc-003-7b2d1f0e",
         explainability=Explainability(
             state="available",
-            s3_prefix="s3://b/p",
-            top_features=[FeatureImportance(feature="tenure", importance=0.4)],
-            feature_count=12,
-            labels=["label0"],
-            artifacts={"report_pdf": "s3://b/p/report.pdf"},
+            s3_prefix=PREFIX,
+            top_features=[
+                FeatureImportance(feature=name, importance=value)
+                for name, value in [
+                    ("tenure_months", 0.4132),
+                    ("monthly_charges", 0.2218),
+                    ("contract_type", 0.1407),
+                    ("support_calls_90d", 0.0652),
+                    ("payment_method", 0.0311),
+                ]
+            ],
+            feature_count=23,
+            labels=["churned"],
+            artifacts={
+                "analysis": f"{PREFIX}/analysis.json",
+                "report_pdf": f"{PREFIX}/report.pdf",
+                "report_html": f"{PREFIX}/report.html",
+            },
         ),
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-        ended_at=datetime(2025, 1, 1, 2, tzinfo=UTC),
-        last_modified_at=datetime(2025, 1, 1, 2, tzinfo=UTC),
+        created_at=datetime(2025, 1, 6, 8, 0, tzinfo=UTC),
+        ended_at=datetime(2025, 1, 6, 10, 17, tzinfo=UTC),
+        last_modified_at=datetime(2025, 1, 6, 10, 17, tzinfo=UTC),
+        leaderboard=[
+            LeaderboardEntry(
+                candidate=candidate,
+                objective=Objective(metric="F1", type="Maximize", value=value),
+                explainability_prefix=None,
+                model_insights_prefix=None,
+            )
+            for candidate, value in [
+                ("churn-2025-01abc-003-7b2d1f0e", 0.912345),
+                ("churn-2025-01abc-011-aa01c3d2", 0.90871),
+                ("churn-2025-01abc-007-5e6f7a8b", 0.90102),
+            ]
+        ],
+        endpoint="churn-2025-01-endpoint",
     )
     return ReportRecord(**{**base, **changes})
 
 
-def test_message_has_a_text_for_each_protocol_and_filterable_attributes():
-    notification = render_notification(record())
-    assert notification.subject == "AutoML job churn Completed"
-    assert set(notification.message) >= {"default", "email", "https", "lambda", "sqs"}
-    assert "tenure" in notification.message["email"] and "s3://b/p/report.pdf" in notification.message["email"]
-    chatbot = json.loads(notification.message["https"])
-    assert chatbot["version"] == "1.0" and chatbot["source"] == "custom"
-    assert json.loads(notification.message["lambda"])["job_name"] == "churn"
-    assert notification.attributes == {
-        "job_name": "churn",
+CASES = {
+    "completed_binary": record(),
+    "failed": record(
+        status="Failed",
+        secondary_status="Failed",
+        objective=None,
+        best_candidate=None,
+        endpoint=None,
+        leaderboard=[],
+        failure_reason=(
+            "ClientError: Failed to read input data from s3://ml-in/churn/train.csv: "
+            "the target attribute 'churned' was not found in the header."
+        ),
+        explainability=Explainability(state="not_applicable", reason="the job failed before a best candidate existed"),
+    ),
+    "partial_explainability_error": record(
+        secondary_status="ExplainabilityError",
+        endpoint=None,
+        partial_failures=[
+            "ClientError: Candidate churn-2025-01abc-005 failed: the training job ran out of memory.",
+            "ClientError: Explainability report could not be generated: the processing job exceeded its time limit.",
+        ],
+        explainability=Explainability(
+            state="error",
+            s3_prefix=PREFIX,
+            reason="the job's secondary status is ExplainabilityError",
+        ),
+    ),
+}
+
+
+def assert_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        GOLDEN.mkdir(exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as file:
+            file.write(actual)
+        return
+    assert path.exists(), f"no golden file {path}; run with UPDATE_GOLDEN=1 to create it"
+    with path.open(encoding="utf-8", newline="") as file:
+        expected = file.read()
+    assert actual == expected, f"{name} differs from its golden file; run with UPDATE_GOLDEN=1 and review the diff"
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_message_per_protocol(case, protocol):
+    notification = render_notification(CASES[case])
+    extension = "txt" if protocol in ("default", "email") else "json"
+    assert_golden(f"{case}.{protocol}.{extension}", notification.message[protocol])
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_subject_and_attributes(case):
+    notification = render_notification(CASES[case])
+    envelope = {"subject": notification.subject, "attributes": notification.attributes}
+    assert_golden(f"{case}.envelope.json", json.dumps(envelope, indent=2) + "\n")
+
+
+def test_attributes_add_the_problem_type_and_omit_empty_values():
+    assert notification_attributes(record()) == {
+        "job_name": "churn-2025-01",
         "status": "Completed",
         "secondary_status": "Completed",
+        "problem_type": "BinaryClassification",
         "has_partial_failures": "false",
         "explainability_state": "available",
         "api": "v1",
     }
+    assert "problem_type" not in notification_attributes(record(problem_type=None))
 
 
-def test_worst_case_record_fits_sns_limits():
-    long_features = [FeatureImportance(feature="f" * 2000 + str(index), importance=1.0) for index in range(10)]
-    worst = record(
-        job_name="j" * 32,
-        partial_failures=["x" * 1024] * 5,
-        failure_reason="y" * 1024,
-        explainability=Explainability(state="available", top_features=long_features, feature_count=100_000),
+def test_chat_message_follows_the_custom_notification_schema():
+    chat = json.loads(render_notification(CASES["partial_explainability_error"]).message["https"])
+    assert chat["version"] == "1.0" and chat["source"] == "custom"
+    content, metadata = chat["content"], chat["metadata"]
+    assert content["textType"] == "client-markdown"
+    assert "Completed" in content["title"]
+    assert {"Completed", "BinaryClassification", "PartialFailures"} <= set(content["keywords"])
+    assert "churn-2025-01" in metadata["threadId"]
+    assert metadata["eventType"] == "AutoMLJobCompleted" and metadata["summary"]
+    assert all(isinstance(value, str) for value in metadata["additionalContext"].values())
+
+
+def test_every_message_of_a_job_shares_one_thread():
+    threads = {
+        json.loads(render_notification(record(status=status)).message["https"])["metadata"]["threadId"]
+        for status in ("Completed", "Failed", "Stopped")
+    }
+    assert threads == {"automl-job-eu-west-1-churn-2025-01"}
+
+
+def test_chat_shows_the_top_features_as_a_bar_chart_scaled_to_the_top_one():
+    description = json.loads(render_notification(record()).message["https"])["content"]["description"]
+    chart = description.split("```\n")[1].splitlines()
+    assert chart[0].startswith("tenure_months") and chart[0].count("\u2588") == 20
+    assert chart[1].count("\u2588") == round(20 * 0.2218 / 0.4132)
+    assert "[Job in the SageMaker console](https://eu-west-1.console.aws.amazon.com/" in description
+
+
+def test_email_links_every_s3_uri_to_the_console():
+    for case, rendered in CASES.items():
+        text = render_notification(rendered).message["email"]
+        lines = text.splitlines()
+        for index, line in enumerate(lines):
+            for uri in re.findall(r"s3://\S+", line):
+                beside = "\n".join(lines[max(index - 1, 0) : index + 2])
+                assert "https://" in beside, f"{case}: {uri} has no https link beside it"
+        assert (
+            "https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/automl-jobs/churn-2025-01"
+            in text
+        )
+
+
+def limits_record(**changes):
+    features = [
+        FeatureImportance(feature=f"feature_{index:04d}_" + "n" * 89, importance=1.0 / (index + 1))
+        for index in range(100)  # the analysis had 3,000; the record keeps the top 100
+    ]
+    job_name = "j" + "-a1" * 10 + "b"  # 32 characters, the longest CreateAutoMLJob allows
+    base = dict(
+        job_name=job_name,
+        job_arn=f"arn:aws:sagemaker:eu-west-1:123456789012:automl-job/{job_name}",
+        partial_failures=[f"{index}: " + "x" * 1021 for index in range(5)],  # 5 x 1,024 characters
+        failure_reason="Internal error: " + "y" * 20_000,
+        explainability=Explainability(
+            state="available", s3_prefix=PREFIX, top_features=features, feature_count=3000, labels=["label0"]
+        ),
+    )
+    return record(**{**base, **changes})
+
+
+def assert_within_limits(notification):
+    assert len(notification.subject) < 100 and "\n" not in notification.subject
+    assert notification.subject.isascii() and notification.subject.isprintable()
+    assert sns_message_bytes(notification) < SNS_LIMIT
+    assert len(json.dumps(notification.message).encode()) < SNS_LIMIT
+    content = json.loads(notification.message["https"])["content"]
+    assert len(content["title"]) <= CHAT_TITLE_LIMIT
+    assert len(content["description"]) <= CHAT_DESCRIPTION_LIMIT
+    assert all(len(step) <= CHAT_NEXT_STEP_LIMIT for step in content.get("nextSteps", []))
+    assert all(len(keyword) <= CHAT_KEYWORD_LIMIT for keyword in content["keywords"])
+    console = "https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/automl-jobs/"
+    assert console in notification.message["email"] and console in content["description"]
+
+
+def test_large_record_stays_within_every_limit_and_marks_each_cut():
+    worst = limits_record()
+    assert len(worst.job_name) == 32
+    notification = render_notification(worst)
+    assert_within_limits(notification)
+    email = notification.message["email"]
+    assert "TOP FEATURES (100 of 3,000" in email
+    assert all(message in email for message in worst.partial_failures)  # 1,024 characters fit whole
+    assert "Internal error: yyy" in email and "more characters]" in email  # the failure reason is cut, visibly
+    description = json.loads(notification.message["https"])["content"]["description"]
+    assert "Top features (10 of 3,000" in description and "[... 90 more top features" in description
+    assert description.count("more characters in the console]") >= 5  # failure reason and partial failures
+    assert json.loads(notification.message["lambda"]) == json.loads(worst.model_dump_json())
+
+
+def test_pathological_record_is_capped_below_the_sns_limit_with_markers():
+    huge = [FeatureImportance(feature="f" * 5000 + str(index), importance=1.0) for index in range(100)]
+    worst = limits_record(
+        partial_failures=["z" * 20_000] * 20,
+        failure_reason="w" * 200_000,
+        explainability=Explainability(state="available", top_features=huge, feature_count=100_000),
     )
     notification = render_notification(worst)
-    assert len(json.dumps(notification.message).encode()) < 256 * 1024
-    assert len(notification.subject) <= 100
-    assert notification.attributes["has_partial_failures"] == "true"
-    assert notification.message["email"].count("x" * 1024) == 5
+    assert_within_limits(notification)
+    body = json.loads(notification.message["sqs"])
+    assert "shortened" in body["explainability"]["reason"] and body["explainability"]["feature_count"] == 100_000
+    assert "more characters]" in body["failure_reason"]
+    assert "more top features not shown here" in notification.message["email"]
+
+
+def test_chat_description_names_the_sections_it_had_to_cut():
+    long_prefix = "s3://b/" + "p" * 1000
+    crowded = limits_record(
+        explainability=Explainability(
+            state="available",
+            s3_prefix=long_prefix,
+            top_features=[FeatureImportance(feature="a", importance=1.0)],
+            feature_count=1,
+            artifacts={"report_pdf": long_prefix + "/report.pdf", "report_html": long_prefix + "/report.html"},
+        ),
+        partial_failures=["x" * 1024] * 20,
+    )
+    description = json.loads(render_notification(crowded).message["https"])["content"]["description"]
+    assert len(description) <= CHAT_DESCRIPTION_LIMIT
+    assert description.endswith("cut to fit the chat message limit: see the e-mail or the console]")
+    assert "partial failures" in description.rsplit("[...", 1)[1]
+    assert description.count("```") % 2 == 0  # no code block left open
+
+
+@pytest.mark.parametrize(
+    ("arn", "host"),
+    [
+        ("arn:aws:sagemaker:us-east-1:1:automl-job/j", "https://us-east-1.console.aws.amazon.com"),
+        ("arn:aws-cn:sagemaker:cn-north-1:1:automl-job/j", "https://console.amazonaws.cn"),
+        ("arn:aws-us-gov:sagemaker:us-gov-west-1:1:automl-job/j", "https://console.amazonaws-us-gov.com"),
+    ],
+)
+def test_links_follow_the_partition_of_the_job(arn, host):
+    region = arn.split(":")[3]
+    assert links.job_console_url(arn, "j") == f"{host}/sagemaker/home?region={region}#/automl-jobs/j"
+    location = links.parse_s3_uri("s3://bucket/out put/report (1).pdf")
+    partition = arn.split(":")[1]
+    assert links.s3_object_url(location, partition, region) == (
+        f"{host}/s3/object/bucket?region={region}&prefix=out%20put/report%20%281%29.pdf"
+    )
+    folder = links.parse_s3_uri("s3://bucket/explain/out")
+    assert (
+        links.s3_folder_url(folder, partition, region)
+        == f"{host}/s3/buckets/bucket?region={region}&prefix=explain/out/"
+    )
+
+
+def test_unknown_partition_gets_words_instead_of_a_link():
+    isolated = record(job_arn="arn:aws-iso:sagemaker:us-iso-east-1:1:automl-job/churn-2025-01")
+    notification = render_notification(isolated)
+    assert "https://" not in notification.message["email"]
+    assert "no console link for this partition" in notification.message["email"]
+
+
+def test_s3_uris_quoted_in_free_text_are_found():
+    text = "Could not read s3://ml-in/churn/train.csv. Also see s3://ml-in/churn/, (s3://b)."
+    assert links.s3_uris_in(text) == ["s3://ml-in/churn/train.csv", "s3://ml-in/churn/", "s3://b"]
+
+
+DOCS = Path(__file__).parents[2] / "docs" / "messages.md"
+BEGIN, END = "<!-- BEGIN GENERATED -->\n", "<!-- END GENERATED -->"
+
+
+def rendered_example() -> str:
+    notification = render_notification(CASES["completed_binary"])
+    chat = json.dumps(json.loads(notification.message["https"]), indent=2, ensure_ascii=False)
+    return (
+        f"Subject: `{notification.subject}`\n\n"
+        f"Attributes: `{json.dumps(notification.attributes)}`\n\n"
+        f"### E-mail (`email`, `default`)\n\n```text\n{notification.message['email']}```\n\n"
+        f"### Slack / Microsoft Teams (`https`, custom notification)\n\n```json\n{chat}\n```\n"
+    )
+
+
+def test_docs_show_the_rendered_messages():
+    text = DOCS.read_text(encoding="utf-8")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    expected = head + BEGIN + rendered_example() + END + tail
+    if UPDATE_GOLDEN:
+        DOCS.write_text(expected, encoding="utf-8")
+        return
+    assert text == expected, "docs/messages.md is stale; run with UPDATE_GOLDEN=1"

@@ -89,8 +89,33 @@ def test_minimal_scenario_gets_documented_defaults() -> None:
         "duplicates": 0,
         "shuffle": False,
         "seed": 1,
+        "crashes": 0.0,
         "faults": {"sagemaker": 0.0, "s3": 0.0, "dynamodb": 0.0, "sns": 0.0, "events": 0.0},
     }
+    assert scenario.deployed_at is None and scenario.backfills == []
+    assert scenario.start_time == parse_timestamp(v1_describe()["CreationTime"])  # tick 0: earliest creation
+
+
+def test_deployed_at_and_backfills() -> None:
+    data = scenario_with(v1_describe())
+    data["deployed_at"] = "2026-11-02T07:59:00Z"
+    data["backfills"] = [{"tick": 3, "start": "2026-09-01T00:00:00Z", "end": "2026-11-02T07:59:00Z"}]
+    scenario = load_scenario(data)
+    assert scenario.start_time == parse_timestamp("2026-11-02T07:59:00Z")
+    assert scenario.last_tick >= 3
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"deployed_at": "yesterday"}, "deployed_at"),
+        ({"backfills": [{"tick": 0, "start": "2026-09-02T00:00:00Z", "end": "2026-09-01T00:00:00Z"}]}, "backfills"),
+        ({"region": "mars-central"}, "region"),
+        ({"delivery": {"crashes": 1.5}}, "crashes"),
+    ],
+)
+def test_bad_time_and_delivery_settings_are_refused(change: dict[str, Any], expected: str) -> None:
+    assert expected in error_of({**scenario_with(v1_describe()), **change})
 
 
 def test_last_tick_is_longest_timeline_minus_one() -> None:

@@ -2,56 +2,82 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from autopilot_reports.domain.ports import EventPublishError
-from autopilot_reports.domain.watcher import Watcher
-from autopilot_reports.models.events import DetectedBy
-from tests.fakes import FakeJobs, FakePublisher, FakeStore
+from autopilot_reports.domain.description import describe_job
+from autopilot_reports.domain.ports import EventPublishError, KnownState
+from autopilot_reports.domain.reporter import build_record
+from autopilot_reports.domain.watcher import Watcher, is_news
+from autopilot_reports.models.events import DetectedBy, ImportRequest
+from autopilot_reports.models.record import Explainability, HistoryEntry, progress
+from testsupport.fakes import FakeJobs, FakePublisher, FakeStore
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+DEPLOYED = T0 - timedelta(minutes=2)
 
 
-def summary(name, status="InProgress", secondary="Starting", minutes=0):
+def summary(name, status="InProgress", secondary="Starting", minutes=0, created=0):
     return {
         "AutoMLJobName": name,
         "AutoMLJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
         "AutoMLJobStatus": status,
         "AutoMLJobSecondaryStatus": secondary,
-        "CreationTime": T0,
+        "CreationTime": T0 + timedelta(minutes=created),
         "LastModifiedTime": T0 + timedelta(minutes=minutes),
     }
 
 
-def make_watcher(summaries, prefix=""):
+def make_watcher(summaries, prefix="", store=None, clock=DEPLOYED):
     return Watcher(
         jobs=FakeJobs(summaries=summaries),
-        store=FakeStore(),
+        store=store or FakeStore(),
         publisher=FakePublisher(),
         overlap=timedelta(minutes=5),
         job_name_prefix=prefix,
+        import_pages_per_piece=2,
+        clock=lambda: clock,
     )
 
 
-def test_first_tick_lists_everything_and_sets_the_watermark_from_sagemaker_times():
-    watcher = make_watcher([summary("a", minutes=1), summary("b", minutes=3)])
+def store_state(store, item):
+    job = describe_job("v1", item)
+    record = build_record(job, Explainability(state="pending"), None, None)
+    store.save_report(record, HistoryEntry.of(record, None), claim_notification=False)
+
+
+def test_first_tick_starts_from_the_watch_start_and_sets_the_watermark_from_sagemaker_times():
+    old = summary("old", "Completed", "Completed", minutes=-60 * 24 * 30, created=-60 * 24 * 31)
+    watcher = make_watcher([old, summary("a", minutes=1), summary("b", minutes=3)])
+
     result = watcher.tick(DetectedBy.SCHEDULE)
+
+    assert watcher.store.watch_start == DEPLOYED
+    assert watcher.jobs.list_calls[0][0] == DEPLOYED - timedelta(minutes=5)  # never the beginning of time
     assert (result.listed, result.published) == (2, 2)
-    assert watcher.jobs.list_calls[0][0] is None
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["a", "b"]
     assert watcher.store.watermark == T0 + timedelta(minutes=3)
     event = watcher.publisher.published[0]
     assert event.DetectedBy is DetectedBy.SCHEDULE and event.PreviousStatus is None
 
 
+def test_the_watch_start_is_kept_once_set():
+    watcher = make_watcher([])
+    watcher.tick(DetectedBy.SCHEDULE)
+    watcher.clock = lambda: DEPLOYED + timedelta(days=1)
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert watcher.store.watch_start == DEPLOYED
+
+
+def test_a_watermark_from_an_older_stack_version_is_an_earlier_watch_start():
+    store = FakeStore(watermark=T0 - timedelta(hours=1))
+    watcher = make_watcher([], store=store, clock=T0)
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert store.watch_start == T0 - timedelta(hours=1)
+    assert watcher.jobs.list_calls[0][0] == T0 - timedelta(hours=1, minutes=5)
+
+
 def test_next_tick_lists_from_watermark_minus_overlap_and_skips_known_states():
     watcher = make_watcher([summary("a", minutes=1)])
     watcher.tick(DetectedBy.SCHEDULE)
-    # the reporter recorded "a" as listed
-    from autopilot_reports.domain.description import describe_job
-    from autopilot_reports.domain.reporter import build_record
-    from autopilot_reports.models.record import Explainability, HistoryEntry
-
-    job = describe_job("v1", {**summary("a", minutes=1), "CreationTime": T0})
-    record = build_record(job, Explainability(state="pending"), None)
-    watcher.store.save_report(record, HistoryEntry.of(record, None), claim_notification=False)
+    store_state(watcher.store, summary("a", minutes=1))  # the reporter recorded "a" as listed
 
     result = watcher.tick(DetectedBy.SCHEDULE)
     assert watcher.jobs.list_calls[1][0] == T0 + timedelta(minutes=1) - timedelta(minutes=5)
@@ -73,15 +99,6 @@ def test_watermark_stays_when_publishing_fails():
     assert watcher.store.watermark is None
 
 
-def test_backfill_leaves_the_watermark_and_can_force():
-    watcher = make_watcher([summary("a", minutes=1), summary("b", minutes=90)])
-    watcher.store.watermark = T0 + timedelta(days=1)
-    result = watcher.backfill(T0, T0 + timedelta(hours=1), force=True)
-    assert (result.listed, result.published) == (1, 1)
-    assert watcher.publisher.published[0].DetectedBy is DetectedBy.BACKFILL
-    assert watcher.store.watermark == T0 + timedelta(days=1)
-
-
 def test_prefix_filter_is_a_prefix_not_a_substring():
     watcher = make_watcher([summary("team-a-1"), summary("x-team-a-2")], prefix="team-a")
     watcher.tick(DetectedBy.SCHEDULE)
@@ -89,13 +106,95 @@ def test_prefix_filter_is_a_prefix_not_a_substring():
 
 
 def test_a_listing_older_than_the_record_is_not_news():
-    from autopilot_reports.domain.ports import KnownState
-    from autopilot_reports.domain.watcher import is_news
-    from autopilot_reports.models.common import epoch_ms
-
-    known = KnownState("Completed", "Completed", epoch_ms(T0 + timedelta(minutes=10)))
+    known = KnownState("Completed", "Completed", progress(T0 + timedelta(minutes=10), "Completed", "Completed"))
     assert not is_news(summary("a", "InProgress", "ModelTuning", minutes=5), known)
     assert not is_news(summary("a", "Completed", "Completed", minutes=10), known)
-    assert is_news(summary("a", "Completed", "ExplainabilityError", minutes=10), known)
     assert is_news(summary("a", "Completed", "Completed", minutes=11), known)
     assert is_news(summary("a"), None)
+
+
+def test_two_overlapping_ticks_never_move_the_watermark_back_nor_lose_a_change():
+    """Tick 1 reads the state and lists; tick 2 runs whole in between (seeing a change tick 1 missed);
+    then tick 1 publishes and advances. Both changes are published; the watermark ends at the newest."""
+    store = FakeStore()
+    first = make_watcher([summary("a", minutes=1)], store=store)
+    second = make_watcher([summary("a", minutes=1), summary("b", minutes=9)], store=store)
+    original_list = first.jobs.list_jobs
+
+    def list_then_let_the_other_tick_run(*args):
+        listed = list(original_list(*args))
+        second.tick(DetectedBy.CLOUDTRAIL)  # the overlapping tick, complete before this one goes on
+        return iter(listed)
+
+    first.jobs.list_jobs = list_then_let_the_other_tick_run
+    first.tick(DetectedBy.SCHEDULE)
+
+    published = {event.AutoMLJobName for event in first.publisher.published + second.publisher.published}
+    assert published == {"a", "b"}
+    assert store.watermark == T0 + timedelta(minutes=9)  # tick 1's older newest (minute 1) did not win
+
+    third = make_watcher([summary("a", minutes=1), summary("b", minutes=9), summary("c", minutes=10)], store=store)
+    third.tick(DetectedBy.SCHEDULE)
+    # the reporter stored nothing: "b" is still news; "a" lies before the watermark minus the overlap
+    assert [event.AutoMLJobName for event in third.publisher.published] == ["b", "c"]
+
+
+# --- history import ----------------------------------------------------------------------------------
+
+
+def history(count):
+    """`count` jobs that ended a month before the deploy, created a minute apart."""
+    return [
+        summary(f"old-{index:04d}", "Completed", "Completed", minutes=-40_000 + index, created=-50_000 + index)
+        for index in range(count)
+    ]
+
+
+def test_the_first_tick_in_an_account_with_history_costs_what_any_tick_costs():
+    watcher = make_watcher(history(500))
+    result = watcher.tick(DetectedBy.SCHEDULE)
+    assert (result.listed, result.published) == (0, 0)
+    assert watcher.store.watermark is None
+
+
+def test_history_import_runs_in_bounded_pieces_and_hands_the_rest_on():
+    watcher = make_watcher(history(450))
+    watcher.jobs.page_size = 100
+    request = ImportRequest(start=T0 - timedelta(days=60), end=DEPLOYED)
+
+    piece = watcher.import_history(request)
+
+    assert (piece.listed, piece.published, piece.continued) == (200, 200, True)  # 2 pages of 100
+    assert piece.progress.status == "running"
+    continuation = watcher.publisher.continuations[-1]
+    assert continuation.pieces == 1 and continuation.jobs_seen == 200
+
+    while watcher.publisher.continuations and not watcher.store.imports[request.import_id].status == "done":
+        watcher.import_history(watcher.publisher.continuations.pop())
+
+    progress_item = watcher.store.imports[request.import_id]
+    assert progress_item.status == "done"
+    assert progress_item.pieces == 3
+    published = [event.AutoMLJobName for event in watcher.publisher.published]
+    assert sorted(set(published)) == [f"old-{index:04d}" for index in range(450)]  # none missed
+    assert all(event.DetectedBy is DetectedBy.BACKFILL for event in watcher.publisher.published)
+    assert watcher.store.watermark is None  # an import never moves the watermark
+
+
+def test_history_import_skips_what_the_table_knows_unless_forced():
+    jobs = history(3)
+    watcher = make_watcher(jobs)
+    store_state(watcher.store, jobs[0])
+    request = ImportRequest(start=T0 - timedelta(days=60), end=DEPLOYED)
+    assert watcher.import_history(request).published == 2
+    assert watcher.import_history(request.model_copy(update={"force": True})).published == 3
+
+
+def test_history_import_range_is_half_open_on_creation_time():
+    jobs = history(3)
+    start = jobs[0]["CreationTime"]
+    end = jobs[2]["CreationTime"]
+    watcher = make_watcher(jobs)
+    result = watcher.import_history(ImportRequest(start=start, end=end))
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["old-0000", "old-0001"]
+    assert result.progress.status == "done"

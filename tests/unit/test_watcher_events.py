@@ -48,7 +48,23 @@ def test_child_job_state_change_names_its_parent_only_as_a_hint():
 def test_backfill_window():
     trigger = parse_watcher_event({"backfill": {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"}})
     assert trigger.detected_by is DetectedBy.BACKFILL
-    assert trigger.backfill.force is False
+    assert trigger.history_import.force is False
+    assert trigger.history_import.import_id == "import-20250101T000000Z-20250201T000000Z"
+
+
+def test_history_import_continuation_event():
+    detail = {"import_id": "i1", "start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z", "pieces": 2,
+              "cursor": "2025-01-10T00:00:00Z", "jobs_seen": 2000, "published": 5}
+    event = {**envelope("AutoML History Import", detail), "source": "autopilot-reports"}
+    trigger = parse_watcher_event(event)
+    assert trigger.detected_by is DetectedBy.BACKFILL
+    assert (trigger.history_import.import_id, trigger.history_import.pieces) == ("i1", 2)
+
+
+def test_history_import_event_from_another_source_is_rejected():
+    event = envelope("AutoML History Import", {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"})
+    with pytest.raises(ValueError):
+        parse_watcher_event({**event, "source": "someone-else"})
 
 
 @pytest.mark.parametrize(

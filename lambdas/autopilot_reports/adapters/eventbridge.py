@@ -7,9 +7,10 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import EventPublishError
-from autopilot_reports.models.events import EVENT_DETAIL_TYPE, EVENT_SOURCE, AutoMLJobStateChange
+from autopilot_reports.models.events import AutoMLJobStateChange, ImportRequest
 
 PUT_EVENTS_BATCH = 10  # PutEvents' limit per call
 FAILED_ENTRY_ATTEMPTS = 3
@@ -28,13 +29,19 @@ class EventBridgePublisher(AwsAdapter):
             self._put(entries[start : start + PUT_EVENTS_BATCH])
         return len(entries)
 
+    def continue_import(self, request: ImportRequest) -> None:
+        self._put([self._entry_of(c.IMPORT_DETAIL_TYPE, request.model_dump_json(), [])])
+
     def _entry(self, change: AutoMLJobStateChange) -> dict[str, Any]:
-        entry = {
-            "Source": EVENT_SOURCE,
-            "DetailType": EVENT_DETAIL_TYPE,
-            "Detail": change.model_dump_json(),
+        return self._entry_of(c.STATE_CHANGE_DETAIL_TYPE, change.model_dump_json(), [change.AutoMLJobArn])
+
+    def _entry_of(self, detail_type: str, detail: str, resources: list[str]) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "Source": c.EVENT_SOURCE,
+            "DetailType": detail_type,
+            "Detail": detail,
             "EventBusName": self.event_bus_name,
-            "Resources": [change.AutoMLJobArn],
+            "Resources": resources,
         }
         trace_header = os.environ.get("_X_AMZN_TRACE_ID")  # set by Lambda when tracing is active
         if trace_header:

@@ -35,7 +35,22 @@ class S3ArtifactReader(AwsAdapter):
             raise
 
 
+KMS_FIX = (
+    "the object is encrypted with a KMS key the reporter may not use: add the key's ARN to the CDK context "
+    "autopilotOutputKmsKeys and deploy again"
+)
+ACCESS_FIX = (
+    "the reporter may not read there: add the bucket (or bucket/prefix) to the CDK context "
+    "autopilotOutputLocations; if the bucket uses SSE-KMS with a customer key, add that key to autopilotOutputKmsKeys"
+)
+
+
 def _raise_if_permanent(error: ClientError, where: str) -> None:
     code = error_code(error)
-    if code in PERMANENT_CODES:
-        raise ArtifactAccessError(f"{code} for {where}") from error
+    if code not in PERMANENT_CODES:
+        return
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    if code in ("AccessDenied", "403"):
+        fix = KMS_FIX if "kms" in message.lower() else ACCESS_FIX
+        raise ArtifactAccessError(f"{code} for {where}: {fix}") from error
+    raise ArtifactAccessError(f"{code} for {where}") from error

@@ -8,11 +8,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import AwsAdapter, error_code
-from autopilot_reports.domain.ports import Api, JobNotFoundError
+from autopilot_reports.domain.ports import Api, JobNotFoundError, JobPage, LeaderboardUnavailableError
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
-LIST_PAGE_SIZE = 100  # the API's maximum: fewest calls per tick
+PERMANENT_CODES = NOT_FOUND_CODES | {"ValidationException", "AccessDeniedException"}
 
 
 class SageMakerAutoMLJobs(AwsAdapter):
@@ -53,7 +54,7 @@ class SageMakerAutoMLJobs(AwsAdapter):
     def list_jobs(
         self, modified_after: datetime | None, modified_before: datetime | None, name_contains: str | None
     ) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {"MaxResults": LIST_PAGE_SIZE}
+        params: dict[str, Any] = {"MaxResults": c.LIST_PAGE_SIZE}
         if modified_after:
             params["LastModifiedTimeAfter"] = modified_after
         if modified_before:
@@ -62,6 +63,40 @@ class SageMakerAutoMLJobs(AwsAdapter):
             params["NameContains"] = name_contains
         for page in self.client.get_paginator("list_auto_ml_jobs").paginate(**params):
             yield from page.get("AutoMLJobSummaries", [])
+
+    def list_created(
+        self, created_after: datetime, created_before: datetime, name_contains: str | None, next_token: str | None
+    ) -> JobPage:
+        # ListAutoMLJobs can sort by CreationTime (not by LastModifiedTime): a stable cursor for imports.
+        params: dict[str, Any] = {
+            "CreationTimeAfter": created_after,
+            "CreationTimeBefore": created_before,
+            "SortBy": "CreationTime",
+            "SortOrder": "Ascending",
+            "MaxResults": c.LIST_PAGE_SIZE,
+        }
+        if name_contains:
+            params["NameContains"] = name_contains
+        if next_token:
+            params["NextToken"] = next_token
+        response = self.client.list_auto_ml_jobs(**params)
+        return JobPage(summaries=response.get("AutoMLJobSummaries", []), next_token=response.get("NextToken"))
+
+    def list_candidates(self, job_name: str, descending: bool, limit: int) -> list[dict[str, Any]]:
+        try:
+            response = self.client.list_candidates_for_auto_ml_job(
+                AutoMLJobName=job_name,
+                StatusEquals="Completed",
+                SortBy="FinalObjectiveMetricValue",
+                SortOrder="Descending" if descending else "Ascending",
+                MaxResults=limit,
+            )
+        except ClientError as error:
+            if error_code(error) in PERMANENT_CODES:
+                raise LeaderboardUnavailableError(f"ListCandidatesForAutoMLJob: {_message(error)}") from error
+            raise
+        candidates: list[dict[str, Any]] = response.get("Candidates", [])
+        return candidates
 
 
 def _message(error: ClientError) -> str:

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.domain.ports import Api
 from autopilot_reports.models.common import as_utc, parse_iso_utc
-from autopilot_reports.models.record import Objective
+from autopilot_reports.models.record import LeaderboardEntry, Objective
 
 TIME_SERIES_PROBLEM_TYPE = "TimeSeriesForecasting"
-MAX_PARTIAL_FAILURE_CHARS = 1024  # the API's own limit per message
-MAX_PARTIAL_FAILURES = 20  # the API returns at most 5; anything beyond is summarised, never dropped silently
+MAXIMIZE, MINIMIZE = "Maximize", "Minimize"
+# Autopilot's objective metrics that are better when lower (AutoMLJobObjective in the API reference);
+# used only when no candidate states its metric's direction.
+LOWER_IS_BETTER = frozenset(
+    {
+        "MSE",
+        "RMSE",
+        "MAE",
+        "LogLoss",
+        "AverageWeightedQuantileLoss",
+        "MAPE",
+        "MASE",
+        "WAPE",
+        "Perplexity",
+        "ValidationLoss",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -32,10 +49,24 @@ class JobDescription:
     created_at: datetime | None = None
     ended_at: datetime | None = None
     last_modified_at: datetime | None = None
+    objective_metric: str | None = None  # the job's objective, even before a best candidate exists
+    endpoint: str | None = None
 
     @property
     def is_time_series(self) -> bool:
         return self.problem_type == TIME_SERIES_PROBLEM_TYPE
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in c.TERMINAL_STATUSES
+
+    @property
+    def higher_is_better(self) -> bool:
+        """The objective's direction: as the best candidate states it, else known from the metric's name."""
+        if self.objective is not None and self.objective.type in (MAXIMIZE, MINIMIZE):
+            return self.objective.type == MAXIMIZE
+        metric = self.objective.metric if self.objective is not None else self.objective_metric
+        return metric not in LOWER_IS_BETTER
 
 
 def describe_job(api: Api, response: Mapping[str, Any]) -> JobDescription:
@@ -56,16 +87,52 @@ def describe_job(api: Api, response: Mapping[str, Any]) -> JobDescription:
         created_at=_time(response.get("CreationTime")),
         ended_at=_time(response.get("EndTime")),
         last_modified_at=_time(response.get("LastModifiedTime")),
+        objective_metric=_dig(response, "AutoMLJobObjective", "MetricName")
+        or _dig(response, "ResolvedAttributes", "AutoMLJobObjective", "MetricName"),
+        endpoint=_dig(response, "ModelDeployResult", "EndpointName") or None,
     )
+
+
+def leaderboard_entries(
+    candidates: list[Mapping[str, Any]], higher_is_better: bool, limit: int
+) -> list[LeaderboardEntry]:
+    """The Completed candidates with an objective value, best first (ties by name), at most `limit`.
+    The API was asked for exactly this; it is checked again so a listing never reorders the board."""
+    scored = [
+        candidate
+        for candidate in candidates
+        if candidate.get("CandidateStatus") == c.COMPLETED and _objective_value(candidate) is not None
+    ]
+    scored.sort(key=lambda candidate: str(candidate.get("CandidateName", "")))
+    scored.sort(key=lambda candidate: _objective_value(candidate) or 0.0, reverse=higher_is_better)
+    return [
+        LeaderboardEntry(
+            candidate=str(candidate.get("CandidateName", "")),
+            objective=_objective(candidate),
+            explainability_prefix=_location(candidate, "Explainability"),
+            model_insights_prefix=_location(candidate, "ModelInsights"),
+        )
+        for candidate in scored[:limit]
+    ]
+
+
+def _objective_value(candidate: Mapping[str, Any]) -> float | None:
+    objective = _objective(candidate)
+    return objective.value if objective is not None else None
+
+
+def _location(candidate: Mapping[str, Any], name: str) -> str | None:
+    value = _dig(candidate, "CandidateProperties", "CandidateArtifactLocations", name)
+    return value if isinstance(value, str) and value else None
 
 
 def cap_partial_failures(reasons: list[Mapping[str, Any]]) -> list[str]:
     """Every message, each within the API's 1,024 characters; a list longer than any the API returns is
     cut with a final line saying how many were left out."""
-    messages = [str(reason.get("PartialFailureMessage", "")) for reason in reasons]
-    capped = [_truncate(message, MAX_PARTIAL_FAILURE_CHARS) for message in messages[:MAX_PARTIAL_FAILURES]]
-    if len(messages) > MAX_PARTIAL_FAILURES:
-        capped.append(f"... and {len(messages) - MAX_PARTIAL_FAILURES} more partial failure messages")
+    messages = [str(reason.get("PartialFailureMessage", "")) for reason in reasons if isinstance(reason, Mapping)]
+    capped = [_truncate(message, c.MAX_PARTIAL_FAILURE_CHARS) for message in messages[: c.MAX_PARTIAL_FAILURES]]
+    if len(messages) > c.MAX_PARTIAL_FAILURES:
+        capped.append(f"... and {len(messages) - c.MAX_PARTIAL_FAILURES} more partial failure messages")
     return capped
 
 
@@ -90,11 +157,13 @@ def _problem_type(api: Api, response: Mapping[str, Any]) -> str | None:
     return resolved or configured or response.get("AutoMLProblemTypeConfigName")
 
 
-def _objective(best: Mapping[str, Any]) -> Objective | None:
-    metric = best.get("FinalAutoMLJobObjectiveMetric")
-    if not metric or not metric.get("MetricName"):
+def _objective(candidate: Mapping[str, Any]) -> Objective | None:
+    metric = candidate.get("FinalAutoMLJobObjectiveMetric")
+    if not isinstance(metric, Mapping) or not metric.get("MetricName"):
         return None
-    return Objective(metric=metric["MetricName"], type=metric.get("Type"), value=metric.get("Value"))
+    value = metric.get("Value")
+    finite = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return Objective(metric=str(metric["MetricName"]), type=metric.get("Type"), value=float(value) if finite else None)
 
 
 def _dig(mapping: Mapping[str, Any], *path: str) -> Any:

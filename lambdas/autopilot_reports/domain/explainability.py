@@ -9,16 +9,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from posixpath import basename, dirname
-from typing import Any
+from typing import Any, cast
 
+from autopilot_reports import constants as c
 from autopilot_reports.domain.description import JobDescription
 from autopilot_reports.domain.ports import ArtifactAccessError, ArtifactReader, StoredObject
-from autopilot_reports.models.record import (
-    TERMINAL_STATUSES,
-    Explainability,
-    ExplainabilityState,
-    FeatureImportance,
-)
+from autopilot_reports.models.record import Explainability, ExplainabilityState, FeatureImportance
 
 ANALYSIS_FILE = "analysis.json"
 ARTIFACT_NAMES = {
@@ -27,7 +23,8 @@ ARTIFACT_NAMES = {
     "report.html": "report_html",
     "report.ipynb": "report_ipynb",
 }
-EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"
+MAX_LABELS = 100  # label keys kept on the record; more are summarised in a last entry
+MAX_NAME_CHARS = 256  # a feature or label name longer than this is cut, with a marker
 
 
 class AnalysisError(Exception):
@@ -49,11 +46,11 @@ class FeatureSummary:
 def collect_explainability(job: JobDescription, reader: ArtifactReader, top_n: int, max_bytes: int) -> Explainability:
     """The explainability part of a job's record; reads S3 only once the job has ended with a candidate."""
     prefix = job.explainability_prefix
-    if job.secondary_status == EXPLAINABILITY_ERROR_STATUS:
+    if job.secondary_status == c.EXPLAINABILITY_ERROR_STATUS:
         return _unavailable(
             ExplainabilityState.ERROR, prefix, "SageMaker reported ExplainabilityError: no explainability report"
         )
-    if job.status not in TERMINAL_STATUSES:
+    if not job.is_terminal:
         return _unavailable(ExplainabilityState.PENDING, prefix, f"job is {job.status}; collected when it ends")
     if job.best_candidate is None and job.status != "Completed":
         return _unavailable(
@@ -81,11 +78,9 @@ def _read_report(prefix: str, reader: ArtifactReader, top_n: int, max_bytes: int
             what = "the prefix is empty" if not objects else f"no {ANALYSIS_FILE} among {len(objects)} objects"
             raise AnalysisError(ExplainabilityState.MISSING, f"{what} under {prefix}")
         _check_size(analysis.size, max_bytes)
-        body = reader.read_object(bucket, analysis.key, max_bytes)
+        summary = summarize_analysis(_read_text(reader, bucket, analysis.key, max_bytes), top_n)
     except ArtifactAccessError as error:
         raise AnalysisError(ExplainabilityState.ERROR, f"cannot read {prefix}: {error}") from error
-    _check_size(len(body), max_bytes)
-    summary = summarize_analysis(body, top_n)
     return Explainability(
         state=ExplainabilityState.AVAILABLE,
         s3_prefix=prefix,
@@ -94,6 +89,17 @@ def _read_report(prefix: str, reader: ArtifactReader, top_n: int, max_bytes: int
         labels=summary.labels,
         artifacts={name: f"s3://{bucket}/{key}" for name, key in artifacts.items()},
     )
+
+
+def _read_text(reader: ArtifactReader, bucket: str, key: str, max_bytes: int) -> str:
+    """The object as text; its bytes are freed when this returns, before the JSON is parsed (peak memory
+    is the text and the parsed document, never the bytes as well)."""
+    body = reader.read_object(bucket, key, max_bytes)
+    _check_size(len(body), max_bytes)
+    try:
+        return body.decode("utf-8-sig")  # Clarify writes UTF-8; a byte-order mark is tolerated
+    except UnicodeDecodeError as error:
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not UTF-8 ({error.reason})") from error
 
 
 def _check_size(size: int, max_bytes: int) -> None:
@@ -129,33 +135,49 @@ def find_analysis(objects: list[StoredObject]) -> tuple[StoredObject | None, dic
     return analysis, artifacts
 
 
-def summarize_analysis(body: bytes, top_n: int) -> FeatureSummary:
+def summarize_analysis(text: str | bytes, top_n: int) -> FeatureSummary:
     """Mean kernel SHAP importance per feature over every label key (a missing feature counts as 0)."""
-    kernel_shap = _kernel_shap(_load_json(body))
+    document = _load_json(text)
+    del text  # the parsed document is all that is needed from here on
+    kernel_shap = _kernel_shap(document)
     totals: dict[str, float] = {}
     for label, explanation in kernel_shap.items():
         for feature, value in _global_shap_values(label, explanation).items():
             totals[feature] = totals.get(feature, 0.0) + value
     label_count = len(kernel_shap)
     ranked = heapq.nsmallest(top_n, ((-total / label_count, feature) for feature, total in totals.items()))
+    labels = [_name(label) for label in kernel_shap]
+    if len(labels) > MAX_LABELS:
+        labels = [*labels[:MAX_LABELS], f"... and {len(labels) - MAX_LABELS} more labels"]
     return FeatureSummary(
-        top_features=[FeatureImportance(feature=feature, importance=-neg) for neg, feature in ranked],
+        top_features=[FeatureImportance(feature=_name(feature), importance=-neg) for neg, feature in ranked],
         feature_count=len(totals),
-        labels=list(kernel_shap),
+        labels=labels,
     )
 
 
-def _load_json(body: bytes) -> Any:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not UTF-8 ({error.reason})") from error
+def _name(name: str) -> str:
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    return name[: MAX_NAME_CHARS - 30] + f"... [{len(name) - MAX_NAME_CHARS + 30} characters cut]"
+
+
+def _load_json(text: str | bytes) -> Any:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not UTF-8 ({error.reason})") from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise AnalysisError(
             ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not valid JSON ({error.msg} at line {error.lineno})"
         ) from error
+    except RecursionError as error:
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is nested too deeply to read") from error
+    except ValueError as error:  # e.g. an integer longer than Python's digit limit
+        raise AnalysisError(ExplainabilityState.ERROR, f"{ANALYSIS_FILE} is not readable JSON ({error})") from error
 
 
 def _kernel_shap(document: Any) -> Mapping[str, Any]:
@@ -180,12 +202,22 @@ def _global_shap_values(label: str, explanation: Any) -> dict[str, float]:
     values = explanation.get("global_shap_values") if isinstance(explanation, Mapping) else None
     if not isinstance(values, Mapping):
         raise AnalysisError(
-            ExplainabilityState.ERROR, f"{ANALYSIS_FILE}: kernel_shap.{label} has no global_shap_values object"
+            ExplainabilityState.ERROR, f"{ANALYSIS_FILE}: kernel_shap.{_name(label)} has no global_shap_values object"
         )
     for feature, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if not _finite_number(value):
             raise AnalysisError(
                 ExplainabilityState.ERROR,
-                f"{ANALYSIS_FILE}: kernel_shap.{label}.global_shap_values.{feature} is not a finite number",
+                f"{ANALYSIS_FILE}: kernel_shap.{_name(label)}.global_shap_values.{_name(feature)} "
+                "is not a finite number",
             )
-    return values  # type: ignore[return-value]
+    return cast(dict[str, float], values)  # checked above; no copy of a large mapping
+
+
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from autopilot_reports.models.events import AutoMLJobStateChange
+from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
 Api = Literal["v1", "v2"]
@@ -17,6 +17,10 @@ Api = Literal["v1", "v2"]
 
 class JobNotFoundError(Exception):
     """SageMaker does not know the job (deleted, wrong account or region, or a bad name)."""
+
+
+class LeaderboardUnavailableError(Exception):
+    """ListCandidatesForAutoMLJob refused the job for a reason retrying will not fix."""
 
 
 class EventPublishError(Exception):
@@ -28,8 +32,8 @@ class ArtifactAccessError(Exception):
 
 
 class Saved(StrEnum):
-    CLAIMED = "claimed"  # written, and this writer owns the terminal notification
-    WRITTEN = "written"  # written; no notification due (or one went out already)
+    CLAIMED = "claimed"  # written together with the job's one terminal notification claim
+    WRITTEN = "written"  # written; no notification due (one went out already, or it ended before the watch)
     UNCHANGED = "unchanged"  # the table holds this state or a newer one: a replay or a stale event
 
 
@@ -39,7 +43,21 @@ class KnownState:
 
     status: str
     secondary_status: str
-    last_modified_ms: int
+    progress: int  # models.record.progress of the stored state
+
+
+@dataclass(frozen=True)
+class WatchState:
+    """The watcher's own item: when the stack began watching, and the greatest LastModifiedTime seen."""
+
+    watch_start: datetime | None
+    watermark: datetime | None
+
+
+@dataclass(frozen=True)
+class JobPage:
+    summaries: list[dict[str, Any]]
+    next_token: str | None
 
 
 @dataclass(frozen=True)
@@ -62,7 +80,16 @@ class AutoMLJobs(Protocol):
     def list_jobs(
         self, modified_after: datetime | None, modified_before: datetime | None, name_contains: str | None
     ) -> Iterator[dict[str, Any]]:
-        """Every AutoMLJobSummary in the window, all pages."""
+        """Every AutoMLJobSummary modified in the window, all pages."""
+
+    def list_created(
+        self, created_after: datetime, created_before: datetime, name_contains: str | None, next_token: str | None
+    ) -> JobPage:
+        """One page of the jobs created in the window, oldest first (the history import's cursor)."""
+
+    def list_candidates(self, job_name: str, descending: bool, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` Completed candidates sorted by their final objective metric, in one call.
+        Raises LeaderboardUnavailableError when retrying cannot help."""
 
 
 class ArtifactReader(Protocol):
@@ -74,26 +101,35 @@ class ArtifactReader(Protocol):
 
 class ReportStore(Protocol):
     def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
-        """Writes the latest record and its history item in one conditional transaction; with
-        claim_notification, also claims the job's one terminal notification unless it went out already."""
-
-    def release_notification(self, job_name: str, notified_at: datetime) -> None:
-        """Undoes a notification claim whose publish failed, so a retry publishes it."""
+        """Writes the latest record and its history item in one conditional transaction, only if the
+        record is newer (models.record.progress). With claim_notification, the same commit claims the
+        job's one terminal notification (record.notified_at), unless one was claimed already or the job
+        ended before the watch began (domain.rules.notify_worthy); the claim is what the notifier sends."""
 
     def record_error(self, job_name: str, reason: str) -> None:
         """Notes a permanent error on the job's record, where there is one."""
 
     def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]: ...
 
-    def get_watermark(self) -> datetime | None: ...
+    def get_watch_state(self) -> WatchState: ...
+
+    def begin_watch(self, now: datetime) -> datetime:
+        """Records `now` as the watch start unless one is recorded already; returns the one in force."""
 
     def advance_watermark(self, watermark: datetime) -> None:
         """Moves the watermark forward only (a no-op when the stored one is newer)."""
+
+    def save_import_progress(self, progress: ImportProgress) -> None: ...
+
+    def get_import_progress(self, import_id: str) -> ImportProgress | None: ...
 
 
 class EventPublisher(Protocol):
     def publish(self, changes: Iterable[AutoMLJobStateChange]) -> int:
         """Publishes every change; raises EventPublishError unless all were accepted."""
+
+    def continue_import(self, request: ImportRequest) -> None:
+        """Hands the rest of a history import on to the next invocation (an event on the bus)."""
 
 
 class Notifier(Protocol):

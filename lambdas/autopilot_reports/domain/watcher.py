@@ -1,20 +1,25 @@
 """Detects AutoML job state changes (SageMaker emits none) and publishes them as our own events.
 
-State lives in the table, not in the function: the watermark is the greatest LastModifiedTime seen
-(SageMaker's clock), and a job is news when its (status, secondary status, LastModifiedTime) differs
-from its record. Running twice, crashing midway or backfilling any range are all safe.
+State lives in the table, not in the function: when the stack began watching, and the watermark (the
+greatest LastModifiedTime seen: SageMaker's clock). A job is news when its listed state is newer than
+its record (models.record.progress). The first tick starts from the watch start, never from the
+beginning of time, so an account's history costs nothing; history enters only through the history
+import, one bounded piece per invocation. Running twice, overlapping, crashing midway or importing any
+range are all safe: a change may be published twice (the reporter converges), never lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from autopilot_reports.clock import now
 from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, KnownState, ReportStore
-from autopilot_reports.models.common import as_utc, epoch_ms
-from autopilot_reports.models.events import AutoMLJobStateChange, DetectedBy
+from autopilot_reports.models.common import as_utc
+from autopilot_reports.models.events import AutoMLJobStateChange, DetectedBy, ImportProgress, ImportRequest
+from autopilot_reports.models.record import progress
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,14 @@ class TickResult:
     watermark: datetime | None
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    listed: int
+    published: int
+    progress: ImportProgress
+    continued: bool  # the rest was handed on to another invocation
+
+
 @dataclass
 class Watcher:
     jobs: AutoMLJobs
@@ -31,30 +44,79 @@ class Watcher:
     publisher: EventPublisher
     overlap: timedelta
     job_name_prefix: str = ""
+    import_pages_per_piece: int = 10
+    clock: Callable[[], datetime] = now
 
     def tick(self, detected_by: DetectedBy) -> TickResult:
-        """Looks at every job modified since the watermark (minus an overlap for late listings)."""
-        watermark = self.store.get_watermark()
-        after = watermark - self.overlap if watermark else None
-        summaries = self._list(after, None)
+        """Looks at every job modified since the watermark (or the watch start), minus an overlap for
+        listings that show a change late."""
+        state = self.store.get_watch_state()
+        watch_start = state.watch_start
+        if watch_start is None:
+            # The first tick ever (one UpdateItem, race-safe). A watermark left by an older version of the
+            # stack is an earlier promise to watch: keep it.
+            moment = self.clock()
+            watch_start = self.store.begin_watch(min(moment, state.watermark) if state.watermark else moment)
+        since = state.watermark or watch_start
+        summaries = self._select(self.jobs.list_jobs(since - self.overlap, None, self.job_name_prefix or None))
         published = self._publish_changes(summaries, detected_by, force=False)
         newest = max((as_utc(summary["LastModifiedTime"]) for summary in summaries), default=None)
+        watermark = state.watermark
         if newest and (watermark is None or newest > watermark):
-            # Only after PutEvents accepted every change: a crash before this line re-lists them.
+            # Only after PutEvents accepted every change: a crash before this line re-lists them. The
+            # store only moves it forward, so an overlapping tick can never move it back.
             self.store.advance_watermark(newest)
             watermark = newest
         return TickResult(listed=len(summaries), published=published, watermark=watermark)
 
-    def backfill(self, start: datetime, end: datetime, force: bool = False) -> TickResult:
-        """Re-examines jobs modified in [start, end); leaves the watermark alone."""
-        summaries = self._list(start - timedelta(milliseconds=1), end)
-        published = self._publish_changes(summaries, DetectedBy.BACKFILL, force=force)
-        return TickResult(listed=len(summaries), published=published, watermark=None)
+    def import_history(self, request: ImportRequest) -> ImportResult:
+        """One bounded piece of a history import: at most `import_pages_per_piece` pages of jobs created
+        in [start, end), oldest first from the cursor; then the rest is handed on. The reporter decides
+        about notifications by one rule (domain.rules.notify_worthy), so history is imported quietly."""
+        after = request.cursor or request.start - timedelta(milliseconds=1)
+        token: str | None = None
+        listed = published = 0
+        cursor = request.cursor
+        for _ in range(self.import_pages_per_piece):
+            page = self.jobs.list_created(after, request.end, self.job_name_prefix or None, token)
+            summaries = self._select(page.summaries)
+            published += self._publish_changes(summaries, DetectedBy.BACKFILL, force=request.force)
+            listed += len(page.summaries)
+            if page.summaries:
+                cursor = max(cursor or after, *(as_utc(summary["CreationTime"]) for summary in page.summaries))
+            token = page.next_token
+            if token is None:
+                break
+        more = token is not None
+        # A later piece lists from just before the cursor: jobs created in the same millisecond as the
+        # last one handled are seen again (and skipped as known) rather than missed.
+        next_request = request.model_copy(
+            update={
+                "cursor": cursor - timedelta(milliseconds=1) if more and cursor else cursor,
+                "pieces": request.pieces + 1,
+                "jobs_seen": request.jobs_seen + listed,
+                "published": request.published + published,
+            }
+        )
+        progress_item = ImportProgress(
+            import_id=request.import_id,
+            start=request.start,
+            end=request.end,
+            status="running" if more else "done",
+            cursor=next_request.cursor,
+            pieces=next_request.pieces,
+            jobs_seen=next_request.jobs_seen,
+            published=next_request.published,
+            updated_at=self.clock(),
+        )
+        self.store.save_import_progress(progress_item)
+        if more:
+            self.publisher.continue_import(next_request)
+        return ImportResult(listed=listed, published=published, progress=progress_item, continued=more)
 
-    def _list(self, after: datetime | None, before: datetime | None) -> list[dict[str, Any]]:
+    def _select(self, summaries: Any) -> list[dict[str, Any]]:
         prefix = self.job_name_prefix
-        summaries = self.jobs.list_jobs(after, before, prefix or None)
-        return [summary for summary in summaries if summary["AutoMLJobName"].startswith(prefix)]
+        return [summary for summary in summaries if str(summary.get("AutoMLJobName", "")).startswith(prefix)]
 
     def _publish_changes(self, summaries: list[dict[str, Any]], detected_by: DetectedBy, force: bool) -> int:
         if not summaries:
@@ -72,13 +134,10 @@ def is_news(summary: Mapping[str, Any], known: KnownState | None) -> bool:
     """Newer than what the table knows (the reporter may already hold a later state than a listing)."""
     if known is None:
         return True
-    modified = epoch_ms(summary["LastModifiedTime"])
-    if modified != known.last_modified_ms:
-        return modified > known.last_modified_ms
-    return (summary["AutoMLJobStatus"], summary["AutoMLJobSecondaryStatus"]) != (
-        known.status,
-        known.secondary_status,
+    listed = progress(
+        as_utc(summary["LastModifiedTime"]), summary["AutoMLJobStatus"], summary["AutoMLJobSecondaryStatus"]
     )
+    return listed > known.progress
 
 
 def state_change(summary: Mapping[str, Any], known: KnownState | None, detected_by: DetectedBy) -> AutoMLJobStateChange:

@@ -9,14 +9,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from autopilot_reports import metric_names
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
-from autopilot_reports.adapters.sns import SNSNotifier
-from autopilot_reports.domain.reporter import Outcome, Reporter
+from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult
 from autopilot_reports.models.events import StateChangeEvent
-from autopilot_reports.observability import count, logger, metrics, tracer
+from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import get_settings
 
 
@@ -28,10 +27,10 @@ def default_reporter() -> Reporter:
         jobs=SageMakerAutoMLJobs(),
         artifacts=S3ArtifactReader(),
         store=DynamoDBReportStore(settings.table_name),
-        notifier=SNSNotifier(settings.topic_arn),
         top_features=settings.top_features,
         analysis_max_bytes=settings.analysis_max_bytes,
         notify_statuses=settings.notify_statuses,
+        leaderboard_size=settings.leaderboard_size,
     )
 
 
@@ -50,25 +49,31 @@ def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | 
             errors=error.errors(include_url=False, include_context=False),
             event=event,
         )
-        count(metric_names.INVALID_EVENTS)
+        count(c.INVALID_EVENTS)
         return {"outcome": "invalid"}
 
     detail = change.detail
     logger.append_keys(job_name=detail.AutoMLJobName, event_id=change.id)
     result = (reporter or default_reporter()).report(detail.AutoMLJobName, detected_by=detail.DetectedBy.value)
-    _observe(result.outcome, result.record, result.reason)
+    _observe(result)
     return {"outcome": result.outcome.value, "job_name": detail.AutoMLJobName}
 
 
-def _observe(outcome: Outcome, record: Any, reason: str | None) -> None:
-    if outcome is Outcome.NOT_FOUND:
-        logger.warning("job not found, skipped", reason=reason)
-        count(metric_names.JOBS_NOT_FOUND)
+def _observe(result: ReportResult) -> None:
+    record = result.record
+    if result.outcome is Outcome.NOT_FOUND or record is None:
+        logger.warning("job not found, skipped", reason=result.reason)
+        count(c.JOBS_NOT_FOUND)
         return
-    if outcome is Outcome.UNCHANGED:
+    if result.outcome is Outcome.UNCHANGED:
         logger.info("report unchanged (replay or stale event)", status=record.status)
-        count(metric_names.REPORTS_UNCHANGED)
+        count(c.REPORTS_UNCHANGED)
         return
+    if result.outcome is Outcome.CLAIMED:
+        count_now(c.NOTIFICATIONS_CLAIMED, job_name=record.job_name)  # at once: the claim is committed
+    if result.leaderboard_error:
+        logger.warning("leaderboard unavailable; the report goes out without it", reason=result.leaderboard_error)
+        count(c.LEADERBOARD_ERRORS)
     explainability = record.explainability
     logger.info(
         "report stored",
@@ -77,12 +82,11 @@ def _observe(outcome: Outcome, record: Any, reason: str | None) -> None:
         explainability_state=explainability.state.value,
         explainability_reason=explainability.reason,
         partial_failures=len(record.partial_failures),
-        notified=outcome is Outcome.NOTIFIED,
+        leaderboard=len(record.leaderboard) if record.leaderboard is not None else None,
+        notification_claimed=result.outcome is Outcome.CLAIMED,
     )
-    count(metric_names.REPORTS_WRITTEN)
-    count(metric_names.EXPLAINABILITY_STATE_PREFIX + explainability.state.value)
-    if outcome is Outcome.NOTIFIED:
-        count(metric_names.NOTIFICATIONS_SENT)
+    count(c.REPORTS_WRITTEN)
+    count(c.EXPLAINABILITY_STATE_PREFIX + explainability.state.value)
 
 
 def _raw_job_name(event: Any) -> str | None:

@@ -1,7 +1,8 @@
 """Watcher Lambda: turns ListAutoMLJobs changes into "AutoML Job State Change" events.
 
 Invoked by EventBridge Scheduler (`{"trigger": "schedule"}`), by CloudTrail and child-job events (a
-reason to look now), and directly for a backfill (`{"backfill": {"start": ..., "end": ...}}`).
+reason to look now), and for a history import: directly (`{"backfill": {"start": ..., "end": ...}}`) or
+by an "AutoML History Import" event on the project's bus (how each piece hands the rest on).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from autopilot_reports import metric_names
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
-from autopilot_reports.domain.watcher import TickResult, Watcher
+from autopilot_reports.domain.watcher import ImportResult, TickResult, Watcher
 from autopilot_reports.models.events import parse_watcher_event
 from autopilot_reports.observability import count, logger, metrics, tracer
 from autopilot_reports.settings import get_settings
@@ -33,6 +34,7 @@ def default_watcher() -> Watcher:
         publisher=EventBridgePublisher(settings.event_bus_name),
         overlap=timedelta(seconds=settings.watermark_overlap_seconds),
         job_name_prefix=settings.job_name_prefix,
+        import_pages_per_piece=settings.import_pages_per_piece,
     )
 
 
@@ -49,17 +51,17 @@ def handler(event: dict[str, Any], context: LambdaContext, watcher: Watcher | No
             error=str(error),
             event=event,
         )
-        count(metric_names.INVALID_EVENTS)
+        count(c.INVALID_EVENTS)
         return {"outcome": "invalid"}
 
     logger.append_keys(detected_by=trigger.detected_by.value, trigger_event_id=trigger.event_id)
     watcher = watcher or default_watcher()
-    if trigger.backfill:
-        window = trigger.backfill
-        result = watcher.backfill(window.start, window.end, force=window.force)
-    else:
-        result = watcher.tick(trigger.detected_by)
-        count(metric_names.WATCHER_TICKS_SUCCEEDED)
+    if trigger.history_import:
+        imported = watcher.import_history(trigger.history_import)
+        _observe_import(imported)
+        return {"listed": imported.listed, "published": imported.published, **imported.progress.model_dump(mode="json")}
+    result = watcher.tick(trigger.detected_by)
+    count(c.WATCHER_TICKS_SUCCEEDED)
     _observe(result, trigger.hint)
     return {
         "listed": result.listed,
@@ -76,5 +78,23 @@ def _observe(result: TickResult, hint: str | None) -> None:
         watermark=result.watermark.isoformat() if result.watermark else None,
         hint=hint,
     )
-    count(metric_names.JOBS_LISTED, result.listed)
-    count(metric_names.STATE_CHANGES_PUBLISHED, result.published)
+    count(c.JOBS_LISTED, result.listed)
+    count(c.STATE_CHANGES_PUBLISHED, result.published)
+
+
+def _observe_import(result: ImportResult) -> None:
+    progress = result.progress
+    logger.info(
+        "history import piece done",
+        import_id=progress.import_id,
+        status=progress.status,
+        listed=result.listed,
+        published=result.published,
+        pieces=progress.pieces,
+        jobs_seen=progress.jobs_seen,
+        cursor=progress.cursor.isoformat() if progress.cursor else None,
+        continued=result.continued,
+    )
+    count(c.IMPORT_PIECES)
+    count(c.IMPORT_JOBS_SEEN, result.listed)
+    count(c.STATE_CHANGES_PUBLISHED, result.published)

@@ -5,17 +5,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from autopilot_reports import constants as c
 from autopilot_reports.models.common import UtcDatetime
 
-EVENT_SOURCE = "autopilot-reports"
-EVENT_DETAIL_TYPE = "AutoML Job State Change"
-SCHEMA_VERSION = "1"
+EVENT_SOURCE = c.EVENT_SOURCE
+EVENT_DETAIL_TYPE = c.STATE_CHANGE_DETAIL_TYPE
+SCHEMA_VERSION = c.SCHEMA_VERSION
 
 
 class DetectedBy(StrEnum):
@@ -37,7 +39,7 @@ class AutoMLJobStateChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    AutoMLJobName: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")  # the API's own constraint
+    AutoMLJobName: str = Field(pattern=c.JOB_NAME_PATTERN)  # the API's own constraint
     AutoMLJobArn: str = Field(min_length=1)
     AutoMLJobStatus: str
     AutoMLJobSecondaryStatus: str
@@ -74,18 +76,53 @@ class CloudTrailRequest(BaseModel):
         return name if isinstance(name, str) else None
 
 
-class BackfillWindow(BaseModel):
+class ImportRequest(BaseModel):
+    """A history import of the jobs created in [start, end), one bounded piece per invocation.
+
+    Started directly (`{"backfill": {"start": ISO, "end": ISO}}`) or as an "AutoML History Import"
+    event on the project's bus; each piece hands the rest on as such an event, with `cursor` (the
+    CreationTime of the last job it handled) and the running totals.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
+    import_id: str = Field(default="", max_length=128)
     start: UtcDatetime
     end: UtcDatetime
     force: bool = False  # re-publish jobs even when the table already knows their state
+    cursor: UtcDatetime | None = None
+    pieces: int = Field(default=0, ge=0)
+    jobs_seen: int = Field(default=0, ge=0)
+    published: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> BackfillWindow:
+    def _ordered(self) -> ImportRequest:
         if self.end <= self.start:
-            raise ValueError("backfill end must be after start")
+            raise ValueError("history import end must be after start")
+        if not self.import_id:
+            # Deterministic: the same range is the same import, so re-starting it resumes its progress item.
+            self.import_id = f"import-{_compact(self.start)}-{_compact(self.end)}"
         return self
+
+
+def _compact(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+class ImportProgress(BaseModel):
+    """What the table keeps of a history import, for the CLI's progress bar and for operators."""
+
+    model_config = ConfigDict(frozen=True)
+
+    import_id: str
+    start: UtcDatetime
+    end: UtcDatetime
+    status: Literal["running", "done"]
+    cursor: UtcDatetime | None = None
+    pieces: int = 0
+    jobs_seen: int = 0
+    published: int = 0
+    updated_at: UtcDatetime
 
 
 class BackfillRequest(BaseModel):
@@ -93,7 +130,7 @@ class BackfillRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backfill: BackfillWindow
+    backfill: ImportRequest
 
 
 class ScheduleTick(BaseModel):
@@ -104,14 +141,8 @@ class ScheduleTick(BaseModel):
     trigger: Literal["schedule"]
 
 
-CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
-CHILD_JOB_DETAIL_TYPES = frozenset(
-    {
-        "SageMaker Training Job State Change",
-        "SageMaker Processing Job State Change",
-        "SageMaker Transform Job State Change",
-    }
-)
+CLOUDTRAIL_DETAIL_TYPE = c.CLOUDTRAIL_DETAIL_TYPE
+CHILD_JOB_DETAIL_TYPES = frozenset(c.CHILD_JOB_DETAIL_TYPES)
 
 
 class WatcherTrigger(BaseModel):
@@ -122,16 +153,19 @@ class WatcherTrigger(BaseModel):
     detected_by: DetectedBy
     event_id: str | None = None
     hint: str | None = None  # a job name or ARN the nudge mentioned, for the logs only
-    backfill: BackfillWindow | None = None
+    history_import: ImportRequest | None = None
 
 
 def parse_watcher_event(event: Any) -> WatcherTrigger:
     """Raises pydantic.ValidationError (or ValueError) for anything the watcher was not built for."""
     if isinstance(event, dict) and "backfill" in event:
         request = BackfillRequest.model_validate(event)
-        return WatcherTrigger(detected_by=DetectedBy.BACKFILL, backfill=request.backfill)
+        return WatcherTrigger(detected_by=DetectedBy.BACKFILL, history_import=request.backfill)
     if isinstance(event, dict) and "detail-type" in event:
         envelope = EventBridgeModel.model_validate(event)
+        if envelope.detail_type == c.IMPORT_DETAIL_TYPE and envelope.source == c.EVENT_SOURCE:
+            imported = ImportRequest.model_validate(envelope.detail)
+            return WatcherTrigger(detected_by=DetectedBy.BACKFILL, event_id=envelope.id, history_import=imported)
         if envelope.detail_type == CLOUDTRAIL_DETAIL_TYPE:
             call = CloudTrailRequest.model_validate(envelope.detail)
             return WatcherTrigger(detected_by=DetectedBy.CLOUDTRAIL, event_id=envelope.id, hint=call.job_name)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from autopilot_reports.models.common import UtcDatetime
-
-TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+from autopilot_reports import constants as c
+from autopilot_reports.models.common import UtcDatetime, epoch_ms
 
 # How far along a job is, for two observations with the same LastModifiedTime (SageMaker bumps it on
 # every change, but a tie must still order the same way everywhere): status first, then the secondary
@@ -31,8 +31,18 @@ LATE_SECONDARY_STATUS = 8  # outcomes (Completed, Failed, MaxCandidatesReached, 
 
 
 def state_rank(status: str, secondary_status: str) -> int:
-    """A number that grows as a job progresses; equal for identical states."""
+    """A number that grows as a job progresses; equal for identical states (below RANKS_PER_MS)."""
     return STATUS_ORDER.get(status, 0) * 100 + SECONDARY_STATUS_ORDER.get(secondary_status, LATE_SECONDARY_STATUS)
+
+
+RANKS_PER_MS = 1000  # state_rank stays below this
+
+
+def progress(last_modified_at: datetime, status: str, secondary_status: str) -> int:
+    """THE "newer" rule, as one number: LastModifiedTime (ms), then lifecycle rank for a tie. An
+    observation is newer than another exactly when its progress is greater; the watcher, the store's
+    condition expression and the fake store all compare this number, never their own rule."""
+    return epoch_ms(last_modified_at) * RANKS_PER_MS + state_rank(status, secondary_status)
 
 
 class ExplainabilityState(StrEnum):
@@ -56,6 +66,17 @@ class FeatureImportance(BaseModel):
 
     feature: str
     importance: float
+
+
+class LeaderboardEntry(BaseModel):
+    """One Completed candidate of a terminal job, from ListCandidatesForAutoMLJob."""
+
+    model_config = ConfigDict(frozen=True)
+
+    candidate: str
+    objective: Objective | None = None
+    explainability_prefix: str | None = None
+    model_insights_prefix: str | None = None
 
 
 class Explainability(BaseModel):
@@ -89,11 +110,23 @@ class ReportRecord(BaseModel):
     created_at: UtcDatetime
     ended_at: UtcDatetime | None = None
     last_modified_at: UtcDatetime
+    leaderboard: list[LeaderboardEntry] | None = None  # null until the job ends; [] when none
+    endpoint: str | None = None  # the endpoint Autopilot deployed the best candidate to (ModelDeployResult)
     notified_at: UtcDatetime | None = None
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return self.status in c.TERMINAL_STATUSES
+
+    @property
+    def region(self) -> str:
+        """The job's region, from its ARN (arn:partition:sagemaker:region:account:automl-job/name)."""
+        parts = self.job_arn.split(":")
+        return parts[3] if len(parts) > 3 else ""
+
+    @property
+    def progress(self) -> int:
+        return progress(self.last_modified_at, self.status, self.secondary_status)
 
 
 class HistoryEntry(BaseModel):

@@ -1,4 +1,5 @@
-"""In-memory fakes of the domain's ports: behave like the real adapters, no network."""
+"""In-memory fakes of the domain's ports: behave like the real adapters (the store contract suite runs
+against both), no network."""
 
 from __future__ import annotations
 
@@ -7,25 +8,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.domain.ports import (
     Api,
     ArtifactAccessError,
+    EventPublishError,
     JobNotFoundError,
+    JobPage,
     KnownState,
+    LeaderboardUnavailableError,
     Notification,
     Saved,
     StoredObject,
+    WatchState,
 )
-from autopilot_reports.models.common import as_utc, epoch_ms
-from autopilot_reports.models.events import AutoMLJobStateChange
-from autopilot_reports.models.record import HistoryEntry, ReportRecord, state_rank
+from autopilot_reports.domain.rules import notify_worthy
+from autopilot_reports.models.common import as_utc
+from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
+from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
 
 @dataclass
 class FakeJobs:
     responses: dict[str, tuple[Api, dict[str, Any]]] = field(default_factory=dict)
     summaries: list[dict[str, Any]] = field(default_factory=list)
+    candidates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    candidates_error: str | None = None  # a permanent ListCandidates error
+    page_size: int = c.LIST_PAGE_SIZE
     describe_calls: int = 0
+    candidate_calls: int = 0
     list_calls: list[tuple[Any, Any, Any]] = field(default_factory=list)
 
     def describe(self, job_name: str) -> tuple[Api, dict[str, Any]]:
@@ -47,6 +58,35 @@ class FakeJobs:
             if name_contains and name_contains.lower() not in summary["AutoMLJobName"].lower():
                 continue
             yield summary
+
+    def list_created(
+        self, created_after: datetime, created_before: datetime, name_contains: str | None, next_token: str | None
+    ) -> JobPage:
+        self.list_calls.append((created_after, created_before, name_contains))
+        matching = sorted(
+            (
+                summary
+                for summary in self.summaries
+                if created_after < as_utc(summary["CreationTime"]) < created_before
+                and (not name_contains or name_contains.lower() in summary["AutoMLJobName"].lower())
+            ),
+            key=lambda summary: (as_utc(summary["CreationTime"]), summary["AutoMLJobName"]),
+        )
+        offset = int(next_token or 0)
+        end = offset + self.page_size
+        return JobPage(matching[offset:end], str(end) if end < len(matching) else None)
+
+    def list_candidates(self, job_name: str, descending: bool, limit: int) -> list[dict[str, Any]]:
+        self.candidate_calls += 1
+        if self.candidates_error:
+            raise LeaderboardUnavailableError(self.candidates_error)
+        completed = [
+            candidate
+            for candidate in self.candidates.get(job_name, [])
+            if candidate.get("CandidateStatus") == c.COMPLETED and "FinalAutoMLJobObjectiveMetric" in candidate
+        ]
+        completed.sort(key=lambda candidate: candidate["FinalAutoMLJobObjectiveMetric"]["Value"], reverse=descending)
+        return completed[:limit]
 
 
 @dataclass
@@ -74,34 +114,39 @@ class FakeArtifacts:
 
 @dataclass
 class FakeStore:
+    """The ReportStore port in memory, with the same rules: newer by `progress`, one claim per job, and
+    only for jobs that ended at or after the watch start (domain.rules.notify_worthy)."""
+
     records: dict[str, ReportRecord] = field(default_factory=dict)
     history: dict[tuple[str, str], HistoryEntry] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    watch_start: datetime | None = None
     watermark: datetime | None = None
+    imports: dict[str, ImportProgress] = field(default_factory=dict)
+    claims: list[ReportRecord] = field(default_factory=list)  # what a notifier would be handed, in order
     writes: int = 0
 
     def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
         old = self.records.get(record.job_name)
-        new_key = (epoch_ms(record.last_modified_at), state_rank(record.status, record.secondary_status))
-        old_key = (epoch_ms(old.last_modified_at), state_rank(old.status, old.secondary_status)) if old else None
-        newer = old_key is None or old_key < new_key
-        claimed = claim_notification and not (old and old.notified_at)
-        if not (newer or (claimed and old_key == new_key)):
+        newer = old is None or old.progress < record.progress
+        claimed = (
+            claim_notification
+            and not (old and old.notified_at)
+            and (newer or (old is not None and old.progress == record.progress))
+            and notify_worthy(record, self.watch_start)
+        )
+        if not (newer or claimed):
             return Saved.UNCHANGED
         if not claimed:  # the notified_at already stored (or none) stays
-            record = record.model_copy(update={"notified_at": old.notified_at if old else None})
+            record = record.model_copy(update={c.NOTIFIED_AT: old.notified_at if old else None})
         self.records[record.job_name] = record
-        self.history[(record.job_name, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")] = (
-            history
-        )
+        key = (record.job_name, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")
+        self.history[key] = history
         self.errors.pop(record.job_name, None)
         self.writes += 1
+        if claimed:
+            self.claims.append(record)
         return Saved.CLAIMED if claimed else Saved.WRITTEN
-
-    def release_notification(self, job_name: str, notified_at: datetime) -> None:
-        record = self.records.get(job_name)
-        if record and record.notified_at == notified_at:
-            self.records[job_name] = record.model_copy(update={"notified_at": None})
 
     def record_error(self, job_name: str, reason: str) -> None:
         if job_name in self.records:
@@ -109,32 +154,45 @@ class FakeStore:
 
     def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]:
         return {
-            name: KnownState(record.status, record.secondary_status, epoch_ms(record.last_modified_at))
+            name: KnownState(record.status, record.secondary_status, record.progress)
             for name in job_names
             if (record := self.records.get(name))
         }
 
-    def get_watermark(self) -> datetime | None:
-        return self.watermark
+    def get_watch_state(self) -> WatchState:
+        return WatchState(watch_start=self.watch_start, watermark=self.watermark)
+
+    def begin_watch(self, now: datetime) -> datetime:
+        if self.watch_start is None:
+            self.watch_start = now
+        return self.watch_start
 
     def advance_watermark(self, watermark: datetime) -> None:
         if self.watermark is None or watermark > self.watermark:
             self.watermark = watermark
 
+    def save_import_progress(self, progress: ImportProgress) -> None:
+        self.imports[progress.import_id] = progress
+
+    def get_import_progress(self, import_id: str) -> ImportProgress | None:
+        return self.imports.get(import_id)
+
 
 @dataclass
 class FakePublisher:
     published: list[AutoMLJobStateChange] = field(default_factory=list)
+    continuations: list[ImportRequest] = field(default_factory=list)
     fail: bool = False
 
     def publish(self, changes: Iterable[AutoMLJobStateChange]) -> int:
-        changes = list(changes)
+        batch = list(changes)
         if self.fail:
-            from autopilot_reports.domain.ports import EventPublishError
-
             raise EventPublishError("1 events not accepted by EventBridge")
-        self.published.extend(changes)
-        return len(changes)
+        self.published.extend(batch)
+        return len(batch)
+
+    def continue_import(self, request: ImportRequest) -> None:
+        self.continuations.append(request)
 
 
 @dataclass

@@ -1,0 +1,147 @@
+"""How records live in the report table: keys, index attributes and native DynamoDB values.
+
+Key design (one table):
+- latest record:  pk = JOB#<name>, sk = REPORT; every record field under its own name, as native
+  DynamoDB types (maps, lists, numbers, strings, null), beside the key and index attributes and
+  `progress` (models.record.progress, the number the "newer" condition compares)
+- history item:   pk = JOB#<name>, sk = HISTORY#<last modified ISO>#<status>#<secondary status>
+- watcher state:  pk = WATCHER,    sk = WATERMARK (watch_start, watermark, and their _ms twins)
+- import progress: pk = IMPORT#<id>, sk = PROGRESS
+GSIs (latest records only): by_status (STATUS#<status>, <last modified>#<name>), by_partial_failure
+(sparse: PARTIAL, <last modified>#<name>), recent (JOBS, <last modified>#<name>).
+
+Values go through boto3's TypeSerializer / TypeDeserializer; the only conversions of our own are the
+ones DynamoDB needs (floats as Decimal going in, numbers back to int or float coming out).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from autopilot_reports import constants as c
+from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.events import ImportProgress
+from autopilot_reports.models.record import HistoryEntry, ReportRecord
+
+HISTORY_SK_PREFIX = "HISTORY#"
+WATCHER_KEY = {c.PARTITION_KEY: "WATCHER", c.SORT_KEY: "WATERMARK"}
+IMPORT_SK = "PROGRESS"
+STATUS_PK_PREFIX = "STATUS#"
+PARTIAL_FAILURE_PK = "PARTIAL"
+RECENT_PK = "JOBS"
+PROGRESS = "progress"
+LAST_ERROR = "last_error"
+# The record's own fields that every write sets (notified_at is set only by the commit that claims it).
+RECORD_FIELDS = tuple(name for name in ReportRecord.model_fields if name != c.NOTIFIED_AT)
+NEWER = f"attribute_not_exists({c.PARTITION_KEY}) OR {PROGRESS} < :progress"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def job_pk(job_name: str) -> str:
+    return f"JOB#{job_name}"
+
+
+def report_key(job_name: str) -> dict[str, str]:
+    return {c.PARTITION_KEY: job_pk(job_name), c.SORT_KEY: c.REPORT_SK}
+
+
+def import_key(import_id: str) -> dict[str, str]:
+    return {c.PARTITION_KEY: f"IMPORT#{import_id}", c.SORT_KEY: IMPORT_SK}
+
+
+def history_sk(history: HistoryEntry) -> str:
+    return f"{HISTORY_SK_PREFIX}{iso_utc(history.last_modified_at)}#{history.status}#{history.secondary_status}"
+
+
+def index_order(record: ReportRecord) -> str:
+    """The sort key of every index: time first, so a range of times is a key condition."""
+    return f"{iso_utc(record.last_modified_at)}#{record.job_name}"
+
+
+# --- values ---------------------------------------------------------------------------------------------
+
+
+def to_dynamodb(value: Any) -> Any:
+    """Plain JSON-like data → what TypeSerializer accepts (floats as Decimal; non-finite ones as null,
+    which DynamoDB cannot store and JSON cannot carry)."""
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: to_dynamodb(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamodb(item) for item in value]
+    return value
+
+
+def from_dynamodb(value: Any) -> Any:
+    """What TypeDeserializer (or the resource API, or Powertools' stream parser) returns → plain data."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: from_dynamodb(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [from_dynamodb(item) for item in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain data → DynamoDB JSON ({"S": ...}, {"M": ...}) for the low-level client."""
+    return {key: _serializer.serialize(to_dynamodb(value)) for key, value in item.items()}
+
+
+def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB JSON → plain data."""
+    return {key: from_dynamodb(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+# --- records ----------------------------------------------------------------------------------------------
+
+
+def record_attributes(record: ReportRecord) -> dict[str, Any]:
+    """The latest item's attributes (plain data), except the key and notified_at."""
+    data = record.model_dump(mode="json", include=set(RECORD_FIELDS))
+    order = index_order(record)
+    data.update(
+        {
+            PROGRESS: record.progress,
+            "gsi1pk": f"{STATUS_PK_PREFIX}{record.status}",
+            "gsi1sk": order,
+            "gsi3pk": RECENT_PK,
+            "gsi3sk": order,
+        }
+    )
+    if record.partial_failures:
+        data.update({"gsi2pk": PARTIAL_FAILURE_PK, "gsi2sk": order})
+    return data
+
+
+def record_from_item(item: Mapping[str, Any]) -> ReportRecord:
+    """A latest item (plain data, as `deserialize` or a stream image gives it) → the record."""
+    return ReportRecord.model_validate({name: item.get(name) for name in ReportRecord.model_fields if name in item})
+
+
+def history_attributes(history: HistoryEntry) -> dict[str, Any]:
+    return {
+        c.PARTITION_KEY: job_pk(history.job_name),
+        c.SORT_KEY: history_sk(history),
+        **history.model_dump(mode="json"),
+    }
+
+
+def history_from_item(item: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry.model_validate({name: item[name] for name in HistoryEntry.model_fields if name in item})
+
+
+def import_attributes(progress: ImportProgress) -> dict[str, Any]:
+    return {**import_key(progress.import_id), **progress.model_dump(mode="json")}
+
+
+def import_from_item(item: Mapping[str, Any]) -> ImportProgress:
+    return ImportProgress.model_validate({name: item[name] for name in ImportProgress.model_fields if name in item})

@@ -1,0 +1,5 @@
+import sys
+
+from autopilot_reports.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""Shared names, statuses, states, defaults and bounds: the one home the handlers, the stack (`infra/`),
+the sandbox, the CLI and the benches all read. Kept free of imports so anything may import it cheaply.
+"""
+
+# --- AutoML job statuses ---------------------------------------------------------------------------
+IN_PROGRESS = "InProgress"
+STOPPING = "Stopping"
+COMPLETED = "Completed"
+FAILED = "Failed"
+STOPPED = "Stopped"
+TERMINAL_STATUSES = (COMPLETED, FAILED, STOPPED)
+JOB_STATUSES = (IN_PROGRESS, STOPPING, *TERMINAL_STATUSES)
+EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"  # a secondary status
+
+# --- explainability states (DESIGN 4.1) -------------------------------------------------------------
+EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applicable")
+
+# --- our events (DESIGN 3) ----------------------------------------------------------------------------
+EVENT_SOURCE = "autopilot-reports"
+STATE_CHANGE_DETAIL_TYPE = "AutoML Job State Change"
+IMPORT_DETAIL_TYPE = "AutoML History Import"  # one bounded piece of a history import, handed on
+SCHEMA_VERSION = "1"
+
+# --- what wakes the watcher ---------------------------------------------------------------------------
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+SAGEMAKER_EVENT_SOURCE = "aws.sagemaker"
+SAGEMAKER_API_EVENT_SOURCE = "sagemaker.amazonaws.com"
+AUTOML_API_CALLS = ("CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob")
+CHILD_JOB_DETAIL_TYPES = (
+    "SageMaker Training Job State Change",
+    "SageMaker Processing Job State Change",
+    "SageMaker Transform Job State Change",
+)
+SCHEDULE_INPUT = {"trigger": "schedule"}
+
+# --- function environment (set by infra/, read by settings.py) ---------------------------------------
+ENV_TABLE_NAME = "TABLE_NAME"
+ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
+ENV_TOPIC_ARN = "TOPIC_ARN"
+ENV_TOP_FEATURES = "TOP_FEATURES"
+ENV_ANALYSIS_MAX_BYTES = "ANALYSIS_MAX_BYTES"
+ENV_NOTIFY_STATUSES = "NOTIFY_STATUSES"
+ENV_JOB_NAME_PREFIX = "JOB_NAME_PREFIX"
+ENV_WATERMARK_OVERLAP_SECONDS = "WATERMARK_OVERLAP_SECONDS"
+ENV_LEADERBOARD_SIZE = "LEADERBOARD_SIZE"
+ENV_IMPORT_PAGES_PER_PIECE = "IMPORT_PAGES_PER_PIECE"
+
+# --- defaults and bounds ------------------------------------------------------------------------------
+DEFAULT_TOP_FEATURES = 10
+MAX_TOP_FEATURES = 100
+DEFAULT_ANALYSIS_MAX_BYTES = 20 * 1024 * 1024
+MIN_ANALYSIS_MAX_BYTES = 1024
+MAX_ANALYSIS_MAX_BYTES = 100 * 1024 * 1024  # beyond this the reporter's memory must grow first
+DEFAULT_WATERMARK_OVERLAP_SECONDS = 300
+MAX_WATERMARK_OVERLAP_SECONDS = 86_400
+DEFAULT_LEADERBOARD_SIZE = 5
+MAX_LEADERBOARD_SIZE = 20
+LIST_PAGE_SIZE = 100  # ListAutoMLJobs' maximum MaxResults: fewest calls per tick
+DEFAULT_IMPORT_PAGES_PER_PIECE = 10  # 1,000 jobs per history-import invocation, far inside its timeout
+MAX_IMPORT_PAGES_PER_PIECE = 50
+MAX_PARTIAL_FAILURE_CHARS = 1024  # the API's own limit per message
+MAX_PARTIAL_FAILURES = 20  # the API returns at most 5; anything beyond is summarised, never dropped silently
+JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
+
+# --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+INDEX_BY_STATUS = "by_status"
+INDEX_BY_PARTIAL_FAILURE = "by_partial_failure"
+INDEX_RECENT = "recent"
+# index name -> (partition key attribute, sort key attribute); all string keys, all attributes projected
+INDEXES = {
+    INDEX_BY_STATUS: ("gsi1pk", "gsi1sk"),
+    INDEX_BY_PARTIAL_FAILURE: ("gsi2pk", "gsi2sk"),
+    INDEX_RECENT: ("gsi3pk", "gsi3sk"),
+}
+REPORT_SK = "REPORT"
+NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's terminal notification
+
+# --- metrics --------------------------------------------------------------------------------------------
+NAMESPACE = "AutopilotReports"
+SERVICE = "autopilot-reports"
+# watcher
+WATCHER_TICKS_SUCCEEDED = "WatcherTicksSucceeded"  # staleness alarm: none in three intervals
+JOBS_LISTED = "JobsListed"
+STATE_CHANGES_PUBLISHED = "StateChangesPublished"
+IMPORT_JOBS_SEEN = "ImportJobsSeen"
+IMPORT_PIECES = "ImportPieces"
+# reporter
+REPORTS_WRITTEN = "ReportsWritten"
+REPORTS_UNCHANGED = "ReportsUnchanged"  # replays and stale events, skipped by the conditional write
+NOTIFICATIONS_CLAIMED = "NotificationsClaimed"
+JOBS_NOT_FOUND = "JobsNotFound"
+INVALID_EVENTS = "InvalidEvents"
+LEADERBOARD_ERRORS = "LeaderboardErrors"
+EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATES
+# notifier
+NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
+
+# --- appended by infra/ (names the stack, the CLI and the sandbox share) ----------------------------------
+DEFAULT_STACK_NAME = "AutopilotReports"  # CDK context `stackName`; the CLI's `--stack` default
+# SNS message attributes every job notification carries (subscription filter policies may use them)
+MESSAGE_ATTRIBUTES = ("job_name", "status", "has_partial_failures", "explainability_state")

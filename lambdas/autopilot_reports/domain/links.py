@@ -1,0 +1,153 @@
+"""https links people can click: the job in the SageMaker console and its artifacts in the S3 console.
+
+Partition-aware (aws, aws-cn, aws-us-gov), from the job ARN `arn:<partition>:sagemaker:<region>:...`.
+Where the formats come from (console routes are not an API: re-check them when a console moves):
+- Commercial console host `https://<region>.console.aws.amazon.com`: AWS General Reference, "AWS Management
+  Console endpoints and quotas" (https://docs.aws.amazon.com/general/latest/gr/mgmt-console.html).
+- China `https://console.amazonaws.cn` and GovCloud `https://console.amazonaws-us-gov.com` (region chosen by
+  `?region=`): the consoles' own addresses, as used in public tooling for those partitions (the GovCloud
+  user guide links `signin.amazonaws-us-gov.com` for sign-in to the same console).
+- S3 console routes `/s3/object/<bucket>?region=<r>&prefix=<key>` (one object) and
+  `/s3/buckets/<bucket>?region=<r>&prefix=<folder>/` (a folder), and the SageMaker console route
+  `/sagemaker/home?region=<r>#/automl-jobs/<job name>`: the URLs the consoles show in the address bar,
+  as used by public tooling (no AWS page documents console routes).
+Partitions whose consoles are not public (aws-iso, ...) get no link: callers then say so in words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from autopilot_reports.models.record import ReportRecord
+
+# partition -> console host; the commercial one is regional (the documented form), the others are not.
+CONSOLE_HOSTS = {
+    "aws": "https://{region}.console.aws.amazon.com",
+    "aws-cn": "https://console.amazonaws.cn",
+    "aws-us-gov": "https://console.amazonaws-us-gov.com",
+}
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str  # may be empty (the bucket itself) or end with "/" (a folder)
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One artifact: its https console URL (None when the partition's console is unknown) and its s3 URI."""
+
+    label: str
+    url: str | None
+    s3_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportLinks:
+    job: Link
+    report_pdf: Link | None = None
+    report_html: Link | None = None
+    explainability_prefix: Link | None = None
+
+    @property
+    def artifacts(self) -> list[Link]:
+        return [link for link in (self.report_pdf, self.report_html, self.explainability_prefix) if link]
+
+
+def arn_partition(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" else ""
+
+
+def arn_region(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[0] == "arn" else ""
+
+
+def console_host(partition: str, region: str) -> str | None:
+    template = CONSOLE_HOSTS.get(partition)
+    if template is None or not region:
+        return None
+    return template.format(region=region)
+
+
+def parse_s3_uri(uri: str | None) -> S3Location | None:
+    if not uri or not uri.startswith("s3://"):
+        return None
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return S3Location(bucket, key) if bucket else None
+
+
+def job_console_url(job_arn: str, job_name: str) -> str | None:
+    host = console_host(arn_partition(job_arn), arn_region(job_arn))
+    if host is None:
+        return None
+    region = arn_region(job_arn)
+    return f"{host}/sagemaker/home?region={region}#/automl-jobs/{quote(job_name, safe='')}"
+
+
+def s3_object_url(location: S3Location, partition: str, region: str) -> str | None:
+    """The S3 console page of one object. Autopilot writes to a bucket in the job's own region."""
+    host = console_host(partition, region)
+    if host is None:
+        return None
+    return f"{host}/s3/object/{quote(location.bucket, safe='')}?region={region}&prefix={quote(location.key, safe='/')}"
+
+
+def s3_folder_url(location: S3Location, partition: str, region: str) -> str | None:
+    """The S3 console listing of a prefix (a "folder"): the console wants the trailing slash."""
+    host = console_host(partition, region)
+    if host is None:
+        return None
+    prefix = location.key if not location.key or location.key.endswith("/") else location.key + "/"
+    return f"{host}/s3/buckets/{quote(location.bucket, safe='')}?region={region}&prefix={quote(prefix, safe='/')}"
+
+
+S3_URI_IN_TEXT = re.compile(r"s3://[A-Za-z0-9.\-_]+(?:/[^\s'\"<>()\[\]{}]*)?")
+
+
+def s3_uris_in(text: str) -> list[str]:
+    """The s3:// URIs a free text mentions (a failure reason quoting its input), in order, once each."""
+    found = [match.rstrip(".,;:!?") for match in S3_URI_IN_TEXT.findall(text)]
+    return list(dict.fromkeys(uri for uri in found if parse_s3_uri(uri)))
+
+
+def s3_console_url(uri: str, partition: str, region: str) -> str | None:
+    """An S3 console page for a URI of unknown kind: a key whose last segment has a dot is taken as an
+    object (report.pdf, train.csv), anything else as a folder."""
+    location = parse_s3_uri(uri)
+    if location is None:
+        return None
+    if "." in location.key.rstrip("/").rsplit("/", 1)[-1] and not location.key.endswith("/"):
+        return s3_object_url(location, partition, region)
+    return s3_folder_url(location, partition, region)
+
+
+def report_links(record: ReportRecord) -> ReportLinks:
+    """Every link a report message shows, built once so all protocols agree."""
+    partition, region = arn_partition(record.job_arn), arn_region(record.job_arn)
+    explainability = record.explainability
+
+    def object_link(label: str, uri: str | None) -> Link | None:
+        location = parse_s3_uri(uri)
+        return Link(label, s3_object_url(location, partition, region), location.uri) if location else None
+
+    prefix = parse_s3_uri(explainability.s3_prefix)
+    prefix_link = (
+        Link("Explainability files", s3_folder_url(prefix, partition, region), explainability.s3_prefix)
+        if prefix
+        else None
+    )
+    return ReportLinks(
+        job=Link("Job in the SageMaker console", job_console_url(record.job_arn, record.job_name)),
+        report_pdf=object_link("Explainability report (PDF)", explainability.artifacts.get("report_pdf")),
+        report_html=object_link("Explainability report (HTML)", explainability.artifacts.get("report_html")),
+        explainability_prefix=prefix_link,
+    )

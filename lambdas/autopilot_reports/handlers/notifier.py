@@ -1,0 +1,62 @@
+"""Notifier Lambda: the report table's stream in, each newly claimed terminal notification published.
+
+The event source mapping filters the stream to latest-record writes that carry a claim; batch failures
+are reported item by item (Powertools batch processing), so one failing publish is retried alone and a
+record that keeps failing lands in the on-failure queue, with an alarm.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from autopilot_reports import constants as c
+from autopilot_reports.adapters.dynamodb_items import from_dynamodb, record_from_item
+from autopilot_reports.adapters.sns import SNSNotifier
+from autopilot_reports.domain.notifier import NotificationSender, is_new_claim
+from autopilot_reports.observability import count, count_now, logger, metrics, tracer
+from autopilot_reports.settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def default_sender() -> NotificationSender:
+    return NotificationSender(notifier=SNSNotifier(get_settings().topic_arn))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext, sender: NotificationSender | None = None) -> dict[str, Any]:
+    active = sender or default_sender()
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: _send(record, active),
+        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
+        context=context,
+    )
+
+
+def _send(stream_record: DynamoDBRecord, sender: NotificationSender) -> None:
+    images = stream_record.dynamodb
+    new_image = from_dynamodb(images.new_image) if images is not None else {}
+    old_image = from_dynamodb(images.old_image) if images is not None else {}
+    job_name = new_image.get("job_name")
+    logger.append_keys(job_name=job_name, event_id=stream_record.event_id)
+    if not is_new_claim(new_image, old_image):
+        logger.debug("no new claim in this write")
+        return
+    try:
+        record = record_from_item(new_image)
+    except ValidationError as error:
+        # Retrying cannot fix an image we cannot read: say so loudly, and do not block the shard.
+        logger.error("claimed record is unreadable", errors=error.errors(include_url=False, include_context=False))
+        count(c.INVALID_EVENTS)
+        return
+    sender.send(record)
+    count_now(c.NOTIFICATIONS_SENT, job_name=record.job_name, stream_event_id=str(stream_record.event_id))
+    logger.info("notification sent", status=record.status)
