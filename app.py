@@ -26,7 +26,6 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
 
-from infra import constants  # noqa: E402
 from infra.config import ConfigError, StackConfig  # noqa: E402
 from infra.nag import enable_checks  # noqa: E402
 from infra.stack import AutopilotReportsStack  # noqa: E402
@@ -38,10 +37,14 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
-    """The app with its one stack and its checks. `context` overrides cdk.json and the CLI's `-c`."""
+    """The app with its one stack and its checks. `context` overrides cdk.json and the CLI's `-c`.
+
+    The stack is named by context `stackName` (default AutopilotReports): one account and region can
+    hold several (staging beside production), since every name the stack types derives from it.
+    """
     app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
     config = StackConfig.from_context(app.node.try_get_context)
-    AutopilotReportsStack(app, constants.STACK_NAME, config=config)
+    AutopilotReportsStack(app, config=config)
     enable_checks(app)
     return app
 

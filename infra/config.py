@@ -22,6 +22,16 @@ EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})
 SLACK_WORKSPACE_ID = re.compile(r"^[0-9A-Z]{1,255}$")
 SLACK_CHANNEL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
 JOB_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9-]{0,32}$")
+# A CloudFormation stack name, short enough for every name derived from it (constants.MAX_STACK_NAME_LENGTH).
+STACK_NAME = re.compile(rf"^[A-Za-z][A-Za-z0-9-]{{0,{c.MAX_STACK_NAME_LENGTH - 1}}}$")
+_PARTITION = r"aws(?:-[a-z]+)*"
+_REGION = r"[a-z]{2,4}(?:-[a-z]+)+-\d+"
+KMS_KEY_ARN = re.compile(rf"^arn:{_PARTITION}:kms:{_REGION}:\d{{12}}:key/[A-Za-z0-9-]{{1,128}}$")
+LAYER_VERSION_ARN = re.compile(rf"^arn:{_PARTITION}:lambda:{_REGION}:\d{{12}}:layer:[A-Za-z0-9_-]{{1,140}}:\d+$")
+TEAMS_ID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+# AWS Chatbot takes the channel id URL-encoded, as "Copy link" gives it: 19%3a<hex>%40thread.tacv2.
+TEAMS_CHANNEL_ID = re.compile(r"^[A-Za-z0-9_=+/.,-]*%3[aA][A-Za-z0-9_=+/.,-]*%40[A-Za-z0-9_=+/.,-]*$")
+TEAMS_CHANNEL_ID_MAX = 255
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": "123456789012"}
 PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
@@ -30,8 +40,9 @@ FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
     "job_name": None,  # any job name
     "status": c.TERMINAL_STATUSES,
     "has_partial_failures": ("true", "false"),
-    "explainability_state": c.metric_names.EXPLAINABILITY_STATES,
+    "explainability_state": c.EXPLAINABILITY_STATES,
 }
+assert tuple(FILTER_VALUES) == c.MESSAGE_ATTRIBUTES, "a filter needs a rule for every attribute the notifier sets"
 
 
 class ConfigError(ValueError):
@@ -86,9 +97,7 @@ class NotificationEmail(BaseModel):
     def _known_attributes(cls, policy: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         for attribute, values in policy.items():
             if attribute not in FILTER_VALUES:
-                raise ValueError(
-                    f"cannot filter on {attribute!r}; the reporter publishes {list(c.FILTERABLE_ATTRIBUTES)}"
-                )
+                raise ValueError(f"cannot filter on {attribute!r}; the reporter publishes {list(c.MESSAGE_ATTRIBUTES)}")
             if not values or any(not value for value in values):
                 raise ValueError(f"{attribute!r} needs a non-empty list of non-empty strings")
             allowed = FILTER_VALUES[attribute]
@@ -103,26 +112,45 @@ class StackConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    stack_name: str = Field(default=c.DEFAULT_STACK_NAME, alias=c.CTX_STACK_NAME)
     notification_emails: tuple[NotificationEmail, ...] = Field(default=(), alias=c.CTX_NOTIFICATION_EMAILS)
     operator_emails: tuple[str, ...] = Field(default=(), alias=c.CTX_OPERATOR_EMAILS)
     slack_workspace_id: str | None = Field(default=None, alias=c.CTX_SLACK_WORKSPACE_ID)
     slack_channel_id: str | None = Field(default=None, alias=c.CTX_SLACK_CHANNEL_ID)
+    teams_team_id: str | None = Field(default=None, alias=c.CTX_TEAMS_TEAM_ID)
+    teams_channel_id: str | None = Field(default=None, alias=c.CTX_TEAMS_CHANNEL_ID)
+    teams_tenant_id: str | None = Field(default=None, alias=c.CTX_TEAMS_TENANT_ID)
     schedule_rate_minutes: int = Field(
         default=c.DEFAULT_SCHEDULE_RATE_MINUTES, ge=1, le=c.MAX_SCHEDULE_RATE_MINUTES, alias=c.CTX_SCHEDULE_RATE_MINUTES
     )
     notify_statuses: tuple[str, ...] = Field(default=c.DEFAULT_NOTIFY_STATUSES, alias=c.CTX_NOTIFY_STATUSES)
-    top_features: int = Field(default=c.DEFAULT_TOP_FEATURES, ge=1, le=100, alias=c.CTX_TOP_FEATURES)
+    top_features: int = Field(default=c.DEFAULT_TOP_FEATURES, ge=1, le=c.MAX_TOP_FEATURES, alias=c.CTX_TOP_FEATURES)
     analysis_max_bytes: int = Field(
         default=c.DEFAULT_ANALYSIS_MAX_BYTES,
         ge=c.MIN_ANALYSIS_MAX_BYTES,
         le=c.MAX_ANALYSIS_MAX_BYTES,
         alias=c.CTX_ANALYSIS_MAX_BYTES,
     )
+    leaderboard_size: int = Field(
+        default=c.DEFAULT_LEADERBOARD_SIZE, ge=0, le=c.MAX_LEADERBOARD_SIZE, alias=c.CTX_LEADERBOARD_SIZE
+    )
     job_name_prefix: str = Field(default=c.DEFAULT_JOB_NAME_PREFIX, alias=c.CTX_JOB_NAME_PREFIX)
     watermark_overlap_seconds: int = Field(
-        default=c.DEFAULT_WATERMARK_OVERLAP_SECONDS, ge=0, le=86_400, alias=c.CTX_WATERMARK_OVERLAP_SECONDS
+        default=c.DEFAULT_WATERMARK_OVERLAP_SECONDS,
+        ge=0,
+        le=c.MAX_WATERMARK_OVERLAP_SECONDS,
+        alias=c.CTX_WATERMARK_OVERLAP_SECONDS,
     )
+    import_pages_per_piece: int = Field(
+        default=c.DEFAULT_IMPORT_PAGES_PER_PIECE,
+        ge=1,
+        le=c.MAX_IMPORT_PAGES_PER_PIECE,
+        alias=c.CTX_IMPORT_PAGES_PER_PIECE,
+    )
+    watcher_reserved_concurrency: int | None = Field(default=None, ge=1, alias=c.CTX_WATCHER_RESERVED_CONCURRENCY)
     output_locations: tuple[str, ...] = Field(default=c.DEFAULT_OUTPUT_LOCATIONS, alias=c.CTX_OUTPUT_LOCATIONS)
+    output_kms_keys: tuple[str, ...] = Field(default=(), alias=c.CTX_OUTPUT_KMS_KEYS)
+    powertools_layer_arn: str | None = Field(default=None, alias=c.CTX_POWERTOOLS_LAYER_ARN)
     log_retention_days: int = Field(default=c.DEFAULT_LOG_RETENTION_DAYS, alias=c.CTX_LOG_RETENTION_DAYS)
     removal_policy: Literal["retain", "destroy"] = Field(default=c.DEFAULT_REMOVAL_POLICY, alias=c.CTX_REMOVAL_POLICY)
     child_job_nudges: bool = Field(default=c.DEFAULT_CHILD_JOB_NUDGES, alias=c.CTX_CHILD_JOB_NUDGES)
@@ -136,15 +164,26 @@ class StackConfig(BaseModel):
             return [{"address": item} if isinstance(item, str) else item for item in value]
         return value
 
-    @field_validator("operator_emails", "notify_statuses", "output_locations", mode="before")
+    @field_validator("operator_emails", "notify_statuses", "output_locations", "output_kms_keys", mode="before")
     @classmethod
     def _decode_list(cls, value: object) -> object:
         return _list_text(value)
 
-    @field_validator("slack_workspace_id", "slack_channel_id", mode="before")
+    @field_validator(
+        "slack_workspace_id",
+        "slack_channel_id",
+        "teams_team_id",
+        "teams_channel_id",
+        "teams_tenant_id",
+        "powertools_layer_arn",
+        "watcher_reserved_concurrency",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
     @field_validator("removal_policy", mode="before")
     @classmethod
@@ -178,6 +217,59 @@ class StackConfig(BaseModel):
         if value is not None and not SLACK_CHANNEL_ID.match(value):
             raise ValueError(f"{value!r} is not a Slack channel id (letters and digits, e.g. C0123ABCD)")
         return value
+
+    @field_validator("stack_name")
+    @classmethod
+    def _stack_name(cls, name: str) -> str:
+        if not STACK_NAME.match(name):
+            raise ValueError(
+                f"{name!r} is not a usable stack name (a letter, then letters, digits and '-', "
+                f"at most {c.MAX_STACK_NAME_LENGTH} characters)"
+            )
+        return name
+
+    @field_validator("teams_team_id", "teams_tenant_id")
+    @classmethod
+    def _teams_uuid(cls, value: str | None) -> str | None:
+        if value is not None and not TEAMS_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a Microsoft Teams id (a UUID, e.g. 01234567-89ab-cdef-0123-456789abcdef)"
+            )
+        return value
+
+    @field_validator("teams_channel_id")
+    @classmethod
+    def _teams_channel(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        encoded = value.replace(":", "%3A").replace("@", "%40")  # a decoded id is accepted too
+        if not TEAMS_CHANNEL_ID.match(encoded) or len(encoded) > TEAMS_CHANNEL_ID_MAX:
+            raise ValueError(
+                f"{value!r} is not a Microsoft Teams channel id (as the channel's link gives it, "
+                "e.g. 19%3a0123abcd...%40thread.tacv2)"
+            )
+        return encoded
+
+    @field_validator("output_kms_keys")
+    @classmethod
+    def _kms_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for key in keys:
+            if not KMS_KEY_ARN.match(key):
+                raise ValueError(
+                    f"{key!r} is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>; "
+                    "aliases cannot be granted kms:Decrypt)"
+                )
+        _no_duplicates(keys)
+        return keys
+
+    @field_validator("powertools_layer_arn")
+    @classmethod
+    def _layer(cls, arn: str | None) -> str | None:
+        if arn is not None and not LAYER_VERSION_ARN.match(arn):
+            raise ValueError(
+                f"{arn!r} is not a Lambda layer version ARN (arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>)"
+            )
+        return arn
 
     @field_validator("notify_statuses")
     @classmethod
@@ -219,6 +311,12 @@ class StackConfig(BaseModel):
             raise ValueError(
                 f"set both {c.CTX_SLACK_WORKSPACE_ID} and {c.CTX_SLACK_CHANNEL_ID} to connect Slack, or neither"
             )
+        teams = (self.teams_team_id, self.teams_channel_id, self.teams_tenant_id)
+        if any(value is None for value in teams) and any(value is not None for value in teams):
+            raise ValueError(
+                f"set all of {c.CTX_TEAMS_TEAM_ID}, {c.CTX_TEAMS_CHANNEL_ID} and {c.CTX_TEAMS_TENANT_ID} "
+                "to connect Microsoft Teams, or none"
+            )
         for subscription in self.notification_emails:
             never = sorted(set(subscription.filter_policy.get("status", ())) - set(self.notify_statuses))
             if never:
@@ -232,6 +330,10 @@ class StackConfig(BaseModel):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_workspace_id is not None
+
+    @property
+    def teams_enabled(self) -> bool:
+        return self.teams_team_id is not None
 
     @property
     def retain(self) -> bool:
@@ -289,7 +391,7 @@ def _no_duplicates(values: tuple[str, ...]) -> None:
 
 
 def _describe(error: ValidationError) -> str:
-    lines = ["Invalid CDK context for the AutopilotReports stack (see docs/deploy.md):"]
+    lines = ["Invalid CDK context for the autopilot-reports stack (see docs/deploy.md):"]
     for problem in error.errors():
         where = ".".join(str(part) for part in problem["loc"]) or "context"
         message = problem["msg"].removeprefix("Value error, ")

@@ -1,7 +1,9 @@
-"""Names, defaults and limits of the stack, in one place.
+"""The stack's own names, defaults and limits, in one place.
 
-The environment variable names and metric names are owned by the Lambda code (`lambdas/`), so the
-functions and the stack cannot disagree: they are imported here, never retyped.
+Names the functions, the sandbox and the CLI also read (statuses, event names, environment variable
+names, table keys, metric names, shared defaults and bounds) live in `autopilot_reports.constants`, the
+import-free module of the Lambda code: they are imported here, never retyped. Everything else in this
+module matters to the infrastructure alone.
 """
 
 from __future__ import annotations
@@ -10,50 +12,88 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from autopilot_reports import metric_names, table_schema
-from autopilot_reports.settings import (
+from autopilot_reports.constants import (
+    AUTOML_API_CALLS,
+    CHILD_JOB_DETAIL_TYPES,
+    CLOUDTRAIL_DETAIL_TYPE,
+    DEFAULT_ANALYSIS_MAX_BYTES,
+    DEFAULT_IMPORT_PAGES_PER_PIECE,
+    DEFAULT_LEADERBOARD_SIZE,
+    DEFAULT_STACK_NAME,
+    DEFAULT_TOP_FEATURES,
+    DEFAULT_WATERMARK_OVERLAP_SECONDS,
     ENV_ANALYSIS_MAX_BYTES,
     ENV_EVENT_BUS_NAME,
+    ENV_IMPORT_PAGES_PER_PIECE,
     ENV_JOB_NAME_PREFIX,
+    ENV_LEADERBOARD_SIZE,
     ENV_NOTIFY_STATUSES,
     ENV_TABLE_NAME,
     ENV_TOP_FEATURES,
     ENV_TOPIC_ARN,
     ENV_WATERMARK_OVERLAP_SECONDS,
+    EVENT_SOURCE,
+    EXPLAINABILITY_STATE_PREFIX,
+    EXPLAINABILITY_STATES,
+    IMPORT_DETAIL_TYPE,
+    IMPORT_JOBS_SEEN,
+    IMPORT_PIECES,
+    INDEXES,
+    INVALID_EVENTS,
+    JOBS_LISTED,
+    JOBS_NOT_FOUND,
+    LIST_PAGE_SIZE,
+    MAX_ANALYSIS_MAX_BYTES,
+    MAX_IMPORT_PAGES_PER_PIECE,
+    MAX_LEADERBOARD_SIZE,
+    MAX_TOP_FEATURES,
+    MAX_WATERMARK_OVERLAP_SECONDS,
+    MESSAGE_ATTRIBUTES,
+    MIN_ANALYSIS_MAX_BYTES,
+    NAMESPACE,
+    NOTIFICATIONS_CLAIMED,
+    NOTIFICATIONS_SENT,
+    NOTIFIED_AT,
+    PARTITION_KEY,
+    REPORT_SK,
+    REPORTS_UNCHANGED,
+    REPORTS_WRITTEN,
+    SAGEMAKER_API_EVENT_SOURCE,
+    SAGEMAKER_EVENT_SOURCE,
+    SCHEDULE_INPUT,
+    SERVICE,
+    SORT_KEY,
+    STATE_CHANGE_DETAIL_TYPE,
+    STATE_CHANGES_PUBLISHED,
     TERMINAL_STATUSES,
+    WATCHER_TICKS_SUCCEEDED,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_ASSET_DIR = PROJECT_ROOT / "lambdas"
 REQUIREMENTS_FILE = PROJECT_ROOT / "requirements.txt"
-LAMBDA_ASSET_EXCLUDE = ("**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache")
-
-STACK_NAME = "AutopilotReports"
-STACK_DESCRIPTION = "autopilot-reports: reports and notifications for SageMaker Autopilot (AutoML) jobs"
-
-# --- our event (DESIGN section 3) -----------------------------------------------------------------
-EVENT_BUS_NAME = "autopilot-reports"
-EVENT_SOURCE = "autopilot-reports"
-STATE_CHANGE_DETAIL_TYPE = "AutoML Job State Change"
-
-# --- what wakes the watcher ------------------------------------------------------------------------
-CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
-SAGEMAKER_EVENT_SOURCE = "aws.sagemaker"
-SAGEMAKER_API_EVENT_SOURCE = "sagemaker.amazonaws.com"
-AUTOML_API_CALLS = ("CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob")
-CHILD_JOB_DETAIL_TYPES = (
-    "SageMaker Training Job State Change",
-    "SageMaker Processing Job State Change",
-    "SageMaker Transform Job State Change",
+# The CLI runs on people's machines, never in Lambda: it stays out of the function asset.
+LAMBDA_ASSET_EXCLUDE = (
+    "*.egg-info",
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/.ruff_cache",
+    "autopilot_reports/cli",
+    "autopilot_reports/cli.py",
 )
-SCHEDULE_INPUT = {"trigger": "schedule"}
+
+STACK_DESCRIPTION = "autopilot-reports: reports and notifications for SageMaker Autopilot (AutoML) jobs"
 
 # --- functions -------------------------------------------------------------------------------------
 WATCHER_HANDLER = "autopilot_reports.handlers.watcher.handler"
 REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
+NOTIFIER_HANDLER = "autopilot_reports.handlers.notifier.handler"
 WATCHER_MEMORY_MB = 256
 WATCHER_TIMEOUT_SECONDS = 60
-WATCHER_RESERVED_CONCURRENCY = 1  # two ticks never race on the watermark
+NOTIFIER_MEMORY_MB = 256
+NOTIFIER_TIMEOUT_SECONDS = 60
 REPORTER_MIN_MEMORY_MB = 512
 # Measured (bench/analysis_memory.py): the reporter process peaks at ~240 MiB summarizing a 19.5 MiB
 # analysis.json (~90 MiB of runtime and libraries, ~7.5x the body for the parsed document). Memory follows
@@ -73,10 +113,25 @@ def reporter_memory_mb(analysis_max_bytes: int) -> int:
 REPORTER_TIMEOUT_SECONDS = 60
 REPORTER_RETRY_ATTEMPTS = 2  # Lambda asynchronous invocation retries (0..2)
 REPORTER_MAX_EVENT_AGE_SECONDS = 3600
-WATCHER_RETRY_ATTEMPTS = 0  # the next tick redoes a failed one; state lives in DynamoDB
+WATCHER_RETRY_ATTEMPTS = 2  # idempotent: a retried tick or import piece redoes nothing it should not
+WATCHER_MAX_EVENT_AGE_SECONDS = 3600
 POWERTOOLS_LOG_LEVEL = "INFO"
 POWERTOOLS_SSM_PARAMETER = "/aws/service/powertools/python/x86_64/python3.13/{version}"
 POWERTOOLS_PACKAGE = "aws-lambda-powertools"
+
+# --- the notifier's stream (DESIGN section 5: the commit itself leads to the publish) ----------------
+STREAM_BATCH_SIZE = 10
+STREAM_RETRY_ATTEMPTS = 10  # with bisection, a poisoned record is isolated long before this runs out
+STREAM_MAX_RECORD_AGE_HOURS = 24  # the stream keeps records 24 h; older ones go to the failure queue
+ITERATOR_AGE_ALARM_MINUTES = 10
+# Only latest-state records that carry the notification claim wake the notifier.
+NOTIFIER_FILTER_PATTERN = {
+    "eventName": ["INSERT", "MODIFY"],
+    "dynamodb": {
+        "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
+        "NewImage": {NOTIFIED_AT: {"S": [{"exists": True}]}},
+    },
+}
 
 # --- EventBridge / Scheduler delivery --------------------------------------------------------------
 TARGET_RETRY_ATTEMPTS = 4
@@ -86,32 +141,31 @@ SCHEDULE_RETRY_ATTEMPTS = 2
 # --- queues ---------------------------------------------------------------------------------------
 QUEUE_RETENTION_DAYS = 14
 
-# --- store (the key design lives with the Lambda code, which owns these names) ---------------------
-TABLE_PARTITION_KEY = table_schema.PARTITION_KEY
-TABLE_SORT_KEY = table_schema.SORT_KEY
-TABLE_INDEXES = table_schema.INDEXES
-
-# --- notifications ---------------------------------------------------------------------------------
-FILTERABLE_ATTRIBUTES = ("job_name", "status", "has_partial_failures", "explainability_state")
-CHATBOT_CONFIGURATION_NAME = "autopilot-reports"
-
 # --- monitoring ------------------------------------------------------------------------------------
 ALARM_PERIOD_MINUTES = 5
 STALENESS_PERIODS = 3
-DASHBOARD_NAME = "autopilot-reports"
 
 # --- CDK context: keys and defaults ----------------------------------------------------------------
+CTX_STACK_NAME = "stackName"
 CTX_NOTIFICATION_EMAILS = "notificationEmails"
 CTX_OPERATOR_EMAILS = "operatorEmails"
 CTX_SLACK_WORKSPACE_ID = "slackWorkspaceId"
 CTX_SLACK_CHANNEL_ID = "slackChannelId"
+CTX_TEAMS_TEAM_ID = "teamsTeamId"
+CTX_TEAMS_CHANNEL_ID = "teamsChannelId"
+CTX_TEAMS_TENANT_ID = "teamsTenantId"
 CTX_SCHEDULE_RATE_MINUTES = "scheduleRateMinutes"
 CTX_NOTIFY_STATUSES = "notifyStatuses"
 CTX_TOP_FEATURES = "topFeatures"
 CTX_ANALYSIS_MAX_BYTES = "analysisMaxBytes"
+CTX_LEADERBOARD_SIZE = "leaderboardSize"
 CTX_JOB_NAME_PREFIX = "jobNamePrefix"
 CTX_WATERMARK_OVERLAP_SECONDS = "watermarkOverlapSeconds"
+CTX_IMPORT_PAGES_PER_PIECE = "importPagesPerPiece"
+CTX_WATCHER_RESERVED_CONCURRENCY = "watcherReservedConcurrency"
 CTX_OUTPUT_LOCATIONS = "autopilotOutputLocations"
+CTX_OUTPUT_KMS_KEYS = "autopilotOutputKmsKeys"
+CTX_POWERTOOLS_LAYER_ARN = "powertoolsLayerArn"
 CTX_LOG_RETENTION_DAYS = "logRetentionDays"
 CTX_REMOVAL_POLICY = "removalPolicy"
 CTX_CHILD_JOB_NUDGES = "childJobNudges"
@@ -119,54 +173,78 @@ CTX_CHILD_JOB_NUDGES = "childJobNudges"
 DEFAULT_SCHEDULE_RATE_MINUTES = 1
 MAX_SCHEDULE_RATE_MINUTES = 360  # Lambda's maximum event age (6 h) and CloudWatch's 1-day alarm window
 DEFAULT_NOTIFY_STATUSES = TERMINAL_STATUSES
-DEFAULT_TOP_FEATURES = 10
-DEFAULT_ANALYSIS_MAX_BYTES = 20 * 1024 * 1024
-MIN_ANALYSIS_MAX_BYTES = 1024
-MAX_ANALYSIS_MAX_BYTES = 100 * 1024 * 1024  # beyond this the reporter's memory must grow first
 DEFAULT_JOB_NAME_PREFIX = ""
-DEFAULT_WATERMARK_OVERLAP_SECONDS = 300
 DEFAULT_OUTPUT_LOCATIONS = ("sagemaker-${AWS::Region}-${AWS::AccountId}",)
 DEFAULT_LOG_RETENTION_DAYS = 30
-VALID_LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+# The values CloudWatch Logs accepts for RetentionInDays (the one list: config validates against it and
+# the log groups take the number as is).
+VALID_LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                            2922, 3288, 3653)  # fmt: skip
 DEFAULT_REMOVAL_POLICY = "retain"
 DEFAULT_CHILD_JOB_NUDGES = False
+# Chatbot configuration names allow 128 characters: "<stackName>-teams-<region>" must fit.
+MAX_STACK_NAME_LENGTH = 100
+
+# An example window for the HistoryImportCommand output (the CLI's dates are the user's choice).
+HISTORY_IMPORT_EXAMPLE = {"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}
 
 __all__ = [
+    "AUTOML_API_CALLS",
+    "CHILD_JOB_DETAIL_TYPES",
+    "CLOUDTRAIL_DETAIL_TYPE",
+    "DEFAULT_ANALYSIS_MAX_BYTES",
+    "DEFAULT_IMPORT_PAGES_PER_PIECE",
+    "DEFAULT_LEADERBOARD_SIZE",
+    "DEFAULT_STACK_NAME",
+    "DEFAULT_TOP_FEATURES",
+    "DEFAULT_WATERMARK_OVERLAP_SECONDS",
     "ENV_ANALYSIS_MAX_BYTES",
     "ENV_EVENT_BUS_NAME",
+    "ENV_IMPORT_PAGES_PER_PIECE",
     "ENV_JOB_NAME_PREFIX",
+    "ENV_LEADERBOARD_SIZE",
     "ENV_NOTIFY_STATUSES",
     "ENV_TABLE_NAME",
     "ENV_TOPIC_ARN",
     "ENV_TOP_FEATURES",
     "ENV_WATERMARK_OVERLAP_SECONDS",
+    "EVENT_SOURCE",
+    "EXPLAINABILITY_STATES",
+    "EXPLAINABILITY_STATE_PREFIX",
+    "IMPORT_DETAIL_TYPE",
+    "IMPORT_JOBS_SEEN",
+    "IMPORT_PIECES",
+    "INDEXES",
+    "INVALID_EVENTS",
+    "JOBS_LISTED",
+    "JOBS_NOT_FOUND",
+    "LIST_PAGE_SIZE",
+    "MAX_ANALYSIS_MAX_BYTES",
+    "MAX_IMPORT_PAGES_PER_PIECE",
+    "MAX_LEADERBOARD_SIZE",
+    "MAX_TOP_FEATURES",
+    "MAX_WATERMARK_OVERLAP_SECONDS",
+    "MESSAGE_ATTRIBUTES",
+    "MIN_ANALYSIS_MAX_BYTES",
+    "NAMESPACE",
+    "NOTIFICATIONS_CLAIMED",
+    "NOTIFICATIONS_SENT",
+    "NOTIFIED_AT",
+    "PARTITION_KEY",
+    "REPORTS_UNCHANGED",
+    "REPORTS_WRITTEN",
+    "REPORT_SK",
+    "SAGEMAKER_API_EVENT_SOURCE",
+    "SAGEMAKER_EVENT_SOURCE",
+    "SCHEDULE_INPUT",
+    "SERVICE",
+    "SORT_KEY",
+    "STATE_CHANGES_PUBLISHED",
+    "STATE_CHANGE_DETAIL_TYPE",
     "TERMINAL_STATUSES",
-    "metric_names",
-    "powertools_version",
+    "WATCHER_TICKS_SUCCEEDED",
     "powertools_ssm_parameter",
+    "powertools_version",
 ]
 
 _PIN = re.compile(r"^\s*aws-lambda-powertools(?:\[[^\]]*\])?\s*==\s*([0-9][0-9A-Za-z.+-]*)\s*(?:#.*)?$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -9,62 +10,137 @@ from constructs import Construct
 
 from infra import constants as c
 from infra.config import StackConfig
-from infra.constructs.encryption import MessagingKey
-from infra.constructs.function import powertools_layer
-from infra.constructs.ingestion import Ingestion
-from infra.constructs.monitoring import Monitoring
-from infra.constructs.notifications import Notifications
-from infra.constructs.reporter import Reporter
-from infra.constructs.store import ReportStore
+from infra.constructs.encryption import MessagingKeyConstruct
+from infra.constructs.function import FunctionBasics, powertools_layer
+from infra.constructs.monitoring import MonitoringConstruct
+from infra.constructs.notifications import NotificationsConstruct, SlackChannel, TeamsChannel
+from infra.constructs.notifier import NotifierConstruct
+from infra.constructs.reporter import ReporterConstruct
+from infra.constructs.store import ReportTableConstruct
+from infra.constructs.watcher import WatcherConstruct
 
 
 class AutopilotReportsStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, description=c.STACK_DESCRIPTION, analytics_reporting=False, **kwargs)
-        self.config = config
-        layer = powertools_layer(self)
+    """Named by `config.stack_name`. Names typed here derive from it (and the region where a name is
+    account-wide), so two stacks never collide in one account; CloudFormation names everything else."""
 
-        key = MessagingKey(self, "Encryption", retain=config.retain)
-        self.store = ReportStore(self, "Store", retain=config.retain)
-        self.notifications = Notifications(self, "Notifications", key=key.key, config=config)
-        self.ingestion = Ingestion(self, "Ingestion", config=config, table=self.store.table, key=key.key, layer=layer)
-        self.reporter = Reporter(
+    def __init__(self, scope: Construct, *, config: StackConfig, **kwargs: Any) -> None:
+        super().__init__(scope, config.stack_name, description=c.STACK_DESCRIPTION, analytics_reporting=False, **kwargs)
+        self.config = config
+        regional_name = f"{config.stack_name}-{cdk.Aws.REGION}"  # for names unique per account only
+        basics = FunctionBasics(
+            layer=powertools_layer(self, config.powertools_layer_arn),
+            log_retention_days=config.log_retention_days,
+            retain=config.retain,
+        )
+
+        key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{config.stack_name}", retain=config.retain)
+        self.store = ReportTableConstruct(self, "Store", retain=config.retain)
+        self.notifications = NotificationsConstruct(
+            self,
+            "Notifications",
+            key=key.key,
+            configuration_prefix=config.stack_name,
+            notification_emails=config.notification_emails,
+            operator_emails=config.operator_emails,
+            slack=_slack(config),
+            teams=_teams(config),
+        )
+        self.watcher = WatcherConstruct(
+            self,
+            "Watching",
+            bus_name=config.stack_name,
+            table=self.store.table,
+            key=key.key,
+            basics=basics,
+            schedule_rate_minutes=config.schedule_rate_minutes,
+            job_name_prefix=config.job_name_prefix,
+            watermark_overlap_seconds=config.watermark_overlap_seconds,
+            import_pages_per_piece=config.import_pages_per_piece,
+            reserved_concurrency=config.watcher_reserved_concurrency,
+            child_job_nudges=config.child_job_nudges,
+        )
+        self.reporter = ReporterConstruct(
             self,
             "Reporting",
-            config=config,
             table=self.store.table,
-            topic=self.notifications.reports_topic,
-            bus=self.ingestion.bus,
+            bus=self.watcher.bus,
             key=key.key,
-            layer=layer,
+            basics=basics,
+            top_features=config.top_features,
+            analysis_max_bytes=config.analysis_max_bytes,
+            notify_statuses=config.notify_statuses,
+            leaderboard_size=config.leaderboard_size,
+            output_locations=config.output_location_parts,
+            output_kms_keys=config.output_kms_keys,
         )
-        self.monitoring = Monitoring(
+        self.notifier = NotifierConstruct(
+            self,
+            "Notifying",
+            stream_arn=self.store.stream_arn,
+            topic=self.notifications.reports_topic,
+            key=key.key,
+            basics=basics,
+        )
+        self.monitoring = MonitoringConstruct(
             self,
             "Monitoring",
-            watcher=self.ingestion.watcher.function,
-            reporter=self.reporter.reporter.function,
+            watcher=self.watcher.function,
+            reporter=self.reporter.function,
+            notifier=self.notifier.function,
             dead_letter_queues=[
-                ("WatcherTriggers", self.ingestion.dead_letter_queue),
+                ("WatcherTriggers", self.watcher.dead_letter_queue),
+                ("WatcherFailures", self.watcher.failure_queue),
                 ("ReporterDelivery", self.reporter.delivery_dead_letter_queue),
                 ("ReporterFailures", self.reporter.failure_queue),
+                ("NotifierFailures", self.notifier.failure_queue),
             ],
             operators_topic=self.notifications.operators_topic,
             schedule_rate_minutes=config.schedule_rate_minutes,
+            dashboard_name=regional_name,
         )
         self._outputs()
 
     def _outputs(self) -> None:
         outputs = {
             "ReportsTableName": self.store.table.table_name,
-            "EventBusName": self.ingestion.bus.event_bus_name,
+            "EventBusName": self.watcher.bus.event_bus_name,
             "ReportsTopicArn": self.notifications.reports_topic.topic_arn,
             "OperatorsTopicArn": self.notifications.operators_topic.topic_arn,
-            "WatcherFunctionName": self.ingestion.watcher.function.function_name,
-            "ReporterFunctionName": self.reporter.reporter.function.function_name,
+            "WatcherFunctionName": self.watcher.function.function_name,
+            "ReporterFunctionName": self.reporter.function.function_name,
+            "NotifierFunctionName": self.notifier.function.function_name,
             "DashboardName": self.monitoring.dashboard.dashboard_name,
-            "WatcherTriggerDeadLetterQueueUrl": self.ingestion.dead_letter_queue.queue.queue_url,
+            "WatcherTriggerDeadLetterQueueUrl": self.watcher.dead_letter_queue.queue.queue_url,
+            "WatcherFailureQueueUrl": self.watcher.failure_queue.queue.queue_url,
             "ReporterDeliveryDeadLetterQueueUrl": self.reporter.delivery_dead_letter_queue.queue.queue_url,
             "ReporterFailureQueueUrl": self.reporter.failure_queue.queue.queue_url,
+            "NotifierFailureQueueUrl": self.notifier.failure_queue.queue.queue_url,
+            "HistoryImportCommand": self._history_import_command(),
         }
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
+
+    def _history_import_command(self) -> str:
+        """How to import the account's history (docs/deploy.md): the CLI, or the same with the AWS CLI."""
+        payload = json.dumps({"backfill": c.HISTORY_IMPORT_EXAMPLE}, separators=(",", ":"))
+        return (
+            f"autopilot-reports --stack {self.config.stack_name} import-history --since 2025-01-01 "
+            "--until <the deploy date, YYYY-MM-DD> ; or with the AWS CLI (example window): "
+            f"aws lambda invoke --function-name {self.watcher.function.function_name} --invocation-type Event "
+            f"--cli-binary-format raw-in-base64-out --payload '{payload}' /dev/null"
+        )
+
+
+def _slack(config: StackConfig) -> SlackChannel | None:
+    if config.slack_workspace_id is None or config.slack_channel_id is None:
+        return None
+    return SlackChannel(workspace_id=config.slack_workspace_id, channel_id=config.slack_channel_id)
+
+
+def _teams(config: StackConfig) -> TeamsChannel | None:
+    if config.teams_team_id is None or config.teams_channel_id is None or config.teams_tenant_id is None:
+        return None
+    return TeamsChannel(
+        team_id=config.teams_team_id, channel_id=config.teams_channel_id, tenant_id=config.teams_tenant_id
+    )

@@ -282,7 +282,7 @@ class Sandbox:
 
     def _deliver_streams(self) -> None:
         for mapping in self.stack.stream_mappings:
-            records = [record for record in self._read_stream(mapping) if _passes_filters(record, mapping)]
+            records = [record for record in self._read_stream(mapping) if passes_filters(record, mapping)]
             for start in range(0, len(records), mapping.batch_size):
                 self._deliver_batch(mapping, records[start : start + mapping.batch_size])
 
@@ -496,7 +496,7 @@ def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, A
     return record
 
 
-def _passes_filters(record: dict[str, Any], mapping: StreamMappingSpec) -> bool:
+def passes_filters(record: dict[str, Any], mapping: StreamMappingSpec) -> bool:
     """Lambda's event filtering: delivered when any filter pattern matches (moto's pattern matcher)."""
     return not mapping.filter_patterns or any(
         EventPattern.load(pattern).matches_event(record) for pattern in mapping.filter_patterns

@@ -13,7 +13,7 @@ from infra.ids import pin_logical_id
 SENDER_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
-class MessagingKey(Construct):
+class MessagingKeyConstruct(Construct):
     """One rotating CMK for SNS and SQS; the key policy admits the services that send into them.
 
     The account root statement CDK writes delegates to IAM, so the functions and the scheduler's role
@@ -22,7 +22,8 @@ class MessagingKey(Construct):
     operators' topic.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, alias_name: str, retain: bool) -> None:
+        """`alias_name`: the key's alias, unique per account and region (`alias/<stack name>`)."""
         super().__init__(scope, construct_id)
         self.key = kms.Key(
             self,
@@ -32,7 +33,7 @@ class MessagingKey(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY,
             pending_window=cdk.Duration.days(30) if retain else cdk.Duration.days(7),
         )
-        self.key.add_alias("alias/autopilot-reports")
+        self.key.add_alias(alias_name)
         pin_logical_id(self.key, "MessagingKey")
         self._admit_service("events.amazonaws.com", "EventBridgeDeadLetterQueues")
         self._admit_service("cloudwatch.amazonaws.com", "CloudWatchAlarmsToOperatorsTopic")

@@ -1,29 +1,58 @@
-"""One Lambda function the way this project runs them all."""
+"""Lambda functions the way this project runs them all, and the one way EventBridge invokes them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import constants as c
+from infra.constructs.queues import DeadLetterQueue, QueueDestination
 from infra.ids import pin_logical_id
 from infra.nag import acknowledge, iam5_resource
 
 
-def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
-    """The public Powertools layer for the version in requirements.txt, resolved by CloudFormation.
+def powertools_layer(scope: Construct, layer_arn: str | None = None) -> lambda_.ILayerVersion:
+    """The Powertools layer: `layer_arn` when given, else the public layer resolved by CloudFormation.
 
     `value_for_string_parameter` becomes an `AWS::SSM::Parameter::Value<String>` template parameter:
-    no lookup at synth, the deploying region's own ARN at deploy.
+    no lookup at synth, the deploying region's own ARN at deploy. Regions and partitions without that
+    public parameter (e.g. aws-cn) name a layer themselves (context `powertoolsLayerArn`).
     """
-    arn = ssm.StringParameter.value_for_string_parameter(scope, c.powertools_ssm_parameter())
+    arn = layer_arn or ssm.StringParameter.value_for_string_parameter(scope, c.powertools_ssm_parameter())
     return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
+
+
+@dataclass(frozen=True)
+class FunctionBasics:
+    """What every function of one stack shares."""
+
+    layer: lambda_.ILayerVersion
+    log_retention_days: int
+    retain: bool
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What makes one function itself. `any_resource_actions`: action → why IAM cannot scope it."""
+
+    name: str  # logical ids: <name>Function, <name>Role, <name>RolePolicy, <name>LogGroup
+    handler: str
+    description: str
+    environment: Mapping[str, str]
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int | None = None
+    any_resource_actions: Mapping[str, str] = field(default_factory=dict)
 
 
 class ServiceFunction(Construct):
@@ -33,37 +62,23 @@ class ServiceFunction(Construct):
     each capability adds exact statements through `add_to_policy`.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        name: str,
-        handler: str,
-        description: str,
-        environment: Mapping[str, str],
-        memory_mb: int,
-        timeout_seconds: int,
-        layer: lambda_.ILayerVersion,
-        log_retention_days: int,
-        retain_logs: bool,
-        reserved_concurrency: int | None = None,
-        any_resource_actions: Mapping[str, str] | None = None,
-    ) -> None:
-        """`any_resource_actions`: action → why IAM cannot scope it (granted on "*", acknowledged)."""
+    def __init__(self, scope: Construct, construct_id: str, *, spec: FunctionSpec, basics: FunctionBasics) -> None:
         super().__init__(scope, construct_id)
+        self.name = spec.name
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"autopilot-reports {name}: exact permissions, nothing managed",
+            description=f"autopilot-reports {spec.name}: exact permissions, nothing managed",
         )
         self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.RETAIN if retain_logs else cdk.RemovalPolicy.DESTROY,
+            self, "Logs", removal_policy=cdk.RemovalPolicy.RETAIN if basics.retain else cdk.RemovalPolicy.DESTROY
         )
+        # CloudWatch's allowed values are validated once (constants.VALID_LOG_RETENTION_DAYS); the
+        # resource takes the number itself, so no second table maps days onto CDK's enum.
+        log_group_resource = self.log_group.node.default_child
+        assert isinstance(log_group_resource, logs.CfnLogGroup)
+        log_group_resource.retention_in_days = basics.log_retention_days
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
@@ -72,31 +87,31 @@ class ServiceFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            description=description,
+            description=spec.description,
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.X86_64,
-            handler=handler,
+            handler=spec.handler,
             code=lambda_.Code.from_asset(str(c.LAMBDA_ASSET_DIR), exclude=list(c.LAMBDA_ASSET_EXCLUDE)),
-            layers=[layer],
+            layers=[basics.layer],
             role=self.role,
-            memory_size=memory_mb,
-            timeout=cdk.Duration.seconds(timeout_seconds),
-            reserved_concurrent_executions=reserved_concurrency,
+            memory_size=spec.memory_mb,
+            timeout=cdk.Duration.seconds(spec.timeout_seconds),
+            reserved_concurrent_executions=spec.reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             environment={
-                "POWERTOOLS_SERVICE_NAME": c.metric_names.SERVICE,
-                "POWERTOOLS_METRICS_NAMESPACE": c.metric_names.NAMESPACE,
+                "POWERTOOLS_SERVICE_NAME": c.SERVICE,
+                "POWERTOOLS_METRICS_NAMESPACE": c.NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": c.POWERTOOLS_LOG_LEVEL,
-                **environment,
+                **spec.environment,
             },
         )
-        pin_logical_id(self.function, f"{name}Function")
-        pin_logical_id(self.role, f"{name}Role")
-        pin_logical_id(self.log_group, f"{name}LogGroup")
+        pin_logical_id(self.function, f"{spec.name}Function")
+        pin_logical_id(self.role, f"{spec.name}Role")
+        pin_logical_id(self.log_group, f"{spec.name}LogGroup")
         acknowledge(
             self.function,
             "AwsSolutions-L1",
@@ -108,9 +123,10 @@ class ServiceFunction(Construct):
             {
                 "xray:PutTraceSegments": "no resource-level permissions (added by Tracing.ACTIVE)",
                 "xray:PutTelemetryRecords": "no resource-level permissions (added by Tracing.ACTIVE)",
-                **(any_resource_actions or {}),
+                **spec.any_resource_actions,
             }
         )
+        self._pin_policy_logical_id()
 
     @property
     def policy(self) -> iam.Policy:
@@ -137,43 +153,94 @@ class ServiceFunction(Construct):
             + ".",
         )
 
-    def pin_policy_logical_id(self, name: str) -> None:
+    def _pin_policy_logical_id(self) -> None:
         """Name the role's policy `<Name>RolePolicy` and make the function depend on it alone.
 
         CDK also writes `DependsOn: <role>`, which the `Role: GetAtt` already implies (cfn-lint W3005).
         """
-        policy_id = f"{name}RolePolicy"
+        policy_id = f"{self.name}RolePolicy"
         pin_logical_id(self.policy, policy_id)
         function = self.function.node.default_child
         assert isinstance(function, cdk.CfnResource)
         function.add_override("DependsOn", [policy_id])
 
 
-_RETENTION = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
+@dataclass(frozen=True)
+class QueueSpec:
+    """A dead-letter queue to create: its pinned logical id and what it holds (for alarms and docs)."""
+
+    logical_id: str
+    purpose: str
 
 
-def _retention(days: int) -> logs.RetentionDays:
-    return _RETENTION[days]
+@dataclass(frozen=True)
+class AsyncInvoke:
+    """Lambda's asynchronous invocation settings, and where an invocation lands once they are spent."""
+
+    retry_attempts: int
+    max_event_age: cdk.Duration
+    failure_queue: QueueSpec | None = None
+
+
+class EventDrivenFunction(ServiceFunction):
+    """A function EventBridge (rules, Scheduler) invokes asynchronously, written once for every such one.
+
+    - `delivery_queue`: the targets' dead-letter queue, for events EventBridge could not hand to Lambda
+      after `TARGET_RETRY_ATTEMPTS` / `TARGET_MAX_EVENT_AGE_SECONDS` (the body is the event itself);
+    - the asynchronous invoke config (Lambda's own retries and maximum event age);
+    - optionally `failure_queue`, the on-failure destination for invocations that still failed (the
+      body is an invocation record with `requestPayload`);
+    - `add_rule`: a rule whose one target is this function with the delivery settings above.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        basics: FunctionBasics,
+        key: kms.IKey,
+        delivery_queue: QueueSpec,
+        invoke: AsyncInvoke,
+    ) -> None:
+        super().__init__(scope, construct_id, spec=spec, basics=basics)
+        self.delivery_queue = self._queue("DeliveryDeadLetters", delivery_queue, key, basics.retain)
+        self.failure_queue = (
+            self._queue("Failures", invoke.failure_queue, key, basics.retain) if invoke.failure_queue else None
+        )
+        self.function.configure_async_invoke(
+            retry_attempts=invoke.retry_attempts,
+            max_event_age=invoke.max_event_age,
+            on_failure=QueueDestination(self.failure_queue) if self.failure_queue else None,
+        )
+
+    def target(self) -> targets.LambdaFunction:
+        """This function as an EventBridge target: retries, then the delivery dead-letter queue."""
+        return targets.LambdaFunction(
+            self.function,
+            dead_letter_queue=self.delivery_queue.queue,
+            retry_attempts=c.TARGET_RETRY_ATTEMPTS,
+            max_event_age=cdk.Duration.seconds(c.TARGET_MAX_EVENT_AGE_SECONDS),
+        )
+
+    def add_rule(
+        self,
+        scope: Construct,
+        logical_id: str,
+        *,
+        description: str,
+        pattern: events.EventPattern,
+        bus: events.IEventBus | None = None,
+    ) -> events.Rule:
+        """A rule (on `bus`, or the account's default bus) whose one target is this function."""
+        rule = events.Rule(
+            scope, logical_id, description=description, event_bus=bus, event_pattern=pattern, targets=[self.target()]
+        )
+        pin_logical_id(rule, logical_id)
+        return rule
+
+    def _queue(self, construct_id: str, spec: QueueSpec, key: kms.IKey, retain: bool) -> DeadLetterQueue:
+        return DeadLetterQueue(
+            self, construct_id, key=key, logical_id=spec.logical_id, purpose=spec.purpose, retain=retain
+        )

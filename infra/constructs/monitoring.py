@@ -15,12 +15,13 @@ from infra import constants as c
 from infra.constructs.queues import DeadLetterQueue
 from infra.ids import pin_logical_id
 
-names = c.metric_names
 PERIOD = cdk.Duration.minutes(c.ALARM_PERIOD_MINUTES)
 
 
-class Monitoring(Construct):
-    """Alarms: each dead-letter queue not empty, function errors and throttles, watcher staleness."""
+class MonitoringConstruct(Construct):
+    """Alarms: each dead-letter queue not empty, function errors and throttles, watcher staleness, the
+    notifier's stream falling behind; and one dashboard named `dashboard_name` (dashboards are
+    account-wide, so the name carries the region)."""
 
     def __init__(
         self,
@@ -29,9 +30,11 @@ class Monitoring(Construct):
         *,
         watcher: lambda_.IFunction,
         reporter: lambda_.IFunction,
+        notifier: lambda_.IFunction,
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
         operators_topic: sns.ITopic,
         schedule_rate_minutes: int,
+        dashboard_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(operators_topic)
@@ -45,21 +48,24 @@ class Monitoring(Construct):
                 description=f"Messages wait in the {name} dead-letter queue ({dlq.purpose}). "
                 "Inspect them and redrive (docs/deploy.md, 'Dead-letter queues').",
             )
-        for name, function in (("Watcher", watcher), ("Reporter", reporter)):
+        for name, function in (("Watcher", watcher), ("Reporter", reporter), ("Notifier", notifier)):
             self._alarm(
                 f"{name}Errors",
                 function.metric_errors(period=PERIOD, statistic="Sum"),
                 threshold=0,
                 description=f"The {name.lower()} function failed at least once in {c.ALARM_PERIOD_MINUTES} minutes.",
             )
-        # The watcher runs one at a time by design: a CloudTrail nudge during a tick is throttled and
-        # retried, so only sustained throttling is news. The reporter should never be throttled.
+        # The watcher has no reserved concurrency by default, so a throttle means the account's (or its
+        # opted-in reservation's) concurrency is spent; EventBridge and Lambda retry, so only sustained
+        # throttling is news. The reporter should never be throttled.
         self._alarm(
             "WatcherThrottles",
             watcher.metric_throttles(period=PERIOD, statistic="Sum"),
             threshold=0,
             evaluation_periods=3,
-            description="The watcher was throttled in three consecutive periods: ticks are piling up.",
+            description="The watcher was throttled in three consecutive periods: the account's concurrency "
+            "(or the watcher's reservation, watcherReservedConcurrency) is exhausted and ticks or history "
+            "import pieces are delayed.",
         )
         self._alarm(
             "ReporterThrottles",
@@ -67,8 +73,15 @@ class Monitoring(Construct):
             threshold=0,
             description="The reporter was throttled: account concurrency is exhausted.",
         )
+        self._alarm(
+            "NotifierIteratorAge",
+            notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
+            threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
+            description=f"The notifier is more than {c.ITERATOR_AGE_ALARM_MINUTES} minutes behind the table's "
+            "stream: notifications are late (failing batches are retried for up to 24 hours).",
+        )
         self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes)
-        self.dashboard = self._dashboard(watcher, reporter, dead_letter_queues)
+        self.dashboard = self._dashboard(dashboard_name, watcher, reporter, notifier, dead_letter_queues)
 
     def _alarm(
         self,
@@ -95,9 +108,9 @@ class Monitoring(Construct):
 
     def _staleness_alarm(self, rate_minutes: int) -> cloudwatch.Alarm:
         ticks = cloudwatch.Metric(
-            namespace=names.NAMESPACE,
-            metric_name=names.WATCHER_TICKS_SUCCEEDED,
-            dimensions_map={"service": names.SERVICE},
+            namespace=c.NAMESPACE,
+            metric_name=c.WATCHER_TICKS_SUCCEEDED,
+            dimensions_map={"service": c.SERVICE},
             statistic="Sum",
             period=cdk.Duration.minutes(rate_minutes),
         )
@@ -127,19 +140,21 @@ class Monitoring(Construct):
     # --- dashboard -----------------------------------------------------------------------------------
     def _dashboard(
         self,
+        dashboard_name: str,
         watcher: lambda_.IFunction,
         reporter: lambda_.IFunction,
+        notifier: lambda_.IFunction,
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
     ) -> cloudwatch.Dashboard:
         dashboard = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=c.DASHBOARD_NAME, default_interval=cdk.Duration.days(1)
+            self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.days(1)
         )
         dashboard.add_widgets(
-            _graph("Reports", [_custom(names.REPORTS_WRITTEN), _custom(names.REPORTS_UNCHANGED)]),
-            _graph("Notifications sent", [_custom(names.NOTIFICATIONS_SENT)]),
+            _graph("Reports", [_custom(c.REPORTS_WRITTEN), _custom(c.REPORTS_UNCHANGED)]),
+            _graph("Notifications", _notification_metrics()),
             _graph(
                 "Explainability states",
-                [_custom(f"{names.EXPLAINABILITY_STATE_PREFIX}{state}") for state in names.EXPLAINABILITY_STATES],
+                [_custom(f"{c.EXPLAINABILITY_STATE_PREFIX}{state}") for state in c.EXPLAINABILITY_STATES],
                 stacked=True,
             ),
         )
@@ -147,9 +162,11 @@ class Monitoring(Construct):
             _graph(
                 "Watcher",
                 [
-                    _custom(names.WATCHER_TICKS_SUCCEEDED),
-                    _custom(names.JOBS_LISTED),
-                    _custom(names.STATE_CHANGES_PUBLISHED),
+                    _custom(c.WATCHER_TICKS_SUCCEEDED),
+                    _custom(c.JOBS_LISTED),
+                    _custom(c.STATE_CHANGES_PUBLISHED),
+                    _custom(c.IMPORT_PIECES),
+                    _custom(c.IMPORT_JOBS_SEEN),
                 ],
             ),
             _graph(
@@ -157,8 +174,9 @@ class Monitoring(Construct):
                 [
                     watcher.metric_errors(label="Watcher errors", period=PERIOD),
                     reporter.metric_errors(label="Reporter errors", period=PERIOD),
-                    _custom(names.INVALID_EVENTS),
-                    _custom(names.JOBS_NOT_FOUND),
+                    notifier.metric_errors(label="Notifier errors", period=PERIOD),
+                    _custom(c.INVALID_EVENTS),
+                    _custom(c.JOBS_NOT_FOUND),
                 ],
             ),
             _graph(
@@ -168,6 +186,8 @@ class Monitoring(Construct):
                     watcher.metric_duration(statistic="p99", label="Watcher p99", period=PERIOD),
                     reporter.metric_duration(statistic="p50", label="Reporter p50", period=PERIOD),
                     reporter.metric_duration(statistic="p99", label="Reporter p99", period=PERIOD),
+                    notifier.metric_duration(statistic="p50", label="Notifier p50", period=PERIOD),
+                    notifier.metric_duration(statistic="p99", label="Notifier p99", period=PERIOD),
                 ],
             ),
         )
@@ -181,17 +201,38 @@ class Monitoring(Construct):
                     for name, dlq in dead_letter_queues
                 ],
             ),
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=16),
+            _graph(
+                "Notifier stream age (ms)",
+                [notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="IteratorAge max")],
+            ),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=8),
         )
         pin_logical_id(dashboard, "Dashboard")
         return dashboard
 
 
+def _notification_metrics() -> list[cloudwatch.IMetric]:
+    """Claimed (reporter, in its commit) against sent (notifier, after each Publish).
+
+    Sent above claimed means a message went out twice (a notifier died right after a Publish that
+    succeeded, DESIGN section 5); sent below claimed for long means notifications are late or parked.
+    """
+    claimed = _custom(c.NOTIFICATIONS_CLAIMED)
+    sent = _custom(c.NOTIFICATIONS_SENT)
+    duplicates = cloudwatch.MathExpression(
+        expression="sent - claimed",
+        using_metrics={"sent": sent, "claimed": claimed},
+        label="possible duplicates",
+        period=PERIOD,
+    )
+    return [claimed, sent, duplicates]
+
+
 def _custom(metric_name: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
-        namespace=names.NAMESPACE,
+        namespace=c.NAMESPACE,
         metric_name=metric_name,
-        dimensions_map={"service": names.SERVICE},
+        dimensions_map={"service": c.SERVICE},
         statistic="Sum",
         period=PERIOD,
         label=metric_name,

@@ -1,6 +1,10 @@
-"""Where reports and alarms go: two KMS-encrypted, TLS-only SNS topics, e-mail and Slack (AWS Chatbot)."""
+"""Where reports and alarms go: two KMS-encrypted, TLS-only SNS topics, e-mail, Slack and Microsoft Teams
+(AWS Chatbot)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_chatbot as chatbot
@@ -10,15 +14,43 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from infra import constants as c
-from infra.config import NotificationEmail, StackConfig
+from infra.config import NotificationEmail
 from infra.ids import pin_logical_id
 
 
-class Notifications(Construct):
-    """The reports topic (job notifications) and the operators' topic (alarms)."""
+@dataclass(frozen=True)
+class SlackChannel:
+    workspace_id: str
+    channel_id: str
 
-    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, config: StackConfig) -> None:
+
+@dataclass(frozen=True)
+class TeamsChannel:
+    team_id: str
+    channel_id: str  # URL-encoded, as AWS Chatbot takes it
+    tenant_id: str
+
+
+class NotificationsConstruct(Construct):
+    """The reports topic (job notifications) and the operators' topic (alarms), and who receives them.
+
+    Chat channels (AWS Chatbot) receive both topics and can run nothing: their guardrail denies every
+    action. Chatbot configuration names are account-wide (not regional), so they carry the region:
+    `<configuration_prefix>-<region>` for Slack, `<configuration_prefix>-teams-<region>` for Teams.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        configuration_prefix: str,
+        notification_emails: Sequence[NotificationEmail] = (),
+        operator_emails: Sequence[str] = (),
+        slack: SlackChannel | None = None,
+        teams: TeamsChannel | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.reports_topic = self._topic("ReportsTopic", "Autopilot job reports", key)
         self.operators_topic = self._topic("OperatorsTopic", "autopilot-reports operations", key)
@@ -26,14 +58,15 @@ class Notifications(Construct):
 
         # Subscriptions keep CDK's ids, derived from the address: removing one address leaves the
         # others (and their confirmations) untouched.
-        for subscription in config.notification_emails:
+        for subscription in notification_emails:
             self.reports_topic.add_subscription(_email(subscription))
-        for address in config.operator_emails:
+        for address in operator_emails:
             self.operators_topic.add_subscription(subscriptions.EmailSubscription(address))
 
-        self.slack_channel: chatbot.SlackChannelConfiguration | None = None
-        if config.slack_workspace_id and config.slack_channel_id:
-            self.slack_channel = self._slack(config.slack_workspace_id, config.slack_channel_id)
+        self._configuration_prefix = configuration_prefix
+        self._guardrail: iam.ManagedPolicy | None = None
+        self.slack_channel = self._slack(slack) if slack else None
+        self.teams_channel = self._teams(teams) if teams else None
 
     def _topic(self, construct_id: str, display_name: str, key: kms.IKey) -> sns.Topic:
         topic = sns.Topic(self, construct_id, display_name=display_name, master_key=key, enforce_ssl=True)
@@ -63,26 +96,55 @@ class Notifications(Construct):
             )
         )
 
-    def _slack(self, workspace_id: str, channel_id: str) -> chatbot.SlackChannelConfiguration:
-        """Notifications only: the channel's guardrail denies every action, so Slack cannot run commands."""
-        guardrail = iam.ManagedPolicy(
-            self,
-            "SlackGuardrail",
-            description="autopilot-reports Slack channel: notifications only, no commands",
-            statements=[iam.PolicyStatement(effect=iam.Effect.DENY, actions=["*"], resources=["*"])],
-        )
+    def _chat_guardrail(self) -> iam.ManagedPolicy:
+        """Notifications only: the chat channels' guardrail denies every action, so nobody runs commands."""
+        if self._guardrail is None:
+            self._guardrail = iam.ManagedPolicy(
+                self,
+                "SlackGuardrail",  # the construct id predates Teams; kept so the policy is not replaced
+                description="autopilot-reports chat channels: notifications only, no commands",
+                statements=[iam.PolicyStatement(effect=iam.Effect.DENY, actions=["*"], resources=["*"])],
+            )
+        return self._guardrail
+
+    def _slack(self, slack: SlackChannel) -> chatbot.SlackChannelConfiguration:
         channel = chatbot.SlackChannelConfiguration(
             self,
             "SlackChannel",
-            slack_channel_configuration_name=c.CHATBOT_CONFIGURATION_NAME,
-            slack_workspace_id=workspace_id,
-            slack_channel_id=channel_id,
+            slack_channel_configuration_name=f"{self._configuration_prefix}-{cdk.Aws.REGION}",
+            slack_workspace_id=slack.workspace_id,
+            slack_channel_id=slack.channel_id,
             notification_topics=[self.reports_topic, self.operators_topic],
-            guardrail_policies=[guardrail],
+            guardrail_policies=[self._chat_guardrail()],
             user_role_required=False,
             logging_level=chatbot.LoggingLevel.ERROR,
         )
         pin_logical_id(channel, "SlackChannel")
+        return channel
+
+    def _teams(self, teams: TeamsChannel) -> chatbot.CfnMicrosoftTeamsChannelConfiguration:
+        """CDK has no L2 for Teams: the L1, with a role that holds no permissions (the guardrail denies all)."""
+        role = iam.Role(
+            self,
+            "TeamsChannelRole",
+            description="autopilot-reports Microsoft Teams channel: notifications only, no permissions",
+            assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
+        )
+        channel = chatbot.CfnMicrosoftTeamsChannelConfiguration(
+            self,
+            "TeamsChannel",
+            configuration_name=f"{self._configuration_prefix}-teams-{cdk.Aws.REGION}",
+            team_id=teams.team_id,
+            teams_channel_id=teams.channel_id,
+            teams_tenant_id=teams.tenant_id,
+            iam_role_arn=role.role_arn,
+            sns_topic_arns=[self.reports_topic.topic_arn, self.operators_topic.topic_arn],
+            guardrail_policies=[self._chat_guardrail().managed_policy_arn],
+            user_role_required=False,
+            logging_level="ERROR",
+        )
+        pin_logical_id(channel, "TeamsChannel")
+        pin_logical_id(role, "TeamsChannelRole")
         return channel
 
 

@@ -77,3 +77,22 @@ class QueueDestination:
     ) -> lambda_.DestinationConfig:
         self._dlq.grant_send(fn)
         return lambda_.DestinationConfig(destination=self._dlq.queue.queue_arn)
+
+
+@jsii.implements(lambda_.IEventSourceDlq)
+class StreamFailureDestination:
+    """Event source mapping on-failure destination that leaves the grant to `DeadLetterQueue.grant_send`.
+
+    CDK's SqsDlq grants `sqs:SendMessage`, `sqs:GetQueueAttributes`, `sqs:GetQueueUrl` and
+    `kms:Encrypt/ReEncrypt*/GenerateDataKey*/Decrypt`; Lambda sends the batch's metadata as the function's
+    role and needs only SendMessage and a data key.
+    """
+
+    def __init__(self, dead_letter_queue: DeadLetterQueue) -> None:
+        self._dlq = dead_letter_queue
+
+    def bind(
+        self, _target: lambda_.IEventSourceMapping, target_handler: lambda_.IFunction
+    ) -> lambda_.DlqDestinationConfig:
+        self._dlq.grant_send(target_handler)
+        return lambda_.DlqDestinationConfig(destination=self._dlq.queue.queue_arn)

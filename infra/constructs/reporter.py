@@ -1,32 +1,30 @@
-"""The reporter: turns our "AutoML Job State Change" event into a stored report and a notification."""
+"""The reporter: turns our "AutoML Job State Change" event into a stored report (and a notification claim)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra import constants as c
-from infra.config import OutputLocation, StackConfig
-from infra.constructs.encryption import SENDER_KEY_ACTIONS
-from infra.constructs.function import ServiceFunction
-from infra.constructs.queues import DeadLetterQueue, QueueDestination
-from infra.ids import pin_logical_id
+from infra.config import OutputLocation
+from infra.constructs.function import AsyncInvoke, EventDrivenFunction, FunctionBasics, FunctionSpec, QueueSpec
 from infra.nag import acknowledge, iam5_resource
 
 
-class Reporter(Construct):
+class ReporterConstruct(Construct):
     """The reporter function, the rule on our bus that feeds it, and where its failures land.
 
     Two dead-letter queues, because they hold different things: `ReporterDeliveryDeadLetterQueue`
     holds events EventBridge could not hand to Lambda (the event itself); `ReporterFailureQueue` holds
     invocations that failed after Lambda's retries (an invocation record with `requestPayload`).
+    The reporter publishes nothing: its one transaction claims the notification (`notified_at`), and
+    the table's stream hands the committed claim to the notifier.
     """
 
     def __init__(
@@ -34,80 +32,75 @@ class Reporter(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StackConfig,
         table: dynamodb.ITable,
-        topic: sns.ITopic,
         bus: events.IEventBus,
         key: kms.IKey,
-        layer: lambda_.ILayerVersion,
+        basics: FunctionBasics,
+        top_features: int,
+        analysis_max_bytes: int,
+        notify_statuses: Sequence[str],
+        leaderboard_size: int,
+        output_locations: Sequence[OutputLocation],
+        output_kms_keys: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.delivery_dead_letter_queue = DeadLetterQueue(
-            self,
-            "DeliveryDeadLetters",
-            key=key,
-            logical_id="ReporterDeliveryDeadLetterQueue",
-            purpose="state-change events EventBridge could not deliver to the reporter",
-            retain=config.retain,
-        )
-        self.failure_queue = DeadLetterQueue(
-            self,
-            "Failures",
-            key=key,
-            logical_id="ReporterFailureQueue",
-            purpose="reporter invocations that still failed after Lambda's asynchronous retries",
-            retain=config.retain,
-        )
-        self.reporter = ServiceFunction(
-            self,
-            "Reporter",
-            name="Reporter",
-            handler=c.REPORTER_HANDLER,
-            description="autopilot-reports reporter: describes the job, reads explainability, stores, notifies",
-            environment={
-                c.ENV_TABLE_NAME: table.table_name,
-                c.ENV_TOPIC_ARN: topic.topic_arn,
-                c.ENV_TOP_FEATURES: str(config.top_features),
-                c.ENV_ANALYSIS_MAX_BYTES: str(config.analysis_max_bytes),
-                c.ENV_NOTIFY_STATUSES: ",".join(config.notify_statuses),
-            },
-            memory_mb=c.reporter_memory_mb(config.analysis_max_bytes),
-            timeout_seconds=c.REPORTER_TIMEOUT_SECONDS,
-            layer=layer,
-            log_retention_days=config.log_retention_days,
-            retain_logs=config.retain,
-            any_resource_actions={
+        any_resource_actions = (
+            {
                 "sagemaker:ListCandidatesForAutoMLJob": "supports no resource-level permissions (the service "
                 "authorization reference lists no resource type for it)"
-            },
+            }
+            if leaderboard_size > 0
+            else {}
         )
-        self._grant(config, table, topic, key)
-        self.reporter.function.configure_async_invoke(
-            retry_attempts=c.REPORTER_RETRY_ATTEMPTS,
-            max_event_age=cdk.Duration.seconds(c.REPORTER_MAX_EVENT_AGE_SECONDS),
-            on_failure=QueueDestination(self.failure_queue),
+        self.reporter = EventDrivenFunction(
+            self,
+            "Reporter",
+            spec=FunctionSpec(
+                name="Reporter",
+                handler=c.REPORTER_HANDLER,
+                description="autopilot-reports reporter: describes the job, reads explainability and the "
+                "leaderboard, stores the report and claims its notification",
+                environment={
+                    c.ENV_TABLE_NAME: table.table_name,
+                    c.ENV_TOP_FEATURES: str(top_features),
+                    c.ENV_ANALYSIS_MAX_BYTES: str(analysis_max_bytes),
+                    c.ENV_NOTIFY_STATUSES: ",".join(notify_statuses),
+                    c.ENV_LEADERBOARD_SIZE: str(leaderboard_size),
+                },
+                memory_mb=c.reporter_memory_mb(analysis_max_bytes),
+                timeout_seconds=c.REPORTER_TIMEOUT_SECONDS,
+                any_resource_actions=any_resource_actions,
+            ),
+            basics=basics,
+            key=key,
+            delivery_queue=QueueSpec(
+                logical_id="ReporterDeliveryDeadLetterQueue",
+                purpose="state-change events EventBridge could not deliver to the reporter",
+            ),
+            invoke=AsyncInvoke(
+                retry_attempts=c.REPORTER_RETRY_ATTEMPTS,
+                max_event_age=cdk.Duration.seconds(c.REPORTER_MAX_EVENT_AGE_SECONDS),
+                failure_queue=QueueSpec(
+                    logical_id="ReporterFailureQueue",
+                    purpose="reporter invocations that still failed after Lambda's asynchronous retries",
+                ),
+            ),
         )
-        self.reporter.pin_policy_logical_id("Reporter")
-
-        self.rule = events.Rule(
+        self.function = self.reporter.function
+        self.delivery_dead_letter_queue = self.reporter.delivery_queue
+        assert self.reporter.failure_queue is not None
+        self.failure_queue = self.reporter.failure_queue
+        self._grant(table, output_locations, output_kms_keys)
+        self.rule = self.reporter.add_rule(
             self,
             "StateChangeRule",
-            event_bus=bus,
             description="autopilot-reports: every AutoML job state change goes to the reporter",
-            event_pattern=events.EventPattern(source=[c.EVENT_SOURCE], detail_type=[c.STATE_CHANGE_DETAIL_TYPE]),
-            targets=[
-                targets.LambdaFunction(
-                    self.reporter.function,
-                    dead_letter_queue=self.delivery_dead_letter_queue.queue,
-                    retry_attempts=c.TARGET_RETRY_ATTEMPTS,
-                    max_event_age=cdk.Duration.seconds(c.TARGET_MAX_EVENT_AGE_SECONDS),
-                )
-            ],
+            pattern=events.EventPattern(source=[c.EVENT_SOURCE], detail_type=[c.STATE_CHANGE_DETAIL_TYPE]),
+            bus=bus,
         )
-        pin_logical_id(self.rule, "StateChangeRule")
 
     # --- permissions ---------------------------------------------------------------------------------
-    def _grant(self, config: StackConfig, table: dynamodb.ITable, topic: sns.ITopic, key: kms.IKey) -> None:
+    def _grant(self, table: dynamodb.ITable, locations: Sequence[OutputLocation], kms_keys: Sequence[str]) -> None:
         stack = cdk.Stack.of(self)
         automl_jobs = stack.format_arn(service="sagemaker", resource="automl-job", resource_name="*")
         self.reporter.add_to_policy(
@@ -121,8 +114,12 @@ class Reporter(Construct):
             "Describe calls are scoped to this account and region's AutoML jobs; jobs are created by other "
             "teams under any name, so the job part of the ARN cannot be narrowed further.",
         )
-        for location in config.output_location_parts:
+        for location in locations:
             self._grant_read(location)
+        if kms_keys:
+            self._grant_decrypt(kms_keys)
+        # One TransactWriteItems: update the latest record, put a history item, and condition-check
+        # the watcher's item; GetItem reads the record it compares with.
         self.reporter.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -133,8 +130,6 @@ class Reporter(Construct):
                 ],
                 resources=[table.table_arn],
             ),
-            iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
-            iam.PolicyStatement(actions=list(SENDER_KEY_ACTIONS), resources=[key.key_arn]),
         )
 
     def _grant_read(self, location: OutputLocation) -> None:
@@ -156,6 +151,16 @@ class Reporter(Construct):
             iam5_resource(f"arn:<AWS::Partition>:s3:::{_nag_text(location.bucket)}/{objects}"),
             "Reads Clarify output (analysis.json and report files) under a configured Autopilot output "
             "location; job and candidate folders are named by SageMaker at run time.",
+        )
+
+    def _grant_decrypt(self, kms_keys: Sequence[str]) -> None:
+        """Objects encrypted with a customer key (SSE-KMS): Decrypt on exactly those keys, through S3 only."""
+        self.reporter.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=list(kms_keys),
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{cdk.Aws.REGION}.amazonaws.com"}},
+            )
         )
 
 

@@ -12,11 +12,13 @@ from infra.ids import pin_logical_id
 _S = dynamodb.AttributeType.STRING
 
 
-class ReportStore(Construct):
-    """Single table with three sparse-able GSIs (by status, by partial failure, recent).
+class ReportTableConstruct(Construct):
+    """Single table with three sparse-able GSIs (by status, by partial failure, recent) and a stream.
 
     On-demand capacity, point-in-time recovery, encryption at rest with the AWS managed key (no key
-    policy to keep in step with the functions), deletion protection while retained.
+    policy to keep in step with the functions), deletion protection while retained. The stream carries
+    new and old images: the notifier publishes from the committed record (DESIGN section 5), and may
+    compare it with the one before.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
@@ -24,17 +26,18 @@ class ReportStore(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name=c.TABLE_PARTITION_KEY, type=_S),
-            sort_key=dynamodb.Attribute(name=c.TABLE_SORT_KEY, type=_S),
+            partition_key=dynamodb.Attribute(name=c.PARTITION_KEY, type=_S),
+            sort_key=dynamodb.Attribute(name=c.SORT_KEY, type=_S),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             deletion_protection=retain,
             removal_policy=cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY,
         )
-        for index_name, (partition_key, sort_key) in c.TABLE_INDEXES.items():
+        for index_name, (partition_key, sort_key) in c.INDEXES.items():
             self.table.add_global_secondary_index(
                 index_name=index_name,
                 partition_key=dynamodb.Attribute(name=partition_key, type=_S),
@@ -42,3 +45,10 @@ class ReportStore(Construct):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         pin_logical_id(self.table, "ReportsTable")
+
+    @property
+    def stream_arn(self) -> str:
+        arn = self.table.table_stream_arn
+        if arn is None:
+            raise RuntimeError("the reports table has no stream")
+        return arn

@@ -95,6 +95,7 @@ INVALID_EVENTS = "InvalidEvents"
 LEADERBOARD_ERRORS = "LeaderboardErrors"
 EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATES
 # notifier
+STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
 
 # --- appended by infra/ (names the stack, the CLI and the sandbox share) ----------------------------------

@@ -37,7 +37,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    table_name: str = Field(min_length=1)
+    table_name: str = ""  # every function but the notifier
     event_bus_name: str = ""
     topic_arn: str = ""
     top_features: int = Field(default=c.DEFAULT_TOP_FEATURES, ge=1, le=c.MAX_TOP_FEATURES)

@@ -29,6 +29,13 @@ def test_defaults():
     assert cfg.child_job_nudges is False
     assert cfg.slack_enabled is False
     assert cfg.notification_emails == () and cfg.operator_emails == ()
+    assert cfg.stack_name == "AutopilotReports"
+    assert cfg.leaderboard_size == 5
+    assert cfg.import_pages_per_piece == 10
+    assert cfg.watcher_reserved_concurrency is None
+    assert cfg.output_kms_keys == ()
+    assert cfg.powertools_layer_arn is None
+    assert cfg.teams_enabled is False
 
 
 def test_cdk_json_documents_exactly_the_defaults():
@@ -52,6 +59,15 @@ def test_command_line_text_is_decoded():
         removalPolicy="DESTROY",
         slackWorkspaceId="",
         slackChannelId="",
+        stackName="AutopilotReportsStaging",
+        leaderboardSize="0",
+        importPagesPerPiece="50",
+        watcherReservedConcurrency="3",
+        autopilotOutputKmsKeys='["arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef"]',
+        powertoolsLayerArn="arn:aws-cn:lambda:cn-northwest-1:123456789012:layer:AWSLambdaPowertoolsPythonV3:9",
+        teamsTeamId="01234567-89ab-cdef-0123-456789abcdef",
+        teamsChannelId="19:b6ef35dc342d56ba5654e6fc6d25a071@thread.tacv2",
+        teamsTenantId="fedcba98-7654-3210-fedc-ba9876543210",
     )
     assert cfg.schedule_rate_minutes == 5 and cfg.top_features == 20 and cfg.child_job_nudges is True
     assert cfg.notify_statuses == ("Completed", "Failed")  # canonical order
@@ -61,6 +77,18 @@ def test_command_line_text_is_decoded():
     assert cfg.output_locations == ("bucket-one/some/prefix", "bucket-two")
     assert cfg.output_location_parts == (OutputLocation("bucket-one", "some/prefix"), OutputLocation("bucket-two", ""))
     assert cfg.removal_policy == "destroy" and not cfg.slack_enabled
+    assert cfg.stack_name == "AutopilotReportsStaging"
+    assert (cfg.leaderboard_size, cfg.import_pages_per_piece, cfg.watcher_reserved_concurrency) == (0, 50, 3)
+    assert cfg.output_kms_keys == ("arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef",)
+    assert cfg.powertools_layer_arn.startswith("arn:aws-cn:lambda:cn-northwest-1:")
+    assert cfg.teams_enabled
+    assert cfg.teams_channel_id == "19%3Ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2"  # as Chatbot takes it
+
+
+def test_blank_optional_values_mean_unset():
+    cfg = config(watcherReservedConcurrency="", powertoolsLayerArn=" ", teamsTeamId="", autopilotOutputKmsKeys="")
+    assert cfg.watcher_reserved_concurrency is None and cfg.powertools_layer_arn is None
+    assert not cfg.teams_enabled and cfg.output_kms_keys == ()
 
 
 @pytest.mark.parametrize(
@@ -89,6 +117,45 @@ def test_command_line_text_is_decoded():
         ({"logRetentionDays": 31}, "31 is not a CloudWatch Logs retention"),
         ({"removalPolicy": "keep"}, "removalPolicy: Input should be 'retain' or 'destroy'"),
         ({"childJobNudges": "maybe"}, "childJobNudges: Input should be a valid boolean"),
+        ({"stackName": "1stack"}, "is not a usable stack name"),
+        ({"stackName": "my_stack"}, "is not a usable stack name"),
+        ({"stackName": "A" * 101}, "at most 100 characters"),
+        ({"leaderboardSize": -1}, "leaderboardSize: Input should be greater than or equal to 0"),
+        ({"leaderboardSize": 21}, "leaderboardSize: Input should be less than or equal to 20"),
+        ({"importPagesPerPiece": 0}, "importPagesPerPiece: Input should be greater than or equal to 1"),
+        ({"importPagesPerPiece": 51}, "importPagesPerPiece: Input should be less than or equal to 50"),
+        ({"watcherReservedConcurrency": 0}, "watcherReservedConcurrency: Input should be greater than or equal to 1"),
+        ({"watcherReservedConcurrency": "lots"}, "watcherReservedConcurrency: Input should be a valid integer"),
+        ({"autopilotOutputKmsKeys": ["arn:aws:kms:us-east-1:123456789012:alias/s3"]}, "is not a KMS key ARN"),
+        ({"autopilotOutputKmsKeys": "1234abcd-12ab-34cd-56ef-1234567890ab"}, "is not a KMS key ARN"),
+        (
+            {
+                "autopilotOutputKmsKeys": [
+                    "arn:aws:kms:us-east-1:123456789012:key/abc",
+                    "arn:aws:kms:us-east-1:123456789012:key/abc",
+                ]
+            },
+            "listed more than once",
+        ),
+        ({"powertoolsLayerArn": "arn:aws:lambda:us-east-1:123456789012:function:x"}, "is not a Lambda layer version"),
+        ({"powertoolsLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:p"}, "is not a Lambda layer version"),
+        ({"teamsTeamId": "01234567-89ab-cdef-0123-456789abcdef"}, "set all of teamsTeamId, teamsChannelId and"),
+        (
+            {
+                "teamsTeamId": "not-a-uuid",
+                "teamsChannelId": "19%3aabc%40thread.tacv2",
+                "teamsTenantId": "fedcba98-7654-3210-fedc-ba9876543210",
+            },
+            "'not-a-uuid' is not a Microsoft Teams id",
+        ),
+        (
+            {
+                "teamsTeamId": "01234567-89ab-cdef-0123-456789abcdef",
+                "teamsChannelId": "general",
+                "teamsTenantId": "fedcba98-7654-3210-fedc-ba9876543210",
+            },
+            "'general' is not a Microsoft Teams channel id",
+        ),
         (
             {"notificationEmails": [{"address": "a@example.com", "filterPolicy": {"severity": ["high"]}}]},
             "cannot filter on 'severity'",
@@ -114,7 +181,7 @@ def test_invalid_context_is_rejected_with_a_clear_message(context, message):
     with pytest.raises(ConfigError) as error:
         config(**context)
     text = str(error.value)
-    assert text.startswith("Invalid CDK context for the AutopilotReports stack")
+    assert text.startswith("Invalid CDK context for the autopilot-reports stack")
     assert message in text, text
 
 
@@ -124,10 +191,22 @@ def test_every_problem_is_reported_at_once():
     assert len(str(error.value).splitlines()) == 4
 
 
-def test_retention_values_match_cloudwatch_logs():
-    from infra.constructs.function import _RETENTION
+def test_retention_values_match_cloudwatch_logs(tmp_path):
+    """cfn-lint (CloudFormation's resource schema) accepts exactly the values the config allows."""
+    from infra import checks
 
-    assert tuple(sorted(_RETENTION)) == c.VALID_LOG_RETENTION_DAYS
+    def lint(days: list[int]) -> list[str]:
+        template = {
+            "Resources": {
+                f"Logs{n}": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": n}} for n in days
+            }
+        }
+        path = tmp_path / "retention.json"
+        path.write_text(json.dumps(template), encoding="utf-8")
+        return [m.rule.id for m in checks.errors(checks.lint(path, ["us-east-1"]))]
+
+    assert lint(list(c.VALID_LOG_RETENTION_DAYS)) == []
+    assert lint([2, 31]) != []
 
 
 def test_build_app_refuses_bad_context_before_synth():

@@ -40,7 +40,14 @@ def test_removal_policy_destroy_lets_a_test_stack_go(full_template_json):
     assert table["DeletionPolicy"] == "Delete"
     assert table["Properties"]["DeletionProtectionEnabled"] is False
     assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    for logical_id in ("WatcherLogGroup", "ReporterLogGroup", "MessagingKey", "ReporterFailureQueue"):
+    for logical_id in (
+        "WatcherLogGroup",
+        "ReporterLogGroup",
+        "NotifierLogGroup",
+        "MessagingKey",
+        "NotifierFailureQueue",
+        "WatcherFailureQueue",
+    ):
         assert full_template_json["Resources"][logical_id]["DeletionPolicy"] == "Delete"
 
 
@@ -60,7 +67,13 @@ def test_every_topic_is_kms_encrypted_and_tls_only(request, fixture):
 def test_every_queue_is_kms_encrypted_tls_only_and_keeps_14_days(request, fixture):
     template = request.getfixturevalue(fixture)
     queues = resources(template, "AWS::SQS::Queue")
-    assert set(queues) == {"WatcherTriggerDeadLetterQueue", "ReporterDeliveryDeadLetterQueue", "ReporterFailureQueue"}
+    assert set(queues) == {
+        "WatcherTriggerDeadLetterQueue",
+        "ReporterDeliveryDeadLetterQueue",
+        "ReporterFailureQueue",
+        "NotifierFailureQueue",
+        "WatcherFailureQueue",
+    }
     for name, body in queues.items():
         assert body["Properties"]["KmsMasterKeyId"] == get_att("MessagingKey")
         assert body["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
@@ -126,7 +139,7 @@ def test_only_this_accounts_alarms_may_publish_to_the_operators_topic(template_j
 @pytest.mark.parametrize(("fixture", "days"), [("template_json", 30), ("full_template_json", 90)])
 def test_functions_log_json_to_their_own_group_with_retention(request, fixture, days):
     template = request.getfixturevalue(fixture)
-    for name in ("Watcher", "Reporter"):
+    for name in ("Watcher", "Reporter", "Notifier"):
         assert props(template, f"{name}LogGroup")["RetentionInDays"] == days
         assert props(template, f"{name}Function")["LoggingConfig"] == {
             "LogFormat": "JSON",
@@ -134,11 +147,15 @@ def test_functions_log_json_to_their_own_group_with_retention(request, fixture, 
             "SystemLogLevel": "WARN",
             "LogGroup": {"Ref": f"{name}LogGroup"},
         }
-    assert set(resources(template, "AWS::Logs::LogGroup")) == {"WatcherLogGroup", "ReporterLogGroup"}
+    assert set(resources(template, "AWS::Logs::LogGroup")) == {
+        "WatcherLogGroup",
+        "ReporterLogGroup",
+        "NotifierLogGroup",
+    }
 
 
 def test_no_secrets_in_function_environments(full_template_json):
     suspicious = ("SECRET", "PASSWORD", "TOKEN", "WEBHOOK", "KEY")
-    for name in ("WatcherFunction", "ReporterFunction"):
+    for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction"):
         variables = props(full_template_json, name)["Environment"]["Variables"]
         assert not [v for v in variables if any(word in v.upper() for word in suspicious)], variables

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.infra.conftest import OUTPUT_KEY, OUTPUT_MRK
 from tests.infra.helpers import as_list, conditions_for, get_att, grants, policy_statements_for_role, ref, resources
 
 AUTOML_JOBS = {
@@ -39,12 +40,15 @@ def test_watcher_role_grants_exactly_what_the_watcher_calls(template_json):
         "dynamodb:BatchGetItem": table,
         "dynamodb:UpdateItem": table,
         "events:PutEvents": [get_att("EventBus")],
+        "kms:GenerateDataKey": [get_att("MessagingKey")],  # for its failure queue only
+        "kms:Decrypt": [get_att("MessagingKey")],
+        "sqs:SendMessage": [get_att("WatcherFailureQueue")],
     }
 
 
 def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
     table = [get_att("ReportsTable")]
-    key = [get_att("MessagingKey")]
+    key = [get_att("MessagingKey")]  # for its failure queue only: the reporter publishes nothing
     assert grants(policy_statements_for_role(template_json, "ReporterRole")) == {
         **_logs("ReporterLogGroup"),
         **XRAY,
@@ -57,10 +61,44 @@ def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
         "dynamodb:PutItem": table,
         "dynamodb:UpdateItem": table,
         "dynamodb:ConditionCheckItem": table,
-        "sns:Publish": [ref("ReportsTopic")],
         "kms:GenerateDataKey": key,
         "kms:Decrypt": key,
         "sqs:SendMessage": [get_att("ReporterFailureQueue")],
+    }
+
+
+def test_reporter_without_a_leaderboard_cannot_list_candidates(full_template_json):
+    allowed = grants(policy_statements_for_role(full_template_json, "ReporterRole"))
+    assert "sagemaker:ListCandidatesForAutoMLJob" not in allowed
+    assert "sns:Publish" not in allowed
+
+
+def test_reporter_decrypts_with_exactly_the_configured_keys_and_only_through_s3(template_json, full_template_json):
+    default = policy_statements_for_role(template_json, "ReporterRole")
+    assert grants(default)["kms:Decrypt"] == [get_att("MessagingKey")]  # no output key configured: nothing more
+    statements = policy_statements_for_role(full_template_json, "ReporterRole")
+    (output_keys,) = [s for s in statements if s.get("Condition") and "kms:Decrypt" in as_list(s["Action"])]
+    assert as_list(output_keys["Action"]) == ["kms:Decrypt"]
+    assert as_list(output_keys["Resource"]) == [OUTPUT_KEY, OUTPUT_MRK]
+    assert output_keys["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
+    }
+
+
+def test_notifier_role_publishes_reads_the_stream_and_parks_failures(template_json):
+    key = [get_att("MessagingKey")]
+    stream = [get_att("ReportsTable", "StreamArn")]
+    assert grants(policy_statements_for_role(template_json, "NotifierRole")) == {
+        **_logs("NotifierLogGroup"),
+        **XRAY,
+        "sns:Publish": [ref("ReportsTopic")],
+        "kms:GenerateDataKey": key,
+        "kms:Decrypt": key,
+        "dynamodb:DescribeStream": stream,
+        "dynamodb:GetRecords": stream,
+        "dynamodb:GetShardIterator": stream,
+        "dynamodb:ListStreams": stream,
+        "sqs:SendMessage": [get_att("NotifierFailureQueue")],
     }
 
 
@@ -104,6 +142,7 @@ def test_roles_are_assumable_only_by_their_service(template_json):
     assert (
         trust["WatcherRole"]
         == trust["ReporterRole"]
+        == trust["NotifierRole"]
         == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]
     )
     assert trust["WatcherScheduleRole"] == [
@@ -138,8 +177,9 @@ def test_no_wildcard_actions_and_star_resources_only_where_iam_has_no_resource_t
                         assert action in unscopable, f"{name} allows {action} on '*'"
 
 
-def test_function_policies_have_no_conditions_except_s3_prefixes(full_template_json):
+def test_function_policies_have_no_conditions_except_s3_prefixes_and_kms_via_s3(full_template_json):
     statements = policy_statements_for_role(full_template_json, "ReporterRole")
     conditioned = [s for s in statements if s.get("Condition")]
-    assert all(as_list(s["Action"]) == ["s3:ListBucket"] for s in conditioned)
-    assert conditions_for(statements, "sns:Publish") == [None]
+    assert {tuple(as_list(s["Action"])) for s in conditioned} == {("s3:ListBucket",), ("kms:Decrypt",)}
+    notifier = policy_statements_for_role(full_template_json, "NotifierRole")
+    assert conditions_for(notifier, "sns:Publish") == [None]

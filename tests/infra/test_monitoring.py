@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from autopilot_reports import metric_names
+from autopilot_reports import constants as metric_names
 from tests.infra.helpers import get_att, props, ref, resources
 
 OPERATORS = [ref("OperatorsTopic")]
@@ -24,6 +24,7 @@ def _alarm(template, logical_id):
         ("WatcherTriggersNotEmptyAlarm", "WatcherTriggerDeadLetterQueue"),
         ("ReporterDeliveryNotEmptyAlarm", "ReporterDeliveryDeadLetterQueue"),
         ("ReporterFailuresNotEmptyAlarm", "ReporterFailureQueue"),
+        ("NotifierFailuresNotEmptyAlarm", "NotifierFailureQueue"),
     ],
 )
 def test_each_dead_letter_queue_alarms_on_its_first_message(template_json, alarm_id, queue_id):
@@ -44,6 +45,7 @@ def test_each_dead_letter_queue_alarms_on_its_first_message(template_json, alarm
     [
         ("WatcherErrorsAlarm", "WatcherFunction", "Errors", 1),
         ("ReporterErrorsAlarm", "ReporterFunction", "Errors", 1),
+        ("NotifierErrorsAlarm", "NotifierFunction", "Errors", 1),
         ("WatcherThrottlesAlarm", "WatcherFunction", "Throttles", 3),
         ("ReporterThrottlesAlarm", "ReporterFunction", "Throttles", 1),
     ],
@@ -66,11 +68,58 @@ def test_watcher_staleness_alarm_fires_after_three_silent_intervals(request, fix
     assert alarm["TreatMissingData"] == "breaching"
 
 
+def test_watcher_throttle_alarm_no_longer_claims_it_runs_one_at_a_time(template_json):
+    text = props(template_json, "WatcherThrottlesAlarm")["AlarmDescription"]
+    assert "one at a time" not in text
+    assert "watcherReservedConcurrency" in text
+
+
+def test_notifier_falling_behind_the_stream_alarms(template_json):
+    alarm = _alarm(template_json, "NotifierIteratorAgeAlarm")
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "IteratorAge")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": ref("NotifierFunction")}]
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        10 * 60 * 1000,
+    )
+
+
 def test_every_alarm_notifies_operators(template_json):
     alarms = resources(template_json, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 8
+    assert set(alarms) == {
+        "WatcherTriggersNotEmptyAlarm",
+        "WatcherFailuresNotEmptyAlarm",
+        "ReporterDeliveryNotEmptyAlarm",
+        "ReporterFailuresNotEmptyAlarm",
+        "NotifierFailuresNotEmptyAlarm",
+        "WatcherErrorsAlarm",
+        "ReporterErrorsAlarm",
+        "NotifierErrorsAlarm",
+        "WatcherThrottlesAlarm",
+        "ReporterThrottlesAlarm",
+        "NotifierIteratorAgeAlarm",
+        "WatcherStaleAlarm",
+    }
     for name in alarms:
         _alarm(template_json, name)
+
+
+def _widgets(template) -> list[dict]:
+    """The dashboard body with the region token replaced, parsed."""
+    parts = props(template, "Dashboard")["DashboardBody"]["Fn::Join"][1]
+    text = "".join(part if isinstance(part, str) else "xx-fake-1" for part in parts)
+    return json.loads(text)["widgets"]
+
+
+def test_dashboard_compares_notifications_claimed_and_sent(template_json):
+    (graph,) = [w for w in _widgets(template_json) if w["properties"].get("title") == "Notifications"]
+    metrics = graph["properties"]["metrics"]
+    by_id = {m[-1]["id"]: m for m in metrics if isinstance(m[-1], dict) and "id" in m[-1]}
+    assert by_id["claimed"][:2] == [metric_names.NAMESPACE, metric_names.NOTIFICATIONS_CLAIMED]
+    assert by_id["sent"][:2] == [metric_names.NAMESPACE, metric_names.NOTIFICATIONS_SENT]
+    (math,) = [m[0] for m in metrics if "expression" in m[0]]
+    assert math == {"expression": "sent - claimed", "label": "possible duplicates"}
 
 
 def test_dashboard_shows_reports_notifications_explainability_errors_and_latency(template_json):
@@ -79,6 +128,9 @@ def test_dashboard_shows_reports_notifications_explainability_errors_and_latency
         metric_names.REPORTS_WRITTEN,
         metric_names.NOTIFICATIONS_SENT,
         metric_names.WATCHER_TICKS_SUCCEEDED,
+        metric_names.IMPORT_PIECES,
+        metric_names.IMPORT_JOBS_SEEN,
+        metric_names.NOTIFICATIONS_CLAIMED,
         *(f"{metric_names.EXPLAINABILITY_STATE_PREFIX}{state}" for state in metric_names.EXPLAINABILITY_STATES),
         '\\"Errors\\"',
         '\\"Duration\\"',

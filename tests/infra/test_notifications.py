@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from tests.infra.conftest import TEAMS_CHANNEL_ID, TEAMS_TEAM_ID, TEAMS_TENANT_ID, VARIANT_STACK_NAME
 from tests.infra.helpers import props, ref, resources
+
+REGION = {"Ref": "AWS::Region"}
 
 
 def _subscriptions(template):
@@ -17,6 +20,7 @@ def _subscriptions(template):
 def test_default_stack_has_no_subscribers_and_no_slack(template_json):
     assert _subscriptions(template_json) == {}
     assert resources(template_json, "AWS::Chatbot::SlackChannelConfiguration") == {}
+    assert resources(template_json, "AWS::Chatbot::MicrosoftTeamsChannelConfiguration") == {}
 
 
 def test_email_subscriptions_with_filter_policies(full_template_json):
@@ -45,3 +49,34 @@ def test_slack_channel_receives_both_topics_and_can_run_nothing(full_template_js
     assert guardrail == [{"Action": "*", "Effect": "Deny", "Resource": "*"}]
     role = props(full_template_json, channel["IamRoleArn"]["Fn::GetAtt"][0])
     assert not role.get("Policies") and not role.get("ManagedPolicyArns")
+    # Chatbot configurations are account-wide: the name carries the stack's name and the region.
+    assert channel["ConfigurationName"] == {"Fn::Join": ["", [f"{VARIANT_STACK_NAME}-", REGION]]}
+
+
+def test_teams_channel_receives_both_topics_behind_the_same_deny_all_guardrail(full_template_json):
+    (channel,) = resources(full_template_json, "AWS::Chatbot::MicrosoftTeamsChannelConfiguration").values()
+    channel = channel["Properties"]
+    assert (channel["TeamId"], channel["TeamsChannelId"], channel["TeamsTenantId"]) == (
+        TEAMS_TEAM_ID,
+        TEAMS_CHANNEL_ID,
+        TEAMS_TENANT_ID,
+    )
+    assert channel["ConfigurationName"] == {"Fn::Join": ["", [f"{VARIANT_STACK_NAME}-teams-", REGION]]}
+    assert channel["SnsTopicArns"] == [ref("ReportsTopic"), ref("OperatorsTopic")]
+    assert channel["UserRoleRequired"] is False
+    (slack,) = resources(full_template_json, "AWS::Chatbot::SlackChannelConfiguration").values()
+    assert [g["Ref"] for g in slack["Properties"]["GuardrailPolicies"]] == [
+        channel["GuardrailPolicies"][0]["Ref"]
+    ]  # one deny-all guardrail for both chat channels
+    role_id = channel["IamRoleArn"]["Fn::GetAtt"][0]
+    role = props(full_template_json, role_id)
+    assert not role.get("Policies") and not role.get("ManagedPolicyArns")
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "chatbot.amazonaws.com"}}
+    ]
+    attached = [
+        body
+        for body in resources(full_template_json, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in body["Properties"]["Roles"]
+    ]
+    assert attached == []

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from autopilot_reports import metric_names
+from autopilot_reports import constants as shared
 from autopilot_reports.settings import Settings
 from infra import constants as c
+from tests.infra.conftest import LAYER_ARN
 from tests.infra.helpers import function_by_handler, get_att, props, queue_policy_for, ref, resources
 
 RETRY_POLICY = {"MaximumEventAgeInSeconds": 7200, "MaximumRetryAttempts": 4}
@@ -46,7 +47,21 @@ def test_state_change_rule_on_our_bus_feeds_the_reporter(template_json):
     assert target["Arn"] == get_att("ReporterFunction")
     assert target["DeadLetterConfig"] == {"Arn": get_att("ReporterDeliveryDeadLetterQueue")}
     assert target["RetryPolicy"] == RETRY_POLICY
-    assert props(template_json, "EventBus")["Name"] == "autopilot-reports"
+    assert props(template_json, "EventBus")["Name"] == "AutopilotReports"  # the stack's name
+
+
+@pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
+def test_history_import_pieces_on_our_bus_wake_the_watcher(request, fixture):
+    template = request.getfixturevalue(fixture)
+    rule = props(template, "HistoryImportRule")
+    assert rule["EventBusName"] == ref("EventBus")
+    assert rule["EventPattern"] == {"source": ["autopilot-reports"], "detail-type": ["AutoML History Import"]}
+    assert rule["EventPattern"]["detail-type"] == [shared.IMPORT_DETAIL_TYPE]
+    target = _single_target(template, "HistoryImportRule")
+    assert target["Arn"] == get_att("WatcherFunction")
+    assert "Input" not in target and "InputPath" not in target
+    assert target["DeadLetterConfig"] == {"Arn": get_att("WatcherTriggerDeadLetterQueue")}
+    assert target["RetryPolicy"] == RETRY_POLICY
 
 
 def test_child_job_nudges_are_off_by_default_and_match_autopilot_children_when_on(template_json, full_template_json):
@@ -90,12 +105,13 @@ def test_rules_may_invoke_their_function_and_write_their_dead_letter_queue(full_
     invoked = {(p["FunctionName"]["Fn::GetAtt"][0], p["SourceArn"]["Fn::GetAtt"][0]) for p in permissions}
     assert invoked == {
         ("WatcherFunction", "CloudTrailAutoMLRule"),
+        ("WatcherFunction", "HistoryImportRule"),
         ("WatcherFunction", "ChildJobRule"),
         ("ReporterFunction", "StateChangeRule"),
     }
     assert all(p["Principal"] == "events.amazonaws.com" and p["Action"] == "lambda:InvokeFunction" for p in permissions)
     for queue, rules in (
-        ("WatcherTriggerDeadLetterQueue", {"CloudTrailAutoMLRule", "ChildJobRule"}),
+        ("WatcherTriggerDeadLetterQueue", {"CloudTrailAutoMLRule", "HistoryImportRule", "ChildJobRule"}),
         ("ReporterDeliveryDeadLetterQueue", {"StateChangeRule"}),
     ):
         senders = {
@@ -118,19 +134,59 @@ def test_async_invocation_of_the_reporter_retries_then_parks_the_event(template_
         "MaximumEventAgeInSeconds": 3600,
         "DestinationConfig": {"OnFailure": {"Destination": get_att("ReporterFailureQueue")}},
     }
-    # A stale tick is worthless: no retries, dropped after one interval (the next tick redoes it).
-    assert configs["WatcherFunction"]["MaximumRetryAttempts"] == 0
-    assert configs["WatcherFunction"]["MaximumEventAgeInSeconds"] == 60
+    # A history-import piece that dies must be retried or the import stops; a retried tick is harmless.
+    assert configs["WatcherFunction"] == {
+        "FunctionName": ref("WatcherFunction"),
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 2,
+        "MaximumEventAgeInSeconds": 3600,
+        "DestinationConfig": {"OnFailure": {"Destination": get_att("WatcherFailureQueue")}},
+    }
+    assert "NotifierFunction" not in configs  # the stream invokes it synchronously, with its own retries
 
 
-def test_watcher_runs_one_at_a_time(template_json):
-    assert props(template_json, "WatcherFunction")["ReservedConcurrentExecutions"] == 1
-    assert "ReservedConcurrentExecutions" not in props(template_json, "ReporterFunction")
+def test_no_function_reserves_concurrency_by_default(template_json):
+    # New accounts have a concurrency limit of 10 and must keep 10 unreserved: any reservation fails there.
+    for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction"):
+        assert "ReservedConcurrentExecutions" not in props(template_json, name)
+
+
+def test_watcher_reserved_concurrency_is_opt_in(full_template_json):
+    assert props(full_template_json, "WatcherFunction")["ReservedConcurrentExecutions"] == 2
+    assert "ReservedConcurrentExecutions" not in props(full_template_json, "ReporterFunction")
+
+
+def test_notifier_reads_the_table_stream_with_bounded_retries_and_a_failure_queue(template_json):
+    table = props(template_json, "ReportsTable")
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    mapping = props(template_json, "NotifierStreamMapping")
+    assert mapping["EventSourceArn"] == get_att("ReportsTable", "StreamArn")
+    assert mapping["FunctionName"] == ref("NotifierFunction")
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BatchSize"] == 10
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 10
+    assert mapping["MaximumRecordAgeInSeconds"] == 24 * 3600
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": get_att("NotifierFailureQueue")}}
+    # Created after the role may read the stream (Lambda checks the access when it creates the mapping).
+    assert "NotifierRolePolicy" in template_json["Resources"]["NotifierStreamMapping"]["DependsOn"]
+
+
+def test_notifier_sees_only_report_records_that_carry_the_claim(template_json):
+    (only,) = props(template_json, "NotifierStreamMapping")["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+    assert pattern == {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {"Keys": {"sk": {"S": ["REPORT"]}}, "NewImage": {"notified_at": {"S": [{"exists": True}]}}},
+    }
+    assert pattern["dynamodb"]["Keys"] == {shared.SORT_KEY: {"S": [shared.REPORT_SK]}}
+    assert list(pattern["dynamodb"]["NewImage"]) == [shared.NOTIFIED_AT]
 
 
 COMMON_ENV = {
-    "POWERTOOLS_SERVICE_NAME": metric_names.SERVICE,
-    "POWERTOOLS_METRICS_NAMESPACE": metric_names.NAMESPACE,
+    "POWERTOOLS_SERVICE_NAME": shared.SERVICE,
+    "POWERTOOLS_METRICS_NAMESPACE": shared.NAMESPACE,
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
 
@@ -138,21 +194,24 @@ COMMON_ENV = {
 def test_function_environments_follow_the_settings_contract(template_json):
     _, watcher = function_by_handler(template_json, "autopilot_reports.handlers.watcher.handler")
     _, reporter = function_by_handler(template_json, "autopilot_reports.handlers.reporter.handler")
+    _, notifier = function_by_handler(template_json, "autopilot_reports.handlers.notifier.handler")
     assert watcher["Environment"]["Variables"] == {
         **COMMON_ENV,
         "TABLE_NAME": ref("ReportsTable"),
         "EVENT_BUS_NAME": ref("EventBus"),
         "JOB_NAME_PREFIX": "",
         "WATERMARK_OVERLAP_SECONDS": "300",
+        "IMPORT_PAGES_PER_PIECE": "10",
     }
     assert reporter["Environment"]["Variables"] == {
         **COMMON_ENV,
         "TABLE_NAME": ref("ReportsTable"),
-        "TOPIC_ARN": ref("ReportsTopic"),
         "TOP_FEATURES": "10",
         "ANALYSIS_MAX_BYTES": str(20 * 1024 * 1024),
         "NOTIFY_STATUSES": "Completed,Failed,Stopped",
+        "LEADERBOARD_SIZE": "5",
     }
+    assert notifier["Environment"]["Variables"] == {**COMMON_ENV, "TOPIC_ARN": ref("ReportsTopic")}
 
 
 def test_configured_environment_is_what_the_handlers_parse(full_template_json):
@@ -164,6 +223,8 @@ def test_configured_environment_is_what_the_handlers_parse(full_template_json):
     assert settings.analysis_max_bytes == 10 * 1024 * 1024
     assert settings.notify_statuses == ("Completed", "Failed")
     assert settings.job_name_prefix == "team-a-"
+    assert settings.leaderboard_size == 0
+    assert settings.import_pages_per_piece == 3
 
 
 def test_functions_run_python_3_13_with_the_pinned_powertools_layer(template_json):
@@ -178,7 +239,7 @@ def test_functions_run_python_3_13_with_the_pinned_powertools_layer(template_jso
     ]
     assert all(body["Type"] == "AWS::SSM::Parameter::Value<String>" for body in parameters.values())
     (layer_parameter,) = parameters
-    for name, memory in (("WatcherFunction", 256), ("ReporterFunction", 512)):
+    for name, memory in (("WatcherFunction", 256), ("ReporterFunction", 512), ("NotifierFunction", 256)):
         function = props(template_json, name)
         assert function["Runtime"] == "python3.13"
         assert function["Architectures"] == ["x86_64"]
@@ -186,6 +247,26 @@ def test_functions_run_python_3_13_with_the_pinned_powertools_layer(template_jso
         assert function["MemorySize"] == memory
         assert function["Timeout"] == 60
         assert function["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_a_named_powertools_layer_replaces_the_ssm_lookup(full_template_json):
+    parameters = full_template_json.get("Parameters", {})
+    assert not [name for name, body in parameters.items() if body.get("Default", "").startswith("/aws/service/")]
+    for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction"):
+        assert props(full_template_json, name)["Layers"] == [LAYER_ARN]
+
+
+def test_the_cli_stays_out_of_the_lambda_asset(synth_app, template_json):
+    from pathlib import Path
+
+    codes = {props(template_json, f"{name}Function")["Code"]["S3Key"] for name in ("Watcher", "Reporter", "Notifier")}
+    (key,) = codes  # one asset for every function
+    asset = Path(synth_app.outdir) / f"asset.{key.removesuffix('.zip')}"
+    assert (asset / "autopilot_reports" / "handlers").is_dir()
+    assert (asset / "autopilot_reports" / "constants.py").is_file()
+    assert not (asset / "autopilot_reports" / "cli").exists()
+    assert not (asset / "autopilot_reports" / "cli.py").exists()
+    assert "autopilot_reports/cli" in c.LAMBDA_ASSET_EXCLUDE
 
 
 def test_powertools_version_is_read_from_requirements(tmp_path):
@@ -197,10 +278,15 @@ def test_powertools_version_is_read_from_requirements(tmp_path):
         c.powertools_version.__wrapped__(requirements)
 
 
-def test_reporter_rule_matches_the_event_the_watcher_publishes():
-    from autopilot_reports.models import events
-
-    assert (c.EVENT_SOURCE, c.STATE_CHANGE_DETAIL_TYPE) == (events.EVENT_SOURCE, events.EVENT_DETAIL_TYPE)
+def test_infra_reads_shared_names_instead_of_retyping_them():
+    for name in (
+        "EVENT_SOURCE",
+        "STATE_CHANGE_DETAIL_TYPE",
+        "IMPORT_DETAIL_TYPE",
+        "TERMINAL_STATUSES",
+        "ENV_TABLE_NAME",
+    ):
+        assert getattr(c, name) is getattr(shared, name), name
 
 
 def test_reporter_memory_follows_the_analysis_cap():

@@ -4,7 +4,9 @@ exact filters, one-line errors with their own exit codes, and only GetItem/Query
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import pytest
@@ -524,3 +526,45 @@ def test_import_history_timeout(bus, import_progress, capsys):
 def test_import_history_bad_range(bus, import_progress, capsys):
     result = run(capsys, "import-history", "--since", "2025-02-01", "--until", "2025-01-01")
     assert_error(result, ExitCode.BAD_DATE, "must be before")
+
+
+# --- the PartiQL statements in docs/querying.md, verbatim ---------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "querying.md"
+
+
+def documented_statements() -> list[str]:
+    return re.findall(r"```sql\n(.*?)\n```", DOCS.read_text(), flags=re.DOTALL)
+
+
+def test_documented_partiql_statements(store):
+    week = datetime(2025, 6, 2, tzinfo=UTC)
+    save(store, record("churn", "InProgress", at=week + timedelta(days=1), secondary="Starting"))
+    save(store, record("churn", at=week + timedelta(days=1), minutes=30, partial=("1 candidate failed",), rich=True))
+    save(store, record("fraud", "Failed", at=week + timedelta(days=2)))
+    save(store, record("scoring", "Failed", at=week + timedelta(days=3), partial=("2 candidates failed",)))
+    save(store, record("fraud-old", "Failed", at=week - timedelta(days=10)))
+    save(store, record("fraud-next-week", "Failed", at=week + timedelta(days=7)))
+    save(store, record("partial-old", at=week - timedelta(minutes=1), partial=("old",)))
+    client = boto3.client("dynamodb", region_name=REGION)
+
+    def run_statement(statement: str) -> list[dict]:
+        assert store.table_name in statement
+        return client.execute_statement(Statement=statement)["Items"]
+
+    one_job, job_partition, failed_this_week, partial_this_week = documented_statements()
+
+    [item] = run_statement(one_job)
+    assert item["job_name"] == {"S": "churn"}
+    assert item["objective"]["M"]["value"] == {"N": "0.875"}
+    assert [row["feature"]["S"] for row in (e["M"] for e in item["explainability"]["M"]["top_features"]["L"])] == [
+        "tenure",
+        "monthly_charges",
+    ]
+    assert sorted(row["sk"]["S"] for row in run_statement(job_partition)) == [
+        "HISTORY#2025-06-03T00:00:00.000Z#InProgress#Starting",
+        "HISTORY#2025-06-03T00:30:00.000Z#Completed#Completed",
+        "REPORT",
+    ]
+    assert {row["job_name"]["S"] for row in run_statement(failed_this_week)} == {"fraud", "scoring"}
+    assert {row["job_name"]["S"] for row in run_statement(partial_this_week)} == {"churn", "scoring"}

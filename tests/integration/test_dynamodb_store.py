@@ -1,5 +1,6 @@
 """The report table on moto, with the production key schema: conditional writes, claims and queries."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -7,7 +8,14 @@ import pytest
 
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.domain.ports import Saved
-from autopilot_reports.models.record import Explainability, HistoryEntry, ReportRecord
+from autopilot_reports.models.record import (
+    Explainability,
+    FeatureImportance,
+    HistoryEntry,
+    LeaderboardEntry,
+    Objective,
+    ReportRecord,
+)
 from tests.integration.conftest import REGION, CallRecorder
 
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
@@ -43,44 +51,45 @@ def store(table_name):
     return store
 
 
-def test_newer_states_replace_older_ones_and_history_grows_once_per_transition(store):
+def test_history_grows_once_per_transition(store):
     assert save(store, record()) is Saved.WRITTEN
     assert save(store, record(secondary="ModelTuning", minutes=5)) is Saved.WRITTEN
-    assert save(store, record(minutes=0)) is Saved.UNCHANGED  # late, older event
     assert save(store, record(secondary="ModelTuning", minutes=5)) is Saved.UNCHANGED  # replay
-
-    assert store.get_report("churn").secondary_status == "ModelTuning"
     assert [entry.secondary_status for entry in store.history("churn")] == ["Starting", "ModelTuning"]
 
 
-def test_terminal_notification_is_claimed_once(store):
-    done = record(status="Completed", secondary="Completed", minutes=30, notified=NOTIFIED)
-    assert save(store, done, claim=True) is Saved.CLAIMED
-    assert save(store, done, claim=True) is Saved.UNCHANGED
-    assert store.get_report("churn").notified_at == NOTIFIED
-
-
-def test_released_claim_can_be_claimed_again(store):
-    done = record(status="Completed", secondary="Completed", minutes=30, notified=NOTIFIED)
-    save(store, done, claim=True)
-    store.release_notification("churn", NOTIFIED)
-    assert store.get_report("churn").notified_at is None
-    assert save(store, done, claim=True) is Saved.CLAIMED
-
-
-def test_terminal_state_changing_after_notification_is_written_without_a_new_claim(store):
-    save(store, record(status="Completed", secondary="Completed", minutes=30, notified=NOTIFIED), claim=True)
-    later = record(status="Completed", secondary="ExplainabilityError", minutes=40, notified=datetime.now(UTC))
-    assert save(store, later, claim=True) is Saved.WRITTEN
-    stored = store.get_report("churn")
-    assert stored.secondary_status == "ExplainabilityError"
-    assert stored.notified_at == NOTIFIED
-
-
-def test_status_breaks_ties_at_equal_modification_times(store):
-    save(store, record(status="Stopping", secondary="Stopping", minutes=10))
-    assert save(store, record(status="InProgress", secondary="ModelTuning", minutes=10)) is Saved.UNCHANGED
-    assert save(store, record(status="Stopped", secondary="Stopped", minutes=10)) is Saved.WRITTEN
+def test_the_record_is_stored_as_native_attributes(store, table_name):
+    store.begin_watch(T0)
+    rich = record("rich", "Completed", "Completed", minutes=30, partial=["disk full"], notified=NOTIFIED)
+    rich = rich.model_copy(
+        update={
+            "objective": Objective(metric="F1", type="Maximize", value=0.91),
+            "explainability": Explainability(
+                state="available",
+                s3_prefix="s3://b/p",
+                top_features=[FeatureImportance(feature="age", importance=0.25)],
+                feature_count=1,
+                labels=["label0"],
+                artifacts={"analysis": "s3://b/p/analysis.json"},
+            ),
+            "leaderboard": [LeaderboardEntry(candidate="c1", objective=Objective(metric="F1", value=0.91))],
+        }
+    )
+    assert save(store, rich, claim=True) is Saved.CLAIMED
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=table_name, Key={"pk": {"S": "JOB#rich"}, "sk": {"S": "REPORT"}}
+    )["Item"]
+    assert item["objective"]["M"]["value"] == {"N": "0.91"}
+    assert item["explainability"]["M"]["top_features"]["L"][0]["M"]["feature"] == {"S": "age"}
+    assert item["explainability"]["M"]["state"] == {"S": "available"}
+    assert item["partial_failures"] == {"L": [{"S": "disk full"}]}
+    assert item["leaderboard"]["L"][0]["M"]["candidate"] == {"S": "c1"}
+    assert item["failure_reason"] == {"NULL": True}
+    assert item["notified_at"] == {"S": "2030-01-01T00:00:00.000Z"}
+    assert "report_json" not in item
+    assert store.get_report("rich") == rich
+    history = store.history("rich")[0]
+    assert history.status == "Completed" and history.partial_failure_count == 1
 
 
 def test_errors_are_recorded_only_on_existing_records(store, table_name):
@@ -94,13 +103,6 @@ def test_errors_are_recorded_only_on_existing_records(store, table_name):
     assert store.get_report("ghost") is None
 
 
-def test_watermark_only_moves_forward(store):
-    assert store.get_watermark() is None
-    store.advance_watermark(T0 + timedelta(hours=1))
-    store.advance_watermark(T0)
-    assert store.get_watermark() == T0 + timedelta(hours=1)
-
-
 def test_known_states_batches_beyond_one_hundred_keys(store):
     for index in range(130):
         save(store, record(name=f"job-{index:03d}", minutes=index))
@@ -111,6 +113,7 @@ def test_known_states_batches_beyond_one_hundred_keys(store):
 
 
 def test_queries_use_indexes_never_scan(store):
+    store.begin_watch(T0)
     save(store, record("a", "Completed", "Completed", minutes=10, notified=NOTIFIED), claim=True)
     save(store, record("b", "Failed", "Failed", minutes=20, partial=["disk full"], notified=NOTIFIED), claim=True)
     save(store, record("c", "Completed", "Completed", minutes=200, partial=["x"], notified=NOTIFIED), claim=True)
@@ -133,6 +136,15 @@ def test_queries_use_indexes_never_scan(store):
     assert used <= {"Query", "GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem"}
 
 
+def test_a_claim_for_a_job_that_ended_before_the_watch_costs_a_second_write_only_off_the_hot_path(store):
+    store.begin_watch(T0)
+    before = store.recorder.calls["dynamodb.TransactWriteItems"]
+    save(store, record("new", "Completed", "Completed", minutes=30, notified=NOTIFIED), claim=True)
+    assert store.recorder.calls["dynamodb.TransactWriteItems"] - before == 1  # the hot path: one write
+    save(store, record("old", "Completed", "Completed", minutes=-30, notified=NOTIFIED), claim=True)
+    assert store.recorder.calls["dynamodb.TransactWriteItems"] - before == 3  # history import: two
+
+
 def test_worst_case_record_fits_far_below_the_item_limit(store, table_name):
     from autopilot_reports.models.record import FeatureImportance
 
@@ -150,16 +162,9 @@ def test_worst_case_record_fits_far_below_the_item_limit(store, table_name):
             ),
         }
     )
+    store.begin_watch(T0)
     assert save(store, worst, claim=True) is Saved.CLAIMED
     item = boto3.client("dynamodb", region_name=REGION).get_item(
         TableName=table_name, Key={"pk": {"S": "JOB#" + "w" * 32}, "sk": {"S": "REPORT"}}
     )["Item"]
-    size = sum(len(name) + len(next(iter(value.values()))) for name, value in item.items())
-    assert size < 40 * 1024  # a tenth of DynamoDB's 400 KB
-
-
-def test_progress_decides_between_states_with_the_same_modification_time(store):
-    save(store, record(secondary="Starting", minutes=3))
-    assert save(store, record(secondary="ModelTuning", minutes=3)) is Saved.WRITTEN
-    assert save(store, record(secondary="AnalyzingData", minutes=3)) is Saved.UNCHANGED
-    assert store.get_report("churn").secondary_status == "ModelTuning"
+    assert len(json.dumps(item)) < 40 * 1024  # an upper bound of the item's size: a tenth of DynamoDB's 400 KB

@@ -8,15 +8,23 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 
+from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
+from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.settings import get_settings
-from sandbox.runner import complete_envelope
-from testsupport.process import reset_process
+from sandbox.runner import complete_envelope, lambda_stream_record, passes_filters
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
+from testsupport.process import reset_process
 from tests.integration.conftest import REGION, CallRecorder
+
+WATCH_START = parse_iso_utc("2025-05-01T10:00:00Z")
 
 PREFIX = "s3://outputs/churn/documentation/explainability/output"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:automl-job/{}"
@@ -69,13 +77,27 @@ def describe(name, status, secondary, minutes, best=False, partial=()):
     return response
 
 
+def candidate(name, value, status="Completed"):
+    return {
+        "CandidateName": name,
+        "CandidateStatus": status,
+        "CandidateSteps": [],
+        "CreationTime": "2025-05-01T10:05:00Z",
+        "LastModifiedTime": "2025-05-01T10:20:00Z",
+        "ObjectiveStatus": "Succeeded" if status == "Completed" else "Failed",
+        "FinalAutoMLJobObjectiveMetric": {"Type": "Maximize", "MetricName": "F1", "Value": value},
+        "CandidateProperties": {"CandidateArtifactLocations": {"Explainability": f"s3://outputs/{name}/x"}},
+    }
+
+
 SCENARIO = {
     "jobs": [
         {
             "describe": [
                 describe("churn", "InProgress", "Starting", 0),
                 describe("churn", "Completed", "Completed", 30, best=True, partial=["1 candidate failed"]),
-            ]
+            ],
+            "candidates": [candidate("churn-c1", 0.81), candidate("churn-c2", 0.87), candidate("churn-c3", 0.9, "Failed")],
         },
         {
             "api": "v2",
@@ -130,7 +152,8 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
             ).encode(),
         )
         s3.put_object(Bucket="outputs", Key=f"{key}/report.pdf", Body=b"%PDF-1.4")
-        yield Pipeline(simulator, stack_model, topic_arn, monkeypatch)
+        DynamoDBReportStore(table_name, boto3.client("dynamodb", region_name=REGION)).begin_watch(WATCH_START)
+        yield Pipeline(simulator, stack_model, topic_arn, table_name, monkeypatch)
     reset_process()
 
 
@@ -158,9 +181,22 @@ def state_change(name, status="Completed", secondary="Completed"):
 
 
 class Pipeline:
-    def __init__(self, simulator, stack_model, topic_arn, monkeypatch):
+    def __init__(self, simulator, stack_model, topic_arn, table_name, monkeypatch):
         self.simulator, self.stack, self.topic_arn, self.monkeypatch = simulator, stack_model, topic_arn, monkeypatch
+        self.table_name = table_name
         self.recorder = CallRecorder()
+        self.stream_position = 0
+
+    def stream_event(self):
+        """What the notifier's event source mapping delivers: new stream records that pass its filter.
+        (moto 5.2.5's in-process mock answers DynamoDB Streams calls with 404, though its server, which
+        the sandbox uses, serves them: read the table's stream from the backend itself.)"""
+        mapping = self.stack.stream_mappings[0]
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(self.table_name)
+        records = [item.to_json() for item in table.stream_shard.items][self.stream_position :]
+        self.stream_position += len(records)
+        delivered = [lambda_stream_record(record, table.latest_stream_label) for record in records]
+        return {"Records": [record for record in delivered if passes_filters(record, mapping)]}
 
     def use(self, handler_suffix):
         spec = self.stack.function_by_handler(handler_suffix)
@@ -172,24 +208,55 @@ class Pipeline:
         session.events.register("before-call", self.recorder._count)
 
 
-def test_terminal_report_costs_the_physical_minimum(pipeline):
+def test_terminal_report_costs_the_physical_minimum_and_the_commit_leads_to_one_publish(pipeline):
     pipeline.simulator.tick = 1
     pipeline.use("handlers.reporter.handler")
 
     result = reporter_handler.handler(state_change("churn"), Context())
 
-    assert result == {"outcome": "notified", "job_name": "churn"}
+    assert result == {"outcome": "claimed", "job_name": "churn"}
     assert dict(pipeline.recorder.calls) == {
         "sagemaker.DescribeAutoMLJob": 1,
+        "sagemaker.ListCandidatesForAutoMLJob": 1,
         "s3.ListObjectsV2": 1,
         "s3.GetObject": 1,
         "dynamodb.TransactWriteItems": 1,
-        "sns.Publish": 1,
     }
+    record = reporter_handler.default_reporter().store.get_report("churn")
+    assert [entry.candidate for entry in record.leaderboard] == ["churn-c2", "churn-c1"]
+
+    pipeline.use("handlers.notifier.handler")
+    pipeline.recorder.calls.clear()
+    stream = pipeline.stream_event()
+    assert len(stream["Records"]) == 1  # the filter passes the claiming write only
+    assert notifier_handler.handler(stream, Context()) == {"batchItemFailures": []}
+    assert dict(pipeline.recorder.calls) == {"sns.Publish": 1}
+
+    pipeline.use("handlers.reporter.handler")
     pipeline.recorder.calls.clear()
     replay = reporter_handler.handler(state_change("churn"), Context())
     assert replay["outcome"] == "unchanged"
-    assert "sns.Publish" not in pipeline.recorder.calls
+    assert pipeline.stream_event() == {"Records": []}  # a replay commits nothing: nothing to publish
+
+
+def test_a_failed_publish_is_reported_item_by_item_for_the_stream_to_retry(pipeline):
+    pipeline.simulator.tick = 1
+    pipeline.use("handlers.reporter.handler")
+    reporter_handler.handler(state_change("churn"), Context())
+    pipeline.use("handlers.notifier.handler")
+    pipeline.monkeypatch.setenv("TOPIC_ARN", pipeline.topic_arn + "-gone")
+    get_settings.cache_clear()
+    stream = pipeline.stream_event()
+    second = json.loads(json.dumps(stream["Records"][0]))
+    second["dynamodb"]["SequenceNumber"] = "999"
+    second["dynamodb"]["OldImage"] = second["dynamodb"]["NewImage"]  # a later write of a claimed record
+
+    response = notifier_handler.handler({"Records": [second, *stream["Records"]]}, Context())
+
+    # the failed record is reported alone, for the mapping to retry from it; the other passed
+    assert response == {"batchItemFailures": [{"itemIdentifier": stream["Records"][0]["dynamodb"]["SequenceNumber"]}]}
+    with pytest.raises(BatchProcessingError):  # a batch whose every record failed fails whole: retried whole
+        notifier_handler.handler(stream, Context())
 
 
 def test_non_terminal_transition_costs_two_calls(pipeline):
@@ -239,6 +306,7 @@ def test_watcher_publishes_each_change_once_and_advances_the_watermark(pipeline)
 
     assert first["listed"] == 2 and first["published"] == 2
     assert again["published"] == 2  # the reporter has not recorded them yet: still news
+    assert pipeline.recorder.calls["sagemaker.ListAutoMLJobs"] == 2
     assert first["watermark"] == "2025-05-01T10:01:00+00:00"
     assert pipeline.recorder.calls["events.PutEvents"] == 2
 
@@ -263,7 +331,10 @@ def test_watcher_takes_a_cloudtrail_nudge_and_a_backfill(pipeline):
     )
     assert watcher_handler.handler(nudge, Context())["published"] == 2
     backfill = {"backfill": {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "force": True}}
-    assert watcher_handler.handler(backfill, Context())["published"] == 2
+    imported = watcher_handler.handler(backfill, Context())
+    assert (imported["published"], imported["status"], imported["pieces"]) == (2, "done", 1)
+    progress = DynamoDBReportStore(pipeline.table_name).get_import_progress(imported["import_id"])
+    assert progress.jobs_seen == 2
 
 
 def emitted_metrics(stdout: str) -> dict[str, float]:
@@ -282,7 +353,10 @@ def test_metrics_count_reports_notifications_and_explainability_states(pipeline,
     pipeline.use("handlers.reporter.handler")
     reporter_handler.handler(state_change("churn"), Context())
     metrics = emitted_metrics(capsys.readouterr().out)
-    assert metrics == {"ReportsWritten": 1, "NotificationsSent": 1, "Explainability_available": 1}
+    assert metrics == {"ReportsWritten": 1, "NotificationsClaimed": 1, "Explainability_available": 1}
+    pipeline.use("handlers.notifier.handler")
+    notifier_handler.handler(pipeline.stream_event(), Context())
+    assert emitted_metrics(capsys.readouterr().out) == {"StreamRecordsReceived": 1, "NotificationsSent": 1}
 
 
 def test_oversized_analysis_is_recorded_as_an_error_and_still_reported(pipeline):
@@ -294,7 +368,7 @@ def test_oversized_analysis_is_recorded_as_an_error_and_still_reported(pipeline)
     key = PREFIX[len("s3://outputs/") :] + "/analysis.json"
     s3.put_object(Bucket="outputs", Key=key, Body=b'{"version": "1.0", "pad": "' + b"x" * 4096 + b'"}')
 
-    assert reporter_handler.handler(state_change("churn"), Context())["outcome"] == "notified"
+    assert reporter_handler.handler(state_change("churn"), Context())["outcome"] == "claimed"
 
     record = reporter_handler.default_reporter().store.get_report("churn")
     assert record.explainability.state == "error"

@@ -166,7 +166,7 @@ class DynamoDBReportStore(AwsAdapter):
     def save_import_progress(self, progress: ImportProgress) -> None:
         attributes = items.import_attributes(progress)
         key = {name: attributes.pop(name) for name in (c.PARTITION_KEY, c.SORT_KEY)}
-        self.client.update_item(TableName=self.table_name, **self._update(key, attributes))
+        self.client.update_item(**self._update(key, attributes))
 
     def get_import_progress(self, import_id: str) -> ImportProgress | None:
         item = self.client.get_item(

@@ -120,10 +120,10 @@ def _leaderboard(record: ReportRecord) -> RenderableType | None:
         return Text("Leaderboard: no completed candidates", style="dim")
     table = Table(title="Leaderboard", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("#", justify="right")
-    table.add_column("candidate")
+    table.add_column("candidate", overflow="fold")
     table.add_column("objective")
-    table.add_column("explainability")
-    table.add_column("model insights")
+    table.add_column("explainability", overflow="fold")
+    table.add_column("model insights", overflow="fold")
     for rank, entry in enumerate(record.leaderboard, start=1):
         table.add_row(
             str(rank),

@@ -14,6 +14,7 @@ from autopilot_reports.models.common import as_utc, parse_iso_utc
 from autopilot_reports.models.record import LeaderboardEntry, Objective
 
 TIME_SERIES_PROBLEM_TYPE = "TimeSeriesForecasting"
+MAX_FAILURE_REASON_CHARS = 1024  # the API's own limit; a longer one is cut with a marker (item size)
 MAXIMIZE, MINIMIZE = "Maximize", "Minimize"
 # Autopilot's objective metrics that are better when lower (AutoMLJobObjective in the API reference);
 # used only when no candidate states its metric's direction.
@@ -71,7 +72,8 @@ class JobDescription:
 
 def describe_job(api: Api, response: Mapping[str, Any]) -> JobDescription:
     """Normalizes a Describe response. Raises KeyError/TypeError on a response missing required fields."""
-    best = response.get("BestCandidate") or {}
+    best = response.get("BestCandidate")
+    best = best if isinstance(best, Mapping) else {}  # a malformed BestCandidate reads as none, not a crash
     return JobDescription(
         api=api,
         name=response["AutoMLJobName"],
@@ -83,7 +85,9 @@ def describe_job(api: Api, response: Mapping[str, Any]) -> JobDescription:
         objective=_objective(best),
         explainability_prefix=_dig(best, "CandidateProperties", "CandidateArtifactLocations", "Explainability"),
         partial_failures=cap_partial_failures(response.get("PartialFailureReasons") or []),
-        failure_reason=response.get("FailureReason") or None,
+        failure_reason=_truncate(str(response["FailureReason"]), MAX_FAILURE_REASON_CHARS)
+        if response.get("FailureReason")
+        else None,
         created_at=_time(response.get("CreationTime")),
         ended_at=_time(response.get("EndTime")),
         last_modified_at=_time(response.get("LastModifiedTime")),
@@ -126,14 +130,23 @@ def _location(candidate: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def cap_partial_failures(reasons: list[Mapping[str, Any]]) -> list[str]:
+def cap_partial_failures(reasons: Any) -> list[str]:
     """Every message, each within the API's 1,024 characters; a list longer than any the API returns is
     cut with a final line saying how many were left out."""
-    messages = [str(reason.get("PartialFailureMessage", "")) for reason in reasons if isinstance(reason, Mapping)]
+    if not isinstance(reasons, list | tuple):  # one reason where a list belongs
+        reasons = [reasons]
+    messages = [_partial_failure_message(reason) for reason in reasons if reason is not None]
     capped = [_truncate(message, c.MAX_PARTIAL_FAILURE_CHARS) for message in messages[: c.MAX_PARTIAL_FAILURES]]
     if len(messages) > c.MAX_PARTIAL_FAILURES:
         capped.append(f"... and {len(messages) - c.MAX_PARTIAL_FAILURES} more partial failure messages")
     return capped
+
+
+def _partial_failure_message(reason: Any) -> str:
+    """The reason's message; an entry of another shape is kept as text, never dropped silently."""
+    if isinstance(reason, Mapping) and isinstance(reason.get("PartialFailureMessage"), str):
+        return str(reason["PartialFailureMessage"])
+    return str(reason)
 
 
 def _truncate(text: str, limit: int) -> str:

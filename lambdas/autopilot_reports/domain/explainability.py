@@ -61,7 +61,12 @@ def collect_explainability(job: JobDescription, reader: ArtifactReader, top_n: i
             ExplainabilityState.MISSING, prefix, "time-series impact scores use another schema, not supported yet"
         )
     if not prefix:
-        return _unavailable(ExplainabilityState.MISSING, None, "the best candidate has no Explainability location")
+        reason = (
+            "the job has no BestCandidate, so no Explainability location"
+            if job.best_candidate is None
+            else "the best candidate has no Explainability location"
+        )
+        return _unavailable(ExplainabilityState.MISSING, None, reason)
     try:
         return _read_report(prefix, reader, top_n, max_bytes)
     except AnalysisError as error:

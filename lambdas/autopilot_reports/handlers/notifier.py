@@ -33,6 +33,7 @@ def default_sender() -> NotificationSender:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext, sender: NotificationSender | None = None) -> dict[str, Any]:
     active = sender or default_sender()
+    count(c.STREAM_RECORDS_RECEIVED, len(event.get("Records", [])))
     return process_partial_response(
         event=event,
         record_handler=lambda record: _send(record, active),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -30,3 +31,20 @@ def epoch_ms(value: datetime) -> int:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc), PlainSerializer(iso_utc, return_type=str)]
+
+
+# DynamoDB's number range (magnitudes 1E-130 to 9.99...E+125): a float outside it cannot be stored at all,
+# so the whole write would fail on every retry. Records keep the nearest storable value instead.
+STORABLE_MAX = 9.999999999999999e125
+STORABLE_MIN = 1e-130
+
+
+def storable(value: float) -> float:
+    if math.isnan(value):
+        return value
+    if abs(value) < STORABLE_MIN:
+        return 0.0
+    return max(-STORABLE_MAX, min(STORABLE_MAX, value))
+
+
+StorableFloat = Annotated[float, AfterValidator(storable)]

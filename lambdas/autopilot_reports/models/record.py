@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from autopilot_reports import constants as c
-from autopilot_reports.models.common import UtcDatetime, epoch_ms
+from autopilot_reports.models.common import StorableFloat, UtcDatetime, epoch_ms
 
 # How far along a job is, for two observations with the same LastModifiedTime (SageMaker bumps it on
 # every change, but a tie must still order the same way everywhere): status first, then the secondary
@@ -58,14 +58,14 @@ class Objective(BaseModel):
 
     metric: str
     type: str | None = None
-    value: float | None = None
+    value: StorableFloat | None = None
 
 
 class FeatureImportance(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     feature: str
-    importance: float
+    importance: StorableFloat
 
 
 class LeaderboardEntry(BaseModel):

@@ -1,0 +1,94 @@
+"""The notifier: the table's stream turns a committed notification claim into one SNS publish."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra import constants as c
+from infra.constructs.encryption import SENDER_KEY_ACTIONS
+from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
+from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
+from infra.ids import pin_logical_id
+
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+
+
+class NotifierConstruct(Construct):
+    """DESIGN section 5: "the commit itself must lead to the publish".
+
+    The reporter's transaction sets `notified_at` on a job's latest record; the stream delivers that
+    committed change to the notifier, which publishes, and Lambda retries the batch until it succeeds
+    (bisecting to isolate a bad record, reporting partial batch failures), so a reporter killed right
+    after its commit cannot lose the notification. Only latest-state records carrying the claim pass
+    the filter. Records that still fail after the retries, or wait past 24 h (the stream's own
+    retention), land in `NotifierFailureQueue` as batch metadata (shard, sequence numbers).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stream_arn: str,
+        topic: sns.ITopic,
+        key: kms.IKey,
+        basics: FunctionBasics,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.failure_queue = DeadLetterQueue(
+            self,
+            "Failures",
+            key=key,
+            logical_id="NotifierFailureQueue",
+            purpose="stream batches the notifier could not publish after its retries (shard and sequence numbers)",
+            retain=basics.retain,
+        )
+        self.notifier = ServiceFunction(
+            self,
+            "Notifier",
+            spec=FunctionSpec(
+                name="Notifier",
+                handler=c.NOTIFIER_HANDLER,
+                description="autopilot-reports notifier: publishes each claimed terminal notification from the "
+                "table's stream",
+                environment={c.ENV_TOPIC_ARN: topic.topic_arn},
+                memory_mb=c.NOTIFIER_MEMORY_MB,
+                timeout_seconds=c.NOTIFIER_TIMEOUT_SECONDS,
+            ),
+            basics=basics,
+        )
+        self.function = self.notifier.function
+        self.notifier.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
+            iam.PolicyStatement(actions=list(SENDER_KEY_ACTIONS), resources=[key.key_arn]),
+            iam.PolicyStatement(actions=list(STREAM_READ_ACTIONS), resources=[stream_arn]),
+        )
+        self.mapping = lambda_.EventSourceMapping(
+            self,
+            "StreamMapping",
+            target=self.function,
+            event_source_arn=stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=c.STREAM_BATCH_SIZE,
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=c.STREAM_RETRY_ATTEMPTS,
+            max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
+            on_failure=StreamFailureDestination(self.failure_queue),
+            filters=[{"pattern": json.dumps(c.NOTIFIER_FILTER_PATTERN, separators=(",", ":"))}],
+        )
+        pin_logical_id(self.mapping, "NotifierStreamMapping")
+        # The mapping validates its role's stream access when it is created: after the policy exists.
+        self.mapping.node.add_dependency(self.notifier.policy)

@@ -1,0 +1,206 @@
+"""`python -m sandbox run ... --serve`: the emulators stay up after the run, `endpoint.json` says where,
+and the installed `autopilot-reports` (a separate process, as a person would run it) reads the result;
+SIGTERM ends it cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "tests" / "e2e" / "scenarios"
+STARTUP_TIMEOUT = 300
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_SESSION_TOKEN": "sandbox"}
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[str], out: Path) -> None:
+        self.process = process
+        self.out = out
+        self.endpoint: dict[str, str] = json.loads((out / "endpoint.json").read_text())
+        self.records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        where = [
+            "--endpoint-url",
+            self.endpoint["endpoint_url"],
+            "--region",
+            self.endpoint["region"],
+            "--table",
+            self.endpoint["table"],
+        ]
+        return subprocess.run(
+            [*cli_command(), *where, *args], capture_output=True, text=True, timeout=60, env=cli_env(), cwd=ROOT
+        )
+
+    def names(self, predicate: Any) -> set[str]:
+        return {record["job_name"] for record in self.records if predicate(record)}
+
+
+def cli_command() -> list[str]:
+    """The console script `make setup` installs; `python -m autopilot_reports.cli` where it is not."""
+    script = Path(sys.executable).parent / "autopilot-reports"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "autopilot_reports.cli"]
+
+
+def cli_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(CREDENTIALS)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "lambdas"), os.environ.get("PYTHONPATH")]))
+    env["COLUMNS"] = "200"
+    return env
+
+
+@pytest.fixture(scope="module")
+def template_file(template_json, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "AutopilotReports.template.json"
+    path.write_text(json.dumps(template_json))
+    return path
+
+
+@pytest.fixture(scope="module", params=["failed", "explainability_error_partial"])
+def served(request, template_file, tmp_path_factory) -> Iterator[Served]:
+    out = tmp_path_factory.mktemp("served")
+    scenario = SCENARIOS / f"{request.param}.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "run", str(scenario), "--out", str(out), "--serve", "--port", "0"]
+        + ["--template", str(template_file)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(out / "endpoint.json", process)
+        yield Served(process, out)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+
+
+def wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not path.exists():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"sandbox exited {process.returncode} before serving:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {path.name} after {STARTUP_TIMEOUT}s")
+        time.sleep(0.2)
+
+
+EVERYTHING = ("--since", "2000-01-01", "--until", "2100-01-01")
+
+
+def test_endpoint_file_says_where(served):
+    assert set(served.endpoint) == {"endpoint_url", "region", "table"}
+    assert served.endpoint["endpoint_url"].startswith("http://127.0.0.1:")
+    assert served.records
+
+
+def test_show_json_prints_the_record(served):
+    for record in served.records:
+        result = served.cli("show", record["job_name"], "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == record
+
+
+def test_show_without_json_is_a_readable_report(served):
+    record = served.records[0]
+    result = served.cli("show", record["job_name"])
+
+    assert result.returncode == 0, result.stderr
+    assert record["job_name"] in result.stdout
+    assert record["status"] in result.stdout
+    assert f"#/automl-jobs/{record['job_name']}" in result.stdout
+    if record["failure_reason"]:
+        assert "Failure reason:" in result.stdout
+    if record["partial_failures"]:
+        assert f"Partial failures ({len(record['partial_failures'])})" in result.stdout
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(result.stdout)
+
+
+def listed(served: Served, *args: str) -> list[dict[str, Any]]:
+    result = served.cli("list", *EVERYTHING, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_list_failed_returns_exactly_the_failed_jobs(served):
+    rows = listed(served, "--status", "Failed")
+    assert {row["job_name"] for row in rows} == served.names(lambda r: r["status"] == "Failed")
+    assert len(rows) == len({row["job_name"] for row in rows})
+    by_name = {record["job_name"]: record for record in served.records}
+    assert all(row == by_name[row["job_name"]] for row in rows)
+
+
+def test_list_partial_failures_returns_exactly_those_jobs(served):
+    rows = listed(served, "--partial-failures")
+    assert {row["job_name"] for row in rows} == served.names(lambda r: bool(r["partial_failures"]))
+
+
+def test_history_lists_each_jobs_transitions(served):
+    history = [json.loads(line) for line in (served.out / "history.jsonl").read_text().splitlines() if line]
+    for record in served.records:
+        result = served.cli("history", record["job_name"], "--json")
+        assert result.returncode == 0, result.stderr
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert rows == [entry for entry in history if entry["job_name"] == record["job_name"]]
+
+
+def test_unknown_job_is_a_one_line_error(served):
+    result = served.cli("show", "no-such-job")
+    assert result.returncode == 7
+    assert result.stderr.strip() == (
+        f"autopilot-reports: no report for job 'no-such-job' in table {served.endpoint['table']!r}"
+    )
+
+
+def test_the_latest_item_is_native_dynamodb_data(served):
+    """Any DynamoDB tool reads the record as data: maps, lists and numbers, not a JSON string."""
+    dynamodb = boto3.resource(
+        "dynamodb",
+        endpoint_url=served.endpoint["endpoint_url"],
+        region_name=served.endpoint["region"],
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+    table = dynamodb.Table(served.endpoint["table"])
+    for record in served.records:
+        item = table.get_item(Key={"pk": f"JOB#{record['job_name']}", "sk": "REPORT"})["Item"]
+        assert item["job_name"] == record["job_name"]
+        assert item["status"] == record["status"]
+        if record["objective"] is not None:
+            assert isinstance(item["objective"], dict)
+            assert isinstance(item["objective"]["value"], Decimal)
+            assert float(item["objective"]["value"]) == pytest.approx(record["objective"]["value"])
+        else:
+            assert item["objective"] is None
+        assert isinstance(item["explainability"], dict)
+        assert isinstance(item["explainability"]["top_features"], list)
+        assert isinstance(item["partial_failures"], list)
+        assert item["partial_failures"] == record["partial_failures"]
+
+
+def test_sigterm_ends_serving_cleanly(served):
+    served.process.send_signal(signal.SIGTERM)
+    out, err = served.process.communicate(timeout=60)
+
+    assert served.process.returncode == 0, err
+    assert "Traceback" not in err
+    assert "query it with:" in out
+    assert f"show {served.records[0]['job_name']}" in out
+    assert not (served.out / "endpoint.json").exists()

@@ -1,0 +1,146 @@
+"""One contract for the ReportStore port, run against the in-memory fake and the DynamoDB store on moto
+(with the production key schema): the "newer" rule, one claim per job, the watch-start rule, the watcher
+state and import progress. A rule written once in the domain and again in a condition expression cannot
+drift while both pass this suite."""
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.domain.ports import Saved
+from autopilot_reports.models.events import ImportProgress
+from autopilot_reports.models.record import Explainability, HistoryEntry, ReportRecord
+from testsupport.fakes import FakeStore
+from tests.integration.conftest import REGION
+
+T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+NOTIFIED = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def record(name="churn", status="InProgress", secondary="Starting", minutes=0, partial=(), notified=None, ended=None):
+    return ReportRecord(
+        job_name=name,
+        job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
+        api="v1",
+        status=status,
+        secondary_status=secondary,
+        explainability=Explainability(state="pending" if status == "InProgress" else "missing", reason="r"),
+        partial_failures=list(partial),
+        created_at=T0,
+        ended_at=ended,
+        last_modified_at=T0 + timedelta(minutes=minutes),
+        notified_at=notified,
+    )
+
+
+def done(minutes=30, secondary="Completed", notified=NOTIFIED, name="churn"):
+    return record(name, "Completed", secondary, minutes=minutes, notified=notified)
+
+
+def save(store, rec, claim=False):
+    return store.save_report(rec, HistoryEntry.of(rec, "schedule"), claim_notification=claim)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def store(request):
+    if request.param == "fake":
+        return FakeStore()
+    table_name = request.getfixturevalue("table_name")
+    return DynamoDBReportStore(table_name, dynamodb=boto3.client("dynamodb", region_name=REGION))
+
+
+@pytest.fixture
+def watching(store):
+    """The store once the stack has begun watching at T0."""
+    assert store.begin_watch(T0) == T0
+    return store
+
+
+def test_newer_states_replace_older_ones(store):
+    assert save(store, record()) is Saved.WRITTEN
+    assert save(store, record(secondary="ModelTuning", minutes=5)) is Saved.WRITTEN
+    assert save(store, record(minutes=0)) is Saved.UNCHANGED  # late, older event
+    assert save(store, record(secondary="ModelTuning", minutes=5)) is Saved.UNCHANGED  # replay
+    assert store.known_states(["churn"])["churn"].secondary_status == "ModelTuning"
+
+
+def test_lifecycle_rank_decides_between_states_with_the_same_modification_time(store):
+    save(store, record(secondary="Starting", minutes=3))
+    assert save(store, record(secondary="ModelTuning", minutes=3)) is Saved.WRITTEN
+    assert save(store, record(secondary="AnalyzingData", minutes=3)) is Saved.UNCHANGED
+    save(store, record(status="Stopping", secondary="Stopping", minutes=10))
+    assert save(store, record(status="InProgress", secondary="ModelTuning", minutes=10)) is Saved.UNCHANGED
+    assert save(store, record(status="Stopped", secondary="Stopped", minutes=10)) is Saved.WRITTEN
+    assert store.known_states(["churn"])["churn"].status == "Stopped"
+
+
+def test_terminal_notification_is_claimed_once(watching):
+    assert save(watching, done(), claim=True) is Saved.CLAIMED
+    assert save(watching, done(), claim=True) is Saved.UNCHANGED
+    assert save(watching, done(notified=NOTIFIED + timedelta(days=1)), claim=True) is Saved.UNCHANGED
+
+
+def test_a_job_that_ended_before_the_watch_start_is_written_without_a_claim(store):
+    store.begin_watch(T0 + timedelta(days=30))
+    assert save(store, done(), claim=True) is Saved.WRITTEN
+    assert save(store, done(), claim=True) is Saved.UNCHANGED  # a replay of the import
+
+
+def test_nothing_is_claimed_before_anything_is_watched(store):
+    assert save(store, done(), claim=True) is Saved.WRITTEN
+
+
+def test_the_end_time_decides_not_the_last_modification(store):
+    store.begin_watch(T0 + timedelta(minutes=20))
+    ended_before = record("a", "Completed", "Completed", minutes=30, notified=NOTIFIED, ended=T0 + timedelta(minutes=10))
+    ended_after = record("b", "Completed", "Completed", minutes=30, notified=NOTIFIED, ended=T0 + timedelta(minutes=25))
+    assert save(store, ended_before, claim=True) is Saved.WRITTEN
+    assert save(store, ended_after, claim=True) is Saved.CLAIMED
+
+
+def test_a_job_running_at_the_watch_start_is_claimed_when_it_ends(watching):
+    save(watching, record(minutes=-10))
+    assert save(watching, done(), claim=True) is Saved.CLAIMED
+
+
+def test_terminal_state_changing_after_notification_is_written_without_a_new_claim(watching):
+    save(watching, done(), claim=True)
+    later = done(minutes=40, secondary="ExplainabilityError", notified=NOTIFIED + timedelta(hours=1))
+    assert save(watching, later, claim=True) is Saved.WRITTEN
+    assert save(watching, later, claim=True) is Saved.UNCHANGED
+    assert watching.known_states(["churn"])["churn"].secondary_status == "ExplainabilityError"
+
+
+def test_an_unclaimed_state_may_be_claimed_by_the_same_state_later(store):
+    save(store, done(notified=None))  # e.g. written while notifications for Completed were off
+    store.begin_watch(T0)
+    assert save(store, done(), claim=True) is Saved.CLAIMED
+
+
+def test_watch_start_is_set_once_and_the_watermark_only_moves_forward(store):
+    state = store.get_watch_state()
+    assert (state.watch_start, state.watermark) == (None, None)
+    assert store.begin_watch(T0) == T0
+    assert store.begin_watch(T0 + timedelta(days=1)) == T0
+    store.advance_watermark(T0 + timedelta(hours=1))
+    store.advance_watermark(T0)
+    state = store.get_watch_state()
+    assert (state.watch_start, state.watermark) == (T0, T0 + timedelta(hours=1))
+
+
+def test_known_states_of_unknown_jobs_are_absent(store):
+    save(store, record("a"))
+    assert set(store.known_states(["a", "b", "a"])) == {"a"}
+
+
+def test_import_progress_round_trips(store):
+    progress = ImportProgress(
+        import_id="import-x", start=T0, end=T0 + timedelta(days=1), status="running", cursor=T0,
+        pieces=1, jobs_seen=1000, published=3, updated_at=T0,
+    )
+    store.save_import_progress(progress)
+    store.save_import_progress(progress.model_copy(update={"status": "done", "pieces": 2}))
+    assert store.get_import_progress("import-x") == progress.model_copy(update={"status": "done", "pieces": 2})
+    assert store.get_import_progress("other") is None
