@@ -1,32 +1,41 @@
-"""Benchmarks for DESIGN section 7's quality bars. Each module prints its figures, measured against a
-baseline in the same run, and ends with a short table:
+"""Benchmarks for DESIGN section 7's quality bars. Each module prints its measurements beside a baseline
+measured in the same run and ends with a table of figures (`met` per bar):
 
-    python -m bench.cost              # AWS calls per report, watcher calls per tick vs history
-    python -m bench.analysis_memory   # analysis.json parse memory and time vs json.loads
-    python -m bench.cold_start        # handler import time vs boto3 + Powertools
+    python -m bench                     # all of them; writes bench/out/results.json, exit 1 if a bar is missed
+    python -m bench.cost                # AWS calls per report, per watcher tick, per history-import piece
+    python -m bench.reporter_time       # a terminal report vs the same AWS calls made directly with boto3
+    python -m bench.analysis_memory     # process peak RSS summarizing a ~19.5 MiB analysis.json
+    python -m bench.cold_start          # handler import time vs boto3 + Powertools
 
-Shared here: the synthesized stack, a generated scenario of reported jobs, fresh interpreters and tables.
+Shared here: the synthesized template (and variants of a function's environment), generated scenarios,
+fresh interpreters, figures and the results file.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sandbox import LAMBDA_CODE_ROOT  # importing the sandbox puts lambdas/ on sys.path, as Lambda does
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
-from tools.make_scenarios import CHURN_FEATURES, Clock, analysis_doc, clarify, credit_job, shap_values
-from tools.make_scenarios import Scenario as ScenarioBuilder
+from testsupport.scenario_builder import CHURN_FEATURES, Clock, analysis_doc, clarify, credit_job, shap_values
+from testsupport.scenario_builder import Scenario as ScenarioBuilder
 
 REGION = "us-east-1"
 WATCHER_HANDLER = "handlers.watcher.handler"
 REPORTER_HANDLER = "handlers.reporter.handler"
+NOTIFIER_HANDLER = "handlers.notifier.handler"
 MB = 1024 * 1024
+RESULTS_PATH = Path(__file__).resolve().parent / "out" / "results.json"
 
 # What a job goes through before it completes, one state per tick (the last two are always the same).
 _IN_PROGRESS = (
@@ -38,31 +47,81 @@ _IN_PROGRESS = (
 _ENDING = ("InProgress/GeneratingExplainabilityReport+best", "Completed/Completed")
 
 
+# --------------------------------------------------------------------------------------------------
+# The stack
+
+
 @lru_cache(maxsize=1)
+def _loaded_template() -> str:
+    return json.dumps(load_template())
+
+
 def template() -> dict[str, Any]:
-    """The synthesized template (cdk.out when present, else synthesized in process: about 10 s)."""
-    return load_template()
+    """The synthesized template (cdk.out when present, else synthesized in process: about 10 s); a fresh
+    copy each call, so variants never leak into one another."""
+    loaded: dict[str, Any] = json.loads(_loaded_template())
+    return loaded
 
 
-def stack() -> StackModel:
-    return read_stack(template(), REGION)
+def stack(source: Mapping[str, Any] | None = None) -> StackModel:
+    return read_stack(dict(source or template()), REGION)
+
+
+def with_environment(source: Mapping[str, Any], handler_suffix: str, updates: Mapping[str, str]) -> dict[str, Any]:
+    """The template with one function's environment changed, as a CDK context setting would change it
+    (the sandbox reads each function's environment from the template)."""
+    variant = copy.deepcopy(dict(source))
+    logical_id = stack(variant).function_by_handler(handler_suffix).logical_id
+    properties = variant["Resources"][logical_id]["Properties"]
+    variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
+    variables.update(updates)
+    return variant
+
+
+# --------------------------------------------------------------------------------------------------
+# Scenarios
 
 
 def completed_jobs_scenario(
-    jobs: int, ticks: int, *, duplicates: int = 0, shuffle: bool = False, seed: int = 1, prefix: str = "bench"
+    jobs: int,
+    ticks: int,
+    *,
+    duplicates: int = 0,
+    shuffle: bool = False,
+    seed: int = 1,
+    prefix: str = "bench",
+    start: str = "2025-06-02T08:00:00+00:00",
 ) -> Scenario:
     """`jobs` V1 binary jobs, each changing state at every one of `ticks` ticks and completing at the last
-    with a best candidate and a Clarify analysis.json (12 features) beside its reports."""
+    with a best candidate, two more candidates and a Clarify analysis.json (12 features) beside its reports."""
+    return load_scenario(completed_jobs_builder(jobs, ticks, prefix=prefix, start=start, seed=seed,
+                                                duplicates=duplicates, shuffle=shuffle).document())
+
+
+def completed_jobs_builder(
+    jobs: int,
+    ticks: int,
+    *,
+    prefix: str,
+    start: str = "2025-06-02T08:00:00+00:00",
+    seed: int = 1,
+    duplicates: int = 0,
+    shuffle: bool = False,
+) -> ScenarioBuilder:
     if not len(_ENDING) <= ticks <= len(_ENDING) + len(_IN_PROGRESS):
         raise ValueError(f"ticks must be between {len(_ENDING)} and {len(_ENDING) + len(_IN_PROGRESS)}")
     steps = list(_IN_PROGRESS[: ticks - len(_ENDING)] + _ENDING)
-    builder = ScenarioBuilder(prefix, Clock("2025-06-02T08:00:00+00:00"))
+    builder = ScenarioBuilder(prefix, Clock(start))
     builder.delivery.update(duplicates=duplicates, shuffle=shuffle, seed=seed)
     for index in range(jobs):
         # Changes spread over each tick (offsets 60-659 s), so listings interleave jobs as on a busy account.
         job = credit_job(f"{prefix}-{index:04d}", offset=60 + (index * 37) % 600, steps=list(steps))
         builder.add(job, clarify(job, analysis_doc({"label0": shap_values(job.name, CHURN_FEATURES)}, {"label0": 0.5})))
-    return load_scenario(builder.document())
+    return builder
+
+
+# --------------------------------------------------------------------------------------------------
+# Fresh interpreters
 
 
 def fresh_python(
@@ -77,11 +136,29 @@ def fresh_python(
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=300,
     )
     if done.returncode != 0:
         raise RuntimeError(f"fresh interpreter failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     return done
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number for bench/out/results.json (`key`), with its bar (`value <= limit`) when it has one."""
+
+    key: str
+    value: float
+    limit: float | None = None
+    detail: str = ""  # how it was measured, the baseline beside it
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.limit is None else self.value <= self.limit
 
 
 def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -100,13 +177,37 @@ def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[objec
     print(line(["-" * width for width in widths]))
     for row in cells:
         print(line(row))
+    sys.stdout.flush()
 
 
-def print_figures(title: str, figures: Sequence[tuple[str, object, str, bool | None]]) -> bool:
-    """The closing table: (figure, measured, bar, met; None when only informative). True if every bar is met."""
+def print_figures(title: str, figures: Sequence[Figure]) -> bool:
+    """The closing table. True if every bar is met."""
     verdict = {True: "yes", False: "NO", None: ""}
-    print_table(title, ("figure", "measured", "bar", "met"), [(*row[:3], verdict[row[3]]) for row in figures])
-    return all(row[3] is not False for row in figures)
+    print_table(
+        title,
+        ("figure", "measured", "bar", "met", "detail"),
+        [
+            (f.key, f"{f.value:,.2f}", "" if f.limit is None else f"<= {f.limit:g}", verdict[f.met], f.detail)
+            for f in figures
+        ],
+    )
+    return all(f.met is not False for f in figures)
+
+
+def record_results(figures: Sequence[Figure]) -> Path:
+    """Merges the figures into bench/out/results.json (numbers only, keyed by figure)."""
+    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    results: dict[str, float] = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
+    results.update({figure.key: round(figure.value, 4) for figure in figures})
+    RESULTS_PATH.write_text(json.dumps(dict(sorted(results.items())), indent=2) + "\n")
+    return RESULTS_PATH
+
+
+def finish(title: str, figures: Sequence[Figure]) -> int:
+    """Prints the figures, records them, and returns the exit status (1 if a bar is missed)."""
+    met = print_figures(title, figures)
+    print(f"\nwritten: {record_results(figures)}")
+    return 0 if met else 1
 
 
 def _cell(value: object) -> str:

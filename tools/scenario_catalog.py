@@ -557,27 +557,33 @@ def first_contact() -> Scenario:
     return s
 
 
+# Shorter lives than HPO and ENSEMBLE (four states), so three regions run in well under a minute.
+QUICK = timeline("Starting FeatureEngineering ModelTuning+best Completed/Completed")
+QUICK_ENSEMBLE = timeline("Starting TrainingModels+best GeneratingExplainabilityReport Completed/Completed")
+
+
 def add_new_jobs(s: Scenario) -> None:
     """Eleven jobs created after the deploy, changing state every tick, mixed outcomes."""
-    s.add_features(credit_job("new-credit", 70), CHURN_FEATURES[:6])
-    job = credit_job("new-partial", 130, other_candidates=3, failed_candidates=2)
+    s.add_features(credit_job("new-credit", 70, QUICK), CHURN_FEATURES[:6], reports=("pdf",))
+    job = credit_job("new-partial", 130, QUICK, other_candidates=3, failed_candidates=2)
     job.partial_failures = candidate_failures(job, (2, 3))
-    s.add_features(job, RENEWAL_FEATURES[:5])
-    job = ticket_job("new-tickets", 190, 0.7911)
+    s.add_features(job, RENEWAL_FEATURES[:5], reports=("pdf",))
+    job = ticket_job("new-tickets", 190, 0.7911, QUICK)
     s.add_available(job, labels_doc(job, TICKET_FEATURES[:5], PRIORITY_BASE), ("pdf",))
-    job = Job("new-eta", "regression", list(HPO), "delivery_minutes", "deliveries", offset=250, objective_value=35.2)
+    job = Job("new-eta", "regression", QUICK, "delivery_minutes", "deliveries", offset=250, objective_value=35.2)
     s.add_features(job, ETA_FEATURES[:5], expected_value=31.0, reports=("pdf",))
-    job = v2_ensemble("new-v2-energy", "regression", "kwh_next_day", "building-energy", 310, 25.5)
+    job = v2_ensemble("new-v2-energy", "regression", "kwh_next_day", "building-energy", 310, 25.5, steps=QUICK_ENSEMBLE)
     s.add_features(job, ENERGY_FEATURES[:5], expected_value=180.0, reports=("pdf",))
-    job = credit_job("new-xai-error", 370, EXPLAINABILITY_FAILED, failed_candidates=1)
+    job = credit_job("new-xai-error", 370, QUICK[:-1] + ["Completed/ExplainabilityError"], failed_candidates=1)
     job.partial_failures = candidate_failures(job, (2,))
     s.add(job, explainability=error("explainabilityerror"))
     s.add(failed_job("new-failed-early", 430, OLD_REASONS[0]), explainability=not_applicable())
-    job = failed_job("new-failed-late", 490, OLD_REASONS[2], FAILED_LATE, objective_value=0.7432)
-    s.add(job, explainability=missing("empty"))
-    s.add(credit_job("new-stopped-early", 550, STOPPED_EARLY), explainability=not_applicable())
-    s.add(credit_job("new-stopped-late", 610, STOPPED_AFTER_BEST), explainability=missing("empty"))
-    job = v2_ensemble("new-v2-fraud", "binary", "is_fraud", "card-txns", 660, 0.9034, other_candidates=4)
+    steps = timeline("Starting ModelTuning+best Failed/Failed")
+    s.add(failed_job("new-failed-late", 490, OLD_REASONS[2], steps, objective_value=0.7432), explainability=missing("empty"))
+    s.add(credit_job("new-stopped-early", 550, timeline("Starting Stopping/Stopping Stopped/Stopped")), explainability=not_applicable())
+    steps = timeline("Starting ModelTuning+best Stopping/Stopping Stopped/Stopped")
+    s.add(credit_job("new-stopped-late", 610, steps), explainability=missing("empty"))
+    job = v2_ensemble("new-v2-fraud", "binary", "is_fraud", "card-txns", 660, 0.9034, other_candidates=4, steps=QUICK_ENSEMBLE)
     s.add_features(job, FRAUD_FEATURES[:6], expected_value=0.02, reports=("pdf",))
 
 

@@ -119,11 +119,10 @@ class ReporterConstruct(Construct):
         if kms_keys:
             self._grant_decrypt(kms_keys)
         # One TransactWriteItems: update the latest record, put a history item, and condition-check
-        # the watcher's item; GetItem reads the record it compares with.
+        # the watcher's item (the cancelled item comes back with the cancellation: no read needed).
         self.reporter.add_to_policy(
             iam.PolicyStatement(
                 actions=[
-                    "dynamodb:GetItem",
                     "dynamodb:PutItem",
                     "dynamodb:UpdateItem",
                     "dynamodb:ConditionCheckItem",

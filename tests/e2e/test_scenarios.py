@@ -23,6 +23,7 @@ NAMES = sorted(
 )
 TERMINAL = ("Completed", "Failed", "Stopped")
 CONSOLE = "console.aws.amazon.com/sagemaker"
+SERVICE_NAMES = {"eventbridge": "events"}  # summary (botocore's service id) -> scenario faults
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -59,7 +60,7 @@ def check_injected(scenario: Scenario, summary: dict[str, Any]) -> None:
         assert summary["duplicates_delivered"] > 0, "no duplicate was delivered"
     asked = {service for service, rate in scenario.delivery.faults.model_dump().items() if rate > 0}
     if asked:
-        injected = {service for service, count in summary["faults_injected"].items() if count}
+        injected = {SERVICE_NAMES.get(name, name) for name, count in summary["faults_injected"].items() if count}
         assert injected, f"faults asked for {sorted(asked)}, none injected"
         assert injected <= asked, f"faults injected in {sorted(injected - asked)} without being asked"
     if scenario.delivery.crashes:

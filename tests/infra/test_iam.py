@@ -57,7 +57,6 @@ def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
         "sagemaker:ListCandidatesForAutoMLJob": ["*"],
         "s3:ListBucket": [DEFAULT_BUCKET],
         "s3:GetObject": [DEFAULT_OBJECTS],
-        "dynamodb:GetItem": table,
         "dynamodb:PutItem": table,
         "dynamodb:UpdateItem": table,
         "dynamodb:ConditionCheckItem": table,

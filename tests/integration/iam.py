@@ -65,6 +65,10 @@ class PolicyCheck:
     def attach(self, session: Any) -> None:
         session.events.register("before-parameter-build", self._check_call)
 
+    def used_actions(self) -> set[str]:
+        """The IAM actions of every call seen (allowed or denied)."""
+        return {verdict.split(" on ", 1)[0] for verdict in self.allowed + self.denied}
+
     def _check_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         for action, resource, context in required_permissions(model, params, self.topic_keys):
             verdict = f"{action} on {resource}"
@@ -135,6 +139,17 @@ def _dynamodb(operation: str, params: dict[str, Any], arn: str) -> Iterable[tupl
             yield f"dynamodb:{operation}", table(name), {}
     else:
         yield f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")), {}
+
+
+def granted_actions(documents: list[dict[str, Any]]) -> set[str]:
+    """Every action the documents allow (policies here name actions exactly, never with wildcards)."""
+    return {
+        action
+        for document in documents
+        for statement in _statements(document)
+        if statement["Effect"] == "Allow"
+        for action in _as_list(statement["Action"])
+    }
 
 
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:

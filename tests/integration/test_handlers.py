@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.dynamodb.models import dynamodb_backends
 
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.handlers import notifier as notifier_handler
@@ -18,11 +16,11 @@ from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.settings import get_settings
-from sandbox.runner import complete_envelope, lambda_stream_record, passes_filters
+from sandbox.runner import complete_envelope
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
 from testsupport.process import reset_process
-from tests.integration.conftest import REGION, CallRecorder
+from tests.integration.conftest import REGION, CallRecorder, stream_event
 
 WATCH_START = parse_iso_utc("2025-05-01T10:00:00Z")
 
@@ -188,15 +186,9 @@ class Pipeline:
         self.stream_position = 0
 
     def stream_event(self):
-        """What the notifier's event source mapping delivers: new stream records that pass its filter.
-        (moto 5.2.5's in-process mock answers DynamoDB Streams calls with 404, though its server, which
-        the sandbox uses, serves them: read the table's stream from the backend itself.)"""
-        mapping = self.stack.stream_mappings[0]
-        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(self.table_name)
-        records = [item.to_json() for item in table.stream_shard.items][self.stream_position :]
-        self.stream_position += len(records)
-        delivered = [lambda_stream_record(record, table.latest_stream_label) for record in records]
-        return {"Records": [record for record in delivered if passes_filters(record, mapping)]}
+        """What the notifier's event source mapping delivers next."""
+        event, self.stream_position = stream_event(self.stack, self.stream_position)
+        return event
 
     def use(self, handler_suffix):
         spec = self.stack.function_by_handler(handler_suffix)

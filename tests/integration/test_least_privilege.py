@@ -1,5 +1,6 @@
 """Each handler runs under the policy its role gets in the synthesized template, with moto enforcing IAM:
-the happy paths succeed, and calls outside the policies are denied."""
+the happy paths succeed, calls outside the policies are denied, and every granted action is needed: used
+by a call the handlers were seen to make, or by the Lambda platform on the function's behalf."""
 
 from __future__ import annotations
 
@@ -12,14 +13,33 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core import set_initial_no_auth_action_count
 
+from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from testsupport.process import reset_process
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
 from sandbox.template import ACCOUNT_ID
-from tests.integration.iam import REGION, PolicyCheck, function_policies, widened_for_moto
-from tests.integration.test_handlers import SCENARIO, Context, describe, state_change
+from tests.integration.conftest import stream_event
+from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions, widened_for_moto
+from tests.integration.test_handlers import SCENARIO, WATCH_START, Context, describe, state_change
+
+HANDLERS = ("handlers.watcher.handler", "handlers.reporter.handler", "handlers.notifier.handler")
+# Granted for the Lambda platform, which acts as the function: its logs and traces, the event source
+# mapping reading the table's stream, and on-failure destinations (queues encrypted with our key).
+PLATFORM_ACTIONS = {
+    "logs:CreateLogStream": "the runtime writes the function's logs",
+    "logs:PutLogEvents": "the runtime writes the function's logs",
+    "xray:PutTraceSegments": "active tracing",
+    "xray:PutTelemetryRecords": "active tracing",
+    "dynamodb:DescribeStream": "the event source mapping reads the table's stream",
+    "dynamodb:GetRecords": "the event source mapping reads the table's stream",
+    "dynamodb:GetShardIterator": "the event source mapping reads the table's stream",
+    "dynamodb:ListStreams": "the event source mapping reads the table's stream",
+    "sqs:SendMessage": "Lambda sends what still failed to the function's on-failure destination",
+    "kms:GenerateDataKey": "the on-failure queue is encrypted with the messaging key",
+    "kms:Decrypt": "the on-failure queue is encrypted with the messaging key",
+}
 
 OUTPUT_BUCKET = f"sagemaker-{REGION}-{ACCOUNT_ID}"  # the stack's default Autopilot output location
 PREFIX = f"s3://{OUTPUT_BUCKET}/churn/documentation/explainability/output"
@@ -99,7 +119,8 @@ def provision(admin: Credentials, stack_model: Any) -> None:
 def scenario_with_default_bucket() -> dict[str, Any]:
     completed = describe("churn", "Completed", "Completed", 30, best=True)
     completed["BestCandidate"]["CandidateProperties"]["CandidateArtifactLocations"]["Explainability"] = PREFIX
-    return {"jobs": [{"describe": [describe("churn", "InProgress", "Starting", 0), completed]}, SCENARIO["jobs"][1]]}
+    churn = {**SCENARIO["jobs"][0], "describe": [describe("churn", "InProgress", "Starting", 0), completed]}
+    return {"jobs": [churn, SCENARIO["jobs"][1]]}
 
 
 def topic_keys(template: dict[str, Any], stack_model: Any) -> dict[str, str]:
@@ -127,7 +148,7 @@ def enforced(aws, template_json, stack_model, monkeypatch):
                 suffix.split(".")[1],
                 function_policies(template_json, stack_model.function_by_handler(suffix).logical_id),
             )
-            for suffix in ("handlers.watcher.handler", "handlers.reporter.handler")
+            for suffix in HANDLERS
         }
         with AutoMLSimulator(load_scenario(scenario_with_default_bucket())) as simulator:
             monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
@@ -151,33 +172,65 @@ def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Cr
     return check
 
 
-def test_watcher_and_reporter_succeed_under_their_own_policies(enforced, monkeypatch, stack_model, template_json):
+@pytest.fixture
+def happy_paths(enforced, monkeypatch, stack_model, template_json):
+    """Every handler's happy path under its own role: a tick, a history import, a terminal and a V2
+    report (with leaderboard and explainability), and the notification from the table's stream."""
+
     def body(roles, results):
-        watcher = act_as(
-            monkeypatch, stack_model, template_json, "handlers.watcher.handler", roles["handlers.watcher.handler"]
-        )
+        watcher = act_as(monkeypatch, stack_model, template_json, HANDLERS[0], roles[HANDLERS[0]])
+        from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+
+        DynamoDBReportStore(stack_model.tables[0].logical_id).begin_watch(WATCH_START)
         results["watcher"] = watcher_handler.handler({"trigger": "schedule"}, Context())
-        results["watcher_check"] = watcher
+        backfill = {"backfill": {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "force": True}}
+        results["import"] = watcher_handler.handler(backfill, Context())
 
-        reporter = act_as(
-            monkeypatch, stack_model, template_json, "handlers.reporter.handler", roles["handlers.reporter.handler"]
-        )
-        change = state_change("churn")
-        results["reporter"] = reporter_handler.handler(change, Context())
+        reporter = act_as(monkeypatch, stack_model, template_json, HANDLERS[1], roles[HANDLERS[1]])
+        results["reporter"] = reporter_handler.handler(state_change("churn"), Context())
         results["reporter_v2"] = reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
-        results["reporter_check"] = reporter
 
-    results = enforced(body)
+        notifier = act_as(monkeypatch, stack_model, template_json, HANDLERS[2], roles[HANDLERS[2]])
+        records, _ = stream_event(stack_model, 0)
+        results["notifier"] = notifier_handler.handler(records, Context())
+        results["checks"] = {HANDLERS[0]: watcher, HANDLERS[1]: reporter, HANDLERS[2]: notifier}
 
-    assert results["watcher"]["published"] == 2
-    assert results["reporter"] == {"outcome": "notified", "job_name": "churn"}
-    assert results["reporter_v2"]["outcome"] == "written"
-    for name in ("watcher_check", "reporter_check"):
-        check = results[name]
+    return enforced(body)
+
+
+def test_every_handler_succeeds_under_its_own_policy(happy_paths):
+    assert happy_paths["watcher"]["published"] == 2
+    assert happy_paths["import"]["status"] == "done"
+    assert happy_paths["reporter"] == {"outcome": "claimed", "job_name": "churn"}
+    assert happy_paths["reporter_v2"]["outcome"] == "written"
+    assert happy_paths["notifier"] == {"batchItemFailures": []}
+    for name, check in happy_paths["checks"].items():
         assert check.denied == [], f"{name}: calls outside the synthesized policy: {check.denied}"
         assert check.allowed, name
-    assert any(verdict.startswith("sagemaker:DescribeAutoMLJobV2") for verdict in results["reporter_check"].allowed)
-    assert any(verdict.startswith("kms:GenerateDataKey") for verdict in results["reporter_check"].allowed)
+    reporter, notifier = happy_paths["checks"][HANDLERS[1]], happy_paths["checks"][HANDLERS[2]]
+    assert any(verdict.startswith("sagemaker:DescribeAutoMLJobV2") for verdict in reporter.allowed)
+    assert any(verdict.startswith("sns:Publish") for verdict in notifier.allowed)
+    assert any(verdict.startswith("kms:GenerateDataKey") for verdict in notifier.allowed)
+
+
+def test_every_granted_action_is_needed(happy_paths, template_json, stack_model):
+    """Minimality: an action no observed call used, and no platform duty explains, is one too many."""
+    for suffix in HANDLERS:
+        function_id = stack_model.function_by_handler(suffix).logical_id
+        granted = granted_actions(function_policies(template_json, function_id))
+        used = happy_paths["checks"][suffix].used_actions()
+        unexplained = granted - used - set(PLATFORM_ACTIONS)
+        assert not unexplained, f"{function_id} holds actions nothing uses: {sorted(unexplained)}"
+
+
+def test_the_minimality_check_catches_a_grant_nothing_uses(happy_paths, template_json, stack_model):
+    """The check above, shown to fail when what it guards is broken: one extra action is found."""
+    function_id = stack_model.function_by_handler(HANDLERS[1]).logical_id
+    documents = function_policies(template_json, function_id)
+    extra = {"Effect": "Allow", "Action": "dynamodb:DeleteItem", "Resource": "*"}
+    broken = [*documents, {"Version": "2012-10-17", "Statement": [extra]}]
+    used = happy_paths["checks"][HANDLERS[1]].used_actions()
+    assert granted_actions(broken) - used - set(PLATFORM_ACTIONS) == {"dynamodb:DeleteItem"}
 
 
 def test_calls_outside_each_policy_are_denied(enforced, monkeypatch, stack_model, template_json):

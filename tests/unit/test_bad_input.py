@@ -112,7 +112,10 @@ def best_candidate(metric: Any = DROP, prefix: str | None = PREFIX) -> dict[str,
 
 def analysis(shap: dict[str, dict[str, Any]]) -> bytes:
     return json.dumps(
-        {"version": "1.0", "explanations": {"kernel_shap": {label: {"global_shap_values": v} for label, v in shap.items()}}}
+        {
+            "version": "1.0",
+            "explanations": {"kernel_shap": {label: {"global_shap_values": v} for label, v in shap.items()}},
+        }
     ).encode()
 
 
@@ -134,7 +137,9 @@ def make_reporter(
     jobs = FakeJobs(responses={JOB: (api, response)} if response is not None else {})
     return Reporter(
         jobs=jobs,
-        artifacts=artifacts if artifacts is not None else FakeArtifacts(objects=objects_under({"analysis.json": GOOD_ANALYSIS}) if objects is None else objects),
+        artifacts=artifacts
+        if artifacts is not None
+        else FakeArtifacts(objects=objects_under({"analysis.json": GOOD_ANALYSIS}) if objects is None else objects),
         store=FakeStore(watch_start=WATCH_START),
         top_features=top_features,
         analysis_max_bytes=MAX_BYTES,
@@ -241,7 +246,9 @@ REPORTER_EVENTS = [
 ]
 
 
-@pytest.mark.parametrize(("event", "outcome"), [case[1:] for case in REPORTER_EVENTS], ids=[c[0] for c in REPORTER_EVENTS])
+@pytest.mark.parametrize(
+    ("event", "outcome"), [case[1:] for case in REPORTER_EVENTS], ids=[c[0] for c in REPORTER_EVENTS]
+)
 def test_reporter_event(
     event: Any, outcome: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -271,9 +278,15 @@ WATCHER_EVENTS = [
     ("backfill empty range", {"backfill": {"start": "2025-01-01T00:00:00Z", "end": "2025-01-01T00:00:00Z"}}),
     ("backfill dates that are not dates", {"backfill": {"start": "last week", "end": "now"}}),
     ("backfill missing end", {"backfill": {"start": "2025-01-01T00:00:00Z"}}),
-    ("backfill with an unknown option", {"backfill": {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z", "dry": True}}),
+    (
+        "backfill with an unknown option",
+        {"backfill": {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z", "dry": True}},
+    ),
     ("backfill is a string", {"backfill": "2025"}),
-    ("history import from a foreign source", {**state_change(), "detail-type": "AutoML History Import", "source": "someone.else"}),
+    (
+        "history import from a foreign source",
+        {**state_change(), "detail-type": "AutoML History Import", "source": "someone.else"},
+    ),
     ("envelope without its required fields", {"detail-type": "AWS API Call via CloudTrail"}),
     ("schedule tick with an unknown trigger", {"trigger": "manual"}),
     ("schedule tick with an extra field", {"trigger": "schedule", "force": True}),
@@ -350,7 +363,11 @@ class StreamCase:
 
 STREAM_CASES = [
     StreamCase("record without a dynamodb section", [stream_record("1", None)], sent=0),
-    StreamCase("record with keys only (KEYS_ONLY view or a REMOVE)", [stream_record("1", {"Keys": serialize(report_key(JOB))})], sent=0),
+    StreamCase(
+        "record with keys only (KEYS_ONLY view or a REMOVE)",
+        [stream_record("1", {"Keys": serialize(report_key(JOB))})],
+        sent=0,
+    ),
     StreamCase("record with an empty dynamodb section", [stream_record("1", {})], sent=0),
     StreamCase(
         "claim with an unreadable image (required fields missing)",
@@ -471,7 +488,9 @@ DESCRIBE_CASES = [
     ),
     DescribeCase(
         "infinite objective value",
-        describe(BestCandidate=best_candidate(metric={"MetricName": "MSE", "Type": "Minimize", "Value": float("-inf")})),
+        describe(
+            BestCandidate=best_candidate(metric={"MetricName": "MSE", "Type": "Minimize", "Value": float("-inf")})
+        ),
         state="available",
         check=lambda r: r.objective == Objective(metric="MSE", type="Minimize", value=None),
     ),
@@ -516,7 +535,9 @@ DESCRIBE_CASES = [
         reason="ExplainabilityError",
     ),
     DescribeCase("missing CreationTime", describe(CreationTime=DROP), raises=ValueError, match="no CreationTime"),
-    DescribeCase("missing LastModifiedTime", describe(LastModifiedTime=DROP), raises=ValueError, match="LastModifiedTime"),
+    DescribeCase(
+        "missing LastModifiedTime", describe(LastModifiedTime=DROP), raises=ValueError, match="LastModifiedTime"
+    ),
     DescribeCase("missing AutoMLJobStatus", describe(AutoMLJobStatus=DROP), raises=KeyError, match="AutoMLJobStatus"),
     DescribeCase(
         "25 partial failures of 5,000 characters",
@@ -543,7 +564,12 @@ DESCRIBE_CASES = [
     ),
     DescribeCase(
         "FailureReason of a million characters",
-        describe(AutoMLJobStatus="Failed", AutoMLJobSecondaryStatus="Failed", BestCandidate=DROP, FailureReason="e" * 1_000_000),
+        describe(
+            AutoMLJobStatus="Failed",
+            AutoMLJobSecondaryStatus="Failed",
+            BestCandidate=DROP,
+            FailureReason="e" * 1_000_000,
+        ),
         state="not_applicable",
         reason="before a best candidate",
         check=lambda r: len(r.failure_reason or "") == 1024 and "characters truncated" in (r.failure_reason or ""),
@@ -612,7 +638,8 @@ ANALYSIS_CASES = [
         "values at the float limit over two labels (the sum overflows): kept at DynamoDB's largest number",
         analysis({"a": {"x": 1.5e308, "y": -1e200}, "b": {"x": 1.5e308}}),
         "available",
-        check=lambda e: [(f.feature, f.importance) for f in e.top_features] == [("x", STORABLE_MAX), ("y", -STORABLE_MAX)],
+        check=lambda e: [(f.feature, f.importance) for f in e.top_features]
+        == [("x", STORABLE_MAX), ("y", -STORABLE_MAX)],
     ),
     AnalysisCase(
         "values too small for DynamoDB: stored as 0",
@@ -626,7 +653,9 @@ ANALYSIS_CASES = [
         "available",
         check=lambda e: [(f.feature, f.importance) for f in e.top_features] == [("x", 2.0)],
     ),
-    AnalysisCase("UTF-8 byte-order mark", b"\xef\xbb\xbf" + GOOD_ANALYSIS, "available", check=lambda e: e.feature_count == 2),
+    AnalysisCase(
+        "UTF-8 byte-order mark", b"\xef\xbb\xbf" + GOOD_ANALYSIS, "available", check=lambda e: e.feature_count == 2
+    ),
     AnalysisCase("invalid UTF-8", b'{"explanations": "\xff\xfe"}', "error", "not UTF-8"),
     AnalysisCase(
         "3,000 labels",
@@ -650,10 +679,18 @@ ANALYSIS_CASES = [
         "feature names of 10,000 characters",
         analysis({"label0": {f"{index}" + "F" * 10_000: float(index) for index in range(50)}}),
         "available",
-        check=lambda e: e.feature_count == 50 and all(len(f.feature) <= 256 and "characters cut]" in f.feature for f in e.top_features),
+        check=lambda e: e.feature_count == 50
+        and all(len(f.feature) <= 256 and "characters cut]" in f.feature for f in e.top_features),
     ),
-    AnalysisCase("empty kernel_shap", b'{"explanations": {"kernel_shap": {}}}', "error", "kernel_shap is not a non-empty object"),
-    AnalysisCase("kernel_shap is a list", b'{"explanations": {"kernel_shap": [1, 2]}}', "error", "kernel_shap is not a non-empty object"),
+    AnalysisCase(
+        "empty kernel_shap", b'{"explanations": {"kernel_shap": {}}}', "error", "kernel_shap is not a non-empty object"
+    ),
+    AnalysisCase(
+        "kernel_shap is a list",
+        b'{"explanations": {"kernel_shap": [1, 2]}}',
+        "error",
+        "kernel_shap is not a non-empty object",
+    ),
     AnalysisCase("explanations is a list", b'{"explanations": []}', "error", "explanations is not an object"),
     AnalysisCase("global_shap_values with strings", wrapped('{"x": "0.3"}'), "error", "x is not a finite number"),
     AnalysisCase("global_shap_values with booleans", wrapped('{"x": true}'), "error", "x is not a finite number"),
@@ -722,7 +759,11 @@ LISTING_CASES = [
         "analysis.json only one auto-named folder deeper",
         {"ab12cd/analysis.json": GOOD_ANALYSIS, "ab12cd/report.html": b"<html>", "ab12cd/report.ipynb": b"{}"},
         "available",
-        artifacts={"analysis": "ab12cd/analysis.json", "report_html": "ab12cd/report.html", "report_ipynb": "ab12cd/report.ipynb"},
+        artifacts={
+            "analysis": "ab12cd/analysis.json",
+            "report_html": "ab12cd/report.html",
+            "report_ipynb": "ab12cd/report.ipynb",
+        },
     ),
     ListingCase(
         "several analysis.json at different depths: the shallowest wins",
@@ -756,7 +797,12 @@ LISTING_CASES = [
         reads=0,
         max_bytes=1024,
     ),
-    ListingCase("explanations_shap/out.csv beside it is not an artifact", {"analysis.json": GOOD_ANALYSIS, "explanations_shap/out.csv": b"a,b"}, "available", artifacts={"analysis": "analysis.json"}),
+    ListingCase(
+        "explanations_shap/out.csv beside it is not an artifact",
+        {"analysis.json": GOOD_ANALYSIS, "explanations_shap/out.csv": b"a,b"},
+        "available",
+        artifacts={"analysis": "analysis.json"},
+    ),
 ]
 
 
@@ -839,7 +885,10 @@ S3_CASES = [
         "AccessDenied mentioning KMS names the CDK context to fix",
         _get_error("AccessDenied", KMS_MESSAGE, 403),
         "error",
-        ("AccessDenied for s3://bucket/job/documentation/explainability/output/analysis.json", "autopilotOutputKmsKeys"),
+        (
+            "AccessDenied for s3://bucket/job/documentation/explainability/output/analysis.json",
+            "autopilotOutputKmsKeys",
+        ),
     ),
     S3Case(
         "plain AccessDenied names the output locations",
@@ -847,9 +896,23 @@ S3_CASES = [
         "error",
         ("AccessDenied for s3://bucket/job/documentation/explainability/output/", "autopilotOutputLocations"),
     ),
-    S3Case("NoSuchBucket", _list_error("NoSuchBucket", "The specified bucket does not exist", 404), "error", ("NoSuchBucket for s3://bucket/",)),
-    S3Case("object gone between list and get", _get_error("NoSuchKey", "The specified key does not exist.", 404), "error", ("NoSuchKey",)),
-    S3Case("throttled (transient): raised for Lambda to retry, nothing written", _list_error("SlowDown", "Reduce your request rate", 503), raises=ClientError),
+    S3Case(
+        "NoSuchBucket",
+        _list_error("NoSuchBucket", "The specified bucket does not exist", 404),
+        "error",
+        ("NoSuchBucket for s3://bucket/",),
+    ),
+    S3Case(
+        "object gone between list and get",
+        _get_error("NoSuchKey", "The specified key does not exist.", 404),
+        "error",
+        ("NoSuchKey",),
+    ),
+    S3Case(
+        "throttled (transient): raised for Lambda to retry, nothing written",
+        _list_error("SlowDown", "Reduce your request rate", 503),
+        raises=ClientError,
+    ),
     S3Case("control: a readable report through the real adapter", _good, "available"),
 ]
 
@@ -887,7 +950,10 @@ def many_features(count: int, name_chars: int) -> Explainability:
     return Explainability(
         state="available",
         s3_prefix=PREFIX,
-        top_features=[FeatureImportance(feature=f"{index}-" + "n" * name_chars, importance=1 / (index + 1)) for index in range(count)],
+        top_features=[
+            FeatureImportance(feature=f"{index}-" + "n" * name_chars, importance=1 / (index + 1))
+            for index in range(count)
+        ],
         feature_count=count,
         labels=[f"label{index}-" + "l" * 250 for index in range(100)],
         artifacts={"analysis": f"{PREFIX}/analysis.json", "report_pdf": f"{PREFIX}/report.pdf"},
@@ -896,7 +962,13 @@ def many_features(count: int, name_chars: int) -> Explainability:
 
 def pipeline_maximum() -> ReportRecord:
     """The largest record the pipeline itself builds: every cap reached at once."""
-    files = objects_under({"analysis.json": analysis({f"L{i}" + "l" * 10_000: {f"{j}" + "f" * 10_000: 1.0 + j for j in range(150)} for i in range(150)})})
+    files = objects_under(
+        {
+            "analysis.json": analysis(
+                {f"L{i}" + "l" * 10_000: {f"{j}" + "f" * 10_000: 1.0 + j for j in range(150)} for i in range(150)}
+            )
+        }
+    )
     reporter = make_reporter(describe(PartialFailureReasons=LONG_REASONS), objects=files, top_features=100)
     reporter.report(JOB, "schedule")
     return reporter.store.records[JOB]  # type: ignore[attr-defined]
@@ -911,7 +983,9 @@ class MessageCase:
 
 
 MESSAGE_CASES = [
-    MessageCase("failure reason of 300,000 characters", lambda: big_record(failure_reason="r" * 300_000), ("more characters",)),
+    MessageCase(
+        "failure reason of 300,000 characters", lambda: big_record(failure_reason="r" * 300_000), ("more characters",)
+    ),
     MessageCase(
         "1,000 top features with 2,000-character names",
         lambda: big_record(explainability=many_features(1000, 2000)),
@@ -929,7 +1003,11 @@ MESSAGE_CASES = [
             partial_failures=["p" * 50_000] * 20,
             explainability=many_features(1000, 2000),
             leaderboard=[
-                LeaderboardEntry(candidate=f"cand-{index}", objective=Objective(metric="F1", type="Maximize", value=0.5), explainability_prefix=PREFIX)
+                LeaderboardEntry(
+                    candidate=f"cand-{index}",
+                    objective=Objective(metric="F1", type="Maximize", value=0.5),
+                    explainability_prefix=PREFIX,
+                )
                 for index in range(20)
             ],
         ),

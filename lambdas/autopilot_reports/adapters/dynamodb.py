@@ -88,12 +88,9 @@ class DynamoDBReportStore(AwsAdapter):
         return transaction
 
     def _notified_but_older(self, record: ReportRecord, error: ClientError) -> bool:
+        """From the item the cancelled transaction returned (ReturnValuesOnConditionCheckFailure: no read)."""
         reasons = error.response.get("CancellationReasons") or []
         old = reasons[LATEST].get("Item") if reasons else None
-        if old is None:  # not every implementation returns the old item; read it (off the hot path)
-            old = self.client.get_item(
-                TableName=self.table_name, Key=items.serialize(items.report_key(record.job_name)), ConsistentRead=True
-            ).get("Item")
         if not old:
             return False
         stored = items.deserialize(old)
