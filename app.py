@@ -13,12 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# `autopilot_reports` (names shared with the Lambda code) is the project's installed package
+# (`make setup`); `infra` sits beside this file.
 ROOT = Path(__file__).resolve().parent
-LAMBDAS = ROOT / "lambdas"
-if str(LAMBDAS) not in sys.path:
-    sys.path.insert(0, str(LAMBDAS))  # `from autopilot_reports import ...` for names shared with the code
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 # The jsii runtime prints a banner about Node 20's end of life on every import; the Node version is
 # the environment's choice, not the app's.

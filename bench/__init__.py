@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sandbox import LAMBDA_CODE_ROOT  # importing the sandbox puts lambdas/ on sys.path, as Lambda does
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
 from testsupport.scenario_builder import CHURN_FEATURES, Clock, analysis_doc, clarify, credit_job, shap_values
@@ -36,6 +35,8 @@ REPORTER_HANDLER = "handlers.reporter.handler"
 NOTIFIER_HANDLER = "handlers.notifier.handler"
 MB = 1024 * 1024
 RESULTS_PATH = Path(__file__).resolve().parent / "out" / "results.json"
+# The Lambda code asset's root (infra/constructs/function.py): what Lambda puts on the path.
+LAMBDA_CODE_ROOT = Path(__file__).resolve().parents[1] / "lambdas"
 
 # What a job goes through before it completes, one state per tick (the last two are always the same).
 _IN_PROGRESS = (

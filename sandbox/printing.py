@@ -36,6 +36,11 @@ def describe(record: dict[str, Any], notifications: int) -> list[str]:
         lines.append(f"     ... {explainability['feature_count']} features in all; labels {explainability['labels']}")
     if explainability["artifacts"].get("report_pdf"):
         lines.append(f"   report        {explainability['artifacts']['report_pdf']}")
+    for rank, entry in enumerate(record.get("leaderboard") or [], start=1):
+        objective = entry.get("objective") or {}
+        lines.append(f"   #{rank:<12} {entry['candidate']}  {objective.get('metric', '')} = {objective.get('value')}")
+    if record.get("endpoint"):
+        lines.append(f"   endpoint      {record['endpoint']}")
     for message in record["partial_failures"]:
         lines.append(f"   partial failure: {message[:160]}")
     lines.append(f"   notified      {record['notified_at'] or '-'} ({notifications} notification(s))")

@@ -487,9 +487,7 @@ class Job:
                 SAGEMAKER_INFERENCE_OUTPUT="predicted_label",
                 SAGEMAKER_INFERENCE_SUPPORTED="predicted_label,probability,labels,probabilities",
             )
-            containers.append(
-                {"Image": SKLEARN_IMAGE, "ModelDataUrl": processor, "Environment": inverse}
-            )
+            containers.append({"Image": SKLEARN_IMAGE, "ModelDataUrl": processor, "Environment": inverse})
         return containers
 
     def candidate(self, index: int, tick: int, *, best: bool) -> Doc:
@@ -522,7 +520,10 @@ class Job:
             return candidate
         properties: Doc = {}
         if best and self.explainability:
-            locations = {"Explainability": self.explainability_prefix, "ModelInsights": self._documentation("model_monitor")}
+            locations = {
+                "Explainability": self.explainability_prefix,
+                "ModelInsights": self._documentation("model_monitor"),
+            }
             if self.kind == "timeseries":
                 locations["BacktestResults"] = f"{self.job_prefix}/documentation/backtest_results/output/{name}"
             properties["CandidateArtifactLocations"] = locations
@@ -580,7 +581,11 @@ class Job:
             problem: Doc = {"TimeSeriesForecastingJobConfig": self.ts_config}
             name = "TimeSeriesForecasting"
         else:
-            tabular = {"CompletionCriteria": self._criteria(), "Mode": self.mode, "GenerateCandidateDefinitionsOnly": False}
+            tabular = {
+                "CompletionCriteria": self._criteria(),
+                "Mode": self.mode,
+                "GenerateCandidateDefinitionsOnly": False,
+            }
             if self.declare_problem_type:
                 tabular["ProblemType"] = self.problem_type
             problem = {"TabularJobConfig": tabular | {"TargetAttributeName": self.target}}
@@ -856,9 +861,7 @@ class Scenario:
         if self.deployed_at is not None:
             document["deployed_at"] = iso(self.deployed_at)
         if self.backfills:
-            document["backfills"] = [
-                {"tick": b.tick, "start": iso(b.start), "end": iso(b.end)} for b in self.backfills
-            ]
+            document["backfills"] = [{"tick": b.tick, "start": iso(b.start), "end": iso(b.end)} for b in self.backfills]
         return document
 
     def expectation(self) -> Doc:

@@ -75,7 +75,9 @@ AD_FEATURES = (
 PRIORITY_BASE = {"low": 0.41, "medium": 0.37, "high": 0.22}
 
 # Stops and failures, one state per tick.
-STOPPED_AFTER_BEST = timeline("Starting AnalyzingData FeatureEngineering ModelTuning+best Stopping/Stopping Stopped/Stopped")
+STOPPED_AFTER_BEST = timeline(
+    "Starting AnalyzingData FeatureEngineering ModelTuning+best Stopping/Stopping Stopped/Stopped"
+)
 STOPPED_EARLY = timeline("Starting AnalyzingData Stopping/Stopping Stopped/Stopped")
 FAILED_EARLY = timeline("Starting AnalyzingData Failed/Failed")
 FAILED_LATE = timeline("Starting AnalyzingData FeatureEngineering ModelTuning+best Failed/Failed")
@@ -104,7 +106,9 @@ def v2_ensemble(name: str, kind: str, target: str, dataset: str, offset: int, va
 
 def ticket_job(name: str, offset: int, value: float, steps: list[str] | None = None, **changes: object) -> Job:
     """A V1 multiclass job with three class-name labels (low, medium, high)."""
-    job = Job(name, "multiclass", list(steps or HPO), "priority", "support-tickets", offset=offset, objective_value=value)
+    job = Job(
+        name, "multiclass", list(steps or HPO), "priority", "support-tickets", offset=offset, objective_value=value
+    )
     job.declare_problem_type = True
     for key, change in changes.items():
         setattr(job, key, change)
@@ -130,7 +134,9 @@ def demo() -> Scenario:
     s.add_available(job, labels_doc(job, TICKET_FEATURES, {"low": 0.4122, "medium": 0.3561, "high": 0.2317}))
     # (c) completed regression (ensembling), analysis.json one auto-named folder below the prefix.
     job = Job("demo-house-value", "regression", [], "sale_price_k", "home-sales", mode="ENSEMBLING", offset=330)
-    job.steps = timeline("Starting AnalyzingData TrainingModels+best GeneratingExplainabilityReport Completed/Completed")
+    job.steps = timeline(
+        "Starting AnalyzingData TrainingModels+best GeneratingExplainabilityReport Completed/Completed"
+    )
     job.declare_problem_type, job.objective_value = True, 41.27
     s.add_features(job, HOUSE_FEATURES, 412.6, folder="demo-house-value-explainability-2503110912-7c1e")
     # (d) failed during data analysis: no best candidate.
@@ -179,12 +185,17 @@ def e2e_regression_nested() -> Scenario:
     job = Job("reg-delivery-eta", "regression", steps, "delivery_minutes", "deliveries", offset=140)
     job.objective_value = 38.61
     folder = "reg-delivery-eta-explainability-2504021105-0b9d"
-    doc = analysis_doc({"delivery_minutes": shap_values(job.name, ETA_FEATURES, 0.05, 4.0)}, {"delivery_minutes": [31.72]})
+    doc = analysis_doc(
+        {"delivery_minutes": shap_values(job.name, ETA_FEATURES, 0.05, 4.0)}, {"delivery_minutes": [31.72]}
+    )
     bias = {
         "label": "delivery_minutes",
         "facets": {
             "zone_id": [
-                {"value_or_threshold": "7", "metrics": [{"name": "CI", "description": "Class Imbalance (CI)", "value": 0.31}]}
+                {
+                    "value_or_threshold": "7",
+                    "metrics": [{"name": "CI", "description": "Class Imbalance (CI)", "value": 0.31}],
+                }
             ]
         },
     }
@@ -207,7 +218,9 @@ def e2e_regression_nested() -> Scenario:
 # Values are multiples of 1/1024 so sums and the division by four are exact in binary floating point:
 # ties are true ties, and the feature name decides, including at the top-10 cut. (Totals that are 32 mod 64
 # would put the mean exactly on a 6-decimal rounding edge, so none is.)
-LANDCOVER_UNITS = {  # feature: (forest, grassland, urban, water); None = absent from that label
+LANDCOVER_UNITS: dict[
+    str, tuple[int | None, ...]
+] = {  # feature: (forest, grassland, urban, water); None = absent from that label
     "ndvi_mean": (300, 220, 40, 60),  # 620 -> 1st
     "nir_reflectance": (200, 200, None, 200),  # 600 -> tie, nir < swir1
     "swir1_reflectance": (600, None, None, None),  # 600: only one label has it
@@ -234,10 +247,12 @@ def e2e_multiclass() -> Scenario:
     job.objective_value = 0.8342
     labels = {}
     for i, cls in enumerate(LANDCOVER_CLASSES):
-        present = [(f, units[i]) for f, units in LANDCOVER_UNITS.items() if units[i] is not None]
+        present = [(f, unit) for f, units in LANDCOVER_UNITS.items() if (unit := units[i]) is not None]
         random.Random(cls).shuffle(present)  # each label lists its features in its own order
         labels[cls] = {f: u / 1024 for f, u in present}
-    s.add_available(job, analysis_doc(labels, {"forest": 0.2875, "grassland": 0.2210, "urban": 0.3105, "water": 0.1810}))
+    s.add_available(
+        job, analysis_doc(labels, {"forest": 0.2875, "grassland": 0.2210, "urban": 0.3105, "water": 0.1810})
+    )
     return s
 
 
@@ -315,7 +330,9 @@ def e2e_stopped() -> Scenario:
     # Still stopping when the scenario ends: not terminal, so pending and never notified, whatever S3 holds.
     steps = timeline("Starting AnalyzingData FeatureEngineering ModelTuning+best Stopping/ModelTuning = =")
     job = Job("stopping-stuck", "regression", steps, "rent_eur", "rentals", offset=480, objective_value=88.4)
-    doc = analysis_doc({"label0": shap_values(job.name, ["area_m2", "rooms", "district", "floor", "balcony"])}, {"label0": 1040.0})
+    doc = analysis_doc(
+        {"label0": shap_values(job.name, ["area_m2", "rooms", "district", "floor", "balcony"])}, {"label0": 1040.0}
+    )
     s.add(job, clarify(job, doc), pending())
     return s
 
@@ -490,7 +507,6 @@ def e2e_duplicates_shuffled() -> Scenario:
     return s
 
 
-
 def e2e_faults() -> Scenario:
     s = Scenario("faults", Clock("2025-04-12T20:00:00+00:00"))
     s.delivery.update(seed=3, faults={"sagemaker": 0.2, "s3": 0.2, "dynamodb": 0.2, "sns": 0.2, "events": 0.2})
@@ -579,11 +595,19 @@ def add_new_jobs(s: Scenario) -> None:
     s.add(job, explainability=error("explainabilityerror"))
     s.add(failed_job("new-failed-early", 430, OLD_REASONS[0]), explainability=not_applicable())
     steps = timeline("Starting ModelTuning+best Failed/Failed")
-    s.add(failed_job("new-failed-late", 490, OLD_REASONS[2], steps, objective_value=0.7432), explainability=missing("empty"))
-    s.add(credit_job("new-stopped-early", 550, timeline("Starting Stopping/Stopping Stopped/Stopped")), explainability=not_applicable())
+    s.add(
+        failed_job("new-failed-late", 490, OLD_REASONS[2], steps, objective_value=0.7432),
+        explainability=missing("empty"),
+    )
+    s.add(
+        credit_job("new-stopped-early", 550, timeline("Starting Stopping/Stopping Stopped/Stopped")),
+        explainability=not_applicable(),
+    )
     steps = timeline("Starting ModelTuning+best Stopping/Stopping Stopped/Stopped")
     s.add(credit_job("new-stopped-late", 610, steps), explainability=missing("empty"))
-    job = v2_ensemble("new-v2-fraud", "binary", "is_fraud", "card-txns", 660, 0.9034, other_candidates=4, steps=QUICK_ENSEMBLE)
+    job = v2_ensemble(
+        "new-v2-fraud", "binary", "is_fraud", "card-txns", 660, 0.9034, other_candidates=4, steps=QUICK_ENSEMBLE
+    )
     s.add_features(job, FRAUD_FEATURES[:6], expected_value=0.02, reports=("pdf",))
 
 

@@ -59,6 +59,7 @@ LIST_PAGE_SIZE = 100  # ListAutoMLJobs' maximum MaxResults: fewest calls per tic
 DEFAULT_IMPORT_PAGES_PER_PIECE = 10  # 1,000 jobs per history-import invocation, far inside its timeout
 MAX_IMPORT_PAGES_PER_PIECE = 50
 MAX_PARTIAL_FAILURE_CHARS = 1024  # the API's own limit per message
+MAX_FAILURE_REASON_CHARS = 1024  # the API's own limit; a longer one is cut with a marker (item size)
 MAX_PARTIAL_FAILURES = 20  # the API returns at most 5; anything beyond is summarised, never dropped silently
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.scenario import load_scenario
+from sandbox.scenario import load_scenario, parse_timestamp
 from tests.e2e.test_scenarios import SCENARIOS, check_outputs, read_jsonl, run_checked
 
 NAME = "first_contact"
@@ -42,14 +42,14 @@ def test_history_is_imported_quietly_and_new_endings_notified_once(
 
     deployed = scenario.start_time
     created = {job.name: job.describe[0]["CreationTime"] for job in scenario.jobs}
-    before = {name for name, when in created.items() if _time(when) < deployed}
+    before = {name for name, when in created.items() if parse_timestamp(when) < deployed}
     old = {name for name in before if expect["notifications"][name] == 0}
     assert len(old) == 24 and len(before - old) == 2 and len(created) - len(before) == 11
 
     # The history reached the table only through the import: never through a tick or a CloudTrail nudge.
     history = read_jsonl(tmp_path / "history.jsonl")
     assert {entry["detected_by"] for entry in history if entry["job_name"] in old} == {"backfill"}
-    events = [json.loads(event["Detail"]) if "Detail" in event else event["detail"] for event in _events(tmp_path)]
+    events = [event["detail"] for event in read_jsonl(tmp_path / "events.jsonl")]
     assert {event["DetectedBy"] for event in events if event["AutoMLJobName"] in old} == {"backfill"}
     nudged = {event["AutoMLJobName"] for event in events if event["DetectedBy"] == "cloudtrail"}
     assert not nudged & before, "CloudTrail never saw jobs created before the deploy"
@@ -57,13 +57,3 @@ def test_history_is_imported_quietly_and_new_endings_notified_once(
     # Every read of the table is a Query or a GetItem.
     table_calls = {call for call in summary["aws_calls"] if call.startswith("dynamodb.")}
     assert table_calls <= DYNAMODB_READS | DYNAMODB_WRITES, table_calls - DYNAMODB_READS - DYNAMODB_WRITES
-
-
-def _events(out: Path) -> list[dict[str, Any]]:
-    return [event for event in read_jsonl(out / "events.jsonl") if "AutoML Job State Change" in json.dumps(event)]
-
-
-def _time(value: str) -> Any:
-    from sandbox.scenario import parse_timestamp
-
-    return parse_timestamp(value)

@@ -267,6 +267,19 @@ def test_pathological_record_is_capped_below_the_sns_limit_with_markers():
     assert "more top features not shown here" in notification.message["email"]
 
 
+def test_a_record_beyond_every_detail_level_still_gets_a_minimal_notification():
+    """Never dropped for its size: the outcome and the console link, in every protocol."""
+    board = [LeaderboardEntry(candidate="c" * 20_000 + str(index)) for index in range(20)]
+    worst = limits_record(leaderboard=board, partial_failures=["z" * 20_000] * 20)
+    notification = render_notification(worst)
+    assert sns_message_bytes(notification) < SNS_LIMIT
+    console = "https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/automl-jobs/"
+    assert console in notification.message["email"] and "too large for one message" in notification.message["email"]
+    chat = json.loads(notification.message["https"])
+    assert chat["content"]["textType"] == "client-markdown" and worst.job_name in chat["metadata"]["threadId"]
+    assert json.loads(notification.message["sqs"])["truncated"] is True
+
+
 def test_chat_description_names_the_sections_it_had_to_cut():
     long_prefix = "s3://b/" + "p" * 1000
     crowded = limits_record(

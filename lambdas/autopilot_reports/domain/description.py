@@ -14,7 +14,6 @@ from autopilot_reports.models.common import as_utc, parse_iso_utc
 from autopilot_reports.models.record import LeaderboardEntry, Objective
 
 TIME_SERIES_PROBLEM_TYPE = "TimeSeriesForecasting"
-MAX_FAILURE_REASON_CHARS = 1024  # the API's own limit; a longer one is cut with a marker (item size)
 MAXIMIZE, MINIMIZE = "Maximize", "Minimize"
 # Autopilot's objective metrics that are better when lower (AutoMLJobObjective in the API reference);
 # used only when no candidate states its metric's direction.
@@ -85,7 +84,7 @@ def describe_job(api: Api, response: Mapping[str, Any]) -> JobDescription:
         objective=_objective(best),
         explainability_prefix=_dig(best, "CandidateProperties", "CandidateArtifactLocations", "Explainability"),
         partial_failures=cap_partial_failures(response.get("PartialFailureReasons") or []),
-        failure_reason=_truncate(str(response["FailureReason"]), MAX_FAILURE_REASON_CHARS)
+        failure_reason=_truncate(str(response["FailureReason"]), c.MAX_FAILURE_REASON_CHARS)
         if response.get("FailureReason")
         else None,
         created_at=_time(response.get("CreationTime")),

@@ -109,10 +109,6 @@ DETAIL_LEVELS = (
 )
 
 
-class MessageTooLargeError(ValueError):
-    """Even the smallest rendering exceeds SNS's limit (a record far beyond the API's own bounds)."""
-
-
 def render_notification(record: ReportRecord) -> Notification:
     links = report_links(record)
     subject = _subject(record)
@@ -125,7 +121,32 @@ def render_notification(record: ReportRecord) -> Notification:
         notification = Notification(subject=subject, message=message, attributes=attributes)
         if sns_message_bytes(notification) <= MESSAGE_BUDGET:
             return notification
-    raise MessageTooLargeError(f"the notification for {record.job_name} exceeds {MESSAGE_BUDGET} bytes")
+    return _minimal(record, links, subject, attributes)
+
+
+def thread_id(record: ReportRecord) -> str:
+    """All of a job's messages in one chat thread."""
+    return f"automl-job-{record.region or 'unknown'}-{record.job_name}"
+
+
+def _minimal(record: ReportRecord, links: ReportLinks, subject: str, attributes: dict[str, str]) -> Notification:
+    """The last resort for a record far beyond the API's own bounds: the outcome and where to read the
+    rest. A notification is never dropped for its size."""
+    where = links.job.url or links.job.label
+    text = (
+        f"AutoML job {record.job_name[:200]} is {record.status} ({record.secondary_status[:200]}).\n"
+        f"The full report is too large for one message; read it in the console or with "
+        f"`autopilot-reports show`:\n{where}\n"
+    )
+    chat = {
+        "version": "1.0",
+        "source": "custom",
+        "content": {"textType": "client-markdown", "title": subject, "description": text},
+        "metadata": {"threadId": thread_id(record), "summary": subject},
+    }
+    body = json.dumps({"job_name": record.job_name, "status": record.status, "truncated": True})
+    message = {"default": text, "email": text, "https": json.dumps(chat), "lambda": body, "sqs": body}
+    return Notification(subject=subject, message=message, attributes=attributes)
 
 
 def notification_attributes(record: ReportRecord) -> dict[str, str]:
@@ -283,7 +304,7 @@ def _chat(record: ReportRecord, links: ReportLinks) -> dict[str, object]:
         "content": content,
         "metadata": {
             # One thread per job (and region: names are unique per account and region only).
-            "threadId": f"automl-job-{record.region or 'unknown'}-{record.job_name}",
+            "threadId": thread_id(record),
             "summary": _clip(_summary(record), CHAT_SUMMARY_LIMIT, "..."),
             "eventType": re.sub(r"[^A-Za-z0-9-]", "", f"AutoMLJob{record.status}"),
             "relatedResources": [resource for resource in (record.job_arn, _endpoint_arn(record)) if resource],

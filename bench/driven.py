@@ -1,0 +1,155 @@
+"""The sandbox (moto server, the AutoML simulator, resources and function environments from the template)
+with two additions the benches need, both through the sandbox's public surface:
+
+- `InvocationLog`: the sandbox's own call observer, also splitting its counts by invocation (which
+  function, at which tick). Summed, the records are the run's `aws_calls`.
+- `Driver`: after the scenario's ticks, while the emulators are still up (the sandbox's `serve` hook),
+  handlers are invoked one event at a time, as Lambda would invoke them, each invocation's calls counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autopilot_reports.observability import logger
+from autopilot_reports.settings import get_settings
+from sandbox.aws_hooks import Invocation, Observer
+from sandbox.runner import LOCAL_ONLY_ENV, LambdaContext, Sandbox
+from sandbox.scenario import Scenario
+from sandbox.template import ACCOUNT_ID, FunctionSpec
+
+
+@dataclass(frozen=True)
+class InvocationCalls:
+    function: str  # logical id
+    tick: int
+    calls: Counter[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+@dataclass
+class InvocationLog(Observer):
+    """Observer that also records the calls of each invocation (the sandbox sets `invocation` around
+    every attempt, and back to None after it)."""
+
+    tick: Callable[[], int] = lambda: 0
+    records: list[InvocationCalls] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "invocation" and "records" in self.__dict__:
+            if value is not None:
+                self.__dict__["opened"] = (value.function, self.tick(), Counter(self.calls))
+            elif self.__dict__.get("opened") is not None:
+                function, tick, before = self.__dict__.pop("opened")
+                self.records.append(InvocationCalls(function, tick, self.calls - before))
+        super().__setattr__(name, value)
+
+    def by_function(self) -> dict[str, Counter[str]]:
+        totals: dict[str, Counter[str]] = {}
+        for record in self.records:
+            totals.setdefault(record.function, Counter()).update(record.calls)
+        return totals
+
+
+DriveCallback = Callable[["Driver"], Any]
+
+
+@dataclass
+class Run:
+    summary: dict[str, Any]
+    log: InvocationLog
+    driven: Any  # what the drive callback returned
+    seconds: float
+
+
+class Driver:
+    """Invokes the stack's handlers directly while a sandbox's emulators are up."""
+
+    def __init__(self, sandbox: Sandbox, sink: io.StringIO) -> None:
+        self.sandbox = sandbox
+        self.sink = sink
+
+    @property
+    def observer(self) -> InvocationLog:
+        observer = self.sandbox.observer
+        assert isinstance(observer, InvocationLog)
+        return observer
+
+    def function(self, handler_suffix: str) -> FunctionSpec:
+        return self.sandbox.stack.function_by_handler(handler_suffix)
+
+    def handler(self, function: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
+        """The function's handler, with its own environment in place (and no other function's)."""
+        for other in self.sandbox.stack.functions.values():
+            for name in other.environment:
+                os.environ.pop(name, None)
+        os.environ.update(function.environment)
+        os.environ.update(LOCAL_ONLY_ENV)
+        get_settings.cache_clear()
+        module_name, _, attribute = function.handler.rpartition(".")
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module_name), attribute)
+        return handler
+
+    def context(self, function: FunctionSpec) -> LambdaContext:
+        return LambdaContext(
+            function_name=function.logical_id,
+            memory_limit_in_mb=function.memory,
+            invoked_function_arn=f"arn:aws:lambda:{self.sandbox.scenario.region}:{ACCOUNT_ID}:function:{function.logical_id}",
+            timeout_seconds=function.timeout,
+        )
+
+    def invoke(self, handler_suffix: str, event: dict[str, Any]) -> tuple[Any, InvocationCalls, float]:
+        """One invocation: the handler's response, its AWS calls, and its wall seconds (handler only)."""
+        function = self.function(handler_suffix)
+        handler = self.handler(function)
+        context = self.context(function)
+        observer = self.observer
+        observer.invocation = Invocation(function.logical_id, None)
+        try:
+            with contextlib.redirect_stdout(self.sink):
+                started = time.perf_counter()
+                response = handler(event, context)
+                seconds = time.perf_counter() - started
+        finally:
+            observer.invocation = None
+        return response, observer.records[-1], seconds
+
+
+def observed_run(
+    scenario: Scenario, template: Mapping[str, Any], drive: DriveCallback | None = None
+) -> Run:
+    """Runs the scenario's ticks in the sandbox, then `drive` (if any) while the emulators are up."""
+    sink = io.StringIO()
+    driven: list[Any] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-") as out, contextlib.redirect_stderr(io.StringIO()):
+        sandbox: Sandbox
+
+        def serve(_endpoints: dict[str, str]) -> None:
+            logger.registered_handler.stream = sink  # type: ignore[attr-defined]  # the run's log file is closed
+            if drive is not None:
+                driven.append(drive(Driver(sandbox, sink)))
+
+        sandbox = Sandbox(scenario, dict(template), Path(out), serve=serve)
+        log = InvocationLog(
+            fault_rates=scenario.delivery.faults.model_dump(), seed=scenario.delivery.seed, tick=lambda: sandbox.tick
+        )
+        sandbox.observer = log
+        summary = sandbox.run()
+    failed = {name: stats for name, stats in summary["invocations"].items() if stats["failed"] or stats["retried"]}
+    if failed:
+        raise RuntimeError(f"invocations failed in the sandbox run: {failed}")
+    return Run(summary, log, driven[0] if driven else None, time.perf_counter() - started)
