@@ -95,8 +95,11 @@ def completed_jobs_scenario(
 ) -> Scenario:
     """`jobs` V1 binary jobs, each changing state at every one of `ticks` ticks and completing at the last
     with a best candidate, two more candidates and a Clarify analysis.json (12 features) beside its reports."""
-    return load_scenario(completed_jobs_builder(jobs, ticks, prefix=prefix, start=start, seed=seed,
-                                                duplicates=duplicates, shuffle=shuffle).document())
+    return load_scenario(
+        completed_jobs_builder(
+            jobs, ticks, prefix=prefix, start=start, seed=seed, duplicates=duplicates, shuffle=shuffle
+        ).document()
+    )
 
 
 def completed_jobs_builder(

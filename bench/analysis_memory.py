@@ -1,63 +1,84 @@
-"""Memory and time of turning Clarify's analysis.json into feature importances (DESIGN section 7: a large
+"""Memory of turning Clarify's analysis.json into feature importances (DESIGN section 7: a large
 analysis.json is parsed within the function's memory; oversized input is refused with a recorded reason).
 
 Generated kernel SHAP bodies of about 1, 5 and 19.5 MiB (1-3 labels, tens of thousands of features per
-label) go through `summarize_analysis`; the baseline is `json.loads` of the same bytes, which any parser
-of the file must pay. Peak Python heap comes from tracemalloc; the process peak (reporter handler
-imported, body in memory, summarized) from a fresh interpreter's max RSS, against the reporter's
-MemorySize in the template. Then a body one byte over the cap goes through `collect_explainability`
-with a reader that counts reads: it must be refused from its listed size, before any read.
+label) are written to disk. For each, fresh interpreters with the reporter handler imported (as in a
+Lambda process) report their peak RSS (VmHWM) and time for:
+- the reporter's path: `collect_explainability` for a completed job whose Explainability prefix holds the
+  body, through an ArtifactReader that returns the object's bytes as the S3 adapter does (read from
+  disk inside `read_object`, so the bytes exist only while the reporter holds them);
+- baselines: the handler imported and nothing else; and the bytes read and `json.loads`-ed (what any
+  parser of the whole file pays).
+Then a body of cap + 1 bytes goes through `collect_explainability` with a reader that counts reads: it
+must be refused from its listed size, before any read.
 
     python -m bench.analysis_memory
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import tempfile
-import time
-import tracemalloc
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from autopilot_reports.domain.description import JobDescription, describe_job
-from autopilot_reports.domain.explainability import (
-    ANALYSIS_FILE,
-    collect_explainability,
-    split_s3_uri,
-    summarize_analysis,
-)
+from autopilot_reports.domain.explainability import ANALYSIS_FILE, collect_explainability, split_s3_uri
 from autopilot_reports.models.record import Explainability
 from autopilot_reports.settings import Settings
-from bench import MB, REPORTER_HANDLER, completed_jobs_scenario, fresh_python, print_figures, print_table, stack
+from bench import MB, REPORTER_HANDLER, Figure, completed_jobs_scenario, finish, fresh_python, print_table, stack
 from testsupport.fakes import FakeArtifacts
-from tools.make_scenarios import analysis_doc, shap_values
+from testsupport.scenario_builder import analysis_doc, shap_values
 
 SIZES = ((1 * MB, 1), (5 * MB, 2), (int(19.5 * MB), 3))  # (target body bytes, labels): the cap is 20 MiB
-TIMING_RUNS = 3
 CALIBRATION_FEATURES = 1_000
+PEAK_BAR_MB = 256
+
+# Run in a fresh interpreter: argv = body path, describe JSON path, top N, max bytes, mode.
+_PROBE = """
+import json, sys, time
+from pathlib import Path
+import autopilot_reports.handlers.reporter  # the Lambda process: handler module loaded
+from autopilot_reports.domain.description import describe_job
+from autopilot_reports.domain.explainability import collect_explainability, split_s3_uri
+from autopilot_reports.domain.ports import StoredObject
+
+body_path, describe_path, top_n, max_bytes, mode = sys.argv[1:]
+describe = json.loads(Path(describe_path).read_text())
+job = describe_job("v1", describe)
+del describe
+
+class DiskReader:
+    def list_objects(self, bucket, prefix):
+        return [StoredObject(key=prefix + "analysis.json", size=Path(body_path).stat().st_size)]
+
+    def read_object(self, bucket, key, max_bytes):
+        with open(body_path, "rb") as handle:
+            return handle.read(max_bytes + 1)
+
+started = time.perf_counter()
+if mode == "collect":
+    result = collect_explainability(job, DiskReader(), int(top_n), int(max_bytes))
+    assert result.state.value == "available", result.reason
+elif mode == "json.loads":
+    bucket, prefix = split_s3_uri(job.explainability_prefix)
+    document = json.loads(DiskReader().read_object(bucket, prefix + "/analysis.json", int(max_bytes)))
+seconds = time.perf_counter() - started
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so it would include the parent's RSS at fork.
+hwm = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+print(int(hwm.split()[1]) * 1024, seconds)
+"""
+MODES = ("imported", "json.loads", "collect")
 
 
 @dataclass(frozen=True)
-class ParseCost:
+class Peaks:
     body_bytes: int
     labels: int
     features: int
-    peak_bytes: int
-    seconds: float
-    baseline_peak_bytes: int
-    baseline_seconds: float
-    process_peak_bytes: int
-
-    @property
-    def peak_ratio(self) -> float:
-        return self.peak_bytes / self.baseline_peak_bytes
-
-    @property
-    def time_ratio(self) -> float:
-        return self.seconds / self.baseline_seconds
+    peak: dict[str, int]  # mode -> max RSS bytes
+    seconds: dict[str, float]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -83,61 +104,25 @@ def _document(labels: int, features: int) -> bytes:
 # Measurements
 
 
-def traced_peak(work: Callable[[], object]) -> int:
-    """Peak bytes Python allocated while `work` ran (what existed before, such as the body, not counted)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+def completed_describe() -> dict[str, object]:
+    """A completed V1 job whose best candidate has an Explainability location."""
+    return dict(completed_jobs_scenario(1, 2, prefix="cap").jobs[0].describe[-1])
 
 
-def best_time(work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(TIMING_RUNS):
-        gc.collect()
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def process_peak(body: bytes, top_n: int) -> int:
-    """Max RSS of a fresh interpreter that imports the reporter handler, reads the body and summarizes it."""
+def process_peaks(target: int, labels: int, settings: Settings, describe_path: Path) -> Peaks:
+    body, features = analysis_body(target, labels)
+    peak, seconds = {}, {}
     with tempfile.NamedTemporaryFile(suffix=".json") as file:
         file.write(body)
         file.flush()
-        code = (
-            "import resource, pathlib\n"
-            "import autopilot_reports.handlers.reporter\n"
-            "from autopilot_reports.domain.explainability import summarize_analysis\n"
-            f"body = pathlib.Path({file.name!r}).read_bytes()\n"
-            f"summarize_analysis(body, {top_n})\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-        )
-        return int(fresh_python(code).stdout) * 1024  # Linux reports KiB
-
-
-def parse_cost(target_bytes: int, labels: int, top_n: int) -> ParseCost:
-    body, features = analysis_body(target_bytes, labels)
-    return ParseCost(
-        body_bytes=len(body),
-        labels=labels,
-        features=features,
-        peak_bytes=traced_peak(lambda: summarize_analysis(body, top_n)),
-        seconds=best_time(lambda: summarize_analysis(body, top_n)),
-        baseline_peak_bytes=traced_peak(lambda: json.loads(body)),
-        baseline_seconds=best_time(lambda: json.loads(body)),
-        process_peak_bytes=process_peak(body, top_n),
-    )
-
-
-def completed_job() -> JobDescription:
-    """A completed V1 job whose best candidate has an Explainability location."""
-    job = completed_jobs_scenario(1, 2, prefix="cap").jobs[0]
-    return describe_job(job.api, job.describe[-1])
+        size = len(body)
+        del body
+        for mode in MODES:
+            args = [file.name, str(describe_path), str(settings.top_features), str(settings.analysis_max_bytes), mode]
+            code = f"import sys\nsys.argv[1:] = {args!r}\n{_PROBE}"
+            rss, elapsed = fresh_python(code).stdout.split()
+            peak[mode], seconds[mode] = int(rss), float(elapsed)
+    return Peaks(size, labels, features, peak, seconds)
 
 
 def collect_at(job: JobDescription, body: bytes, settings: Settings) -> tuple[Explainability, FakeArtifacts]:
@@ -156,89 +141,75 @@ def _mib(size: int) -> float:
     return size / MB
 
 
-def main() -> int:
+def measure() -> list[Figure]:
     reporter = stack().function_by_handler(REPORTER_HANDLER)
     settings = Settings.from_env(reporter.environment)
-    memory = reporter.memory * MB
-    costs = [parse_cost(target, labels, settings.top_features) for target, labels in SIZES]
-    largest_body = analysis_body(*SIZES[-1])[0]
+    describe = completed_describe()
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as describe_file:
+        describe_file.write(json.dumps(describe))
+        describe_file.flush()
+        peaks = [process_peaks(target, labels, settings, Path(describe_file.name)) for target, labels in SIZES]
     print_table(
-        f"summarize_analysis vs json.loads of the same body (top {settings.top_features}; "
-        f"time: best of {TIMING_RUNS}; peak: tracemalloc)",
+        f"Process peak RSS, fresh interpreter with the reporter handler imported (reporter MemorySize "
+        f"{reporter.memory} MB; top {settings.top_features})",
         (
             "body MiB",
             "labels",
             "features/label",
-            "peak MiB",
+            "imported MiB",
             "json.loads MiB",
-            "peak ratio",
-            "ms",
+            "collect MiB",
+            "collect / json.loads",
             "json.loads ms",
-            "time ratio",
+            "collect ms",
         ),
         [
             (
-                _mib(c.body_bytes),
-                c.labels,
-                c.features,
-                _mib(c.peak_bytes),
-                _mib(c.baseline_peak_bytes),
-                c.peak_ratio,
-                c.seconds * 1000,
-                c.baseline_seconds * 1000,
-                c.time_ratio,
+                _mib(p.body_bytes),
+                p.labels,
+                p.features,
+                _mib(p.peak["imported"]),
+                _mib(p.peak["json.loads"]),
+                _mib(p.peak["collect"]),
+                p.peak["collect"] / p.peak["json.loads"],
+                p.seconds["json.loads"] * 1000,
+                p.seconds["collect"] * 1000,
             )
-            for c in costs
+            for p in peaks
         ],
     )
-    print_table(
-        f"Process peak (fresh interpreter: reporter imported, body read, summarized) vs the reporter's "
-        f"MemorySize {reporter.memory} MiB",
-        ("body MiB", "process peak MiB", "share of MemorySize", "fits"),
-        [
-            (
-                _mib(c.body_bytes),
-                _mib(c.process_peak_bytes),
-                f"{c.process_peak_bytes / memory:.0%}",
-                "yes" if c.process_peak_bytes < memory else "NO",
-            )
-            for c in costs
-        ],
-    )
-    job = completed_job()
+    job = describe_job("v1", describe)
     cap = settings.analysis_max_bytes
-    collected = [
-        (label, len(body), *collect_at(job, body, settings))
-        for label, body in (("largest body above", largest_body), ("cap + 1 byte", b" " * (cap + 1)))
-    ]
+    refused, reader = collect_at(job, b" " * (cap + 1), settings)
     print_table(
         f"collect_explainability against the {cap:,}-byte cap (ANALYSIS_MAX_BYTES), reads counted by the reader",
         ("analysis.json", "bytes", "state", "reads", "reason"),
-        [
-            (label, size, result.state.value, reader.reads, result.reason or "")
-            for label, size, result, reader in collected
-        ],
+        [("cap + 1 byte", cap + 1, refused.state.value, reader.reads, refused.reason or "")],
     )
+    if refused.state.value != "error" or not refused.reason:
+        raise RuntimeError(f"an analysis.json over the cap was not refused with a reason: {refused}")
 
-    largest = costs[-1]
-    refused, refused_reader = collected[-1][2], collected[-1][3]
-    figures = [
-        (f"peak heap / json.loads peak, {_mib(largest.body_bytes):.1f} MiB", f"{largest.peak_ratio:.2f}", "", None),
-        (f"time / json.loads time, {_mib(largest.body_bytes):.1f} MiB", f"{largest.time_ratio:.2f}", "", None),
-        (
-            f"process peak, {_mib(largest.body_bytes):.1f} MiB body",
-            f"{_mib(largest.process_peak_bytes):.0f} MiB",
-            f"< {reporter.memory} MiB",
-            largest.process_peak_bytes < memory,
+    largest = peaks[-1]
+    return [
+        Figure(
+            "reporter_peak_rss_mb_20mb_analysis",
+            _mib(largest.peak["collect"]),
+            PEAK_BAR_MB,
+            f"{_mib(largest.body_bytes):.1f} MiB body; json.loads baseline {_mib(largest.peak['json.loads']):.0f} MiB, "
+            f"import alone {_mib(largest.peak['imported']):.0f} MiB",
         ),
-        (
-            "cap + 1 byte: reads before refusal",
-            str(refused_reader.reads),
-            "0",
-            refused_reader.reads == 0 and refused.state.value == "error" and bool(refused.reason),
+        Figure(
+            "reporter_peak_rss_vs_json_loads_ratio_20mb_analysis",
+            largest.peak["collect"] / largest.peak["json.loads"],
+            None,
+            "same body, bytes read + json.loads",
         ),
+        Figure("analysis_over_cap_reads", reader.reads, 0, "cap + 1 byte: refused from its listed size"),
     ]
-    return 0 if print_figures("Memory figures", figures) else 1
+
+
+def main() -> int:
+    return finish("Memory figures", measure())
 
 
 if __name__ == "__main__":

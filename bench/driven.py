@@ -73,6 +73,11 @@ class Run:
     log: InvocationLog
     driven: Any  # what the drive callback returned
     seconds: float
+    ticked: int  # log.records[:ticked] are the sandbox's own invocations (its ticks), the rest were driven
+
+    @property
+    def tick_records(self) -> list[InvocationCalls]:
+        return self.log.records[: self.ticked]
 
 
 class Driver:
@@ -128,18 +133,18 @@ class Driver:
         return response, observer.records[-1], seconds
 
 
-def observed_run(
-    scenario: Scenario, template: Mapping[str, Any], drive: DriveCallback | None = None
-) -> Run:
+def observed_run(scenario: Scenario, template: Mapping[str, Any], drive: DriveCallback | None = None) -> Run:
     """Runs the scenario's ticks in the sandbox, then `drive` (if any) while the emulators are up."""
     sink = io.StringIO()
     driven: list[Any] = []
+    ticked: list[int] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-") as out, contextlib.redirect_stderr(io.StringIO()):
         sandbox: Sandbox
 
         def serve(_endpoints: dict[str, str]) -> None:
             logger.registered_handler.stream = sink  # type: ignore[attr-defined]  # the run's log file is closed
+            ticked.append(len(log.records))
             if drive is not None:
                 driven.append(drive(Driver(sandbox, sink)))
 
@@ -152,4 +157,4 @@ def observed_run(
     failed = {name: stats for name, stats in summary["invocations"].items() if stats["failed"] or stats["retried"]}
     if failed:
         raise RuntimeError(f"invocations failed in the sandbox run: {failed}")
-    return Run(summary, log, driven[0] if driven else None, time.perf_counter() - started)
+    return Run(summary, log, driven[0] if driven else None, time.perf_counter() - started, ticked[0])

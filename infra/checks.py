@@ -23,7 +23,8 @@ def lint(template: Path, regions: Sequence[str] = DEFAULT_REGIONS) -> list[Match
     """Every cfn-lint match (errors, warnings, informational) for the template in these regions."""
     if not template.is_file():
         raise FileNotFoundError(f"{template} does not exist; run `npx cdk synth --quiet` first")
-    return lint_file(template, config=ManualArgs(regions=list(regions)))
+    matches: list[Match] = lint_file(template, config=ManualArgs(regions=list(regions)))
+    return matches
 
 
 def errors(matches: Sequence[Match]) -> list[Match]:

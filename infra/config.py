@@ -101,7 +101,9 @@ class NotificationEmail(BaseModel):
             if not values or any(not value for value in values):
                 raise ValueError(f"{attribute!r} needs a non-empty list of non-empty strings")
             allowed = FILTER_VALUES[attribute]
-            unknown = sorted(set(values) - set(allowed)) if allowed is not None else []
+            if allowed is None:
+                continue
+            unknown = sorted(set(values) - set(allowed))
             if unknown:
                 raise ValueError(f"{attribute!r} values {unknown} are never published; use some of {list(allowed)}")
         return policy
@@ -385,7 +387,12 @@ def _normalize_location(location: str) -> str:
 
 def _no_duplicates(values: tuple[str, ...]) -> None:
     seen: set[str] = set()
-    duplicates = sorted({value for value in values if value.lower() in seen or seen.add(value.lower())})
+    repeated: set[str] = set()
+    for value in values:
+        if value.lower() in seen:
+            repeated.add(value)
+        seen.add(value.lower())
+    duplicates = sorted(repeated)
     if duplicates:
         raise ValueError(f"listed more than once: {duplicates}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 from autopilot_reports.constants import (
     AUTOML_API_CALLS,
@@ -180,7 +181,7 @@ DEFAULT_LOG_RETENTION_DAYS = 30
 # the log groups take the number as is).
 VALID_LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                             2922, 3288, 3653)  # fmt: skip
-DEFAULT_REMOVAL_POLICY = "retain"
+DEFAULT_REMOVAL_POLICY: Final = "retain"  # Final: its literal type fits config's Literal["retain", "destroy"]
 DEFAULT_CHILD_JOB_NUDGES = False
 # Chatbot configuration names allow 128 characters: "<stackName>-teams-<region>" must fit.
 MAX_STACK_NAME_LENGTH = 100

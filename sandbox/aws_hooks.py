@@ -67,7 +67,8 @@ class Observer:
         """Registers on the session every handler client is created from (boto3's default session)."""
         events = session.events
         events.register("before-parameter-build", self._count)
-        events.register("before-send", self._maybe_fail)
+        # botocore-stubs wants handlers returning None; a before-send handler may return a response instead.
+        events.register("before-send", self._maybe_fail)  # type: ignore[arg-type]
         events.register("after-call.eventbridge.PutEvents", self._capture_events)
         events.register("after-call.sns.Publish", self._capture_notification)
         events.register("after-call", self._maybe_crash)  # after the captures above: what was sent is seen
@@ -98,7 +99,8 @@ class Observer:
         body = b'{"__type": "ServiceUnavailable", "message": "injected fault"}'
         if service in ("s3", "sns"):
             body = b"<Error><Code>ServiceUnavailable</Code><Message>injected fault</Message></Error>"
-        return AWSResponse(request.url, 503, {"Content-Type": "application/json"}, _Body(body))
+        # botocore wraps any mapping in its HeadersDict; the stubs ask for HTTPHeaders.
+        return AWSResponse(request.url, 503, {"Content-Type": "application/json"}, _Body(body))  # type: ignore[arg-type]
 
     def _capture_events(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         params = context["sandbox_params"]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from moto.events.models import EventPattern
@@ -32,10 +32,13 @@ from sandbox.scenario import Scenario, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
 from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, read_stack
 
+if TYPE_CHECKING:  # stubs are a dev dependency
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_SESSION_TOKEN": "sandbox"}
 # Local runs have no X-Ray daemon; everything else comes from the function's environment in the template.
 LOCAL_ONLY_ENV = {"POWERTOOLS_TRACE_DISABLED": "true"}
-MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one watcher tick succeeds (crashes)
+MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one is quiet (crashes, lost events)
 DEFAULT_EXPECTED_CALLS = 6  # where in an invocation a crash may land, until the function's calls are seen
 
 ServeCallback = Callable[[dict[str, str]], None]
@@ -151,6 +154,7 @@ class Sandbox:
             }
         )
         boto3.setup_default_session(region_name=self.scenario.region)
+        assert boto3.DEFAULT_SESSION is not None  # just set up
         self.observer.install(boto3.DEFAULT_SESSION)
         set_clock(self.now)  # the handlers' one clock seam
         try:
@@ -192,7 +196,7 @@ class Sandbox:
     def _seed_objects(self) -> None:
         """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS."""
         s3 = self.admin.client("s3")
-        location = {}
+        location: dict[str, Any] = {}
         if self.scenario.region != "us-east-1":  # the one region that takes no LocationConstraint
             location = {"CreateBucketConfiguration": {"LocationConstraint": self.scenario.region}}
         for bucket in sorted(scenario_buckets(self.scenario)):
@@ -204,8 +208,9 @@ class Sandbox:
     # --- the ticks ----------------------------------------------------------------------------------
 
     def _run_ticks(self) -> None:
-        """Every timeline to its end, plus one tick; and on, while that tick's watcher did not succeed
-        (it crashed), as the schedule would go on firing on AWS."""
+        """Every timeline to its end, plus one tick; and on while that tick was not quiet (its watcher
+        crashed, or published a change again because the reporter never stored it), as the schedule
+        keeps firing on AWS. At most MAX_EXTRA_TICKS more."""
         last = self.scenario.last_tick + 1
         for tick in range(last + 1 + MAX_EXTRA_TICKS):
             self.tick = self.simulator.tick = tick
@@ -217,12 +222,16 @@ class Sandbox:
                     request = {"backfill": {"start": backfill.start, "end": backfill.end}}
                     self._invoke_async(self.stack.function_by_handler("watcher.handler"), request)
                     self._drain()
+            published = len(self.observer.events)
             ticked = all(
-                self._invoke_async(self.stack.functions[schedule.function_id], dict(schedule.input))
-                for schedule in self.stack.schedules
+                [
+                    self._invoke_async(self.stack.functions[schedule.function_id], dict(schedule.input))
+                    for schedule in self.stack.schedules
+                ]
             )
+            quiet = ticked and len(self.observer.events) == published
             self._drain()
-            if tick >= last and ticked:
+            if tick >= last and quiet:
                 break
         self.ticks = tick + 1
 
@@ -242,7 +251,7 @@ class Sandbox:
                 "requestParameters": {"autoMLJobName": name},
                 "responseElements": {"autoMLJobArn": job.describe[0]["AutoMLJobArn"]},
             }
-            entry = {
+            entry: PutEventsRequestEntryTypeDef = {
                 "Source": "aws.sagemaker",
                 "DetailType": "AWS API Call via CloudTrail",
                 "Detail": json.dumps(detail),
@@ -269,7 +278,7 @@ class Sandbox:
 
     def _receive(self, rule_id: str) -> list[dict[str, Any]]:
         sqs = self.admin.client("sqs")
-        events = []
+        events: list[dict[str, Any]] = []
         while True:
             messages = sqs.receive_message(QueueUrl=self.taps[rule_id], MaxNumberOfMessages=10).get("Messages", [])
             if not messages:
@@ -291,13 +300,17 @@ class Sandbox:
         stream) when it rolls back a cancelled transaction, so an old iterator would read a stale copy."""
         streams = self.admin.client("dynamodbstreams")
         cursor = self.streams[mapping.logical_id]
-        position = (
+        position: dict[str, Any] = (
             {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": cursor.last_sequence}
             if cursor.last_sequence
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
         iterator = streams.get_shard_iterator(StreamArn=cursor.stream_arn, ShardId=cursor.shard_id, **position)
-        records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000).get("Records", [])
+        # As plain JSON: Lambda hands the records over as such (lambda_stream_record).
+        records = cast(
+            list[dict[str, Any]],
+            streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000).get("Records", []),
+        )
         if records:
             cursor.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
         return [lambda_stream_record(record, cursor.stream_arn) for record in records]
@@ -407,7 +420,8 @@ class Sandbox:
             self._active_function = function.logical_id
         module_name, _, attribute = function.handler.rpartition(".")
         module = importlib.import_module(module_name)
-        logger.registered_handler.stream = self.log  # type: ignore[attr-defined]
+        # Powertools types its handler as logging.Handler; it is the StreamHandler it made.
+        cast("logging.StreamHandler[Any]", logger.registered_handler).stream = self.log
         return getattr(module, attribute)
 
     def _forget_warm_state(self) -> None:
@@ -499,7 +513,9 @@ def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, A
 def passes_filters(record: dict[str, Any], mapping: StreamMappingSpec) -> bool:
     """Lambda's event filtering: delivered when any filter pattern matches (moto's pattern matcher)."""
     return not mapping.filter_patterns or any(
-        EventPattern.load(pattern).matches_event(record) for pattern in mapping.filter_patterns
+        # moto types its matcher for EventBridge events; Lambda's filters match stream records the same way.
+        EventPattern.load(pattern).matches_event(record)  # type: ignore[arg-type]
+        for pattern in mapping.filter_patterns
     )
 
 

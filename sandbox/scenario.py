@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import botocore.session
-from botocore.model import ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
@@ -114,6 +114,7 @@ def _check_list(value: Any, shape: Shape, path: str, epoch: bool) -> None:
     if not isinstance(value, list):
         raise ShapeError(path, f"expected a list, got {_show(value)}")
     _check_size(len(value), shape, path, "items")
+    assert isinstance(shape, ListShape)
     for index, item in enumerate(value):
         validate_shape(item, shape.member, f"{path}[{index}]", epoch_timestamps=epoch)
 
@@ -122,6 +123,7 @@ def _check_map(value: Any, shape: Shape, path: str, epoch: bool) -> None:
     if not isinstance(value, dict):
         raise ShapeError(path, f"expected an object (map), got {_show(value)}")
     _check_size(len(value), shape, path, "entries")
+    assert isinstance(shape, MapShape)
     for key, item in value.items():
         item_path = f"{path}[{key!r}]"
         validate_shape(key, shape.key, item_path, epoch_timestamps=epoch)
@@ -362,7 +364,9 @@ def _check_job(index: int, job: ScenarioJob) -> None:
 def _api_hint(job: ScenarioJob, error: ShapeError) -> str:
     """Point at `api` when a top-level member belongs to the other API's describe response."""
     other = "v2" if job.api == "v1" else "v1"
-    other_members = sagemaker_model().shape_for(DESCRIBE_SHAPES[other]).members
+    other_shape = sagemaker_model().shape_for(DESCRIBE_SHAPES[other])
+    assert isinstance(other_shape, StructureShape)
+    other_members = other_shape.members
     if error.problem.startswith("unknown member") and error.path in other_members:
         return f' (a {other} member: is "api" meant to be "{other}"?)'
     return ""

@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from sandbox.scenario import (
     Scenario,
@@ -307,11 +307,14 @@ def _to_wire(value: Any, shape: Shape) -> Any:
     if kind == "timestamp":
         return (parse_timestamp(value) - _EPOCH) / _ONE_SECOND
     if kind == "structure":
+        assert isinstance(shape, StructureShape)
         members = shape.members
         return {name: _to_wire(item, members[name]) for name, item in value.items()}
     if kind == "list":
+        assert isinstance(shape, ListShape)
         return [_to_wire(item, shape.member) for item in value]
     if kind == "map":
+        assert isinstance(shape, MapShape)
         return {key: _to_wire(item, shape.value) for key, item in value.items()}
     return value
 
@@ -337,7 +340,9 @@ def _summary(describe: Mapping[str, Any]) -> Response:
 @cache
 def _member_names(shape_name: str) -> tuple[str, ...]:
     # Cached: botocore builds a fresh Shape object on every shape_for() call.
-    return tuple(sagemaker_model().shape_for(shape_name).members)
+    shape = sagemaker_model().shape_for(shape_name)
+    assert isinstance(shape, StructureShape)
+    return tuple(shape.members)
 
 
 _TIME_FILTERS: tuple[tuple[str, str, bool], ...] = (
@@ -444,8 +449,10 @@ def v1_to_v2_describe(describe: Mapping[str, Any]) -> Response:
     the same shape in both responses are copied; the V1-only ones are moved to their V2 homes.
     """
     model = sagemaker_model()
-    v1_members = model.shape_for("DescribeAutoMLJobResponse").members
-    v2_members = model.shape_for("DescribeAutoMLJobV2Response").members
+    v1_shape = model.shape_for("DescribeAutoMLJobResponse")
+    v2_shape = model.shape_for("DescribeAutoMLJobV2Response")
+    assert isinstance(v1_shape, StructureShape) and isinstance(v2_shape, StructureShape)
+    v1_members, v2_members = v1_shape.members, v2_shape.members
     view = {
         name: value
         for name, value in describe.items()

@@ -111,11 +111,13 @@ def load_template(path: Path | None = None) -> dict[str, Any]:
     """The synthesized template; synthesizes in-process (about 10 s) when cdk.out has none."""
     path = path or TEMPLATE_PATH
     if path.exists():
-        return json.loads(path.read_text())
+        template: dict[str, Any] = json.loads(path.read_text())
+        return template
     from app import build_app  # deferred: importing the CDK starts Node
 
     assembly = build_app().synth()
-    return assembly.get_stack_by_name(STACK_NAME).template
+    synthesized: dict[str, Any] = assembly.get_stack_by_name(STACK_NAME).template
+    return synthesized
 
 
 class Names:

@@ -719,6 +719,8 @@ class Job:
         record["partial_failures"] = [r["PartialFailureMessage"] for r in last.get("PartialFailureReasons", [])]
         record["explainability"] = explainability
         record["leaderboard"] = self.leaderboard()
+        if best and record["leaderboard"] is not None and record["leaderboard"][:1] != [best["CandidateName"]]:
+            raise ValueError(f"{self.name}: the best candidate must lead its own leaderboard")
         return record
 
 

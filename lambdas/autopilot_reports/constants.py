@@ -53,6 +53,7 @@ MIN_ANALYSIS_MAX_BYTES = 1024
 MAX_ANALYSIS_MAX_BYTES = 100 * 1024 * 1024  # beyond this the reporter's memory must grow first
 DEFAULT_WATERMARK_OVERLAP_SECONDS = 300
 MAX_WATERMARK_OVERLAP_SECONDS = 86_400
+REDELIVERY_WINDOW_SECONDS = 3600  # how long a tick re-lists (and re-publishes) changes not yet stored
 DEFAULT_LEADERBOARD_SIZE = 5
 MAX_LEADERBOARD_SIZE = 20
 LIST_PAGE_SIZE = 100  # ListAutoMLJobs' maximum MaxResults: fewest calls per tick

@@ -31,7 +31,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def load_expectation(name: str) -> dict[str, Any]:
-    return json.loads((SCENARIOS / f"{name}.expect.json").read_text())
+    expect: dict[str, Any] = json.loads((SCENARIOS / f"{name}.expect.json").read_text())
+    return expect
 
 
 def run_checked(scenario: Scenario, template: dict[str, Any], out: Path) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from autopilot_reports.settings import get_settings
 from sandbox.runner import complete_envelope
 from sandbox.scenario import load_scenario
 from sandbox.simulator import AutoMLSimulator
-from testsupport.process import reset_process
 from tests.integration.conftest import REGION, CallRecorder, stream_event
+from testsupport.process import reset_process
 
 WATCH_START = parse_iso_utc("2025-05-01T10:00:00Z")
 

@@ -12,8 +12,8 @@ from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.domain.ports import Saved
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import Explainability, HistoryEntry, ReportRecord
-from testsupport.fakes import FakeStore
 from tests.integration.conftest import REGION
+from testsupport.fakes import FakeStore
 
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 NOTIFIED = datetime(2030, 1, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from autopilot_reports.domain.explainability import (
 )
 from autopilot_reports.domain.ports import StoredObject
 from autopilot_reports.models.record import ExplainabilityState
-from testsupport.fakes import FakeArtifacts
 from tests.shared_fixtures import shared_fixture
+from testsupport.fakes import FakeArtifacts
 
 PREFIX = "s3://bucket/job/documentation/explainability/output"
 

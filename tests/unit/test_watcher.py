@@ -53,7 +53,8 @@ def test_first_tick_starts_from_the_watch_start_and_sets_the_watermark_from_sage
     assert watcher.jobs.list_calls[0][0] == DEPLOYED - timedelta(minutes=5)  # never the beginning of time
     assert (result.listed, result.published) == (2, 2)
     assert [event.AutoMLJobName for event in watcher.publisher.published] == ["a", "b"]
-    assert watcher.store.watermark == T0 + timedelta(minutes=3)
+    # held at the oldest change published (SageMaker's time), until the table shows it stored
+    assert watcher.store.watermark == T0 + timedelta(minutes=1)
     event = watcher.publisher.published[0]
     assert event.DetectedBy is DetectedBy.SCHEDULE and event.PreviousStatus is None
 
@@ -131,12 +132,35 @@ def test_two_overlapping_ticks_never_move_the_watermark_back_nor_lose_a_change()
 
     published = {event.AutoMLJobName for event in first.publisher.published + second.publisher.published}
     assert published == {"a", "b"}
-    assert store.watermark == T0 + timedelta(minutes=9)  # tick 1's older newest (minute 1) did not win
+    store_state(store, summary("a", minutes=1))
+    store_state(store, summary("b", minutes=9))
+    first.jobs.list_jobs = original_list
+    first.tick(DetectedBy.SCHEDULE)
+    second.tick(DetectedBy.SCHEDULE)
+    assert store.watermark == T0 + timedelta(minutes=9)  # both stored: it moves on to the newest, never back
+    first.tick(DetectedBy.SCHEDULE)  # a late tick that saw only the older job
+    assert store.watermark == T0 + timedelta(minutes=9)
 
-    third = make_watcher([summary("a", minutes=1), summary("b", minutes=9), summary("c", minutes=10)], store=store)
-    third.tick(DetectedBy.SCHEDULE)
-    # the reporter stored nothing: "b" is still news; "a" lies before the watermark minus the overlap
-    assert [event.AutoMLJobName for event in third.publisher.published] == ["b", "c"]
+
+def test_a_change_the_reporter_never_stored_is_published_again_by_the_next_tick():
+    """An event lost on its way (the reporter died on every retry) heals without an operator."""
+    watcher = make_watcher([summary("a", "Completed", "Completed", minutes=1), summary("b", minutes=2)])
+    watcher.tick(DetectedBy.SCHEDULE)
+    store_state(watcher.store, summary("b", minutes=2))  # "b" was stored; "a"'s event was lost
+    watcher.publisher.published.clear()
+
+    watcher.tick(DetectedBy.SCHEDULE)
+
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["a"]
+    store_state(watcher.store, summary("a", "Completed", "Completed", minutes=1))
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert watcher.store.watermark == T0 + timedelta(minutes=2)  # healed: the watermark moves on
+
+
+def test_a_change_that_never_stores_holds_the_watermark_back_one_window_at_most():
+    watcher = make_watcher([summary("poison", minutes=1), summary("later", minutes=200)])
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert watcher.store.watermark == T0 + timedelta(minutes=200) - timedelta(hours=1)
 
 
 # --- history import ----------------------------------------------------------------------------------
@@ -198,3 +222,17 @@ def test_history_import_range_is_half_open_on_creation_time():
     result = watcher.import_history(ImportRequest(start=start, end=end))
     assert [event.AutoMLJobName for event in watcher.publisher.published] == ["old-0000", "old-0001"]
     assert result.progress.status == "done"
+
+
+def test_starting_an_unfinished_import_again_resumes_it_from_its_cursor():
+    watcher = make_watcher(history(450))
+    request = ImportRequest(start=T0 - timedelta(days=60), end=DEPLOYED)
+    watcher.import_history(request)  # the first piece; its hand-on event is lost
+    watcher.publisher.published.clear()
+
+    resumed = watcher.import_history(request)  # the user runs the same command again
+
+    assert resumed.progress.pieces == 2 and resumed.progress.jobs_seen > 200
+    first_listed = watcher.jobs.list_calls[-2][0]
+    assert first_listed > request.start  # from the cursor, not from the start of the range
+    assert "old-0000" not in {event.AutoMLJobName for event in watcher.publisher.published}

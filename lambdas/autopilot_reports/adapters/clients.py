@@ -7,7 +7,7 @@ moto or the simulator first; `clear_clients()` forgets them when that environmen
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -22,9 +22,14 @@ CLIENT_CONFIG = Config(
 )
 
 
+# The adapter's boto3 client type (a `mypy_boto3_*` stub, named only under TYPE_CHECKING): dev-time only.
+ClientT = TypeVar("ClientT")
+
+
 @cache
 def shared_client(service: str) -> Any:
-    return boto3.client(service, config=CLIENT_CONFIG)
+    # Any: boto3-stubs types boto3.client() only for a literal service name; each adapter names its own type.
+    return boto3.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
 
 
 def clear_clients() -> None:
@@ -35,16 +40,18 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-class AwsAdapter:
-    """Base of the adapters: a tests-supplied client, or the shared one for `service`, made on first use."""
+class AwsAdapter(Generic[ClientT]):
+    """Base of the adapters: a tests-supplied client, or the shared one for `service`, made on first use.
+
+    `ClientT` is the boto3 client type for `service`; tests may pass a fake or a moto-backed client."""
 
     service: str
 
-    def __init__(self, aws_client: Any | None = None) -> None:
+    def __init__(self, aws_client: ClientT | None = None) -> None:
         self._client = aws_client
 
     @property
-    def client(self) -> Any:
+    def client(self) -> ClientT:
         if self._client is None:
             self._client = shared_client(self.service)
         return self._client

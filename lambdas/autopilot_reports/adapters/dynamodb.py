@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -22,16 +22,20 @@ from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
+if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesUnionTypeDef, TransactWriteItemTypeDef, UpdateTypeDef
+
 BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 6
 LATEST, HISTORY, WATCH_CHECK = 0, 1, 2  # positions in the report transaction
 CONDITION_FAILED = "ConditionalCheckFailed"
 
 
-class DynamoDBReportStore(AwsAdapter):
+class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
     service = "dynamodb"
 
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None) -> None:
         super().__init__(dynamodb)
         self.table_name = table_name
 
@@ -57,7 +61,7 @@ class DynamoDBReportStore(AwsAdapter):
 
     def _report_transaction(
         self, record: ReportRecord, history: HistoryEntry, claim: bool
-    ) -> list[dict[str, Any]]:
+    ) -> list[TransactWriteItemTypeDef]:
         attributes = items.record_attributes(record)
         removes = [items.LAST_ERROR] + ([] if record.partial_failures else ["gsi2pk", "gsi2sk"])
         condition = items.NEWER
@@ -68,7 +72,7 @@ class DynamoDBReportStore(AwsAdapter):
             condition = f"attribute_not_exists({c.NOTIFIED_AT}) AND ({items.NEWER} OR {items.PROGRESS} = :progress)"
         latest = self._update(items.report_key(record.job_name), attributes, removes, condition)
         latest["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        transaction: list[dict[str, Any]] = [
+        transaction: list[TransactWriteItemTypeDef] = [
             {"Update": latest},
             {"Put": {"TableName": self.table_name, "Item": items.serialize(items.history_attributes(history))}},
         ]
@@ -141,7 +145,7 @@ class DynamoDBReportStore(AwsAdapter):
         return states
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        request = {
+        request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
             self.table_name: {
                 "Keys": keys,
                 "ProjectionExpression": "job_name, #status, secondary_status, progress",
@@ -233,7 +237,7 @@ class DynamoDBReportStore(AwsAdapter):
         attributes: Mapping[str, Any],
         removes: Sequence[str] = (),
         condition: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> UpdateTypeDef:
         """UpdateItem arguments that set every attribute (placeholders for names and values), remove
         `removes`, under `condition` (which may use `:<attribute>` for a new value)."""
         names = {f"#a{index}": name for index, name in enumerate([*attributes, *removes])}
@@ -242,7 +246,7 @@ class DynamoDBReportStore(AwsAdapter):
         expression = "SET " + ", ".join(f"{placeholders[name]} = :{name}" for name in attributes)
         if removes:
             expression += " REMOVE " + ", ".join(placeholders[name] for name in removes)
-        update: dict[str, Any] = {
+        update: UpdateTypeDef = {
             "TableName": self.table_name,
             "Key": items.serialize(key),
             "UpdateExpression": expression,

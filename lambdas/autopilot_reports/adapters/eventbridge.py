@@ -5,21 +5,25 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import EventPublishError
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportRequest
 
+if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+
 PUT_EVENTS_BATCH = 10  # PutEvents' limit per call
 FAILED_ENTRY_ATTEMPTS = 3
 
 
-class EventBridgePublisher(AwsAdapter):
+class EventBridgePublisher(AwsAdapter["EventBridgeClient"]):
     service = "events"
 
-    def __init__(self, event_bus_name: str, events: Any | None = None) -> None:
+    def __init__(self, event_bus_name: str, events: EventBridgeClient | None = None) -> None:
         super().__init__(events)
         self.event_bus_name = event_bus_name
 
@@ -32,11 +36,11 @@ class EventBridgePublisher(AwsAdapter):
     def continue_import(self, request: ImportRequest) -> None:
         self._put([self._entry_of(c.IMPORT_DETAIL_TYPE, request.model_dump_json(), [])])
 
-    def _entry(self, change: AutoMLJobStateChange) -> dict[str, Any]:
+    def _entry(self, change: AutoMLJobStateChange) -> PutEventsRequestEntryTypeDef:
         return self._entry_of(c.STATE_CHANGE_DETAIL_TYPE, change.model_dump_json(), [change.AutoMLJobArn])
 
-    def _entry_of(self, detail_type: str, detail: str, resources: list[str]) -> dict[str, Any]:
-        entry: dict[str, Any] = {
+    def _entry_of(self, detail_type: str, detail: str, resources: list[str]) -> PutEventsRequestEntryTypeDef:
+        entry: PutEventsRequestEntryTypeDef = {
             "Source": c.EVENT_SOURCE,
             "DetailType": detail_type,
             "Detail": detail,
@@ -48,9 +52,9 @@ class EventBridgePublisher(AwsAdapter):
             entry["TraceHeader"] = trace_header
         return entry
 
-    def _put(self, batch: list[dict[str, Any]]) -> None:
+    def _put(self, batch: list[PutEventsRequestEntryTypeDef]) -> None:
         """PutEvents can accept part of a batch: entries that failed are retried, then reported."""
-        failed: list[tuple[dict[str, Any], str]] = []
+        failed: list[tuple[PutEventsRequestEntryTypeDef, str]] = []
         for attempt in range(FAILED_ENTRY_ATTEMPTS):
             response = self.client.put_events(Entries=batch)
             if not response.get("FailedEntryCount"):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from botocore.exceptions import ClientError
 
 from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.domain.ports import ArtifactAccessError, StoredObject
 
+if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
+    from mypy_boto3_s3 import S3Client  # noqa: F401 (named in the quoted base class, which ruff does not read)
+
 # Errors about the object itself: retrying will not help, so they become a reason on the record.
 PERMANENT_CODES = frozenset({"AccessDenied", "NoSuchKey", "NoSuchBucket", "404", "403", "InvalidObjectState"})
 
 
-class S3ArtifactReader(AwsAdapter):
+class S3ArtifactReader(AwsAdapter["S3Client"]):
     service = "s3"
 
     def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:

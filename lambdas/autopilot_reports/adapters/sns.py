@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.domain.ports import Notification
 
+if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
+    from mypy_boto3_sns import SNSClient
 
-class SNSNotifier(AwsAdapter):
+
+class SNSNotifier(AwsAdapter["SNSClient"]):
     service = "sns"
 
-    def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
+    def __init__(self, topic_arn: str, sns: SNSClient | None = None) -> None:
         super().__init__(sns)
         self.topic_arn = topic_arn
 

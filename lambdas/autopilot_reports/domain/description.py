@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -97,7 +97,7 @@ def describe_job(api: Api, response: Mapping[str, Any]) -> JobDescription:
 
 
 def leaderboard_entries(
-    candidates: list[Mapping[str, Any]], higher_is_better: bool, limit: int
+    candidates: Sequence[Mapping[str, Any]], higher_is_better: bool, limit: int
 ) -> list[LeaderboardEntry]:
     """The Completed candidates with an objective value, best first (ties by name), at most `limit`.
     The API was asked for exactly this; it is checked again so a listing never reorders the board."""
@@ -174,8 +174,10 @@ def _objective(candidate: Mapping[str, Any]) -> Objective | None:
     if not isinstance(metric, Mapping) or not metric.get("MetricName"):
         return None
     value = metric.get("Value")
-    finite = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return Objective(metric=str(metric["MetricName"]), type=metric.get("Type"), value=float(value) if finite else None)
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) else None
+    return Objective(
+        metric=str(metric["MetricName"]), type=metric.get("Type"), value=None if number is None else float(number)
+    )
 
 
 def _dig(mapping: Mapping[str, Any], *path: str) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, KnownState, ReportStore
 from autopilot_reports.models.common import as_utc
@@ -44,7 +45,8 @@ class Watcher:
     publisher: EventPublisher
     overlap: timedelta
     job_name_prefix: str = ""
-    import_pages_per_piece: int = 10
+    import_pages_per_piece: int = c.DEFAULT_IMPORT_PAGES_PER_PIECE
+    redelivery_window: timedelta = timedelta(seconds=c.REDELIVERY_WINDOW_SECONDS)
     clock: Callable[[], datetime] = now
 
     def tick(self, detected_by: DetectedBy) -> TickResult:
@@ -59,20 +61,23 @@ class Watcher:
             watch_start = self.store.begin_watch(min(moment, state.watermark) if state.watermark else moment)
         since = state.watermark or watch_start
         summaries = self._select(self.jobs.list_jobs(since - self.overlap, None, self.job_name_prefix or None))
-        published = self._publish_changes(summaries, detected_by, force=False)
-        newest = max((as_utc(summary["LastModifiedTime"]) for summary in summaries), default=None)
+        changes = self._publish_changes(summaries, detected_by, force=False)
+        target = next_watermark(summaries, changes, self.redelivery_window)
         watermark = state.watermark
-        if newest and (watermark is None or newest > watermark):
+        if target and (watermark is None or target > watermark):
             # Only after PutEvents accepted every change: a crash before this line re-lists them. The
             # store only moves it forward, so an overlapping tick can never move it back.
-            self.store.advance_watermark(newest)
-            watermark = newest
-        return TickResult(listed=len(summaries), published=published, watermark=watermark)
+            self.store.advance_watermark(target)
+            watermark = target
+        return TickResult(listed=len(summaries), published=len(changes), watermark=watermark)
 
     def import_history(self, request: ImportRequest) -> ImportResult:
         """One bounded piece of a history import: at most `import_pages_per_piece` pages of jobs created
         in [start, end), oldest first from the cursor; then the rest is handed on. The reporter decides
-        about notifications by one rule (domain.rules.notify_worthy), so history is imported quietly."""
+        about notifications by one rule (domain.rules.notify_worthy), so history is imported quietly.
+        Started again (no cursor yet) while an earlier run of the same range is unfinished, it resumes
+        that run from its cursor, unless forced."""
+        request = self._resume(request)
         after = request.cursor or request.start - timedelta(milliseconds=1)
         token: str | None = None
         listed = published = 0
@@ -80,7 +85,7 @@ class Watcher:
         for _ in range(self.import_pages_per_piece):
             page = self.jobs.list_created(after, request.end, self.job_name_prefix or None, token)
             summaries = self._select(page.summaries)
-            published += self._publish_changes(summaries, DetectedBy.BACKFILL, force=request.force)
+            published += len(self._publish_changes(summaries, DetectedBy.BACKFILL, force=request.force))
             listed += len(page.summaries)
             if page.summaries:
                 cursor = max(cursor or after, *(as_utc(summary["CreationTime"]) for summary in page.summaries))
@@ -114,20 +119,54 @@ class Watcher:
             self.publisher.continue_import(next_request)
         return ImportResult(listed=listed, published=published, progress=progress_item, continued=more)
 
+    def _resume(self, request: ImportRequest) -> ImportRequest:
+        if request.cursor is not None or request.pieces or request.force:
+            return request
+        saved = self.store.get_import_progress(request.import_id)
+        if saved is None or saved.status != "running" or saved.cursor is None:
+            return request
+        return request.model_copy(
+            update={
+                "cursor": saved.cursor,
+                "pieces": saved.pieces,
+                "jobs_seen": saved.jobs_seen,
+                "published": saved.published,
+            }
+        )
+
     def _select(self, summaries: Any) -> list[dict[str, Any]]:
         prefix = self.job_name_prefix
         return [summary for summary in summaries if str(summary.get("AutoMLJobName", "")).startswith(prefix)]
 
-    def _publish_changes(self, summaries: list[dict[str, Any]], detected_by: DetectedBy, force: bool) -> int:
+    def _publish_changes(
+        self, summaries: list[dict[str, Any]], detected_by: DetectedBy, force: bool
+    ) -> list[AutoMLJobStateChange]:
         if not summaries:
-            return 0
+            return []
         known = self.store.known_states([summary["AutoMLJobName"] for summary in summaries])
         changes = [
             state_change(summary, known.get(summary["AutoMLJobName"]), detected_by)
             for summary in summaries
             if force or is_news(summary, known.get(summary["AutoMLJobName"]))
         ]
-        return self.publisher.publish(changes) if changes else 0
+        if changes:
+            self.publisher.publish(changes)
+        return changes
+
+
+def next_watermark(
+    summaries: list[dict[str, Any]], changes: list[AutoMLJobStateChange], redelivery_window: timedelta
+) -> datetime | None:
+    """The newest LastModifiedTime listed, held back at the oldest change this tick published: the next
+    tick lists that change again, and publishes it again unless its record shows the reporter stored it.
+    So an event lost on its way (a reporter that died on every retry) is healed by the next tick, not by
+    an operator. Held back at most `redelivery_window` behind the newest, so a job the reporter can never
+    store (it lands in the failure queue, with an alarm) cannot stall the watcher."""
+    newest = max((as_utc(summary["LastModifiedTime"]) for summary in summaries), default=None)
+    if newest is None or not changes:
+        return newest
+    oldest_change = min(change.LastModifiedTime for change in changes)
+    return max(oldest_change, newest - redelivery_window)
 
 
 def is_news(summary: Mapping[str, Any], known: KnownState | None) -> bool:

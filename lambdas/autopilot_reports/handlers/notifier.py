@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -31,7 +32,9 @@ def default_sender() -> NotificationSender:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext, sender: NotificationSender | None = None) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, sender: NotificationSender | None = None
+) -> PartialItemFailureResponse:
     active = sender or default_sender()
     count(c.STREAM_RECORDS_RECEIVED, len(event.get("Records", [])))
     return process_partial_response(

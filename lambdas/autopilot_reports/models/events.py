@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -17,7 +17,8 @@ from autopilot_reports.models.common import UtcDatetime
 
 EVENT_SOURCE = c.EVENT_SOURCE
 EVENT_DETAIL_TYPE = c.STATE_CHANGE_DETAIL_TYPE
-SCHEMA_VERSION = c.SCHEMA_VERSION
+# constants.py stays free of imports (so no `Final` there): the contract's literal type is given here.
+SCHEMA_VERSION = cast(Literal["1"], c.SCHEMA_VERSION)
 
 
 class DetectedBy(StrEnum):
