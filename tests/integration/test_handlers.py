@@ -299,7 +299,7 @@ def test_watcher_publishes_each_change_once_and_advances_the_watermark(pipeline)
     assert first["listed"] == 2 and first["published"] == 2
     assert again["published"] == 2  # the reporter has not recorded them yet: still news
     assert pipeline.recorder.calls["sagemaker.ListAutoMLJobs"] == 2
-    assert first["watermark"] == "2025-05-01T10:01:00+00:00"
+    assert first["watermark"] == "2025-05-01T10:00:00+00:00"  # held at the oldest change not yet stored
     assert pipeline.recorder.calls["events.PutEvents"] == 2
 
 
