@@ -44,7 +44,7 @@ test: setup lint
 
 # mypy reads its settings (strict; lambdas/, infra/, sandbox/) from pyproject.toml.
 lint: setup
-	$(BIN)/ruff check lambdas sandbox tests infra bench app.py tools
+	$(BIN)/ruff check lambdas sandbox tests testsupport infra bench app.py tools
 	$(BIN)/mypy
 
 # Every bench (figures in bench/out/results.json), then the slow load test; exit 1 if a bar is missed.

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from autopilot_reports.settings import check_terminal_statuses
 from infra import constants as c
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -273,15 +274,7 @@ class StackConfig(BaseModel):
             )
         return arn
 
-    @field_validator("notify_statuses")
-    @classmethod
-    def _statuses(cls, statuses: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(statuses) - set(c.TERMINAL_STATUSES))
-        if unknown:
-            raise ValueError(f"unknown status {unknown}; notifications exist for {list(c.TERMINAL_STATUSES)}")
-        if not statuses:
-            raise ValueError(f"name at least one of {list(c.TERMINAL_STATUSES)}")
-        return tuple(status for status in c.TERMINAL_STATUSES if status in statuses)
+    _statuses = field_validator("notify_statuses")(check_terminal_statuses)  # the functions' own rule
 
     @field_validator("job_name_prefix")
     @classmethod

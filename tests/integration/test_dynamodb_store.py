@@ -1,7 +1,7 @@
 """The report table on moto, with the production key schema: conditional writes, claims and queries."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -11,34 +11,11 @@ from autopilot_reports.domain.ports import Saved
 from autopilot_reports.models.record import (
     Explainability,
     FeatureImportance,
-    HistoryEntry,
     LeaderboardEntry,
     Objective,
-    ReportRecord,
 )
 from tests.integration.conftest import REGION, CallRecorder
-
-T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
-NOTIFIED = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-def record(name="churn", status="InProgress", secondary="Starting", minutes=0, partial=(), notified=None):
-    return ReportRecord(
-        job_name=name,
-        job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
-        api="v1",
-        status=status,
-        secondary_status=secondary,
-        explainability=Explainability(state="pending" if status == "InProgress" else "missing", reason="r"),
-        partial_failures=list(partial),
-        created_at=T0,
-        last_modified_at=T0 + timedelta(minutes=minutes),
-        notified_at=notified,
-    )
-
-
-def save(store, rec, claim=False):
-    return store.save_report(rec, HistoryEntry.of(rec, "schedule"), claim_notification=claim)
+from tests.integration.test_store_contract import NOTIFIED, T0, record, save
 
 
 @pytest.fixture
