@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
+from moto.dynamodb.models import dynamodb_backends
 from moto.events.models import EventPattern
 from moto.server import ThreadedMotoServer
 
@@ -30,7 +31,7 @@ from autopilot_reports.observability import logger
 from sandbox.aws_hooks import Invocation, Observer, SimulatedCrash
 from sandbox.scenario import Scenario, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
-from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, read_stack
+from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, TemplateError, read_stack
 
 if TYPE_CHECKING:  # stubs are a dev dependency
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
@@ -66,13 +67,6 @@ class Invocations:
     failed: int = 0  # landed in the on-failure destination queue (or was dropped, without one)
 
 
-@dataclass
-class StreamCursor:
-    stream_arn: str
-    shard_id: str
-    last_sequence: str | None = None
-
-
 class Sandbox:
     def __init__(
         self,
@@ -96,7 +90,6 @@ class Sandbox:
         self.expected_calls: dict[str, int] = {}
         self.queue_urls: dict[str, str] = {}
         self.taps: dict[str, str] = {}  # rule logical id -> tap queue url
-        self.streams: dict[str, StreamCursor] = {}  # stream mapping logical id -> where it has read to
         self.duplicates_delivered = 0
         self.tick = 0
         self.start = scenario.start_time
@@ -187,11 +180,6 @@ class Sandbox:
             events.put_rule(Name=rule.logical_id, EventBusName=rule.bus, EventPattern=json.dumps(rule.pattern))
             events.put_targets(Rule=rule.logical_id, EventBusName=rule.bus, Targets=[{"Id": "tap", "Arn": tap_arn}])
             self.taps[rule.logical_id] = tap_url
-        streams = self.admin.client("dynamodbstreams")
-        for mapping in self.stack.stream_mappings:
-            arn = dynamodb.describe_table(TableName=mapping.table_id)["Table"]["LatestStreamArn"]
-            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-            self.streams[mapping.logical_id] = StreamCursor(stream_arn=arn, shard_id=shard)
 
     def _seed_objects(self) -> None:
         """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS."""
@@ -296,24 +284,21 @@ class Sandbox:
                 self._deliver_batch(mapping, records[start : start + mapping.batch_size])
 
     def _read_stream(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
-        """New records since the last read. A fresh iterator each time: moto rebuilds a table (and its
-        stream) when it rolls back a cancelled transaction, so an old iterator would read a stale copy."""
-        streams = self.admin.client("dynamodbstreams")
-        cursor = self.streams[mapping.logical_id]
-        position: dict[str, Any] = (
-            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": cursor.last_sequence}
-            if cursor.last_sequence
-            else {"ShardIteratorType": "TRIM_HORIZON"}
-        )
-        iterator = streams.get_shard_iterator(StreamArn=cursor.stream_arn, ShardId=cursor.shard_id, **position)
-        # As plain JSON: Lambda hands the records over as such (lambda_stream_record).
-        records = cast(
-            list[dict[str, Any]],
-            streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000).get("Records", []),
-        )
-        if records:
-            cursor.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
-        return [lambda_stream_record(record, cursor.stream_arn) for record in records]
+        """New records of the table's stream, consumed. Read from moto's backend (it runs in this
+        process) rather than through GetShardIterator/GetRecords: moto keeps every shard iterator it
+        ever issued, each pinning the stream as it was (a cancelled transaction makes moto rebuild the
+        table, stream included), and copies the whole stream on every transaction; polling after every
+        invocation made memory grow with the square of the run. Consumed records are dropped, their
+        sequence numbers kept moving (moto numbers a record len(items) + starting number)."""
+        table = dynamodb_backends[ACCOUNT_ID][self.scenario.region].get_table(mapping.table_id)
+        shard = table.stream_shard
+        if shard is None:
+            raise TemplateError(f"{mapping.table_id} has no stream for {mapping.logical_id}")
+        arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+        records = [lambda_stream_record(item.to_json(), arn) for item in shard.items]
+        shard.starting_sequence_number += len(shard.items)
+        shard.items.clear()
+        return records
 
     def _deliver_batch(self, mapping: StreamMappingSpec, batch: list[dict[str, Any]]) -> None:
         """Invokes synchronously until the batch is checkpointed: reported item failures are retried from
