@@ -96,9 +96,10 @@ WATCHER_TIMEOUT_SECONDS = 60
 NOTIFIER_MEMORY_MB = 256
 NOTIFIER_TIMEOUT_SECONDS = 60
 REPORTER_MIN_MEMORY_MB = 512
-# Measured (bench/analysis_memory.py): the reporter process peaks at ~240 MiB summarizing a 19.5 MiB
-# analysis.json (~90 MiB of runtime and libraries, ~7.5x the body for the parsed document). Memory follows
-# the configured cap with 1.5x headroom, never below 512 MB: 512 MB at the default 20 MiB cap.
+# Measured (bench/analysis_memory.py, VmHWM): the reporter process peaks at 154 MiB summarizing a 19.5 MiB
+# analysis.json (67 MiB with the handler imported alone; the body's bytes are dropped before parsing).
+# Memory follows the configured cap with 1.5x headroom over a conservative 96 + 8 MiB per MiB of cap,
+# never below 512 MB: 512 MB at the default 20 MiB cap, 1,344 MB at the 100 MiB maximum.
 REPORTER_BASE_MEMORY_MB = 96
 REPORTER_MEMORY_PER_ANALYSIS_MIB = 8
 REPORTER_MEMORY_HEADROOM = 1.5

@@ -64,6 +64,14 @@ def check_injected(scenario: Scenario, summary: dict[str, Any]) -> None:
         injected = {SERVICE_NAMES.get(name, name) for name, count in summary["faults_injected"].items() if count}
         assert injected, f"faults asked for {sorted(asked)}, none injected"
         assert injected <= asked, f"faults injected in {sorted(injected - asked)} without being asked"
+        rates = scenario.delivery.faults.model_dump()
+        calls: dict[str, int] = {}
+        for operation, count in summary["aws_calls"].items():
+            service = operation.split(".", 1)[0]
+            calls[service] = calls.get(service, 0) + count
+        # a service called often enough that a run without one fault there would be a 2% accident
+        expected = {service for service in asked if rates[service] * calls.get(service, 0) >= 4}
+        assert expected <= injected, f"faults asked for {sorted(expected - injected)}, none injected there"
     if scenario.delivery.crashes:
         assert sum(summary["crashes_injected"].values()) > 0, "no crash was injected"
 
