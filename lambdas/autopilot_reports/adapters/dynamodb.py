@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from autopilot_reports import constants as c
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.clients import AwsAdapter, error_code
+from autopilot_reports.domain import rules
 from autopilot_reports.domain.ports import KnownState, Saved, WatchState
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
@@ -63,7 +64,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         self, record: ReportRecord, history: HistoryEntry, claim: bool
     ) -> list[TransactWriteItemTypeDef]:
         attributes = items.record_attributes(record)
-        removes = [items.LAST_ERROR] + ([] if record.partial_failures else ["gsi2pk", "gsi2sk"])
+        removes = items.record_removals(record)
         condition = items.NEWER
         if claim:
             assert record.notified_at is not None
@@ -77,7 +78,6 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             {"Put": {"TableName": self.table_name, "Item": items.serialize(items.history_attributes(history))}},
         ]
         if claim:
-            ended = record.ended_at or record.last_modified_at
             transaction.append(
                 {
                     "ConditionCheck": {
@@ -85,7 +85,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
                         "Key": items.serialize(items.WATCHER_KEY),
                         # domain.rules.notify_worthy, checked where the claim is committed
                         "ConditionExpression": "watch_start_ms <= :ended",
-                        "ExpressionAttributeValues": {":ended": {"N": str(epoch_ms(ended))}},
+                        "ExpressionAttributeValues": {":ended": {"N": str(epoch_ms(rules.ended(record)))}},
                     }
                 }
             )

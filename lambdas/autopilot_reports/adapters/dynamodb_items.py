@@ -107,19 +107,21 @@ def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
 def record_attributes(record: ReportRecord) -> dict[str, Any]:
     """The latest item's attributes (plain data), except the key and notified_at."""
     data = record.model_dump(mode="json", include=set(RECORD_FIELDS))
-    order = index_order(record)
-    data.update(
-        {
-            PROGRESS: record.progress,
-            "gsi1pk": f"{STATUS_PK_PREFIX}{record.status}",
-            "gsi1sk": order,
-            "gsi3pk": RECENT_PK,
-            "gsi3sk": order,
-        }
-    )
+    data[PROGRESS] = record.progress
+    partitions = {c.INDEX_BY_STATUS: f"{STATUS_PK_PREFIX}{record.status}", c.INDEX_RECENT: RECENT_PK}
     if record.partial_failures:
-        data.update({"gsi2pk": PARTIAL_FAILURE_PK, "gsi2sk": order})
+        partitions[c.INDEX_BY_PARTIAL_FAILURE] = PARTIAL_FAILURE_PK
+    for index, partition in partitions.items():
+        partition_key, sort_key = c.INDEXES[index]
+        data.update({partition_key: partition, sort_key: index_order(record)})
     return data
+
+
+def record_removals(record: ReportRecord) -> list[str]:
+    """What a write of the record removes: a noted error, and the sparse index's keys when the record
+    has no partial failures (any more)."""
+    sparse = [] if record.partial_failures else list(c.INDEXES[c.INDEX_BY_PARTIAL_FAILURE])
+    return [LAST_ERROR, *sparse]
 
 
 def record_from_item(item: Mapping[str, Any]) -> ReportRecord:

@@ -12,8 +12,12 @@ from datetime import datetime
 from autopilot_reports.models.record import ReportRecord
 
 
+def ended(record: ReportRecord) -> datetime:
+    """When the job ended, for the rule below: EndTime, else its last change."""
+    return record.ended_at or record.last_modified_at
+
+
 def notify_worthy(record: ReportRecord, watch_start: datetime | None) -> bool:
     """A terminal job is notified only if it ended at or after the stack began watching: history is
     imported quietly, and a job running at deploy time is notified when it ends, whoever sees it first."""
-    ended = record.ended_at or record.last_modified_at
-    return watch_start is not None and ended >= watch_start
+    return watch_start is not None and ended(record) >= watch_start

@@ -19,7 +19,14 @@ from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, KnownState, ReportStore
 from autopilot_reports.models.common import as_utc
-from autopilot_reports.models.events import AutoMLJobStateChange, DetectedBy, ImportProgress, ImportRequest
+from autopilot_reports.models.events import (
+    IMPORT_FIELDS,
+    IMPORT_RUN_FIELDS,
+    AutoMLJobStateChange,
+    DetectedBy,
+    ImportProgress,
+    ImportRequest,
+)
 from autopilot_reports.models.record import progress
 
 
@@ -104,14 +111,8 @@ class Watcher:
             }
         )
         progress_item = ImportProgress(
-            import_id=request.import_id,
-            start=request.start,
-            end=request.end,
+            **{name: getattr(next_request, name) for name in IMPORT_FIELDS},
             status="running" if more else "done",
-            cursor=next_request.cursor,
-            pieces=next_request.pieces,
-            jobs_seen=next_request.jobs_seen,
-            published=next_request.published,
             updated_at=self.clock(),
         )
         self.store.save_import_progress(progress_item)
@@ -125,14 +126,8 @@ class Watcher:
         saved = self.store.get_import_progress(request.import_id)
         if saved is None or saved.status != "running" or saved.cursor is None:
             return request
-        return request.model_copy(
-            update={
-                "cursor": saved.cursor,
-                "pieces": saved.pieces,
-                "jobs_seen": saved.jobs_seen,
-                "published": saved.published,
-            }
-        )
+        # attributes, not model_dump: that would serialize the datetimes
+        return request.model_copy(update={name: getattr(saved, name) for name in IMPORT_RUN_FIELDS})
 
     def _select(self, summaries: Any) -> list[dict[str, Any]]:
         prefix = self.job_name_prefix

@@ -110,6 +110,10 @@ def _compact(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
+IMPORT_RUN_FIELDS = {"cursor", "pieces", "jobs_seen", "published"}  # how far a run got: request and progress
+IMPORT_FIELDS = {"import_id", "start", "end", *IMPORT_RUN_FIELDS}
+
+
 class ImportProgress(BaseModel):
     """What the table keeps of a history import, for the CLI's progress bar and for operators."""
 
