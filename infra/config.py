@@ -38,10 +38,13 @@ BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": "1234
 PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
 
 FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
+    "event_type": c.EVENT_TYPES,
     "job_name": None,  # any job name
-    "status": c.TERMINAL_STATUSES,
+    "status": c.JOB_STATUSES,  # stuck messages are about InProgress jobs
     "has_partial_failures": ("true", "false"),
     "explainability_state": c.EXPLAINABILITY_STATES,
+    "family": None,  # any family
+    "new_best_in_family": ("true", "false"),
 }
 assert tuple(FILTER_VALUES) == c.MESSAGE_ATTRIBUTES, "a filter needs a rule for every attribute the notifier sets"
 

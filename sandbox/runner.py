@@ -111,7 +111,7 @@ class Sandbox:
         # moto keeps its state in process-wide backends: a second run in one process starts clean.
         urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
         try:
-            with AutoMLSimulator(self.scenario) as simulator, self._environment(moto, simulator):
+            with AutoMLSimulator(self.scenario, self.tick_seconds) as simulator, self._environment(moto, simulator):
                 self.simulator = simulator
                 self.admin = boto3.Session(region_name=self.scenario.region)
                 self._provision()
@@ -199,11 +199,10 @@ class Sandbox:
         """Every timeline to its end, plus one tick; and on while that tick was not quiet (its watcher
         crashed, or published a change again because the reporter never stored it), as the schedule
         keeps firing on AWS. At most MAX_EXTRA_TICKS more."""
-        last = self.scenario.last_tick + 1
+        last = self.scenario.last_tick(self.tick_seconds) + 1
         for tick in range(last + 1 + MAX_EXTRA_TICKS):
             self.tick = self.simulator.tick = tick
-            if tick == 0:
-                self._emit_cloudtrail_creates()
+            if self._emit_cloudtrail_creates(tick):
                 self._drain()
             for backfill in self.scenario.backfills:
                 if backfill.tick == tick:  # as a user starts it: `aws lambda invoke --invocation-type Event`
@@ -223,13 +222,17 @@ class Sandbox:
                 break
         self.ticks = tick + 1
 
-    def _emit_cloudtrail_creates(self) -> None:
-        """What CloudTrail sends for each CreateAutoMLJob(V2) call: a nudge for the watcher. Jobs created
-        before the stack was deployed were created before anything listened."""
+    def _emit_cloudtrail_creates(self, tick: int) -> int:
+        """What CloudTrail sends for each CreateAutoMLJob(V2) call, at the tick the job appears: a nudge
+        for the watcher. Jobs created before the stack was deployed were created before anything listened."""
         events = self.admin.client("events")
-        for job in self.scenario.jobs:
-            if parse_timestamp(job.describe[0]["CreationTime"]) < self.start:
-                continue
+        created = [
+            job
+            for job in self.scenario.jobs
+            if self.simulator.timeline.appears(job.name) == tick
+            and parse_timestamp(job.describe[0]["CreationTime"]) >= self.start
+        ]
+        for job in created:
             name = job.describe[0]["AutoMLJobName"]
             operation = "CreateAutoMLJobV2" if job.api == "v2" else "CreateAutoMLJob"
             detail = {
@@ -245,6 +248,7 @@ class Sandbox:
                 "Detail": json.dumps(detail),
             }
             events.put_events(Entries=[entry])
+        return len(created)
 
     def _drain(self) -> None:
         """Delivers what the rules matched, as EventBridge would: each batch of events (a tick's, or one
@@ -458,6 +462,8 @@ class Sandbox:
             "crashes_injected": dict(sorted(self.observer.crashes.items())),
             "crashes_after_publish": self.observer.crashes_after_publish,
             "duplicates_delivered": self.duplicates_delivered,
+            # accepted as AWS returns them (enums are open); botocore's model does not list them
+            "unlisted_enum_values": self.scenario.unlisted_enum_values,
             "scenario_time": {"start": self.start.isoformat(), "end": self.now().isoformat()},
             "delivery": self.delivery.model_dump(),
         }

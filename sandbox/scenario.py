@@ -12,15 +12,19 @@ import json
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from sandbox.timeline import DEFAULT_TICK_SECONDS, Timeline, first_shown
 
 __all__ = [
     "Backfill",
@@ -81,19 +85,39 @@ def parse_timestamp(value: object) -> datetime:
 # Shape validation
 
 
-def validate_shape(value: Any, shape: Shape, path: str = "", *, epoch_timestamps: bool = False) -> None:
+@dataclass(frozen=True)
+class _Options:
+    epoch: bool  # requests off the wire: epoch-second timestamps are accepted too
+    unlisted: Counter[str] | None  # enum values botocore does not list, counted where asked
+
+
+def validate_shape(
+    value: Any,
+    shape: Shape,
+    path: str = "",
+    *,
+    epoch_timestamps: bool = False,
+    unlisted: Counter[str] | None = None,
+) -> None:
     """Check `value` (parsed JSON) against a botocore shape; raise ShapeError at the first mismatch.
 
-    Timestamps must be ISO 8601 strings; with `epoch_timestamps` (requests off the wire) epoch
-    numbers are accepted too. Patterns are not checked: the model's regexes are Java-flavoured.
+    Shapes, types, required members, sizes and patterns are checked. Enums are open, as in every AWS
+    SDK: AWS returns values botocore does not list (objective names such as `validation:f1_binary`,
+    `LogLoss`, `MergingAutoMLTaskReports`), so such a value is accepted and counted in `unlisted`
+    (`"<shape>=<value>"`). Timestamps must be ISO 8601 strings; with `epoch_timestamps` (requests off
+    the wire) epoch numbers are accepted too.
     """
+    _validate(value, shape, path, _Options(epoch_timestamps, unlisted))
+
+
+def _validate(value: Any, shape: Shape, path: str, options: _Options) -> None:
     checker = _CHECKERS.get(shape.type_name)
     if checker is None:
         raise ShapeError(path, f"unsupported shape type {shape.type_name!r} ({shape.name})")
-    checker(value, shape, path, epoch_timestamps)
+    checker(value, shape, path, options)
 
 
-def _check_structure(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_structure(value: Any, shape: Shape, path: str, options: _Options) -> None:
     if not isinstance(value, dict):
         raise ShapeError(path, f"expected an object ({shape.name}), got {_show(value)}")
     assert isinstance(shape, StructureShape)
@@ -102,7 +126,7 @@ def _check_structure(value: Any, shape: Shape, path: str, epoch: bool) -> None:
         member_path = f"{path}.{name}" if path else str(name)
         if name not in members:
             raise ShapeError(member_path, f"unknown member of {shape.name}")
-        validate_shape(member_value, members[name], member_path, epoch_timestamps=epoch)
+        _validate(member_value, members[name], member_path, options)
     for name in shape.required_members:
         if name not in value:
             raise ShapeError(f"{path}.{name}" if path else name, "missing required member")
@@ -110,42 +134,57 @@ def _check_structure(value: Any, shape: Shape, path: str, epoch: bool) -> None:
         raise ShapeError(path, f"{shape.name} is a union: set exactly one member, got {sorted(value)}")
 
 
-def _check_list(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_list(value: Any, shape: Shape, path: str, options: _Options) -> None:
     if not isinstance(value, list):
         raise ShapeError(path, f"expected a list, got {_show(value)}")
     _check_size(len(value), shape, path, "items")
     assert isinstance(shape, ListShape)
     for index, item in enumerate(value):
-        validate_shape(item, shape.member, f"{path}[{index}]", epoch_timestamps=epoch)
+        _validate(item, shape.member, f"{path}[{index}]", options)
 
 
-def _check_map(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_map(value: Any, shape: Shape, path: str, options: _Options) -> None:
     if not isinstance(value, dict):
         raise ShapeError(path, f"expected an object (map), got {_show(value)}")
     _check_size(len(value), shape, path, "entries")
     assert isinstance(shape, MapShape)
     for key, item in value.items():
         item_path = f"{path}[{key!r}]"
-        validate_shape(key, shape.key, item_path, epoch_timestamps=epoch)
-        validate_shape(item, shape.value, item_path, epoch_timestamps=epoch)
+        _validate(key, shape.key, item_path, options)
+        _validate(item, shape.value, item_path, options)
 
 
-def _check_string(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_string(value: Any, shape: Shape, path: str, options: _Options) -> None:
     if not isinstance(value, str):
         raise ShapeError(path, f"expected a string, got {_show(value)}")
     enum = shape.metadata.get("enum")
-    if enum and value not in enum:
-        raise ShapeError(path, f"{_show(value)} is not one of {enum}")
+    if enum and value not in enum and options.unlisted is not None:
+        options.unlisted[f"{shape.name}={value}"] += 1
     _check_size(len(value), shape, path, "characters")
+    pattern = _pattern(shape.metadata.get("pattern"))
+    if pattern is not None and not pattern.search(value):
+        raise ShapeError(path, f"{_show(value)} does not match the pattern {pattern.pattern!r} of {shape.name}")
 
 
-def _check_integer(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+@cache
+def _pattern(source: str | None) -> re.Pattern[str] | None:
+    """A shape's pattern; Smithy patterns are ECMA 262 regexes, not implicitly anchored (hence search).
+    One that Python cannot compile is not checked rather than guessed at."""
+    if not source:
+        return None
+    try:
+        return re.compile(source)
+    except re.error:
+        return None
+
+
+def _check_integer(value: Any, shape: Shape, path: str, options: _Options) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ShapeError(path, f"expected an integer, got {_show(value)}")
     _check_range(value, shape, path)
 
 
-def _check_number(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_number(value: Any, shape: Shape, path: str, options: _Options) -> None:
     # JSON has one number type: AWS sends 1 as well as 1.0 for a float member. bool is an int
     # subclass in Python, so exclude it explicitly.
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -155,13 +194,13 @@ def _check_number(value: Any, shape: Shape, path: str, epoch: bool) -> None:
     _check_range(value, shape, path)
 
 
-def _check_boolean(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_boolean(value: Any, shape: Shape, path: str, options: _Options) -> None:
     if not isinstance(value, bool):
         raise ShapeError(path, f"expected a boolean, got {_show(value)}")
 
 
-def _check_timestamp(value: Any, shape: Shape, path: str, epoch: bool) -> None:
-    if epoch and isinstance(value, int | float) and not isinstance(value, bool):
+def _check_timestamp(value: Any, shape: Shape, path: str, options: _Options) -> None:
+    if options.epoch and isinstance(value, int | float) and not isinstance(value, bool):
         return
     try:
         parse_timestamp(value)
@@ -169,13 +208,13 @@ def _check_timestamp(value: Any, shape: Shape, path: str, epoch: bool) -> None:
         raise ShapeError(path, str(error)) from None
 
 
-def _check_blob(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_blob(value: Any, shape: Shape, path: str, options: _Options) -> None:
     # Blobs travel base64-encoded as JSON strings.
     if not isinstance(value, str):
         raise ShapeError(path, f"expected a base64 string, got {_show(value)}")
 
 
-def _check_document(value: Any, shape: Shape, path: str, epoch: bool) -> None:
+def _check_document(value: Any, shape: Shape, path: str, options: _Options) -> None:
     """Documents are free-form JSON."""
 
 
@@ -279,10 +318,6 @@ class ScenarioJob(BaseModel):
         """The job's AutoMLJobName (the same in every describe; checked on load)."""
         return str(self.describe[0].get("AutoMLJobName"))
 
-    def at(self, tick: int) -> dict[str, Any]:
-        """The describe response the job shows at `tick`: its timeline holds at the last entry."""
-        return self.describe[min(max(tick, 0), len(self.describe) - 1)]
-
 
 class Scenario(BaseModel):
     model_config = _STRICT
@@ -294,11 +329,21 @@ class Scenario(BaseModel):
     deployed_at: str | None = None  # tick 0; default: the earliest CreationTime in the scenario
     backfills: list[Backfill] = Field(default_factory=list)
 
-    @property
-    def last_tick(self) -> int:
-        """The tick at which every timeline has reached its last entry, and every backfill has started."""
-        timelines = max((len(job.describe) for job in self.jobs), default=1) - 1
-        return max([timelines, *(backfill.tick for backfill in self.backfills)])
+    def timeline(self, tick_seconds: int = DEFAULT_TICK_SECONDS) -> Timeline:
+        """When each job's responses are shown, on a clock of `tick_seconds` a tick (sandbox/timeline.py)."""
+        ticks = {
+            job.name: first_shown(
+                [parse_timestamp(response["LastModifiedTime"]) for response in job.describe],
+                self.start_time,
+                tick_seconds,
+            )
+            for job in self.jobs
+        }
+        return Timeline(self.start_time, tick_seconds, ticks)
+
+    def last_tick(self, tick_seconds: int = DEFAULT_TICK_SECONDS) -> int:
+        """The tick by which every timeline shows its last entry and every backfill has started."""
+        return max([self.timeline(tick_seconds).last_tick, *(backfill.tick for backfill in self.backfills)])
 
     @property
     def start_time(self) -> datetime:
@@ -311,12 +356,20 @@ class Scenario(BaseModel):
     def job(self, name: str) -> ScenarioJob | None:
         return next((job for job in self.jobs if job.name == name), None)
 
+    @property
+    def unlisted_enum_values(self) -> dict[str, int]:
+        """Enum values the scenario's responses hold that botocore does not list (`shape=value`: count):
+        accepted, as AWS returns them, and counted for summary.json."""
+        return dict(sorted(self._unlisted.items()))
+
+    _unlisted: Counter[str] = PrivateAttr(default_factory=Counter)
+
     @model_validator(mode="after")
     def _check_against_aws(self) -> Scenario:
         # Raised as ScenarioError; load_scenario unwraps it from pydantic's ValidationError so the
         # message reaches the user as written.
         for index, job in enumerate(self.jobs):
-            _check_job(index, job)
+            _check_job(index, job, self._unlisted)
         _check_unique_names(self.jobs)
         _check_object_keys(self.objects)
         if self.deployed_at is not None:
@@ -332,13 +385,13 @@ def _job_label(index: int, job: ScenarioJob) -> str:
     return f"job {name!r}" if isinstance(name, str) else f"jobs[{index}]"
 
 
-def _check_job(index: int, job: ScenarioJob) -> None:
+def _check_job(index: int, job: ScenarioJob, unlisted: Counter[str]) -> None:
     model = sagemaker_model()
     label = _job_label(index, job)
     describe_shape = model.shape_for(DESCRIBE_SHAPES[job.api])
     for tick, response in enumerate(job.describe):
         try:
-            validate_shape(response, describe_shape)
+            validate_shape(response, describe_shape, unlisted=unlisted)
         except ShapeError as error:
             raise ScenarioError(f"{label} describe[{tick}]: {error}{_api_hint(job, error)}") from None
         if response["AutoMLJobName"] != job.name:
@@ -350,7 +403,7 @@ def _check_job(index: int, job: ScenarioJob) -> None:
     seen: set[str] = set()
     for position, candidate in enumerate(job.candidates):
         try:
-            validate_shape(candidate, candidate_shape)
+            validate_shape(candidate, candidate_shape, unlisted=unlisted)
         except ShapeError as error:
             raise ScenarioError(f"{label} candidates[{position}]: {error}") from None
         # CandidateNameEquals must select one candidate, so names are unique within a job.

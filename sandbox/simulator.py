@@ -39,6 +39,7 @@ from sandbox.scenario import (
     sagemaker_model,
     validate_shape,
 )
+from sandbox.timeline import DEFAULT_TICK_SECONDS
 
 __all__ = ["AutoMLSimulator", "SimulatorBugError", "v1_to_v2_describe"]
 
@@ -74,8 +75,9 @@ class SimulatorBugError(RuntimeError):
 class AutoMLSimulator:
     """Serves a Scenario over HTTP on 127.0.0.1; `tick` selects each job's describe[min(tick, last)]."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, tick_seconds: int = DEFAULT_TICK_SECONDS) -> None:
         self.scenario = scenario
+        self.timeline = scenario.timeline(tick_seconds)
         self.calls: Counter[str] = Counter()
         self.faults_injected = 0
         self.errors: list[str] = []  # simulator bugs: responses that failed output validation
@@ -220,27 +222,30 @@ class AutoMLSimulator:
     # Operations. Results use the scenario's form (ISO timestamps); _to_wire converts them.
 
     def _describe_v1(self, params: Params, tick: int) -> Response:
-        job = self._job(params["AutoMLJobName"])
+        job, index = self._shown(params["AutoMLJobName"], tick)
         if job.api == "v2":
             raise ApiError(
                 "ValidationException",
                 f"AutoML job {job.name} was created with CreateAutoMLJobV2 and cannot be described by "
                 "DescribeAutoMLJob. Use DescribeAutoMLJobV2.",
             )
-        return job.at(tick)
+        return job.describe[index]
 
     def _describe_v2(self, params: Params, tick: int) -> Response:
-        job = self._job(params["AutoMLJobName"])
+        job, index = self._shown(params["AutoMLJobName"], tick)
         if job.api == "v2":
-            return job.at(tick)
-        index = min(tick, len(job.describe) - 1)
+            return job.describe[index]
         view = self._v2_views.get((job.name, index))
         if view is None:
             view = self._v2_views[(job.name, index)] = v1_to_v2_describe(job.describe[index])
         return view
 
     def _list_jobs(self, params: Params, tick: int) -> Response:
-        summaries = [_summary(job.at(tick)) for job in self.scenario.jobs]
+        summaries = [
+            _summary(job.describe[index])
+            for job in self.scenario.jobs
+            if (index := self.timeline.shown(job.name, tick)) is not None
+        ]
         matching = [summary for summary in summaries if _job_matches(summary, params)]
         # The service model documents Name and Descending as ListAutoMLJobs' defaults.
         matching.sort(key=_JOB_SORT_KEYS[params.get("SortBy", "Name")], reverse=_descending(params, "Descending"))
@@ -248,9 +253,9 @@ class AutoMLSimulator:
         return _with_token({"AutoMLJobSummaries": page}, token)
 
     def _list_candidates(self, params: Params, tick: int) -> Response:
-        job = self._job(params["AutoMLJobName"])
+        job, index = self._shown(params["AutoMLJobName"], tick)
         # Consistent with the job's current describe: a candidate exists once it has been created.
-        now = parse_timestamp(job.at(tick)["LastModifiedTime"])
+        now = parse_timestamp(job.describe[index]["LastModifiedTime"])
         visible = [c for c in job.candidates if parse_timestamp(c["CreationTime"]) <= now]
         matching = [c for c in visible if _candidate_matches(c, params)]
         # The service model documents Ascending as the default order; it names no default SortBy.
@@ -274,6 +279,14 @@ class AutoMLSimulator:
         if job is None:
             raise ApiError("ResourceNotFound", f"Could not find AutoML job with name {name}.")
         return job
+
+    def _shown(self, name: str, tick: int) -> tuple[ScenarioJob, int]:
+        """The job and the entry of its timeline it shows at `tick`; a job not created yet is not found."""
+        job = self._job(name)
+        index = self.timeline.shown(job.name, tick)
+        if index is None:
+            raise ApiError("ResourceNotFound", f"Could not find AutoML job with name {name}.")
+        return job, index
 
 
 # -------------------------------------------------------------------------------------------------

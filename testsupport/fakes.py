@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.domain.ports import (
     Api,
     ArtifactAccessError,
@@ -18,6 +19,7 @@ from autopilot_reports.domain.ports import (
     KnownState,
     LeaderboardUnavailableError,
     Notification,
+    RecordRejectedError,
     Saved,
     StoredObject,
     WatchState,
@@ -37,6 +39,7 @@ class FakeJobs:
     page_size: int = c.LIST_PAGE_SIZE
     describe_calls: int = 0
     candidate_calls: int = 0
+    last_descending: bool | None = None
     list_calls: list[tuple[Any, Any, Any]] = field(default_factory=list)
 
     def describe(self, job_name: str) -> tuple[Api, dict[str, Any]]:
@@ -78,6 +81,7 @@ class FakeJobs:
 
     def list_candidates(self, job_name: str, descending: bool, limit: int) -> list[dict[str, Any]]:
         self.candidate_calls += 1
+        self.last_descending = descending
         if self.candidates_error:
             raise LeaderboardUnavailableError(self.candidates_error)
         completed = [
@@ -127,6 +131,9 @@ class FakeStore:
     writes: int = 0
 
     def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
+        refused = items.refusal(items.record_attributes(record)) or items.refusal(items.history_attributes(history))
+        if refused:  # the table's own limits, as the real store applies them
+            raise RecordRejectedError(refused)
         old = self.records.get(record.job_name)
         newer = old is None or old.progress < record.progress
         claimed = (

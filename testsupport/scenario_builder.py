@@ -39,6 +39,8 @@ from autopilot_reports.constants import (
     DEFAULT_WATERMARK_OVERLAP_SECONDS,
     TERMINAL_STATUSES,
 )
+from autopilot_reports.domain.objective import standard_metric
+from sandbox.timeline import DEFAULT_TICK_SECONDS, first_shown, shown_index
 
 Doc = dict[str, Any]
 
@@ -213,7 +215,7 @@ def timeline(steps: str) -> list[str]:
 class Clock:
     """One scenario's SageMaker clock: tick t starts at start + t * tick_seconds."""
 
-    def __init__(self, start: str, tick_seconds: int = UNIT_TICK_SECONDS) -> None:
+    def __init__(self, start: str, tick_seconds: int = DEFAULT_TICK_SECONDS) -> None:
         self.start = datetime.fromisoformat(start)
         self.tick_seconds = tick_seconds
         self.scale = tick_seconds / UNIT_TICK_SECONDS  # exactly 1.0 on a 15-minute clock
@@ -711,7 +713,13 @@ class Job:
         record["best_candidate"] = best["CandidateName"] if best else None
         objective = best["FinalAutoMLJobObjectiveMetric"] if best else None
         record["objective"] = (
-            {"metric": objective["MetricName"], "type": objective["Type"], "value": objective["Value"]}
+            {
+                "metric": objective["MetricName"],
+                "type": objective["Type"],
+                "value": objective["Value"],
+                "standard_metric": standard_metric(objective["MetricName"]),
+                "direction": objective["Type"],
+            }
             if objective
             else None
         )
@@ -823,9 +831,14 @@ class Scenario:
             return self.deployed_at
         return min(datetime.fromisoformat(job.describe()[0]["CreationTime"]) for job in self.jobs)
 
+    def shown_ticks(self, job: Job) -> list[int]:
+        """The tick at which the sandbox first shows each response of the job (sandbox/timeline.py)."""
+        modified = [datetime.fromisoformat(response["LastModifiedTime"]) for response in job.describe()]
+        return first_shown(modified, self.start, self.clock.tick_seconds)
+
     @property
     def last_tick(self) -> int:
-        timelines = max((len(job.describe()) for job in self.jobs), default=1) - 1
+        timelines = max((self.shown_ticks(job)[-1] for job in self.jobs), default=0)
         return max([timelines, *(backfill.tick for backfill in self.backfills)])
 
     def observed(self, job: Job) -> list[Doc]:
@@ -835,9 +848,13 @@ class Scenario:
         describe = job.describe()
         created = datetime.fromisoformat(describe[0]["CreationTime"])
         horizon = self.start - OVERLAP
+        shown = self.shown_ticks(job)
         seen: dict[str, Doc] = {}
         for tick in range(self.last_tick + 2):  # the runner ticks once more after every timeline ended
-            state = describe[min(tick, len(describe) - 1)]
+            index = shown_index(shown, tick)
+            if index is None:
+                continue
+            state = describe[index]
             by_tick = datetime.fromisoformat(state["LastModifiedTime"]) > horizon
             by_import = any(b.tick == tick and b.covers(created) for b in self.backfills)
             if by_tick or by_import:

@@ -62,6 +62,7 @@ MAX_IMPORT_PAGES_PER_PIECE = 50
 MAX_PARTIAL_FAILURE_CHARS = 1024  # the API's own limit per message
 MAX_FAILURE_REASON_CHARS = 1024  # the API's own limit; a longer one is cut with a marker (item size)
 MAX_PARTIAL_FAILURES = 20  # the API returns at most 5; anything beyond is summarised, never dropped silently
+MAX_CANDIDATE_METRICS = 50  # CandidateMetrics kept on the record (AWS lists about a dozen)
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
@@ -95,12 +96,27 @@ NOTIFICATIONS_CLAIMED = "NotificationsClaimed"
 JOBS_NOT_FOUND = "JobsNotFound"
 INVALID_EVENTS = "InvalidEvents"
 LEADERBOARD_ERRORS = "LeaderboardErrors"
+RECORDS_REDUCED = "RecordsReduced"  # the table refused the full record; a reduced one went out
 EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATES
 # notifier
 STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
 
+# --- what a message is about: the `event_type` SNS attribute every message carries -----------------------
+EVENT_TYPE_ENDED = "ended"  # the terminal report
+EVENT_TYPE_STUCK = "stuck"  # an InProgress job whose LastModifiedTime has not moved for stuckAfterMinutes
+EVENT_TYPE_DIGEST = "digest"  # the scheduled summary
+EVENT_TYPES = (EVENT_TYPE_ENDED, EVENT_TYPE_STUCK, EVENT_TYPE_DIGEST)
+
 # --- appended by infra/ (names the stack, the CLI and the sandbox share) ----------------------------------
 DEFAULT_STACK_NAME = "AutopilotReports"  # CDK context `stackName`; the CLI's `--stack` default
 # SNS message attributes every job notification carries (subscription filter policies may use them)
-MESSAGE_ATTRIBUTES = ("job_name", "status", "has_partial_failures", "explainability_state")
+MESSAGE_ATTRIBUTES = (
+    "event_type",
+    "job_name",
+    "status",
+    "has_partial_failures",
+    "explainability_state",
+    "family",
+    "new_best_in_family",
+)

@@ -165,6 +165,14 @@ def check_outputs(out: Path, expect: dict[str, Any]) -> None:
     check_history(out, expect["history"])
     for name in per_job:
         assert records[name]["notified_at"], name
+    check_clock_agrees(records.values())
+
+
+def check_clock_agrees(records: Any) -> None:
+    """The scenario clock and the data agree (DESIGN 6): nothing is notified before it ended."""
+    for record in records:
+        if record["notified_at"]:
+            assert record["ended_at"] and record["notified_at"] >= record["ended_at"], record["job_name"]
 
 
 @pytest.mark.parametrize("name", NAMES)

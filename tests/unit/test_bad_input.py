@@ -33,6 +33,7 @@ from autopilot_reports.adapters.dynamodb_items import (
     serialize,
 )
 from autopilot_reports.adapters.s3 import S3ArtifactReader
+from autopilot_reports.domain.description import NO_MESSAGE
 from autopilot_reports.domain.notification import SNS_MESSAGE_LIMIT, render_notification, sns_message_bytes
 from autopilot_reports.domain.notifier import NotificationSender
 from autopilot_reports.domain.reporter import Reporter
@@ -478,13 +479,15 @@ DESCRIBE_CASES = [
         "NaN objective value",
         describe(BestCandidate=best_candidate(metric={"MetricName": "F1", "Type": "Maximize", "Value": float("nan")})),
         state="available",
-        check=lambda r: r.objective == Objective(metric="F1", type="Maximize", value=None),
+        check=lambda r: r.objective == Objective(metric="F1", type="Maximize", value=None, standard_metric="F1", direction="Maximize"),
     ),
     DescribeCase(
         "objective value beyond DynamoDB's number range",
         describe(BestCandidate=best_candidate(metric={"MetricName": "MSE", "Type": "Minimize", "Value": 1.0e300})),
         state="available",
-        check=lambda r: r.objective == Objective(metric="MSE", type="Minimize", value=STORABLE_MAX),
+        check=lambda r: r.objective == Objective(
+            metric="MSE", type="Minimize", value=STORABLE_MAX, standard_metric="MSE", direction="Minimize"
+        ),
     ),
     DescribeCase(
         "infinite objective value",
@@ -492,7 +495,9 @@ DESCRIBE_CASES = [
             BestCandidate=best_candidate(metric={"MetricName": "MSE", "Type": "Minimize", "Value": float("-inf")})
         ),
         state="available",
-        check=lambda r: r.objective == Objective(metric="MSE", type="Minimize", value=None),
+        check=lambda r: r.objective == Objective(
+            metric="MSE", type="Minimize", value=None, standard_metric="MSE", direction="Minimize"
+        ),
     ),
     DescribeCase(
         "unknown status (not terminal: written, no claim, no S3 reads)",
@@ -554,7 +559,13 @@ DESCRIBE_CASES = [
         "partial failure entries that are not objects",
         describe(PartialFailureReasons=["disk full", None, 7, {"PartialFailureMessage": "ok"}, {"Other": "x"}]),
         state="available",
-        check=lambda r: r.partial_failures == ["disk full", "7", "ok", "{'Other': 'x'}"],
+        check=lambda r: r.partial_failures == ["disk full", "7", "ok", NO_MESSAGE],
+    ),
+    DescribeCase(
+        "partial failures with an empty or missing message",
+        describe(PartialFailureReasons=[{"PartialFailureMessage": ""}, {}, {"PartialFailureMessage": "  "}, ""]),
+        state="available",
+        check=lambda r: r.partial_failures == [NO_MESSAGE] * 4,
     ),
     DescribeCase(
         "PartialFailureReasons is one object, not a list",

@@ -8,7 +8,16 @@ from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.models.events import AutoMLJobStateChange, StateChangeEvent
-from autopilot_reports.models.record import Explainability, ExplainabilityState, LeaderboardEntry, ReportRecord
+from autopilot_reports.models.record import (
+    CandidateMetric,
+    Explainability,
+    ExplainabilityState,
+    FamilyBest,
+    JobArtifacts,
+    LeaderboardEntry,
+    Objective,
+    ReportRecord,
+)
 
 EVENT_FIELDS = [
     "AutoMLJobName",
@@ -43,7 +52,18 @@ RECORD_FIELDS = [
     "leaderboard",
     "endpoint",
     "notified_at",
+    "job_artifacts",
+    "model_insights_prefix",
+    "backtest_results_prefix",
+    "best_candidate_metrics",
+    "why_ended",
+    "duration_seconds",
+    "family",
+    "new_best_in_family",
+    "previous_best",
+    "notes",
 ]
+OBJECTIVE_FIELDS = ["metric", "type", "value", "standard_metric", "direction"]
 EXPLAINABILITY_FIELDS = ["state", "s3_prefix", "reason", "top_features", "feature_count", "labels", "artifacts"]
 
 
@@ -120,6 +140,10 @@ def test_delivered_event_envelope_requires_our_source_and_detail_type():
 def test_record_fields_are_pinned():
     assert list(ReportRecord.model_fields) == RECORD_FIELDS
     assert list(Explainability.model_fields) == EXPLAINABILITY_FIELDS
+    assert list(Objective.model_fields) == OBJECTIVE_FIELDS
+    assert list(CandidateMetric.model_fields) == ["metric", "standard_metric", "set", "value"]
+    assert list(JobArtifacts.model_fields) == ["candidate_definition_notebook", "data_exploration_notebook"]
+    assert list(FamilyBest.model_fields) == ["job_name", "value"]
 
 
 def test_record_json_shape():
@@ -161,6 +185,16 @@ def test_record_json_shape():
         "leaderboard": None,
         "endpoint": None,
         "notified_at": None,
+        "job_artifacts": {"candidate_definition_notebook": None, "data_exploration_notebook": None},
+        "model_insights_prefix": None,
+        "backtest_results_prefix": None,
+        "best_candidate_metrics": [],
+        "why_ended": None,
+        "duration_seconds": None,
+        "family": "",
+        "new_best_in_family": False,
+        "previous_best": None,
+        "notes": [],
     }
 
 

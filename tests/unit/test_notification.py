@@ -25,8 +25,11 @@ from autopilot_reports.domain.notification import (
     sns_message_bytes,
 )
 from autopilot_reports.models.record import (
+    CandidateMetric,
     Explainability,
+    FamilyBest,
     FeatureImportance,
+    JobArtifacts,
     LeaderboardEntry,
     Objective,
     ReportRecord,
@@ -47,7 +50,7 @@ def record(**changes):
         status="Completed",
         secondary_status="Completed",
         problem_type="BinaryClassification",
-        objective=Objective(metric="F1", type="Maximize", value=0.912345),
+        objective=Objective(metric="F1", type="Maximize", value=0.912345, standard_metric="F1", direction="Maximize"),
         best_candidate="churn-2025-01abc-003-7b2d1f0e",
         explainability=Explainability(
             state="available",
@@ -76,7 +79,9 @@ def record(**changes):
         leaderboard=[
             LeaderboardEntry(
                 candidate=candidate,
-                objective=Objective(metric="F1", type="Maximize", value=value),
+                objective=Objective(
+                    metric="F1", type="Maximize", value=value, standard_metric="F1", direction="Maximize"
+                ),
                 explainability_prefix=None,
                 model_insights_prefix=None,
             )
@@ -87,6 +92,28 @@ def record(**changes):
             ]
         ],
         endpoint="churn-2025-01-endpoint",
+        job_artifacts=JobArtifacts(
+            candidate_definition_notebook="s3://ml-out/churn/output/churn-2025-01/sagemaker-automl-candidates/"
+            "churn-2025-01-pr-1-0123/notebooks/SageMakerAutopilotCandidateDefinitionNotebook.ipynb",
+            data_exploration_notebook="s3://ml-out/churn/output/churn-2025-01/sagemaker-automl-candidates/"
+            "churn-2025-01-pr-1-0123/notebooks/SageMakerAutopilotDataExplorationNotebook.ipynb",
+        ),
+        model_insights_prefix="s3://ml-out/churn/output/churn-2025-01/documentation/model_monitor/output/"
+        "churn-2025-01abc-003-7b2d1f0e",
+        best_candidate_metrics=[
+            CandidateMetric(metric=name, standard_metric=standard, set=data_set, value=value)
+            for name, standard, data_set, value in [
+                ("F1", "F1", "Validation", 0.912345),
+                ("AUC", "AUC", "Validation", 0.9611),
+                ("LogLoss", "LogLoss", "Validation", 0.2213),
+                ("F1", "F1", "Test", 0.9007),
+            ]
+        ],
+        why_ended="Autopilot finished its search; the best candidate is ready to deploy.",
+        duration_seconds=8220,
+        family="churn",
+        new_best_in_family=True,
+        previous_best=FamilyBest(job_name="churn-2024-12", value=0.9011),
     )
     return ReportRecord(**{**base, **changes})
 
@@ -105,6 +132,12 @@ CASES = {
             "the target attribute 'churned' was not found in the header."
         ),
         explainability=Explainability(state="not_applicable", reason="the job failed before a best candidate existed"),
+        job_artifacts=JobArtifacts(),
+        model_insights_prefix=None,
+        best_candidate_metrics=[],
+        why_ended="The job failed; read the failure reason, fix the input data or the job settings, and start a new job.",
+        duration_seconds=1260,
+        new_best_in_family=False,
     ),
     "partial_explainability_error": record(
         secondary_status="ExplainabilityError",
@@ -151,7 +184,8 @@ def test_golden_subject_and_attributes(case):
 
 
 def test_attributes_add_the_problem_type_and_omit_empty_values():
-    assert notification_attributes(record()) == {
+    assert notification_attributes(record(), "ended") == {
+        "event_type": "ended",
         "job_name": "churn-2025-01",
         "status": "Completed",
         "secondary_status": "Completed",
@@ -159,8 +193,10 @@ def test_attributes_add_the_problem_type_and_omit_empty_values():
         "has_partial_failures": "false",
         "explainability_state": "available",
         "api": "v1",
+        "family": "churn",
+        "new_best_in_family": "true",
     }
-    assert "problem_type" not in notification_attributes(record(problem_type=None))
+    assert "problem_type" not in notification_attributes(record(problem_type=None), "ended")
 
 
 def test_chat_message_follows_the_custom_notification_schema():
@@ -185,7 +221,7 @@ def test_every_message_of_a_job_shares_one_thread():
 
 def test_chat_shows_the_top_features_as_a_bar_chart_scaled_to_the_top_one():
     description = json.loads(render_notification(record()).message["https"])["content"]["description"]
-    chart = description.split("```\n")[1].splitlines()
+    chart = description.split("Top features")[1].split("```\n")[1].splitlines()
     assert chart[0].startswith("tenure_months") and chart[0].count("\u2588") == 20
     assert chart[1].count("\u2588") == round(20 * 0.2218 / 0.4132)
     assert "[Job in the SageMaker console](https://eu-west-1.console.aws.amazon.com/" in description

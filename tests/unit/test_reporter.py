@@ -15,6 +15,7 @@ def response(status="Completed", secondary="Completed", modified="2025-01-01T01:
         "AutoMLJobSecondaryStatus": secondary,
         "CreationTime": "2025-01-01T00:00:00Z",
         "LastModifiedTime": modified,
+        "AutoMLJobObjective": {"MetricName": "F1"},
     }
     if ended:
         body["EndTime"] = ended
@@ -159,17 +160,68 @@ def test_leaderboard_is_best_first_completed_only_and_at_most_k():
 
 
 def test_leaderboard_of_a_minimized_objective_is_lowest_first():
-    best = {"CandidateName": "c1", "FinalAutoMLJobObjectiveMetric": {"MetricName": "MSE", "Value": 3.0, "Type": "Minimize"}}
-    body = {**response(), "BestCandidate": {**best, "CandidateStatus": "Completed", "CandidateSteps": [],
-                                             "CreationTime": "2025-01-01T00:10:00Z",
-                                             "LastModifiedTime": "2025-01-01T00:50:00Z"}}
+    best = {
+        "CandidateName": "c1",
+        "FinalAutoMLJobObjectiveMetric": {"MetricName": "MSE", "Value": 3.0, "Type": "Minimize"},
+    }
+    body = {
+        **response(),
+        "BestCandidate": {
+            **best,
+            "CandidateStatus": "Completed",
+            "CandidateSteps": [],
+            "CreationTime": "2025-01-01T00:10:00Z",
+            "LastModifiedTime": "2025-01-01T00:50:00Z",
+        },
+    }
     mse = [
-        {**candidate(name, value), "FinalAutoMLJobObjectiveMetric": {"MetricName": "MSE", "Value": value, "Type": "Minimize"}}
+        {
+            **candidate(name, value),
+            "FinalAutoMLJobObjectiveMetric": {"MetricName": "MSE", "Value": value, "Type": "Minimize"},
+        }
         for name, value in (("c1", 3.0), ("c2", 1.5), ("c3", 9.0))
     ]
     jobs = FakeJobs(responses={"job": ("v1", body)}, candidates={"job": mse})
     record = make_reporter(jobs).report("job").record
     assert [entry.candidate for entry in record.leaderboard] == ["c2", "c1", "c3"]
+
+
+def test_a_regression_job_of_2020_ranks_lowest_first_from_its_algorithm_metric_name():
+    """Pre-2023 responses name the objective `validation:mse` and give no Type: the direction comes from
+    the name, ListCandidates is asked Ascending, and the best candidate heads its own leaderboard."""
+
+    def mse(name, value):
+        return {
+            **candidate(name, value),
+            "FinalAutoMLJobObjectiveMetric": {"MetricName": "validation:mse", "Value": value},
+        }
+
+    body = {
+        **response(),
+        "BestCandidate": {
+            **mse("best", 7.31),
+            "CandidateSteps": [],
+            "CreationTime": "2025-01-01T00:10:00Z",
+            "LastModifiedTime": "2025-01-01T00:50:00Z",
+        },
+    }
+    body.pop("AutoMLJobObjective")
+    values = {"best": 7.31, "c1": 88.0, "c2": 61.2, "c3": 53.3, "c4": 41.7, "c5": 30.9, "c6": 12.5}
+    jobs = FakeJobs(responses={"job": ("v1", body)}, candidates={"job": [mse(n, v) for n, v in values.items()]})
+    record = make_reporter(jobs).report("job").record
+    assert [entry.candidate for entry in record.leaderboard] == ["best", "c6", "c5", "c4", "c3"]
+    assert jobs.last_descending is False
+    assert record.objective.standard_metric == "MSE" and record.objective.direction == "Minimize"
+    assert record.objective.metric == "validation:mse" and record.objective.type is None
+
+
+def test_an_objective_nothing_decides_gets_no_leaderboard_and_says_so():
+    body = response()
+    body["AutoMLJobObjective"] = {"MetricName": "validation:house_score"}
+    jobs = FakeJobs(responses={"job": ("v1", body)}, candidates={"job": [candidate("c1", 0.9)]})
+    result = make_reporter(jobs).report("job")
+    assert result.record.leaderboard == [] and jobs.candidate_calls == 0
+    assert any("direction is unknown" in note and "house_score" in note for note in result.record.notes)
 
 
 def test_size_zero_makes_no_call_and_an_empty_board():

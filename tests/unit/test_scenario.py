@@ -215,11 +215,27 @@ def test_missing_required_member_is_rejected() -> None:
     assert error_of(scenario_with(describe)) == "job 'churn-v1' describe[0]: RoleArn: missing required member"
 
 
-def test_bad_enum_is_rejected() -> None:
-    message = error_of(scenario_with(v1_describe(AutoMLJobStatus="Done")))
+def test_enum_values_botocore_does_not_list_are_accepted_and_counted() -> None:
+    """Enums are open, as in every AWS SDK: real responses hold values botocore's model lacks."""
+    candidate = best_candidate()
+    candidate["FinalAutoMLJobObjectiveMetric"] = {"MetricName": "validation:f1_binary", "Value": 0.9}
+    scenario = load_scenario(
+        scenario_with(
+            v1_describe(AutoMLJobSecondaryStatus="MergingAutoMLTaskReports"),
+            v1_describe(BestCandidate=candidate),
+        )
+    )
 
-    assert message.startswith("job 'churn-v1' describe[0]: AutoMLJobStatus: 'Done' is not one of [")
-    assert "'Completed'" in message
+    assert scenario.unlisted_enum_values == {
+        "AutoMLJobSecondaryStatus=MergingAutoMLTaskReports": 1,
+        "AutoMLMetricEnum=validation:f1_binary": 1,
+    }
+
+
+def test_patterns_are_checked() -> None:
+    message = error_of(scenario_with(v1_describe(RoleArn="arn:aws:iam::12:role/too-short-account")))
+
+    assert message.startswith("job 'churn-v1' describe[0]: RoleArn: 'arn:aws:iam::12:role/too-short-account' does not match")
 
 
 def test_bad_timestamp_is_rejected() -> None:
@@ -248,11 +264,11 @@ def test_list_and_string_lengths_follow_the_model() -> None:
 
 def test_nested_list_paths_are_named() -> None:
     candidate = best_candidate()
-    candidate["CandidateSteps"][0]["CandidateStepType"] = "AWS::SageMaker::Endpoint"
+    candidate["CandidateSteps"][0]["CandidateStepName"] = 7
 
     message = error_of(scenario_with(v1_describe(BestCandidate=candidate)))
 
-    assert message.startswith("job 'churn-v1' describe[0]: BestCandidate.CandidateSteps[0].CandidateStepType: ")
+    assert message.startswith("job 'churn-v1' describe[0]: BestCandidate.CandidateSteps[0].CandidateStepName: ")
 
 
 def test_union_must_set_exactly_one_member() -> None:
@@ -276,10 +292,10 @@ def test_duplicate_job_names_are_rejected() -> None:
 
 def test_invalid_candidate_names_job_and_index() -> None:
     broken = best_candidate()
-    broken["CandidateStatus"] = "Done"
+    broken["CandidateStatus"] = 7
     data = {"jobs": [{"describe": [v1_describe()], "candidates": [best_candidate(), broken]}]}
 
-    assert error_of(data).startswith("job 'churn-v1' candidates[1]: CandidateStatus: 'Done' is not one of")
+    assert error_of(data).startswith("job 'churn-v1' candidates[1]: CandidateStatus: expected a string")
 
 
 def test_duplicate_candidate_names_are_rejected() -> None:
@@ -333,7 +349,7 @@ def test_scenario_error_is_a_value_error() -> None:
 
 
 def test_constructing_the_model_directly_also_validates() -> None:
-    describe = v1_describe(AutoMLJobStatus="Done")
+    describe = v1_describe(AutoMLJobStatus=7)
 
     with pytest.raises(ValueError, match="AutoMLJobStatus"):
         Scenario.model_validate(scenario_with(describe))

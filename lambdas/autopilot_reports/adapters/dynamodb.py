@@ -18,7 +18,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.domain import rules
-from autopilot_reports.domain.ports import KnownState, Saved, WatchState
+from autopilot_reports.domain.ports import KnownState, RecordRejectedError, Saved, WatchState
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -31,6 +31,7 @@ BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 6
 LATEST, HISTORY, WATCH_CHECK = 0, 1, 2  # positions in the report transaction
 CONDITION_FAILED = "ConditionalCheckFailed"
+CONTENT_REFUSALS = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
 
 
 class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
@@ -43,10 +44,15 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
     # --- the report ---------------------------------------------------------------------------------
 
     def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
+        refused = items.refusal(items.record_attributes(record)) or items.refusal(items.history_attributes(history))
+        if refused:
+            raise RecordRejectedError(refused)
         try:
             self.client.transact_write_items(TransactItems=self._report_transaction(record, history, claim_notification))
             return Saved.CLAIMED if claim_notification else Saved.WRITTEN
         except ClientError as error:
+            if _refused_content(error):
+                raise RecordRejectedError(f"{error_code(error)}: {_message(error)}") from error
             failed = _failed_conditions(error)
             if not failed:
                 raise
@@ -264,6 +270,21 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
+
+
+def _refused_content(error: ClientError) -> bool:
+    """DynamoDB refused the items themselves (not their conditions): retrying the same write cannot help."""
+    code = error_code(error)
+    if code == "ValidationException":
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = error.response.get("CancellationReasons") or []
+    return any(reason.get("Code") in CONTENT_REFUSALS for reason in reasons)
+
+
+def _message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", ""))[:512]
 
 
 def _failed_conditions(error: ClientError) -> set[int]:

@@ -40,6 +40,10 @@ LAST_ERROR = "last_error"
 RECORD_FIELDS = tuple(name for name in ReportRecord.model_fields if name != c.NOTIFIED_AT)
 NEWER = f"attribute_not_exists({c.PARTITION_KEY}) OR {PROGRESS} < :progress"
 
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit (names and values, UTF-8)
+_NUMBER_BYTES = 21  # a number takes at most 21 bytes
+_ELEMENT_BYTES = 1  # each element of a map or list costs a byte more, each container 3
+
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -99,6 +103,34 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
 def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
     """DynamoDB JSON → plain data."""
     return {key: from_dynamodb(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def refusal(item: Mapping[str, Any]) -> str | None:
+    """Why DynamoDB would refuse this item (plain data) for its content, or None: text that cannot be
+    encoded as UTF-8 (a lone surrogate), or more than its 400 KB item size. The store checks it before
+    sending and the fake store applies it, so both refuse the same records."""
+    try:
+        size = sum(len(name.encode("utf-8")) + item_bytes(value) for name, value in item.items())
+    except UnicodeEncodeError as error:
+        return f"text DynamoDB cannot store ({error.reason}: {error.object[error.start : error.end]!a})"
+    if size > MAX_ITEM_BYTES:
+        return f"the item is {size:,} bytes, over DynamoDB's {MAX_ITEM_BYTES:,}-byte item size limit"
+    return None
+
+
+def item_bytes(value: Any) -> int:
+    """DynamoDB's size of one attribute value (an upper bound for numbers)."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, int | float | Decimal):
+        return _NUMBER_BYTES
+    if isinstance(value, Mapping):
+        return 3 + sum(len(str(key).encode("utf-8")) + item_bytes(item) + _ELEMENT_BYTES for key, item in value.items())
+    if isinstance(value, list | tuple | set):
+        return 3 + sum(item_bytes(item) + _ELEMENT_BYTES for item in value)
+    return len(str(value).encode("utf-8"))
 
 
 # --- records ----------------------------------------------------------------------------------------------

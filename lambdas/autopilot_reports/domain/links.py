@@ -55,10 +55,24 @@ class ReportLinks:
     report_pdf: Link | None = None
     report_html: Link | None = None
     explainability_prefix: Link | None = None
+    candidate_notebook: Link | None = None
+    exploration_notebook: Link | None = None
+    model_insights: Link | None = None
+    backtest_results: Link | None = None
 
     @property
     def artifacts(self) -> list[Link]:
-        return [link for link in (self.report_pdf, self.report_html, self.explainability_prefix) if link]
+        """Every artifact link, in the order the messages list them."""
+        ordered = (
+            self.report_pdf,
+            self.report_html,
+            self.explainability_prefix,
+            self.candidate_notebook,
+            self.exploration_notebook,
+            self.model_insights,
+            self.backtest_results,
+        )
+        return [link for link in ordered if link]
 
 
 def arn_partition(arn: str) -> str:
@@ -139,15 +153,18 @@ def report_links(record: ReportRecord) -> ReportLinks:
         location = parse_s3_uri(uri)
         return Link(label, s3_object_url(location, partition, region), location.uri) if location else None
 
-    prefix = parse_s3_uri(explainability.s3_prefix)
-    prefix_link = (
-        Link("Explainability files", s3_folder_url(prefix, partition, region), explainability.s3_prefix)
-        if prefix
-        else None
-    )
+    def folder_link(label: str, uri: str | None) -> Link | None:
+        location = parse_s3_uri(uri)
+        return Link(label, s3_folder_url(location, partition, region), uri) if location else None
+
+    notebooks = record.job_artifacts
     return ReportLinks(
         job=Link("Job in the SageMaker console", job_console_url(record.job_arn, record.job_name)),
         report_pdf=object_link("Explainability report (PDF)", explainability.artifacts.get("report_pdf")),
         report_html=object_link("Explainability report (HTML)", explainability.artifacts.get("report_html")),
-        explainability_prefix=prefix_link,
+        explainability_prefix=folder_link("Explainability files", explainability.s3_prefix),
+        candidate_notebook=object_link("Candidate definition notebook", notebooks.candidate_definition_notebook),
+        exploration_notebook=object_link("Data exploration notebook", notebooks.data_exploration_notebook),
+        model_insights=folder_link("Model insights (best candidate)", record.model_insights_prefix),
+        backtest_results=folder_link("Backtest results (best candidate)", record.backtest_results_prefix),
     )

@@ -31,6 +31,11 @@ class ArtifactAccessError(Exception):
     """An S3 object or prefix cannot be read for a reason retrying will not fix (access denied, gone)."""
 
 
+class RecordRejectedError(Exception):
+    """The store refused the record for a reason retrying will not fix: a ValidationException, an item
+    over DynamoDB's size limit, or text it cannot encode. The reporter then writes a reduced record."""
+
+
 class Saved(StrEnum):
     CLAIMED = "claimed"  # written together with the job's one terminal notification claim
     WRITTEN = "written"  # written; no notification due (one went out already, or it ended before the watch)
@@ -104,7 +109,8 @@ class ReportStore(Protocol):
         """Writes the latest record and its history item in one conditional transaction, only if the
         record is newer (models.record.progress). With claim_notification, the same commit claims the
         job's one terminal notification (record.notified_at), unless one was claimed already or the job
-        ended before the watch began (domain.rules.notify_worthy); the claim is what the notifier sends."""
+        ended before the watch began (domain.rules.notify_worthy); the claim is what the notifier sends.
+        Raises RecordRejectedError when the table refuses the record itself."""
 
     def record_error(self, job_name: str, reason: str) -> None:
         """Notes a permanent error on the job's record, where there is one."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from autopilot_reports.clock import now
 from autopilot_reports.domain.description import JobDescription, describe_job, leaderboard_entries
@@ -22,10 +23,16 @@ from autopilot_reports.domain.ports import (
     AutoMLJobs,
     JobNotFoundError,
     LeaderboardUnavailableError,
+    RecordRejectedError,
     ReportStore,
     Saved,
 )
+from autopilot_reports.domain.untrusted import has_lone_surrogate, storable_text
+from autopilot_reports.domain.why_ended import why_ended
+from autopilot_reports.models.common import epoch_ms
 from autopilot_reports.models.record import Explainability, HistoryEntry, LeaderboardEntry, ReportRecord
+
+REDUCED_REASON_CHARS = 512
 
 
 class Outcome(StrEnum):
@@ -41,6 +48,7 @@ class ReportResult:
     record: ReportRecord | None = None
     reason: str | None = None  # why the job was skipped (not found)
     leaderboard_error: str | None = None  # why the leaderboard is empty although the job ended
+    rejected: str | None = None  # why the full record was refused, when a reduced one was stored
 
 
 @dataclass
@@ -65,27 +73,39 @@ class Reporter:
         explainability = collect_explainability(job, self.artifacts, self.top_features, self.analysis_max_bytes)
         leaderboard, leaderboard_error = self._leaderboard(job)
         notify = job.status in self.notify_statuses
-        record = build_record(job, explainability, leaderboard, notified_at=self.clock() if notify else None)
-        saved = self.store.save_report(record, HistoryEntry.of(record, detected_by), claim_notification=notify)
+        notes = [f"leaderboard: {leaderboard_error}"] if leaderboard_error else []
+        record = storable(
+            build_record(job, explainability, leaderboard, notified_at=self.clock() if notify else None, notes=notes)
+        )
+        rejected = None
+        try:
+            saved = self.store.save_report(record, HistoryEntry.of(record, detected_by), claim_notification=notify)
+        except RecordRejectedError as error:
+            # No report is lost for its content: the outcome still reaches the table and the people.
+            rejected = str(error)
+            record = reduced_record(record, rejected)
+            saved = self.store.save_report(record, HistoryEntry.of(record, detected_by), claim_notification=notify)
         if saved is Saved.UNCHANGED:
             return ReportResult(Outcome.UNCHANGED, record)
         if saved is Saved.WRITTEN:
-            return ReportResult(
-                Outcome.WRITTEN, record.model_copy(update={"notified_at": None}), None, leaderboard_error
-            )
-        return ReportResult(Outcome.CLAIMED, record, None, leaderboard_error)
+            record = record.model_copy(update={"notified_at": None})
+        outcome = Outcome.CLAIMED if saved is Saved.CLAIMED else Outcome.WRITTEN
+        return ReportResult(outcome, record, None, leaderboard_error, rejected)
 
     def _leaderboard(self, job: JobDescription) -> tuple[list[LeaderboardEntry] | None, str | None]:
-        """None until the job ends; then one ListCandidatesForAutoMLJob call (none when the size is 0)."""
+        """None until the job ends; then one ListCandidatesForAutoMLJob call in the objective's direction
+        (none when the size is 0, or when nothing says which way is better: never the K worst)."""
         if not job.is_terminal:
             return None, None
         if self.leaderboard_size == 0:
             return [], None
+        if job.direction.direction is None:
+            return [], f"not built: the objective's direction is unknown ({job.direction.basis})"
         try:
-            candidates = self.jobs.list_candidates(job.name, job.higher_is_better, self.leaderboard_size)
+            candidates = self.jobs.list_candidates(job.name, job.direction.descending, self.leaderboard_size)
         except LeaderboardUnavailableError as error:
             return [], str(error)
-        return leaderboard_entries(candidates, job.higher_is_better, self.leaderboard_size), None
+        return leaderboard_entries(candidates, job.direction, self.leaderboard_size), None
 
 
 def build_record(
@@ -93,9 +113,11 @@ def build_record(
     explainability: Explainability,
     leaderboard: list[LeaderboardEntry] | None,
     notified_at: datetime | None,
+    notes: list[str] | None = None,
 ) -> ReportRecord:
     if job.created_at is None or job.last_modified_at is None:
         raise ValueError(f"Describe response for {job.name} has no CreationTime or LastModifiedTime")
+    ended = job.ended_at if job.is_terminal else None
     return ReportRecord(
         job_name=job.name,
         job_arn=job.arn,
@@ -114,4 +136,63 @@ def build_record(
         leaderboard=leaderboard,
         endpoint=job.endpoint,
         notified_at=notified_at,
+        job_artifacts=job.job_artifacts,
+        model_insights_prefix=job.model_insights_prefix,
+        backtest_results_prefix=job.backtest_results_prefix,
+        best_candidate_metrics=job.best_candidate_metrics,
+        why_ended=why_ended(job),
+        duration_seconds=(epoch_ms(ended) - epoch_ms(job.created_at)) // 1000 if ended else None,
+        notes=notes or [],
+    )
+
+
+def storable(record: ReportRecord) -> ReportRecord:
+    """The record as DynamoDB can store it: every lone surrogate (a JSON escape like \\udc80 in a column
+    name or a message) becomes U+FFFD, and a note says where. Everything else is kept as given."""
+    data = record.model_dump(mode="json")
+    changed: list[str] = []
+    clean = _replace_surrogates(data, "", changed)
+    if not changed:
+        return record
+    note = f"lone surrogates replaced by U+FFFD in {', '.join(sorted(set(changed)))}"
+    return ReportRecord.model_validate({**clean, "notes": [*clean.get("notes", []), note]})
+
+
+def _replace_surrogates(value: Any, path: str, changed: list[str]) -> Any:
+    if isinstance(value, str):
+        if has_lone_surrogate(value):
+            changed.append(path or "a value")
+            return storable_text(value)
+        return value
+    if isinstance(value, dict):
+        return {
+            storable_text(key): _replace_surrogates(item, f"{path}.{key}" if path else key, changed)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_replace_surrogates(item, path, changed) for item in value]
+    return value
+
+
+def reduced_record(record: ReportRecord, rejected: str) -> ReportRecord:
+    """What is stored when the table refuses the full record: identity, status, times and why; the
+    features, leaderboard, metrics and messages are dropped (the console and Describe still have them)."""
+    dropped = (
+        f"the full record was refused ({rejected[:REDUCED_REASON_CHARS]}); stored without its top features, "
+        f"leaderboard, candidate metrics, {len(record.partial_failures)} partial failure messages and failure reason"
+    )
+    explainability = Explainability(
+        state=record.explainability.state,
+        s3_prefix=record.explainability.s3_prefix,
+        reason=f"{record.explainability.state.value}: features dropped from this reduced record",
+    )
+    return record.model_copy(
+        update={
+            "explainability": explainability,
+            "leaderboard": None if record.leaderboard is None else [],
+            "best_candidate_metrics": [],
+            "partial_failures": [],
+            "failure_reason": None,
+            "notes": [dropped],
+        }
     )

@@ -71,6 +71,9 @@ def _observe(result: ReportResult) -> None:
         return
     if result.outcome is Outcome.CLAIMED:
         count_now(c.NOTIFICATIONS_CLAIMED, job_name=record.job_name)  # at once: the claim is committed
+    if result.rejected:
+        logger.error("full record refused; a reduced record was stored and notified", reason=result.rejected)
+        count(c.RECORDS_REDUCED)
     if result.leaderboard_error:
         logger.warning("leaderboard unavailable; the report goes out without it", reason=result.leaderboard_error)
         count(c.LEADERBOARD_ERRORS)

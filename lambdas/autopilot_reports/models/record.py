@@ -54,11 +54,46 @@ class ExplainabilityState(StrEnum):
 
 
 class Objective(BaseModel):
+    """A candidate's final objective metric: its name and Type as AWS gave them, the standard metric the
+    name stands for where one is known, and the direction decided for it (domain.objective; None when
+    no evidence decides it)."""
+
     model_config = ConfigDict(frozen=True)
 
     metric: str
     type: str | None = None
     value: StorableFloat | None = None
+    standard_metric: str | None = None
+    direction: Literal["Maximize", "Minimize"] | None = None
+
+
+class CandidateMetric(BaseModel):
+    """One of the best candidate's CandidateMetrics: name as given, standard name, data set, value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    standard_metric: str | None = None
+    set: str | None = None  # Train, Validation or Test, as AWS gives it
+    value: StorableFloat | None = None  # null when AWS gave no finite number
+
+
+class JobArtifacts(BaseModel):
+    """The notebooks Autopilot wrote for the job (AutoMLJobArtifacts), as s3:// URIs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    candidate_definition_notebook: str | None = None
+    data_exploration_notebook: str | None = None
+
+
+class FamilyBest(BaseModel):
+    """The best Completed job of a family so far, by its objective value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_name: str
+    value: StorableFloat
 
 
 class FeatureImportance(BaseModel):
@@ -113,6 +148,16 @@ class ReportRecord(BaseModel):
     leaderboard: list[LeaderboardEntry] | None = None  # null until the job ends; [] when none
     endpoint: str | None = None  # the endpoint Autopilot deployed the best candidate to (ModelDeployResult)
     notified_at: UtcDatetime | None = None
+    job_artifacts: JobArtifacts = Field(default_factory=JobArtifacts)
+    model_insights_prefix: str | None = None
+    backtest_results_prefix: str | None = None
+    best_candidate_metrics: list[CandidateMetric] = Field(default_factory=list)
+    why_ended: str | None = None  # one plain sentence for the terminal secondary status
+    duration_seconds: int | None = None  # EndTime - CreationTime
+    family: str = ""  # from the job name by the stack's jobFamilyPattern
+    new_best_in_family: bool = False
+    previous_best: FamilyBest | None = None  # the best this job beat, or the standing best
+    notes: list[str] = Field(default_factory=list)  # what the reporter could not keep as given, in words
 
     @property
     def is_terminal(self) -> bool:

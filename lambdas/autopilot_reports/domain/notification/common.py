@@ -1,0 +1,132 @@
+"""What every medium's renderer shares: cutting with a marker, durations and times, the feature chart.
+
+Nothing here formats data text for a medium: each renderer passes it through its gate in
+`domain/untrusted.py` first, then these functions lay it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from autopilot_reports.models.record import CandidateMetric, FeatureImportance, Objective, ReportRecord
+
+BAR_WIDTH = 20
+METRIC_SETS = ("Train", "Validation", "Test")
+
+Gate = Callable[[str], str]  # one medium's gate for data text (domain/untrusted.py)
+
+
+def clip(text: str, limit: int, marker: str | Callable[[int], str]) -> str:
+    """`text` if it fits in `limit` characters, else its start and a marker, together within `limit`."""
+    if len(text) <= limit:
+        return text
+    if isinstance(marker, str):
+        keep = max(limit - len(marker), 0)
+        return text[:keep] + marker
+    # Size the marker for the largest possible count; the real count is no longer, so both fit.
+    keep = max(limit - len(marker(len(text))), 0)
+    return text[:keep] + marker(len(text) - keep)
+
+
+def omitted(count: int) -> str:
+    return f" [... {count:,} more characters]"
+
+
+def omitted_in(where: str) -> Callable[[int], str]:
+    return lambda count: f" [... {count:,} more characters in {where}]"
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def duration(seconds: int | float | None) -> str:
+    """Hours and minutes (`2h 05m`, `17m`), or `-` before the job ends."""
+    if seconds is None:
+        return "-"
+    minutes = max(int(seconds), 0) // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def metric_name(name: str, standard: str | None, gate: Gate) -> str:
+    """The name as AWS gave it, plus the standard name where it says more (`validation:mse (MSE)`)."""
+    shown = gate(name)
+    return f"{shown} ({standard})" if standard and standard != name else shown
+
+
+def objective(value: Objective, gate: Gate) -> str:
+    number = "-" if value.value is None else f"{value.value:.6g}"
+    direction = value.direction or "direction unknown"
+    return f"{metric_name(value.metric, value.standard_metric, gate)} = {number} ({direction})"
+
+
+def family_line(record: ReportRecord, gate: Gate) -> str | None:
+    """The job against its family's best: a new best, or the best that stands."""
+    if not record.family:
+        return None
+    family = gate(record.family)
+    best = record.previous_best
+    if record.new_best_in_family and best is not None:
+        return f"{family}: new best in the family (beats {gate(best.job_name)} at {best.value:.6g})"
+    if best is not None:
+        return f"{family}: the family's best is {gate(best.job_name)} at {best.value:.6g}"
+    return f"{family}: no earlier Completed job to compare with"
+
+
+def chart(
+    features: Sequence[FeatureImportance], bar: str, name_chars: int, indent: str, numbered: bool, gate: Gate
+) -> list[str]:
+    """Importances as bars scaled to the top one, names (gated, then cut) padded to one column."""
+    if not features:
+        return [f"{indent}(no features)"]
+    top = max((item.importance for item in features), default=0.0)
+    names = [clip(gate(item.feature), name_chars, "...") for item in features]
+    width = max(len(name) for name in names)
+    number_width = len(str(len(features)))
+    lines = []
+    for rank, (name, item) in enumerate(zip(names, features, strict=True), 1):
+        length = round(BAR_WIDTH * item.importance / top) if top > 0 and item.importance > 0 else 0
+        number = f"{rank:>{number_width}}. " if numbered else ""
+        bars = bar * max(length, 1 if item.importance > 0 else 0)
+        lines.append(f"{indent}{number}{name:<{width}} {bars:<{BAR_WIDTH}} {item.importance:.4g}")
+    return lines
+
+
+def metrics_table(metrics: Sequence[CandidateMetric], gate: Gate, name_chars: int, indent: str) -> list[str]:
+    """The best candidate's metrics, one row per metric and one column per data set AWS gave."""
+    rows: dict[str, dict[str, str]] = {}
+    for metric in metrics:
+        name = clip(metric_name(metric.metric, metric.standard_metric, gate), name_chars, "...")
+        value = "-" if metric.value is None else f"{metric.value:.4g}"
+        rows.setdefault(name, {})[gate(metric.set or "-")] = value
+    sets = [name for name in METRIC_SETS if any(name in row for row in rows.values())]
+    sets += sorted({column for row in rows.values() for column in row} - set(sets))
+    width = max([len("metric"), *(len(name) for name in rows)])
+    columns = [max(len(column), 10) for column in sets]
+    header = f"{indent}{'metric':<{width}}" + "".join(f"  {column:<{size}}" for column, size in zip(sets, columns))
+    body = [
+        f"{indent}{name:<{width}}" + "".join(f"  {row.get(column, '-'):<{size}}" for column, size in zip(sets, columns))
+        for name, row in rows.items()
+    ]
+    return [line.rstrip() for line in [header, *body]]
+
+
+def importance_basis(labels: Sequence[str], gate: Gate, quote: Gate = str) -> str:
+    """What the importances are (`global SHAP, mean over <labels>`); `quote` wraps each gated label."""
+    if not labels:
+        return "global SHAP"
+    shown = ", ".join(quote(clip(gate(label), 40, "...")) for label in labels[:3])
+    more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
+    return f"global SHAP, mean over {shown}{more}"
+
+
+def title(record: ReportRecord) -> str:
+    """The headline every medium shares: job, status, partial failures, a new family best."""
+    text = f"AutoML job {record.job_name} {record.status}"
+    if record.partial_failures:
+        text += " with partial failures"
+    if record.new_best_in_family:
+        text += ": new best in its family"
+    return text

@@ -1,0 +1,147 @@
+"""The e-mail (and SNS `default`) text: plain text for any mail client, with https console links.
+
+Every value from the job or its data goes through `email_line` (one-line values: controls shown, so a
+name can never start a line of its own) or `email_block` (free text, visibly quoted, so a failure reason
+can never draw a line that passes for ours); an s3:// URI only ever appears beside its https link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autopilot_reports.domain.links import Link, ReportLinks, arn_partition, arn_region, s3_console_url, s3_uris_in
+from autopilot_reports.domain.notification.common import (
+    chart,
+    clip,
+    duration,
+    family_line,
+    importance_basis,
+    metrics_table,
+    objective,
+    omitted,
+    title,
+    when,
+)
+from autopilot_reports.domain.untrusted import email_block, email_line
+from autopilot_reports.models.record import ExplainabilityState, LeaderboardEntry, ReportRecord
+
+EMAIL_BAR = "#"  # plain ASCII reads the same in every mail client and font
+FOOTER = "--\nSent by autopilot-reports when the job ended. Filter on the message attributes to choose jobs."
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much of a large record a message carries. The renderer starts with the most and steps down
+    only when the whole SNS message would not fit; each step leaves markers where it cut."""
+
+    email_features: int = 100
+    email_name_chars: int = 200
+    email_text_chars: int = 4096  # per partial failure message and for the failure reason
+    record_features: int | None = None  # lambda/sqs record copies: None keeps them all
+    record_name_chars: int | None = None
+    record_text_chars: int | None = None
+    email_total_chars: int | None = None  # last resort: the e-mail text itself is cut
+
+
+def email_text(record: ReportRecord, links: ReportLinks, detail: Detail) -> str:
+    blocks = [_header(record)]
+    if record.failure_reason:
+        blocks.append(_section("FAILURE REASON", [_free_text(record, record.failure_reason, detail)]))
+    blocks.append(_links(links))
+    if record.best_candidate_metrics:
+        lines = metrics_table(record.best_candidate_metrics, email_line, detail.email_name_chars, indent="  ")
+        blocks.append(_section("BEST CANDIDATE METRICS (by data set)", lines))
+    if record.leaderboard:
+        blocks.append(_leaderboard(record.leaderboard, detail))
+    blocks.append(_explainability(record, detail))
+    if record.partial_failures:
+        lines = [
+            _free_text(record, message, detail, heading=f"  {index}.")
+            for index, message in enumerate(record.partial_failures, 1)
+        ]
+        blocks.append(_section(f"PARTIAL FAILURES ({len(record.partial_failures)})", lines))
+    if record.notes:
+        blocks.append(_section("NOTES", [_free_text(record, note, detail) for note in record.notes]))
+    blocks.append(FOOTER)
+    text = "\n\n".join(blocks) + "\n"
+    if detail.email_total_chars is not None:
+        text = clip(text, detail.email_total_chars, omitted)
+    return text
+
+
+def _header(record: ReportRecord) -> str:
+    heading = email_line(title(record))
+    rows = [
+        ("Status", f"{email_line(record.status)} (secondary status: {email_line(record.secondary_status)})"),
+        ("Why it ended", email_line(record.why_ended) if record.why_ended else "-"),
+        ("Problem type", email_line(record.problem_type or "unknown")),
+        ("Objective", objective(record.objective, email_line) if record.objective else "-"),
+        ("Best candidate", email_line(record.best_candidate or "-")),
+        ("Endpoint", email_line(record.endpoint or "-")),
+        ("Family", family_line(record, email_line) or "-"),
+        ("Region", f"{email_line(record.region or 'unknown')} (API {record.api})"),
+        ("Created", when(record.created_at)),
+        ("Ended", when(record.ended_at)),
+        ("Duration", duration(record.duration_seconds)),
+        ("Job ARN", email_line(record.job_arn)),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    return f"{heading}\n{'=' * len(heading)}\n\n" + "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)
+
+
+def _links(links: ReportLinks) -> str:
+    return "\n".join(_link(link) for link in [links.job, *links.artifacts])
+
+
+def _link(link: Link) -> str:
+    where = f" ({email_line(link.s3_uri)})" if link.s3_uri else ""
+    if link.url is None:
+        # A partition without a public console (aws-iso, ...): say so rather than leave a bare s3:// URI.
+        return f"{link.label}: no console link for this partition{where}"
+    return f"{link.label}:\n  {link.url}" + (f"\n  {where.strip()}" if where else "")
+
+
+def _leaderboard(leaderboard: Sequence[LeaderboardEntry], detail: Detail) -> str:
+    names = [clip(email_line(entry.candidate), detail.email_name_chars, "...") for entry in leaderboard]
+    width = max(len(name) for name in names)
+    lines = [
+        f"  {rank}. {name:<{width}}  {objective(entry.objective, email_line) if entry.objective else '-'}"
+        for rank, (name, entry) in enumerate(zip(names, leaderboard, strict=True), 1)
+    ]
+    return _section(f"LEADERBOARD (top {len(leaderboard)} completed candidates, best first)", lines)
+
+
+def _explainability(record: ReportRecord, detail: Detail) -> str:
+    explainability = record.explainability
+    if explainability.state != ExplainabilityState.AVAILABLE:
+        reason = f"{explainability.state.value}: {explainability.reason or 'no reason given'}"
+        return _section("EXPLAINABILITY", [_free_text(record, reason, detail)])
+    shown = explainability.top_features[: detail.email_features]
+    basis = importance_basis(explainability.labels, email_line)
+    heading = f"TOP FEATURES ({len(shown)} of {explainability.feature_count:,}, {basis})"
+    lines = chart(shown, EMAIL_BAR, detail.email_name_chars, indent="  ", numbered=True, gate=email_line)
+    hidden = len(explainability.top_features) - len(shown)
+    if hidden > 0:
+        lines.append(f"  [... {hidden} more top features not shown here: see the report and the record]")
+    return _section(heading, lines)
+
+
+def _free_text(record: ReportRecord, text: str, detail: Detail, heading: str | None = None) -> str:
+    """Free text, visibly quoted and cut with a marker, with an S3 console link under every s3:// URI it
+    mentions (so the e-mail never leaves one without its https link)."""
+    clipped = clip(text, detail.email_text_chars, omitted)
+    partition, region = arn_partition(record.job_arn), arn_region(record.job_arn)
+    lines = [heading] if heading else []
+    lines.append(email_block(clipped, indent="  "))
+    for uri in s3_uris_in(clipped):
+        url = s3_console_url(uri, partition, region)
+        shown = email_line(uri)
+        lines.append(
+            f"  S3 console for {shown}: {url}" if url else f"  (no console link for {shown} in this partition)"
+        )
+    return "\n".join(lines)
+
+
+def _section(heading: str, lines: Sequence[str]) -> str:
+    return heading + "\n" + "\n".join(lines)
