@@ -89,6 +89,7 @@ def parse_timestamp(value: object) -> datetime:
 class _Options:
     epoch: bool  # requests off the wire: epoch-second timestamps are accepted too
     unlisted: Counter[str] | None  # enum values botocore does not list, counted where asked
+    strict_enums: bool  # requests: AWS refuses a value its own API does not define
 
 
 def validate_shape(
@@ -98,16 +99,18 @@ def validate_shape(
     *,
     epoch_timestamps: bool = False,
     unlisted: Counter[str] | None = None,
+    strict_enums: bool = False,
 ) -> None:
     """Check `value` (parsed JSON) against a botocore shape; raise ShapeError at the first mismatch.
 
     Shapes, types, required members, sizes and patterns are checked. Enums are open, as in every AWS
     SDK: AWS returns values botocore does not list (objective names such as `validation:f1_binary`,
     `LogLoss`, `MergingAutoMLTaskReports`), so such a value is accepted and counted in `unlisted`
-    (`"<shape>=<value>"`). Timestamps must be ISO 8601 strings; with `epoch_timestamps` (requests off
-    the wire) epoch numbers are accepted too.
+    (`"<shape>=<value>"`); `strict_enums` (a request to the simulator) refuses them, as AWS refuses a
+    request its API does not define. Timestamps must be ISO 8601 strings; with `epoch_timestamps`
+    (requests off the wire) epoch numbers are accepted too.
     """
-    _validate(value, shape, path, _Options(epoch_timestamps, unlisted))
+    _validate(value, shape, path, _Options(epoch_timestamps, unlisted, strict_enums))
 
 
 def _validate(value: Any, shape: Shape, path: str, options: _Options) -> None:
@@ -158,8 +161,11 @@ def _check_string(value: Any, shape: Shape, path: str, options: _Options) -> Non
     if not isinstance(value, str):
         raise ShapeError(path, f"expected a string, got {_show(value)}")
     enum = shape.metadata.get("enum")
-    if enum and value not in enum and options.unlisted is not None:
-        options.unlisted[f"{shape.name}={value}"] += 1
+    if enum and value not in enum:
+        if options.strict_enums:
+            raise ShapeError(path, f"{_show(value)} is not one of {enum}")
+        if options.unlisted is not None:
+            options.unlisted[f"{shape.name}={value}"] += 1
     _check_size(len(value), shape, path, "characters")
     pattern = _pattern(shape.metadata.get("pattern"))
     if pattern is not None and not pattern.search(value):

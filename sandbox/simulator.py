@@ -309,7 +309,7 @@ def _validate_request(params: Params, shape: Shape | None) -> None:
     if shape is None:
         return
     try:
-        validate_shape(params, shape, epoch_timestamps=True)
+        validate_shape(params, shape, epoch_timestamps=True, strict_enums=True)
     except ShapeError as error:
         raise ApiError("ValidationException", f"1 validation error detected: {error}") from None
 

@@ -17,10 +17,9 @@ from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.settings import get_settings
 from sandbox.runner import complete_envelope
-from sandbox.scenario import load_scenario
-from sandbox.simulator import AutoMLSimulator
 from tests.integration.conftest import REGION, CallRecorder, stream_event
 from testsupport.process import reset_process
+from testsupport.stepping import stepping_simulator
 
 WATCH_START = parse_iso_utc("2025-05-01T10:00:00Z")
 
@@ -126,8 +125,7 @@ SCENARIO = {
 @pytest.fixture
 def pipeline(aws, table_name, stack_model, monkeypatch):
     """Environment of each function from the template; moto resources; the simulator for SageMaker."""
-    scenario = load_scenario(SCENARIO)
-    with AutoMLSimulator(scenario) as simulator:
+    with stepping_simulator(SCENARIO) as simulator:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
         topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name=stack_model.topics[0])["TopicArn"]
         bus = next(iter(stack_model.buses.values()))

@@ -16,13 +16,12 @@ from moto.core import set_initial_no_auth_action_count
 from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
-from sandbox.scenario import load_scenario
-from sandbox.simulator import AutoMLSimulator
 from sandbox.template import ACCOUNT_ID
 from tests.integration.conftest import stream_event
 from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions, widened_for_moto
 from tests.integration.test_handlers import SCENARIO, WATCH_START, Context, describe, state_change
 from testsupport.process import reset_process
+from testsupport.stepping import stepping_simulator
 
 HANDLERS = ("handlers.watcher.handler", "handlers.reporter.handler", "handlers.notifier.handler")
 # Granted for the Lambda platform, which acts as the function: its logs and traces, the event source
@@ -150,7 +149,7 @@ def enforced(aws, template_json, stack_model, monkeypatch):
             )
             for suffix in HANDLERS
         }
-        with AutoMLSimulator(load_scenario(scenario_with_default_bucket())) as simulator:
+        with stepping_simulator(scenario_with_default_bucket()) as simulator:
             monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
             simulator.tick = 1
             body(roles, results)

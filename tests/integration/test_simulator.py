@@ -17,8 +17,9 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sandbox.scenario import Scenario, load_scenario, parse_timestamp, sagemaker_model, validate_shape
+from sandbox.scenario import Scenario, parse_timestamp, sagemaker_model, validate_shape
 from sandbox.simulator import AutoMLSimulator, SimulatorBugError, v1_to_v2_describe
+from testsupport.stepping import stepping_scenario, stepping_simulator
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -138,7 +139,7 @@ def serve() -> Iterator[Callable[[dict[str, Any]], AutoMLSimulator]]:
     started: list[AutoMLSimulator] = []
 
     def start(data: dict[str, Any]) -> AutoMLSimulator:
-        simulator = AutoMLSimulator(load_scenario(data))
+        simulator = stepping_simulator(data)
         simulator.start()
         started.append(simulator)
         return simulator
@@ -665,7 +666,7 @@ def test_faults_surface_without_retries(serve) -> None:
 def test_same_seed_same_faults() -> None:
     def fault_pattern() -> list[int]:
         data = timeline_scenario() | {"delivery": {"seed": 11, "faults": {"sagemaker": 0.3}}}
-        simulator = AutoMLSimulator(load_scenario(data))
+        simulator = stepping_simulator(data)
         return [simulator.handle("SageMaker.StopAutoMLJob", b'{"AutoMLJobName": "churn-v1"}')[0] for _ in range(40)]
 
     first = fault_pattern()
@@ -675,9 +676,9 @@ def test_same_seed_same_faults() -> None:
 
 
 def test_a_simulator_bug_fails_loudly(serve) -> None:
-    scenario: Scenario = load_scenario(timeline_scenario())
-    scenario.jobs[0].describe[0]["AutoMLJobStatus"] = "Bogus"  # corrupt after validation, as a bug would
-    simulator = AutoMLSimulator(scenario)
+    scenario: Scenario = stepping_scenario(timeline_scenario())
+    scenario.jobs[0].describe[0]["AutoMLJobStatus"] = 7  # corrupt after validation, as a bug would
+    simulator = stepping_simulator(scenario)
     simulator.start()
     try:
         error = error_of(client_for(simulator).describe_auto_ml_job, AutoMLJobName="churn-v1")
@@ -689,7 +690,7 @@ def test_a_simulator_bug_fails_loudly(serve) -> None:
 
 
 def test_lifecycle(serve) -> None:
-    simulator = AutoMLSimulator(load_scenario(timeline_scenario()))
+    simulator = stepping_simulator(timeline_scenario())
     with simulator as running:
         url = running.endpoint_url
         assert url.startswith("http://127.0.0.1:")

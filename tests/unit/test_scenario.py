@@ -102,7 +102,7 @@ def test_deployed_at_and_backfills() -> None:
     data["backfills"] = [{"tick": 3, "start": "2026-09-01T00:00:00Z", "end": "2026-11-02T07:59:00Z"}]
     scenario = load_scenario(data)
     assert scenario.start_time == parse_timestamp("2026-11-02T07:59:00Z")
-    assert scenario.last_tick >= 3
+    assert scenario.last_tick() >= 3
 
 
 @pytest.mark.parametrize(
@@ -118,17 +118,28 @@ def test_bad_time_and_delivery_settings_are_refused(change: dict[str, Any], expe
     assert expected in error_of({**scenario_with(v1_describe()), **change})
 
 
-def test_last_tick_is_longest_timeline_minus_one() -> None:
+def test_a_timeline_advances_one_entry_a_tick_once_the_clock_reaches_it() -> None:
+    """DESIGN 6: the clock and the data agree. Entries written at the schedule's pace show one a tick; an
+    entry modified later waits for the clock; a job whose first state lies ahead does not exist yet."""
     data = {
         "jobs": [
             {"describe": [v1_describe("a")]},
             {"describe": [v1_describe("b"), v1_describe("b"), v1_describe("b")]},
+            {
+                "describe": [
+                    v1_describe("c", LastModifiedTime="2025-03-01T10:02:30Z"),
+                    v1_describe("c", LastModifiedTime="2025-03-01T10:20:00Z"),
+                ]
+            },
         ]
     }
-    scenario = load_scenario(data)
+    scenario = load_scenario({**data, "deployed_at": "2025-03-01T10:00:00Z"})
+    timeline = scenario.timeline(60)
 
-    assert scenario.last_tick == 2
-    assert scenario.jobs[0].at(5) is scenario.jobs[0].describe[0]
+    assert timeline.ticks == {"a": [0], "b": [0, 1, 2], "c": [3, 20]}
+    assert [timeline.shown("c", tick) for tick in (0, 2, 3, 19, 20, 99)] == [None, None, 0, 0, 1, 1]
+    assert timeline.appears("c") == 3
+    assert scenario.last_tick(60) == 20
     assert scenario.job("b") is scenario.jobs[1]
 
 

@@ -175,24 +175,35 @@ def _replace_surrogates(value: Any, path: str, changed: list[str]) -> Any:
 
 
 def reduced_record(record: ReportRecord, rejected: str) -> ReportRecord:
-    """What is stored when the table refuses the full record: identity, status, times and why; the
-    features, leaderboard, metrics and messages are dropped (the console and Describe still have them)."""
+    """What is stored when the table refuses the full record: identity, status, times and why. The
+    features, leaderboard, metrics, messages and S3 locations are dropped (Describe and the console still
+    have them), so the reduced record always fits."""
     dropped = (
         f"the full record was refused ({rejected[:REDUCED_REASON_CHARS]}); stored without its top features, "
-        f"leaderboard, candidate metrics, {len(record.partial_failures)} partial failure messages and failure reason"
+        f"leaderboard, candidate metrics, S3 locations, {len(record.partial_failures)} partial failure messages "
+        "and failure reason"
     )
     explainability = Explainability(
-        state=record.explainability.state,
-        s3_prefix=record.explainability.s3_prefix,
-        reason=f"{record.explainability.state.value}: features dropped from this reduced record",
+        state=record.explainability.state, reason="dropped from this reduced record: see the job in the console"
     )
-    return record.model_copy(
-        update={
-            "explainability": explainability,
-            "leaderboard": None if record.leaderboard is None else [],
-            "best_candidate_metrics": [],
-            "partial_failures": [],
-            "failure_reason": None,
-            "notes": [dropped],
-        }
+    best = record.best_candidate
+    return ReportRecord(
+        job_name=record.job_name,
+        job_arn=record.job_arn,
+        api=record.api,
+        status=record.status,
+        secondary_status=record.secondary_status,
+        problem_type=record.problem_type,
+        objective=record.objective,
+        best_candidate=best[:REDUCED_REASON_CHARS] if best else None,
+        explainability=explainability,
+        created_at=record.created_at,
+        ended_at=record.ended_at,
+        last_modified_at=record.last_modified_at,
+        leaderboard=None if record.leaderboard is None else [],
+        notified_at=record.notified_at,
+        why_ended=record.why_ended,
+        duration_seconds=record.duration_seconds,
+        family=record.family,
+        notes=[dropped],
     )
