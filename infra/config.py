@@ -1,21 +1,24 @@
 """Deployment configuration: CDK context, parsed and validated once, at synth.
 
-Every setting has a default (see `infra/constants.py` and docs/deploy.md). Values may come from
-cdk.json, `cdk.context.json` or `cdk synth -c key=value`; the command line passes strings, so lists
-and objects are also accepted as JSON text, numbers as digits and booleans as true/false.
+Every setting has a default (see `infra/constants.py` and docs/deploy.md), listed in cdk.json's context
+block; `cdk synth -c key=value` overrides it (cdk.context.json cannot: the CLI lets cdk.json win over
+it). The command line passes strings, so lists and objects are also accepted as JSON text, numbers as
+digits and booleans as true/false; the CLI keeps a `-c` value only up to its first newline. A key that
+looks like ours but is not one (a typo: `notificationEmail`) fails the synth and names the closest key.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from autopilot_reports.settings import check_terminal_statuses
+from autopilot_reports.settings import check_family_pattern, check_terminal_statuses
 from infra import constants as c
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -36,6 +39,8 @@ TEAMS_CHANNEL_ID_MAX = 255
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": "123456789012"}
 PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
+# EventBridge Scheduler's recurring expressions: cron with six fields, or a rate
+SCHEDULE_EXPRESSION = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 
 FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
     "event_type": c.EVENT_TYPES,
@@ -47,6 +52,14 @@ FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
     "new_best_in_family": ("true", "false"),
 }
 assert tuple(FILTER_VALUES) == c.MESSAGE_ATTRIBUTES, "a filter needs a rule for every attribute the notifier sets"
+
+
+# Keys the CDK CLI and cdk.json put in the context beside ours that carry neither "@" nor ":" (found by
+# printing `app.node.get_all_context()` under `npx cdk synth -c ...`): everything else CDK adds is a
+# feature flag ("@aws-cdk/..."), a CLI setting ("aws:cdk:enable-path-metadata", "aws:cdk:bundling-stacks",
+# ...) or a cached lookup ("availability-zones:account=...:region=...").
+CDK_CONTEXT_KEYS = frozenset({"cli-telemetry", "acknowledged-issue-numbers"})
+CONFIG_ERROR_HEADER = "Invalid CDK context for the autopilot-reports stack (see docs/deploy.md):"
 
 
 class ConfigError(ValueError):
@@ -160,6 +173,14 @@ class StackConfig(BaseModel):
     log_retention_days: int = Field(default=c.DEFAULT_LOG_RETENTION_DAYS, alias=c.CTX_LOG_RETENTION_DAYS)
     removal_policy: Literal["retain", "destroy"] = Field(default=c.DEFAULT_REMOVAL_POLICY, alias=c.CTX_REMOVAL_POLICY)
     child_job_nudges: bool = Field(default=c.DEFAULT_CHILD_JOB_NUDGES, alias=c.CTX_CHILD_JOB_NUDGES)
+    job_family_pattern: str = Field(default=c.DEFAULT_JOB_FAMILY_PATTERN, alias=c.CTX_JOB_FAMILY_PATTERN)
+    stuck_after_minutes: int = Field(
+        default=c.DEFAULT_STUCK_AFTER_MINUTES, ge=0, le=c.MAX_STUCK_AFTER_MINUTES, alias=c.CTX_STUCK_AFTER_MINUTES
+    )
+    digest_schedule: str = Field(default=c.DEFAULT_DIGEST_SCHEDULE, alias=c.CTX_DIGEST_SCHEDULE)
+    digest_period_hours: int = Field(
+        default=c.DEFAULT_DIGEST_PERIOD_HOURS, ge=1, le=c.MAX_DIGEST_PERIOD_HOURS, alias=c.CTX_DIGEST_PERIOD_HOURS
+    )
 
     # --- decoding of command-line text -------------------------------------------------------------
     @field_validator("notification_emails", mode="before")
@@ -279,6 +300,23 @@ class StackConfig(BaseModel):
 
     _statuses = field_validator("notify_statuses")(check_terminal_statuses)  # the functions' own rule
 
+    @field_validator("job_family_pattern")
+    @classmethod
+    def _family_pattern(cls, pattern: str) -> str:
+        return check_family_pattern(pattern)
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _digest_schedule(cls, expression: str) -> str:
+        expression = expression.strip()
+        if expression.lower() == "none" or SCHEDULE_EXPRESSION.match(expression):
+            return "none" if expression.lower() == "none" else expression
+        raise ValueError(f"{expression!r} is not a Scheduler expression (cron(...), rate(...)) or none")
+
+    @property
+    def digest_enabled(self) -> bool:
+        return self.digest_schedule != "none"
+
     @field_validator("job_name_prefix")
     @classmethod
     def _prefix(cls, prefix: str) -> str:
@@ -342,13 +380,46 @@ class StackConfig(BaseModel):
         return tuple(OutputLocation.parse(location) for location in self.output_locations)
 
     @classmethod
-    def from_context(cls, get: Callable[[str], Any]) -> StackConfig:
-        """Build from a context getter (`app.node.try_get_context`); raise ConfigError with every problem."""
-        raw = {field.alias: get(field.alias) for field in cls.model_fields.values() if field.alias}
+    def context_keys(cls) -> tuple[str, ...]:
+        """Every context key the stack reads (the fields' aliases)."""
+        return tuple(field.alias for field in cls.model_fields.values() if field.alias)
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any], *, keys: Iterable[str] = ()) -> StackConfig:
+        """Build from a context getter (`app.node.try_get_context`); raise ConfigError with every problem.
+
+        `keys`: every key present in the context (`app.node.get_all_context()`), so that a misspelt one
+        is reported instead of silently leaving its setting at the default.
+        """
+        problems = [_unknown_key_problem(key, cls.context_keys()) for key in unknown_context_keys(keys)]
+        raw = {alias: get(alias) for alias in cls.context_keys()}
         try:
-            return cls.model_validate({key: value for key, value in raw.items() if value is not None})
+            config = cls.model_validate({key: value for key, value in raw.items() if value is not None})
         except ValidationError as error:
-            raise ConfigError(_describe(error)) from None
+            problems.extend(_describe(error))
+        if problems:
+            raise ConfigError("\n".join([CONFIG_ERROR_HEADER, *(f"  - {problem}" for problem in problems)]))
+        return config
+
+
+def looks_like_ours(key: str) -> bool:
+    """A key the stack could mean: CDK's own carry a "@" or a ":", or are one of CDK_CONTEXT_KEYS."""
+    return "@" not in key and ":" not in key and key not in CDK_CONTEXT_KEYS
+
+
+def unknown_context_keys(keys: Iterable[str]) -> list[str]:
+    """Keys that look like ours but that the stack does not read, sorted."""
+    known = set(StackConfig.context_keys())
+    return sorted({key for key in keys if looks_like_ours(key) and key not in known})
+
+
+def _unknown_key_problem(key: str, known: Iterable[str]) -> str:
+    # Compared without case, so `notificationemails` still finds notificationEmails.
+    by_lower = {name.lower(): name for name in known}
+    closest = difflib.get_close_matches(key.lower(), list(by_lower), n=1)
+    if closest:
+        return f"unknown context key {key!r}: did you mean {by_lower[closest[0]]}?"
+    return f"unknown context key {key!r}; the stack reads {', '.join(sorted(by_lower.values()))}"
 
 
 @dataclass(frozen=True)
@@ -393,12 +464,13 @@ def _no_duplicates(values: tuple[str, ...]) -> None:
         raise ValueError(f"listed more than once: {duplicates}")
 
 
-def _describe(error: ValidationError) -> str:
-    lines = ["Invalid CDK context for the autopilot-reports stack (see docs/deploy.md):"]
+def _describe(error: ValidationError) -> list[str]:
+    """One line per problem pydantic found, each naming its context key."""
+    lines = []
     for problem in error.errors():
         where = ".".join(str(part) for part in problem["loc"]) or "context"
         message = problem["msg"].removeprefix("Value error, ")
         given = problem.get("input")
         shown = f" (got {given!r})" if problem["type"] not in ("value_error",) and not isinstance(given, dict) else ""
-        lines.append(f"  - {where}: {message}{shown}")
-    return "\n".join(lines)
+        lines.append(f"{where}: {message}{shown}")
+    return lines

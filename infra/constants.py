@@ -18,17 +18,26 @@ from autopilot_reports.constants import (
     CHILD_JOB_DETAIL_TYPES,
     CLOUDTRAIL_DETAIL_TYPE,
     DEFAULT_ANALYSIS_MAX_BYTES,
+    DEFAULT_DIGEST_PERIOD_HOURS,
+    DEFAULT_DIGEST_SCHEDULE,
     DEFAULT_IMPORT_PAGES_PER_PIECE,
+    DEFAULT_JOB_FAMILY_PATTERN,
     DEFAULT_LEADERBOARD_SIZE,
     DEFAULT_STACK_NAME,
+    DEFAULT_STUCK_AFTER_MINUTES,
     DEFAULT_TOP_FEATURES,
     DEFAULT_WATERMARK_OVERLAP_SECONDS,
+    DIGEST_INPUT,
+    DIGEST_SK,
     ENV_ANALYSIS_MAX_BYTES,
+    ENV_DIGEST_PERIOD_HOURS,
     ENV_EVENT_BUS_NAME,
     ENV_IMPORT_PAGES_PER_PIECE,
+    ENV_JOB_FAMILY_PATTERN,
     ENV_JOB_NAME_PREFIX,
     ENV_LEADERBOARD_SIZE,
     ENV_NOTIFY_STATUSES,
+    ENV_STUCK_AFTER_MINUTES,
     ENV_TABLE_NAME,
     ENV_TOP_FEATURES,
     ENV_TOPIC_ARN,
@@ -40,6 +49,8 @@ from autopilot_reports.constants import (
     IMPORT_DETAIL_TYPE,
     IMPORT_JOBS_SEEN,
     IMPORT_PIECES,
+    INDEX_BY_PARTIAL_FAILURE,
+    INDEX_BY_STATUS,
     INDEXES,
     INVALID_EVENTS,
     JOB_STATUSES,
@@ -47,8 +58,10 @@ from autopilot_reports.constants import (
     JOBS_NOT_FOUND,
     LIST_PAGE_SIZE,
     MAX_ANALYSIS_MAX_BYTES,
+    MAX_DIGEST_PERIOD_HOURS,
     MAX_IMPORT_PAGES_PER_PIECE,
     MAX_LEADERBOARD_SIZE,
+    MAX_STUCK_AFTER_MINUTES,
     MAX_TOP_FEATURES,
     MAX_WATERMARK_OVERLAP_SECONDS,
     MESSAGE_ATTRIBUTES,
@@ -68,6 +81,7 @@ from autopilot_reports.constants import (
     SORT_KEY,
     STATE_CHANGE_DETAIL_TYPE,
     STATE_CHANGES_PUBLISHED,
+    STUCK_ALERTED_FOR,
     TERMINAL_STATUSES,
     WATCHER_TICKS_SUCCEEDED,
 )
@@ -129,13 +143,25 @@ STREAM_RETRY_ATTEMPTS = 10  # with bisection, a poisoned record is isolated long
 STREAM_MAX_RECORD_AGE_HOURS = 24  # the stream keeps records 24 h; older ones go to the failure queue
 ITERATOR_AGE_ALARM_MINUTES = 10
 # Only latest-state records that carry the notification claim wake the notifier.
-NOTIFIER_FILTER_PATTERN = {
-    "eventName": ["INSERT", "MODIFY"],
-    "dynamodb": {
-        "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
-        "NewImage": {NOTIFIED_AT: {"S": [{"exists": True}]}},
+# The commits that lead to a message (domain/notifier.py): a claimed terminal report, a claimed "may be
+# stuck" alert, a digest's insert. Lambda passes a record that matches any of them.
+NOTIFIER_FILTER_PATTERNS = (
+    {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {
+            "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
+            "NewImage": {NOTIFIED_AT: {"S": [{"exists": True}]}},
+        },
     },
-}
+    {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
+            "NewImage": {STUCK_ALERTED_FOR: {"N": [{"exists": True}]}},
+        },
+    },
+    {"eventName": ["INSERT"], "dynamodb": {"Keys": {SORT_KEY: {"S": [DIGEST_SK]}}}},
+)
 
 # --- EventBridge / Scheduler delivery --------------------------------------------------------------
 TARGET_RETRY_ATTEMPTS = 4
@@ -173,6 +199,10 @@ CTX_POWERTOOLS_LAYER_ARN = "powertoolsLayerArn"
 CTX_LOG_RETENTION_DAYS = "logRetentionDays"
 CTX_REMOVAL_POLICY = "removalPolicy"
 CTX_CHILD_JOB_NUDGES = "childJobNudges"
+CTX_JOB_FAMILY_PATTERN = "jobFamilyPattern"
+CTX_STUCK_AFTER_MINUTES = "stuckAfterMinutes"
+CTX_DIGEST_SCHEDULE = "digestSchedule"
+CTX_DIGEST_PERIOD_HOURS = "digestPeriodHours"
 
 DEFAULT_SCHEDULE_RATE_MINUTES = 1
 MAX_SCHEDULE_RATE_MINUTES = 360  # Lambda's maximum event age (6 h) and CloudWatch's 1-day alarm window
@@ -193,6 +223,20 @@ MAX_STACK_NAME_LENGTH = 100
 HISTORY_IMPORT_EXAMPLE = {"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}
 
 __all__ = [
+    "INDEX_BY_PARTIAL_FAILURE",
+    "INDEX_BY_STATUS",
+    "DIGEST_INPUT",
+    "STUCK_ALERTED_FOR",
+    "DIGEST_SK",
+    "MAX_STUCK_AFTER_MINUTES",
+    "MAX_DIGEST_PERIOD_HOURS",
+    "ENV_STUCK_AFTER_MINUTES",
+    "ENV_JOB_FAMILY_PATTERN",
+    "ENV_DIGEST_PERIOD_HOURS",
+    "DEFAULT_STUCK_AFTER_MINUTES",
+    "DEFAULT_JOB_FAMILY_PATTERN",
+    "DEFAULT_DIGEST_SCHEDULE",
+    "DEFAULT_DIGEST_PERIOD_HOURS",
     "AUTOML_API_CALLS",
     "CHILD_JOB_DETAIL_TYPES",
     "CLOUDTRAIL_DETAIL_TYPE",

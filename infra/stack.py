@@ -28,13 +28,13 @@ class AutopilotReportsStack(cdk.Stack):
         super().__init__(scope, config.stack_name, description=c.STACK_DESCRIPTION, analytics_reporting=False, **kwargs)
         self.config = config
         regional_name = f"{config.stack_name}-{cdk.Aws.REGION}"  # for names unique per account only
+        key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{config.stack_name}", retain=config.retain)
         basics = FunctionBasics(
             layer=powertools_layer(self, config.powertools_layer_arn),
             log_retention_days=config.log_retention_days,
             retain=config.retain,
+            log_key=key.key,
         )
-
-        key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{config.stack_name}", retain=config.retain)
         self.store = ReportTableConstruct(self, "Store", retain=config.retain)
         self.notifications = NotificationsConstruct(
             self,
@@ -59,6 +59,10 @@ class AutopilotReportsStack(cdk.Stack):
             import_pages_per_piece=config.import_pages_per_piece,
             reserved_concurrency=config.watcher_reserved_concurrency,
             child_job_nudges=config.child_job_nudges,
+            family_pattern=config.job_family_pattern,
+            stuck_after_minutes=config.stuck_after_minutes,
+            digest_schedule=config.digest_schedule if config.digest_enabled else None,
+            digest_period_hours=config.digest_period_hours,
         )
         self.reporter = ReporterConstruct(
             self,
@@ -73,6 +77,7 @@ class AutopilotReportsStack(cdk.Stack):
             leaderboard_size=config.leaderboard_size,
             output_locations=config.output_location_parts,
             output_kms_keys=config.output_kms_keys,
+            family_pattern=config.job_family_pattern,
         )
         self.notifier = NotifierConstruct(
             self,
@@ -124,11 +129,12 @@ class AutopilotReportsStack(cdk.Stack):
     def _history_import_command(self) -> str:
         """How to import the account's history (docs/deploy.md): the CLI, or the same with the AWS CLI."""
         payload = json.dumps({"backfill": c.HISTORY_IMPORT_EXAMPLE}, separators=(",", ":"))
+        # The same range both ways: a bare --until date includes that whole day (ends at the next midnight).
         return (
-            f"autopilot-reports --stack {self.config.stack_name} import-history --since 2025-01-01 "
-            "--until <the deploy date, YYYY-MM-DD> ; or with the AWS CLI (example window): "
-            f"aws lambda invoke --function-name {self.watcher.function.function_name} --invocation-type Event "
-            f"--cli-binary-format raw-in-base64-out --payload '{payload}' /dev/null"
+            f"autopilot-reports --stack {self.config.stack_name} --region {cdk.Aws.REGION} import-history "
+            "--since 2025-01-01 --until 2025-12-31 ; or the same range with the AWS CLI: "
+            f"aws lambda invoke --region {cdk.Aws.REGION} --function-name {self.watcher.function.function_name} "
+            f"--invocation-type Event --cli-binary-format raw-in-base64-out --payload '{payload}' /dev/null"
         )
 
 

@@ -32,6 +32,7 @@ from sandbox.aws_hooks import Invocation, Observer, SimulatedCrash
 from sandbox.scenario import Scenario, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
 from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, TemplateError, read_stack
+from sandbox.timeline import DEFAULT_TICK_SECONDS
 
 if TYPE_CHECKING:  # stubs are a dev dependency
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
@@ -93,7 +94,10 @@ class Sandbox:
         self.duplicates_delivered = 0
         self.tick = 0
         self.start = scenario.start_time
-        self.tick_seconds = self.stack.schedules[0].rate_seconds if self.stack.schedules else 60
+        self.ticking = [schedule for schedule in self.stack.schedules if schedule.rate_seconds is not None]
+        self.digest_schedules = [schedule for schedule in self.stack.schedules if schedule.rate_seconds is None]
+        rate = self.ticking[0].rate_seconds if self.ticking else None
+        self.tick_seconds = rate or DEFAULT_TICK_SECONDS
         self._active_function: str | None = None
         self._function_env_names: set[str] = set()
 
@@ -213,9 +217,12 @@ class Sandbox:
             ticked = all(
                 [
                     self._invoke_async(self.stack.functions[schedule.function_id], dict(schedule.input))
-                    for schedule in self.stack.schedules
+                    for schedule in self.ticking
                 ]
             )
+            if any(digest.tick == tick for digest in self.scenario.digests):  # as the digest schedule fires
+                for schedule in self.digest_schedules:
+                    self._invoke_async(self.stack.functions[schedule.function_id], schedule.input_at(self.now()))
             quiet = ticked and len(self.observer.events) == published
             self._drain()
             if tick >= last and quiet:
@@ -254,7 +261,7 @@ class Sandbox:
         """Delivers what the rules matched, as EventBridge would: each batch of events (a tick's, or one
         watcher run's) duplicated and shuffled as the scenario says, and what an invocation publishes
         delivered before the next invocation of the batch (the reporter keeps up with the watcher). The
-        table's stream is delivered after every invocation that wrote to it."""
+        table's stream is delivered after every asynchronous invocation."""
         deliveries = [(rule, event) for rule in self.stack.rules for event in self._receive(rule.logical_id)]
         copies = [item for item in deliveries for _ in range(1 + self.delivery.duplicates)]
         self.duplicates_delivered += len(copies) - len(deliveries)
@@ -264,7 +271,6 @@ class Sandbox:
             for function_id in rule.function_ids:
                 published = len(self.observer.events)
                 self._invoke_async(self.stack.functions[function_id], event)
-                self._deliver_streams()
                 if len(self.observer.events) > published:
                     self._drain()
 
@@ -332,15 +338,18 @@ class Sandbox:
         """An asynchronous invocation: retried as the function's invoke config says, then its on-failure
         destination. True when an attempt succeeded."""
         stats = self.invocations.setdefault(function.logical_id, Invocations())
-        for attempt in range(1 + function.max_retry_attempts):
-            if self._call(function, event) is not None:
-                stats.succeeded += 1
-                return True
-            if attempt < function.max_retry_attempts:
-                stats.retried += 1
-        stats.failed += 1
-        self._send_to_failure_queue(function.on_failure_queue, function, event)
-        return False
+        try:
+            for attempt in range(1 + function.max_retry_attempts):
+                if self._call(function, event) is not None:
+                    stats.succeeded += 1
+                    return True
+                if attempt < function.max_retry_attempts:
+                    stats.retried += 1
+            stats.failed += 1
+            self._send_to_failure_queue(function.on_failure_queue, function, event)
+            return False
+        finally:
+            self._deliver_streams()  # what the invocation (or a crashed attempt) committed reaches the notifier
 
     def _call(self, function: FunctionSpec, event: dict[str, Any]) -> dict[str, Any] | None:
         """One attempt: the handler's response, or None when it failed or was hard-stopped. A hard stop

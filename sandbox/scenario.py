@@ -312,6 +312,14 @@ class Backfill(BaseModel):
         return self
 
 
+class DigestAt(BaseModel):
+    """At `tick`, the digest runs, as its schedule would."""
+
+    model_config = _STRICT
+
+    tick: int = Field(ge=0)
+
+
 class ScenarioJob(BaseModel):
     model_config = _STRICT
 
@@ -334,6 +342,7 @@ class Scenario(BaseModel):
     delivery: Delivery = Field(default_factory=Delivery)
     deployed_at: str | None = None  # tick 0; default: the earliest CreationTime in the scenario
     backfills: list[Backfill] = Field(default_factory=list)
+    digests: list[DigestAt] = Field(default_factory=list)
 
     def timeline(self, tick_seconds: int = DEFAULT_TICK_SECONDS) -> Timeline:
         """When each job's responses are shown, on a clock of `tick_seconds` a tick (sandbox/timeline.py)."""
@@ -349,7 +358,13 @@ class Scenario(BaseModel):
 
     def last_tick(self, tick_seconds: int = DEFAULT_TICK_SECONDS) -> int:
         """The tick by which every timeline shows its last entry and every backfill has started."""
-        return max([self.timeline(tick_seconds).last_tick, *(backfill.tick for backfill in self.backfills)])
+        return max(
+            [
+                self.timeline(tick_seconds).last_tick,
+                *(backfill.tick for backfill in self.backfills),
+                *(digest.tick for digest in self.digests),
+            ]
+        )
 
     @property
     def start_time(self) -> datetime:

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,12 @@ class ScheduleSpec:
     logical_id: str
     function_id: str
     input: dict[str, Any]
-    rate_seconds: int = 60
+    rate_seconds: int | None = 60  # None: a cron() schedule (the digest), run at a scenario's `digests` ticks
+
+    def input_at(self, moment: datetime) -> dict[str, Any]:
+        """The target input as Scheduler sends it: context attributes replaced by their values."""
+        scheduled = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {key: scheduled if value == SCHEDULED_TIME else value for key, value in self.input.items()}
 
 
 @dataclass(frozen=True)
@@ -296,12 +302,16 @@ def _stream_mapping(logical_id: str, props: Mapping[str, Any]) -> StreamMappingS
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 
 
-def _rate_seconds(expression: str) -> int:
+def _rate_seconds(expression: str) -> int | None:
+    """A rate() schedule's period; None for a cron() one (the sandbox runs those at scenario ticks)."""
+    if expression.startswith("cron("):
+        return None
     match = _RATE.match(expression)
     if not match:
-        raise TemplateError(f"the sandbox runs rate() schedules only, got {expression!r}")
+        raise TemplateError(f"the sandbox runs rate() and cron() schedules only, got {expression!r}")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 

@@ -10,22 +10,27 @@ from typing import Any
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters import dynamodb_items as items
+from autopilot_reports.domain.family import FamilyChangedError, FamilyStanding, FamilyUpdate
 from autopilot_reports.domain.ports import (
     Api,
     ArtifactAccessError,
+    DigestInputs,
     EventPublishError,
     JobNotFoundError,
     JobPage,
+    Known,
     KnownState,
     LeaderboardUnavailableError,
     Notification,
     RecordRejectedError,
     Saved,
+    StalledJob,
     StoredObject,
     WatchState,
 )
 from autopilot_reports.domain.rules import notify_worthy
 from autopilot_reports.models.common import as_utc
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
@@ -129,8 +134,19 @@ class FakeStore:
     imports: dict[str, ImportProgress] = field(default_factory=dict)
     claims: list[ReportRecord] = field(default_factory=list)  # what a notifier would be handed, in order
     writes: int = 0
+    families: dict[str, tuple[FamilyStanding, int]] = field(default_factory=dict)  # standing best, jobs
+    stuck_alerted: dict[str, int] = field(default_factory=dict)  # job -> progress of the alerted stall
+    stuck_claims: list[tuple[str, datetime]] = field(default_factory=list)
+    digests: dict[datetime, Digest] = field(default_factory=dict)
+    last_digest: datetime | None = None
 
-    def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
+    def save_report(
+        self,
+        record: ReportRecord,
+        history: HistoryEntry,
+        claim_notification: bool,
+        family: FamilyUpdate | None = None,
+    ) -> Saved:
         refused = items.refusal(items.record_attributes(record)) or items.refusal(items.history_attributes(history))
         if refused:  # the table's own limits, as the real store applies them
             raise RecordRejectedError(refused)
@@ -144,8 +160,14 @@ class FakeStore:
         )
         if not (newer or claimed):
             return Saved.UNCHANGED
+        if family is not None:
+            self._update_family(family)  # raises FamilyChangedError, as the cancelled transaction would
         if not claimed:  # the notified_at already stored (or none) stays
             record = record.model_copy(update={c.NOTIFIED_AT: old.notified_at if old else None})
+        if family is not None and family.keep_verdict and old is not None:
+            record = record.model_copy(
+                update={"new_best_in_family": old.new_best_in_family, "previous_best": old.previous_best}
+            )
         self.records[record.job_name] = record
         key = (record.job_name, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")
         self.history[key] = history
@@ -155,16 +177,65 @@ class FakeStore:
             self.claims.append(record)
         return Saved.CLAIMED if claimed else Saved.WRITTEN
 
+    def _update_family(self, update: FamilyUpdate) -> None:
+        standing, jobs = self.families.get(update.family, (FamilyStanding(update.family), 0))
+        if standing.best != update.expected:
+            raise FamilyChangedError(standing)
+        if update.becomes_best is not None:
+            standing = FamilyStanding(update.family, update.becomes_best, update.metric, update.direction)
+        self.families[update.family] = (standing, jobs + (1 if update.count_job else 0))
+
     def record_error(self, job_name: str, reason: str) -> None:
         if job_name in self.records:
             self.errors[job_name] = reason
 
-    def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]:
-        return {
+    def known_states(self, job_names: Sequence[str], families: Sequence[str] = ()) -> Known:
+        jobs = {
             name: KnownState(record.status, record.secondary_status, record.progress)
             for name in job_names
             if (record := self.records.get(name))
         }
+        standings = {name: self.families[name][0] for name in families if name in self.families}
+        return Known(jobs=jobs, families=standings)
+
+    def stalled(self, quiet_since: datetime, not_before: datetime) -> list[StalledJob]:
+        return [
+            StalledJob(record.job_name, record.progress, self.stuck_alerted.get(record.job_name) == record.progress)
+            for record in self.records.values()
+            if record.status == c.IN_PROGRESS and not_before <= record.last_modified_at <= quiet_since
+        ]
+
+    def claim_stuck(self, job_name: str, progress: int, at: datetime) -> bool:
+        record = self.records.get(job_name)
+        if record is None or record.progress != progress or self.stuck_alerted.get(job_name) == progress:
+            return False
+        self.stuck_alerted[job_name] = progress
+        self.stuck_claims.append((job_name, at))
+        return True
+
+    def digest_inputs(self, start: datetime, end: datetime, stalled: tuple[datetime, datetime]) -> DigestInputs:
+        within = [record for record in self.records.values() if start <= record.last_modified_at <= end]
+        return DigestInputs(
+            modified=within,
+            partial_failures=[record for record in within if record.partial_failures],
+            stalled=[
+                record
+                for record in self.records.values()
+                if record.status == c.IN_PROGRESS and stalled[0] <= record.last_modified_at <= stalled[1]
+            ],
+            families=list(self.families.values()),
+        )
+
+    def last_digest_end(self) -> datetime | None:
+        return self.last_digest
+
+    def save_digest(self, digest: Digest) -> bool:
+        end = digest.period.end
+        if end in self.digests or (self.last_digest is not None and self.last_digest >= end):
+            return False
+        self.digests[end] = digest
+        self.last_digest = end
+        return True
 
     def get_watch_state(self) -> WatchState:
         return WatchState(watch_start=self.watch_start, watermark=self.watermark)

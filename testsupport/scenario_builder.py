@@ -35,10 +35,12 @@ from typing import Any
 
 from autopilot_reports.constants import (
     DEFAULT_LEADERBOARD_SIZE,
+    DEFAULT_STUCK_AFTER_MINUTES,
     DEFAULT_TOP_FEATURES,
     DEFAULT_WATERMARK_OVERLAP_SECONDS,
     TERMINAL_STATUSES,
 )
+from autopilot_reports.domain.family import family_of
 from autopilot_reports.domain.objective import standard_metric
 from sandbox.timeline import DEFAULT_TICK_SECONDS, first_shown, shown_index
 
@@ -52,6 +54,7 @@ UNIT_TICK_SECONDS = 15 * 60  # the tick the offsets are written for
 TOP_N = DEFAULT_TOP_FEATURES
 LEADERBOARD_SIZE = DEFAULT_LEADERBOARD_SIZE
 OVERLAP = timedelta(seconds=DEFAULT_WATERMARK_OVERLAP_SECONDS)
+STUCK_AFTER = timedelta(minutes=DEFAULT_STUCK_AFTER_MINUTES)
 IMPORTANCE_PLACES = 6
 TERMINAL = TERMINAL_STATUSES
 HOLD = "="  # timeline step: same response as the tick before
@@ -383,6 +386,7 @@ class Job:
     clock: Clock | None = None  # the scenario's, unless the job lived on its own (an old job: see `past`)
     past: bool = False  # ended before the scenario: only its final response is in the scenario
     running_since: timedelta | None = None  # created this long before tick 0; tick 0's state dates from half of it
+    pause: tuple[int, timedelta] | None = None  # (step, how long): from that step on, every change comes later
 
     def __post_init__(self) -> None:
         if not 60 <= self.offset <= 700:
@@ -627,6 +631,8 @@ class Job:
         moment = self.timeline_clock.moment(tick, self.offset + 3 * tick + self.millis)
         if tick == 0 and self.running_since is not None:
             moment -= self.running_since / 2
+        if self.pause is not None and tick >= self.pause[0]:
+            moment += self.pause[1]  # the job sat quiet before this step (the timeline waits for the clock)
         return iso(moment)
 
     def _created(self) -> str:
@@ -741,8 +747,7 @@ def credit_job(name: str, offset: int, steps: list[str] | None = None, **changes
         target="defaulted",
         dataset="credit-apps",
         offset=offset,
-        objective_value=0.8412,
-        **changes,
+        **({"objective_value": 0.8412} | changes),
     )
 
 
@@ -775,6 +780,7 @@ class Scenario:
     expected: dict[str, Doc] = field(default_factory=dict)  # job name -> explainability expectation
     deployed_at: datetime | None = None  # tick 0 (written to the file); None: the earliest CreationTime
     backfills: list[BackfillAt] = field(default_factory=list)
+    digests: list[int] = field(default_factory=list)  # ticks at which the digest schedule fires
 
     def add(self, job: Job, objects: Doc | None = None, explainability: Doc | None = None) -> Job:
         if job.clock is None:
@@ -839,7 +845,7 @@ class Scenario:
     @property
     def last_tick(self) -> int:
         timelines = max((self.shown_ticks(job)[-1] for job in self.jobs), default=0)
-        return max([timelines, *(backfill.tick for backfill in self.backfills)])
+        return max([timelines, *(backfill.tick for backfill in self.backfills), *self.digests])
 
     def observed(self, job: Job) -> list[Doc]:
         """The states of `job` the pipeline sees, oldest first: a tick lists what was modified after the
@@ -881,22 +887,78 @@ class Scenario:
             document["deployed_at"] = iso(self.deployed_at)
         if self.backfills:
             document["backfills"] = [{"tick": b.tick, "start": iso(b.start), "end": iso(b.end)} for b in self.backfills]
+        if self.digests:
+            document["digests"] = [{"tick": tick} for tick in self.digests]
         return document
 
+    def stuck_alerts(self, job: Job) -> int:
+        """DESIGN 5: one "may be stuck" message per stall, a stall being an InProgress state the pipeline
+        observed that SageMaker left unchanged for STUCK_AFTER or longer (before its next state, or before
+        the run's last tick)."""
+        observed = self.observed(job)
+        shown = self.shown_ticks(job)
+        run_end = self.start + timedelta(seconds=(self.last_tick + 2) * self.clock.tick_seconds)  # after the last tick
+        alerts = 0
+        for index, state in enumerate(observed):
+            if state["AutoMLJobStatus"] != "InProgress":
+                continue
+            quiet_from = datetime.fromisoformat(state["LastModifiedTime"])
+            later = observed[index + 1] if index + 1 < len(observed) else None
+            # the next state is seen at the tick it is shown; until then the record stays quiet
+            until = (
+                self.start + timedelta(seconds=shown[job.describe().index(later)] * self.clock.tick_seconds)
+                if later is not None
+                else run_end
+            )
+            alerts += until - quiet_from >= STUCK_AFTER + timedelta(seconds=self.clock.tick_seconds)
+        return alerts
+
+    def family_verdicts(self) -> dict[str, Doc]:
+        """DESIGN 4: in the order their Completed state is seen, each Completed job with an objective value
+        against its family's best so far (strictly better becomes the best; the first of a family beats nobody)."""
+        done = []
+        for job in self.jobs:
+            last = job.describe()[-1]
+            best = last.get("BestCandidate")
+            if last["AutoMLJobStatus"] == "Completed" and best and self.observed(job):
+                done.append((self.shown_ticks(job)[-1], job.name, job, best["FinalAutoMLJobObjectiveMetric"]["Value"]))
+        standing: dict[str, tuple[str, float]] = {}
+        verdicts: dict[str, Doc] = {}
+        for _, name, job, value in sorted(done, key=lambda item: (item[0], item[1])):
+            family = family_of(name)
+            best = standing.get(family)
+            higher = job.objective[1] == "Maximize"
+            better = best is not None and (value > best[1] if higher else value < best[1])
+            verdicts[name] = {
+                "family": family,
+                "new_best_in_family": better,
+                "previous_best": {"job_name": best[0], "value": best[1]} if best else None,
+            }
+            if best is None or better:
+                standing[family] = (name, value)
+        return verdicts
+
     def expectation(self) -> Doc:
-        records, notifications, history = {}, {}, {}
+        records, notifications, history, stuck = {}, {}, {}, {}
+        verdicts = self.family_verdicts()
         for job in self.jobs:
             notified = self.notify_worthy(job)
             records[job.name] = job.expected(self.expected[job.name]) | ({} if notified else {"notified_at": None})
+            records[job.name] |= verdicts.get(job.name, {"family": family_of(job.name)})
             notifications[job.name] = 1 if notified else 0  # exactly once per notify-worthy job, never for others
             history[job.name] = len(self.observed(job))
-        return {
+            stuck[job.name] = self.stuck_alerts(job)
+        expectation: Doc = {
             "importance_places": IMPORTANCE_PLACES,
             "reason_match": "case-insensitive substring",
             "records": records,
             "notifications": notifications,
             "history": history,
+            "stuck": {name: count for name, count in stuck.items() if count},
         }
+        if self.digests:
+            expectation["digests"] = len(self.digests)
+        return expectation
 
 
 # ---------------------------------------------------------------------------------------------- output

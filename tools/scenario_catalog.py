@@ -629,6 +629,44 @@ def crashes() -> Scenario:
     return s
 
 
+# ------------------------------------------------------------------------------------ families, stuck, digest
+def families() -> Scenario:
+    """Two families of three runs each, ending one after another: a binary one whose objective rises then
+    falls (higher is better) and a regression one whose MSE falls then rises (lower is better). Each marks
+    exactly one new best, against the right previous best."""
+    clock = Clock("2026-07-06T09:00:00+00:00", ONE_MINUTE)
+    s = Scenario("families", clock, deployed_at=clock.start)
+    start = timeline("Starting AnalyzingData ModelTuning+best")
+    for index, value in enumerate((0.8312, 0.8655, 0.8471)):
+        steps = start + [HOLD] * (2 * index) + ["Completed/Completed"]
+        job = credit_job(f"churn-2026-07-0{6 + index}", 90 + 40 * index, steps, objective_value=value)
+        s.add_features(job, CHURN_FEATURES[:5], expected_value=0.31)
+    for index, value in enumerate((41.9, 37.25, 39.6)):
+        steps = timeline("Starting AnalyzingData TrainingModels+best") + [HOLD] * (2 * index) + ["Completed/Completed"]
+        job = Job(f"prices-2026-07-0{6 + index}", "regression", steps, "price_eur", "listings", offset=300 + 40 * index)
+        job.declare_problem_type, job.objective_value = True, value
+        s.add(job, explainability=missing("empty"))
+    return s
+
+
+def stuck_digest() -> Scenario:
+    """A job that sits in ModelTuning for over four hours (past stuckAfterMinutes) before it completes:
+    exactly one "may be stuck" message. A quick job beside it never alerts. The digest runs once at the
+    end, as its schedule would, and its counts match the records."""
+    clock = Clock("2026-08-03T06:00:00+00:00", ONE_MINUTE)
+    s = Scenario("stuck_digest", clock, deployed_at=clock.start)
+    steps = timeline("Starting AnalyzingData ModelTuning+best") + ["Completed/Completed"]
+    job = credit_job("tune-stall-2026-08-03", 120, steps, objective_value=0.7721)
+    job.pause = (3, timedelta(minutes=255))
+    s.add(job, explainability=missing("empty"))
+    quick = credit_job("quick-2026-08-03", 200, timeline("Starting ModelTuning+best") + ["Completed/Completed"])
+    s.add(quick, explainability=missing("empty"))
+    failed = failed_job("fails-2026-08-03", 260, "ClientError: The target attribute 'is_fraud' was not found.")
+    s.add(failed, explainability=not_applicable())
+    s.digests = [s.last_tick + 1]
+    return s
+
+
 CATALOG: dict[str, Callable[[], Scenario]] = {
     "binary": e2e_binary,
     "regression_nested": e2e_regression_nested,
@@ -644,5 +682,7 @@ CATALOG: dict[str, Callable[[], Scenario]] = {
     "faults": e2e_faults,
     "first_contact": first_contact,
     "crashes": crashes,
+    "families": families,
+    "stuck_digest": stuck_digest,
 }
 COMPACT = {"many_features"}  # written without indentation: 3,000 features

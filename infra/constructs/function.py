@@ -16,6 +16,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import constants as c
+from infra.checkov import acknowledge_checkov
 from infra.constructs.queues import DeadLetterQueue, QueueDestination
 from infra.ids import pin_logical_id
 from infra.nag import acknowledge, iam5_resource
@@ -39,6 +40,7 @@ class FunctionBasics:
     layer: lambda_.ILayerVersion
     log_retention_days: int
     retain: bool
+    log_key: kms.IKey  # encrypts every function's log group (the stack's one customer-managed key)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class FunctionSpec:
 
 
 class ServiceFunction(Construct):
-    """A Python 3.13 function with its own role, log group (JSON logs, retention), X-Ray and Powertools.
+    """A Python 3.13 function with its own role, log group (JSON logs, retention, the stack's CMK), X-Ray
+    and Powertools.
 
     The role starts empty (no AWSLambdaBasicExecutionRole): it may write to its own log group, and
     each capability adds exact statements through `add_to_policy`.
@@ -71,8 +74,13 @@ class ServiceFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"autopilot-reports {spec.name}: exact permissions, nothing managed",
         )
+        # CloudWatch Logs encrypts with the key as itself (the key policy admits it); the function's
+        # role needs no KMS permission to write its logs.
         self.log_group = logs.LogGroup(
-            self, "Logs", removal_policy=cdk.RemovalPolicy.RETAIN if basics.retain else cdk.RemovalPolicy.DESTROY
+            self,
+            "Logs",
+            encryption_key=basics.log_key,
+            removal_policy=cdk.RemovalPolicy.RETAIN if basics.retain else cdk.RemovalPolicy.DESTROY,
         )
         # CloudWatch's allowed values are validated once (constants.VALID_LOG_RETENTION_DAYS); the
         # resource takes the number itself, so no second table maps days onto CDK's enum.
@@ -119,6 +127,7 @@ class ServiceFunction(Construct):
             "Powertools layer is resolved for (/aws/service/powertools/python/x86_64/python3.13/<version>); "
             "moving to a newer runtime changes the layer path, the tests and this line together.",
         )
+        self._acknowledge_checkov(spec)
         self._allow_on_any_resource(
             {
                 "xray:PutTraceSegments": "no resource-level permissions (added by Tracing.ACTIVE)",
@@ -139,6 +148,33 @@ class ServiceFunction(Construct):
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
         for statement in statements:
             self.role.add_to_principal_policy(statement)
+
+    def _acknowledge_checkov(self, spec: FunctionSpec) -> None:
+        """What every function of this project deliberately does not do (infra/checkov.py)."""
+        acknowledge_checkov(
+            self.function,
+            "CKV_AWS_117",
+            "No VPC on purpose: the function calls only AWS APIs (SageMaker, S3, DynamoDB, EventBridge, SNS, "
+            "SQS, X-Ray) over TLS with IAM-signed requests and reaches nothing private; a VPC would add NAT or "
+            "interface endpoints (a fixed monthly cost above the whole stack's), ENI setup and subnets to "
+            "manage, and protect nothing.",
+        )
+        acknowledge_checkov(
+            self.function,
+            "CKV_AWS_173",
+            "The environment holds only resource names and settings (table, bus, topic, limits; "
+            "tests/infra/test_data_protection.py keeps secrets out of it), which Lambda encrypts at rest with "
+            "its AWS managed key; a customer-managed key there would protect no secret.",
+        )
+        if spec.reserved_concurrency is None:
+            acknowledge_checkov(
+                self.function,
+                "CKV_AWS_115",
+                "No reserved concurrency by default, on purpose: new accounts have a concurrency quota of 10 "
+                "and Lambda keeps 10 unreserved, so any reservation fails their deploy (docs/deploy.md, "
+                "section 6); overlapping invocations are safe (state and idempotence live in DynamoDB). The "
+                "watcher's is opt-in (watcherReservedConcurrency), and with it set this is not acknowledged.",
+            )
 
     def _allow_on_any_resource(self, reasons: Mapping[str, str]) -> None:
         """One statement on "*" and one acknowledgment naming every action in it and why."""
@@ -214,6 +250,15 @@ class EventDrivenFunction(ServiceFunction):
             max_event_age=invoke.max_event_age,
             on_failure=QueueDestination(self.failure_queue) if self.failure_queue else None,
         )
+        if invoke.failure_queue is not None:
+            acknowledge_checkov(
+                self.function,
+                "CKV_AWS_116",
+                "The function has an on-failure destination instead of a DeadLetterConfig "
+                f"({invoke.failure_queue.logical_id}, in its EventInvokeConfig): it receives the same failed "
+                "asynchronous invocations with more context (requestPayload, the error, the condition), and "
+                "a second queue beside it would only split the failures.",
+            )
 
     def target(self) -> targets.LambdaFunction:
         """This function as an EventBridge target: retries, then the delivery dead-letter queue."""

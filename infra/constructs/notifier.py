@@ -12,6 +12,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra import constants as c
+from infra.checkov import acknowledge_checkov
 from infra.constructs.encryption import SENDER_KEY_ACTIONS
 from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
 from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
@@ -31,8 +32,8 @@ class NotifierConstruct(Construct):
     The reporter's transaction sets `notified_at` on a job's latest record; the stream delivers that
     committed change to the notifier, which publishes, and Lambda retries the batch until it succeeds
     (bisecting to isolate a bad record, reporting partial batch failures), so a reporter killed right
-    after its commit cannot lose the notification. Only latest-state records carrying the claim pass
-    the filter. Records that still fail after the retries, or wait past 24 h (the stream's own
+    after its commit cannot lose the notification. Only the commits that lead to a message pass the
+    filter: latest-state records carrying a terminal or a "may be stuck" claim, and digests. Records that still fail after the retries, or wait past 24 h (the stream's own
     retention), land in `NotifierFailureQueue` as batch metadata (shard, sequence numbers).
     """
 
@@ -87,8 +88,15 @@ class NotifierConstruct(Construct):
             retry_attempts=c.STREAM_RETRY_ATTEMPTS,
             max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
             on_failure=StreamFailureDestination(self.failure_queue),
-            filters=[{"pattern": json.dumps(c.NOTIFIER_FILTER_PATTERN, separators=(",", ":"))}],
+            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in c.NOTIFIER_FILTER_PATTERNS],
         )
         pin_logical_id(self.mapping, "NotifierStreamMapping")
+        acknowledge_checkov(
+            self.function,
+            "CKV_AWS_116",
+            "The notifier is invoked synchronously by its stream's event source mapping, and a function's "
+            "DeadLetterConfig applies to asynchronous invocations only; batches that still fail after the "
+            "mapping's retries go to the mapping's on-failure destination, NotifierFailureQueue.",
+        )
         # The mapping validates its role's stream access when it is created: after the policy exists.
         self.mapping.node.add_dependency(self.notifier.policy)

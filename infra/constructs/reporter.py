@@ -42,6 +42,7 @@ class ReporterConstruct(Construct):
         leaderboard_size: int,
         output_locations: Sequence[OutputLocation],
         output_kms_keys: Sequence[str],
+        family_pattern: str,
     ) -> None:
         super().__init__(scope, construct_id)
         any_resource_actions = (
@@ -66,6 +67,7 @@ class ReporterConstruct(Construct):
                     c.ENV_ANALYSIS_MAX_BYTES: str(analysis_max_bytes),
                     c.ENV_NOTIFY_STATUSES: ",".join(notify_statuses),
                     c.ENV_LEADERBOARD_SIZE: str(leaderboard_size),
+                    c.ENV_JOB_FAMILY_PATTERN: family_pattern,
                 },
                 memory_mb=c.reporter_memory_mb(analysis_max_bytes),
                 timeout_seconds=c.REPORTER_TIMEOUT_SECONDS,

@@ -45,6 +45,10 @@ class WatcherConstruct(Construct):
         import_pages_per_piece: int,
         reserved_concurrency: int | None,
         child_job_nudges: bool,
+        family_pattern: str,
+        stuck_after_minutes: int,
+        digest_schedule: str | None,
+        digest_period_hours: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
@@ -64,6 +68,9 @@ class WatcherConstruct(Construct):
                     c.ENV_JOB_NAME_PREFIX: job_name_prefix,
                     c.ENV_WATERMARK_OVERLAP_SECONDS: str(watermark_overlap_seconds),
                     c.ENV_IMPORT_PAGES_PER_PIECE: str(import_pages_per_piece),
+                    c.ENV_JOB_FAMILY_PATTERN: family_pattern,
+                    c.ENV_STUCK_AFTER_MINUTES: str(stuck_after_minutes),
+                    c.ENV_DIGEST_PERIOD_HOURS: str(digest_period_hours),
                 },
                 memory_mb=c.WATCHER_MEMORY_MB,
                 timeout_seconds=c.WATCHER_TIMEOUT_SECONDS,
@@ -95,7 +102,9 @@ class WatcherConstruct(Construct):
         self.failure_queue = self.watcher.failure_queue
         self._grant(table)
 
+        self.schedule_role = self._schedule_role()
         self.schedule = self._schedule(interval)
+        self.digest_schedule = self._digest(digest_schedule) if digest_schedule else None
         self.cloudtrail_rule = self.watcher.add_rule(
             self,
             "CloudTrailAutoMLRule",
@@ -130,17 +139,21 @@ class WatcherConstruct(Construct):
 
     # --- permissions ---------------------------------------------------------------------------------
     def _grant(self, table: dynamodb.ITable) -> None:
+        indexes = [f"{table.table_arn}/index/{index}" for index in (c.INDEX_BY_STATUS, c.INDEX_BY_PARTIAL_FAILURE)]
         self.watcher.add_to_policy(
+            # The watch state and what the table knows; claims of stuck alerts; a digest's commit (PutItem).
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+                actions=["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
                 resources=[table.table_arn],
             ),
+            # Stalled jobs (each tick) and what a digest reads: Queries on two indexes, never a Scan.
+            iam.PolicyStatement(actions=["dynamodb:Query"], resources=indexes),
             # State changes for the reporter, and the next piece of a history import.
             iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
         )
 
-    # --- the regular tick ----------------------------------------------------------------------------
-    def _schedule(self, interval: cdk.Duration) -> scheduler.Schedule:
+    # --- the regular tick and the digest ----------------------------------------------------------------
+    def _schedule_role(self) -> iam.Role:
         role = iam.Role(
             self,
             "ScheduleRole",
@@ -150,6 +163,33 @@ class WatcherConstruct(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
             ),
         )
+        pin_logical_id(role, "WatcherScheduleRole")
+        return role
+
+    def _digest(self, expression: str) -> scheduler.Schedule:
+        """The digest, on its own expression; the scheduled time ends its period, so a retried invocation
+        summarizes the same period (and commits nothing new)."""
+        schedule = scheduler.Schedule(
+            self,
+            "DigestSchedule",
+            description="autopilot-reports: the digest of all AutoML jobs since the previous one",
+            schedule=scheduler.ScheduleExpression.expression(expression),
+            target=scheduler_targets.LambdaInvoke(
+                self.function,
+                role=self.schedule_role,
+                input=scheduler.ScheduleTargetInput.from_object(
+                    {**c.DIGEST_INPUT, "scheduled_time": scheduler.ContextAttribute.scheduled_time}
+                ),
+                dead_letter_queue=self.dead_letter_queue.queue,
+                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS,
+                max_event_age=cdk.Duration.hours(1),
+            ),
+        )
+        pin_logical_id(schedule, "DigestSchedule")
+        return schedule
+
+    def _schedule(self, interval: cdk.Duration) -> scheduler.Schedule:
+        role = self.schedule_role
         schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -173,6 +213,5 @@ class WatcherConstruct(Construct):
             "(<arn>:*) besides the function itself; this role can invoke nothing else.",
         )
         pin_logical_id(schedule, "WatcherSchedule")
-        pin_logical_id(role, "WatcherScheduleRole")
         pin_logical_id(role.node.find_child("DefaultPolicy"), "WatcherScheduleRolePolicy")
         return schedule

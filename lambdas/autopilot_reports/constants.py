@@ -19,7 +19,7 @@ EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applic
 EVENT_SOURCE = "autopilot-reports"
 STATE_CHANGE_DETAIL_TYPE = "AutoML Job State Change"
 IMPORT_DETAIL_TYPE = "AutoML History Import"  # one bounded piece of a history import, handed on
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: FamilyStanding added (1 is still accepted)
 
 # --- what wakes the watcher ---------------------------------------------------------------------------
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
@@ -32,6 +32,7 @@ CHILD_JOB_DETAIL_TYPES = (
     "SageMaker Transform Job State Change",
 )
 SCHEDULE_INPUT = {"trigger": "schedule"}
+DIGEST_INPUT = {"trigger": "digest"}  # plus "scheduled_time": <aws.scheduler.scheduled-time>
 
 # --- function environment (set by infra/, read by settings.py) ---------------------------------------
 ENV_TABLE_NAME = "TABLE_NAME"
@@ -44,6 +45,9 @@ ENV_JOB_NAME_PREFIX = "JOB_NAME_PREFIX"
 ENV_WATERMARK_OVERLAP_SECONDS = "WATERMARK_OVERLAP_SECONDS"
 ENV_LEADERBOARD_SIZE = "LEADERBOARD_SIZE"
 ENV_IMPORT_PAGES_PER_PIECE = "IMPORT_PAGES_PER_PIECE"
+ENV_JOB_FAMILY_PATTERN = "JOB_FAMILY_PATTERN"
+ENV_STUCK_AFTER_MINUTES = "STUCK_AFTER_MINUTES"
+ENV_DIGEST_PERIOD_HOURS = "DIGEST_PERIOD_HOURS"
 
 # --- defaults and bounds ------------------------------------------------------------------------------
 DEFAULT_TOP_FEATURES = 10
@@ -63,6 +67,14 @@ MAX_PARTIAL_FAILURE_CHARS = 1024  # the API's own limit per message
 MAX_FAILURE_REASON_CHARS = 1024  # the API's own limit; a longer one is cut with a marker (item size)
 MAX_PARTIAL_FAILURES = 20  # the API returns at most 5; anything beyond is summarised, never dropped silently
 MAX_CANDIDATE_METRICS = 50  # CandidateMetrics kept on the record (AWS lists about a dozen)
+# The family is the name without trailing -<digits> groups: churn-2025-06-01 -> churn, churn-h1 stays.
+DEFAULT_JOB_FAMILY_PATTERN = r"^(.+?)(?:-\d+)*$"
+DEFAULT_STUCK_AFTER_MINUTES = 240  # an InProgress job quiet this long "may be stuck"; 0 turns it off
+MAX_STUCK_AFTER_MINUTES = 30 * 24 * 60
+DEFAULT_DIGEST_SCHEDULE = "cron(0 8 * * ? *)"  # EventBridge Scheduler expression, or "none"
+DEFAULT_DIGEST_PERIOD_HOURS = 24  # what the first digest covers
+MAX_DIGEST_PERIOD_HOURS = 24 * 31
+DIGEST_LIST_LIMIT = 50  # jobs named per list of a digest; the rest are counted
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
@@ -79,6 +91,9 @@ INDEXES = {
 }
 REPORT_SK = "REPORT"
 NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's terminal notification
+STUCK_ALERTED_FOR = "stuck_alerted_for"  # the progress (models.record.progress) of the stall alerted
+STUCK_NOTIFIED_AT = "stuck_notified_at"  # when that "may be stuck" alert was claimed
+DIGEST_SK = "DIGEST"  # a digest item's sort key: its insert is the digest's claim
 
 # --- metrics --------------------------------------------------------------------------------------------
 NAMESPACE = "AutopilotReports"
@@ -89,6 +104,8 @@ JOBS_LISTED = "JobsListed"
 STATE_CHANGES_PUBLISHED = "StateChangesPublished"
 IMPORT_JOBS_SEEN = "ImportJobsSeen"
 IMPORT_PIECES = "ImportPieces"
+STUCK_ALERTS_CLAIMED = "StuckAlertsClaimed"
+DIGESTS_CLAIMED = "DigestsClaimed"
 # reporter
 REPORTS_WRITTEN = "ReportsWritten"
 REPORTS_UNCHANGED = "ReportsUnchanged"  # replays and stale events, skipped by the conditional write

@@ -7,7 +7,9 @@ them from the synthesized template, so the two cannot drift.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -32,6 +34,17 @@ def check_terminal_statuses(statuses: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(status for status in c.TERMINAL_STATUSES if status in statuses)
 
 
+def check_family_pattern(pattern: str) -> str:
+    """A regex with a first group: the family (domain.family)."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"is not a regular expression ({error})") from None
+    if compiled.groups < 1:
+        raise ValueError("needs a group: its first group is the family, e.g. ^(.+?)(?:-\\d+)*$")
+    return pattern
+
+
 class Settings(BaseModel):
     """Everything a handler needs to know about its deployment."""
 
@@ -49,9 +62,18 @@ class Settings(BaseModel):
     )
     leaderboard_size: int = Field(default=c.DEFAULT_LEADERBOARD_SIZE, ge=0, le=c.MAX_LEADERBOARD_SIZE)
     import_pages_per_piece: int = Field(default=c.DEFAULT_IMPORT_PAGES_PER_PIECE, ge=1, le=c.MAX_IMPORT_PAGES_PER_PIECE)
+    job_family_pattern: str = c.DEFAULT_JOB_FAMILY_PATTERN
+    stuck_after_minutes: int = Field(default=c.DEFAULT_STUCK_AFTER_MINUTES, ge=0, le=c.MAX_STUCK_AFTER_MINUTES)
+    digest_period_hours: int = Field(default=c.DEFAULT_DIGEST_PERIOD_HOURS, ge=1, le=c.MAX_DIGEST_PERIOD_HOURS)
 
     _split_statuses = field_validator("notify_statuses", mode="before")(split_csv)
     _only_terminal = field_validator("notify_statuses")(check_terminal_statuses)
+    _family_group = field_validator("job_family_pattern")(check_family_pattern)
+
+    @property
+    def stuck_after(self) -> timedelta | None:
+        """How long an InProgress job may stay quiet before its "may be stuck" alert; None: no alerts."""
+        return timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +89,9 @@ class Settings(BaseModel):
             "watermark_overlap_seconds": c.ENV_WATERMARK_OVERLAP_SECONDS,
             "leaderboard_size": c.ENV_LEADERBOARD_SIZE,
             "import_pages_per_piece": c.ENV_IMPORT_PAGES_PER_PIECE,
+            "job_family_pattern": c.ENV_JOB_FAMILY_PATTERN,
+            "stuck_after_minutes": c.ENV_STUCK_AFTER_MINUTES,
+            "digest_period_hours": c.ENV_DIGEST_PERIOD_HOURS,
         }
         return cls(**{field: env[name] for field, name in names.items() if env.get(name) not in (None, "")})
 

@@ -44,7 +44,7 @@ def test_demo_runs_and_prints_every_report(template_file, tmp_path):
 
 def test_bad_scenario_exits_non_zero_naming_job_tick_and_field(template_file, tmp_path):
     scenario = json.loads(DEMO.read_text())
-    scenario["jobs"][0]["describe"][1]["AutoMLJobStatus"] = "Exploding"
+    scenario["jobs"][0]["describe"][1]["AutoMLJobStatus"] = 7  # a number where AWS returns a string
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(scenario))
 

@@ -17,7 +17,11 @@ from sandbox.runner import run_scenario
 from sandbox.scenario import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-OWN_TESTS = {"first_contact": "test_first_contact.py", "crashes": "test_crashes.py"}
+OWN_TESTS = {
+    "first_contact": "test_first_contact.py",
+    "crashes": "test_crashes.py",
+    "stuck_digest": "test_stuck_digest.py",
+}
 NAMES = sorted(
     name for path in SCENARIOS.glob("*.expect.json") if (name := path.name[: -len(".expect.json")]) not in OWN_TESTS
 )
@@ -119,22 +123,36 @@ def check_records(out: Path, expect: dict[str, Any]) -> dict[str, dict[str, Any]
 # --- notifications ----------------------------------------------------------------------------------
 
 
-def notifications_per_job(out: Path) -> dict[str, int]:
+def notifications_per_job(out: Path, event_type: str = "ended") -> dict[str, int]:
+    """How many messages of one event type went out per job (every message's shape is checked)."""
     per_job: dict[str, int] = {}
     for notification in read_jsonl(out / "notifications.jsonl"):
         check_message(notification)
-        name = notification["attributes"]["job_name"]
+        if notification["attributes"]["event_type"] != event_type:
+            continue
+        name = notification["attributes"].get("job_name", "")
         per_job[name] = per_job.get(name, 0) + 1
     return per_job
 
 
 def check_message(notification: dict[str, Any]) -> None:
-    """One SNS publish as DESIGN 2 and 4 describe it: attributes to filter on, a one-line subject, an e-mail
-    text and a chat (AWS Chatbot custom notification) body that both lead to the job in the console."""
+    """One SNS publish as DESIGN 2, 4 and 5 describe it: an event_type to filter on, a one-line subject, an
+    e-mail text and a chat (AWS Chatbot custom notification) body; a job's messages lead to it in the console."""
     attributes, message, subject = notification["attributes"], notification["message"], notification["subject"]
+    assert attributes["event_type"] in ("ended", "stuck", "digest")
+    assert "\n" not in subject and len(subject) < 100, subject
+    assert {"default", "email", "https", "lambda", "sqs"} <= set(message)
+    if attributes["event_type"] == "digest":
+        chat = json.loads(message["https"])
+        assert chat["source"] == "custom" and chat["content"]["textType"] == "client-markdown"
+        assert {"period", "counts", "failed", "families", "stuck"} <= set(json.loads(message["sqs"]))
+        return
     job, status = attributes["job_name"], attributes["status"]
     assert {"job_name", "status", "has_partial_failures"} <= set(attributes)
     assert attributes["has_partial_failures"] in ("true", "false")
+    if attributes["event_type"] == "stuck":
+        assert status == "InProgress" and job in subject and CONSOLE in message["email"]
+        return
     assert status in TERMINAL
     assert {"default", "email", "https", "lambda", "sqs"} <= set(message)
     assert "\n" not in subject and len(subject) < 100 and job in subject, subject
@@ -162,6 +180,7 @@ def check_outputs(out: Path, expect: dict[str, Any]) -> None:
     records = check_records(out, expect)
     per_job = notifications_per_job(out)
     assert per_job == {job: count for job, count in expect["notifications"].items() if count}
+    assert notifications_per_job(out, "stuck") == expect.get("stuck", {})
     check_history(out, expect["history"])
     for name in per_job:
         assert records[name]["notified_at"], name

@@ -117,9 +117,9 @@ def test_show_json_prints_the_record(served):
         assert json.loads(result.stdout) == record
 
 
-def test_show_without_json_is_a_readable_report(served):
+def test_show_table_is_a_readable_report(served):
     record = served.records[0]
-    result = served.cli("show", record["job_name"])
+    result = served.cli("show", record["job_name"], "--output", "table")
 
     assert result.returncode == 0, result.stderr
     assert record["job_name"] in result.stdout
@@ -159,6 +159,26 @@ def test_history_lists_each_jobs_transitions(served):
         assert result.returncode == 0, result.stderr
         rows = [json.loads(line) for line in result.stdout.splitlines()]
         assert rows == [entry for entry in history if entry["job_name"] == record["job_name"]]
+
+
+def test_text_is_the_default_through_a_pipe(served):
+    """Not a terminal: one tab-separated line per job, the columns docs/querying.md lists."""
+    result = served.cli("list", *EVERYTHING, "--status", "Failed")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert {row[0] for row in rows} == served.names(lambda r: r["status"] == "Failed")
+    assert {row[1] for row in rows} <= {"Failed"}
+
+
+def test_import_history_finds_the_bus_beside_the_table(served):
+    """No stack in the sandbox: the bus is the one whose rules take history imports."""
+    result = served.cli(
+        "import-history", "--since", "2000-01-01", "--until", "2000-01-01", "--no-wait", "--output", "text"
+    )
+    assert result.returncode == 0, result.stderr
+    import_id, status, start, end = result.stdout.split("\t")[:4]
+    assert (status, start, end) == ("started", "2000-01-01T00:00:00.000Z", "2000-01-02T00:00:00.000Z")
+    assert import_id == "import-20000101T000000Z-20000102T000000Z"
 
 
 def test_unknown_job_is_a_one_line_error(served):

@@ -44,6 +44,10 @@ FULL_CONTEXT: dict[str, Any] = {
     "logRetentionDays": 90,
     "removalPolicy": "destroy",
     "childJobNudges": "true",
+    "jobFamilyPattern": r"^team-a-(\w+)-\d+$",
+    "stuckAfterMinutes": "0",
+    "digestSchedule": "none",
+    "digestPeriodHours": "48",
 }
 
 

@@ -77,3 +77,37 @@ def test_every_acknowledgment_is_in_the_decision_log(template_json, full_templat
     generic = {re.sub(r"\[Resource::arn:.*s3:::.*\]", s3_location, rule) for rule in rules}
     missing = sorted(rule for rule in generic if f"`{rule}`" not in log)
     assert not missing, f"list these in docs/decision_log.md: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "stack"), [("synth_app", "AutopilotReports"), ("full_app", "AutopilotReportsStaging")]
+)
+def test_the_template_is_found_in_the_manifest_whatever_the_stack_name(request, fixture, stack, capsys):
+    from infra import assembly
+
+    outdir = Path(request.getfixturevalue(fixture).outdir)
+    assert assembly.template_path(outdir) == outdir / f"{stack}.template.json"
+    assert assembly.main([str(outdir)]) == 0
+    assert capsys.readouterr().out.strip() == str(outdir / f"{stack}.template.json")
+    assert checks.templates(outdir) == [outdir / f"{stack}.template.json"]  # what `make synth` lints
+
+
+def test_checks_command_lints_the_stacks_of_an_assembly_directory(synth_app, capsys):
+    outdir = Path(synth_app.outdir)
+    assert checks.main([str(outdir), "--regions", "us-east-1"]) == 0
+    assert f"cfn-lint: 0 error(s), 0 other finding(s) in {outdir / 'AutopilotReports.template.json'}" in (
+        capsys.readouterr().out
+    )
+
+
+def test_an_assembly_without_exactly_one_stack_is_refused(tmp_path, capsys):
+    from infra import assembly
+
+    assert assembly.main([str(tmp_path)]) == 2
+    assert checks.main([str(tmp_path)]) == 2
+    assert "manifest.json does not exist" in capsys.readouterr().err
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": {}}), encoding="utf-8")
+    with pytest.raises(assembly.AssemblyError, match="exactly one stack, found none"):
+        assembly.template_path(tmp_path)
+    assert checks.main([str(tmp_path)]) == 2
+    assert "holds no stack template" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra import constants as c
-from infra.config import ConfigError, OutputLocation, StackConfig
+from infra.config import ConfigError, OutputLocation, StackConfig, looks_like_ours, unknown_context_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,9 +40,9 @@ def test_defaults():
 
 def test_cdk_json_documents_exactly_the_defaults():
     cdk_json = json.loads((ROOT / "cdk.json").read_text())
-    context = {k: v for k, v in cdk_json["context"].items() if not k.startswith("@") and k != "cli-telemetry"}
+    context = {k: v for k, v in cdk_json["context"].items() if looks_like_ours(k)}
     aliases = {field.alias for field in StackConfig.model_fields.values()}
-    assert set(context) == aliases
+    assert set(context) == aliases == set(StackConfig.context_keys())
     assert StackConfig.from_context(context.get) == config()
     assert cdk_json["app"] == ".venv/bin/python app.py"
 
@@ -214,3 +214,81 @@ def test_build_app_refuses_bad_context_before_synth():
 
     with pytest.raises(ConfigError, match="set both slackWorkspaceId and slackChannelId"):
         build_app({"slackWorkspaceId": "T0123ABCD"})
+
+
+def config_with_keys(**context) -> StackConfig:
+    """As the app builds it: the getter and every key present in the context."""
+    return StackConfig.from_context(context.get, keys=context)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("scheduleRate", "unknown context key 'scheduleRate': did you mean scheduleRateMinutes?"),
+        ("notificationEmail", "unknown context key 'notificationEmail': did you mean notificationEmails?"),
+        ("notificationemails", "unknown context key 'notificationemails': did you mean notificationEmails?"),
+        ("stackname", "unknown context key 'stackname': did you mean stackName?"),
+        ("slackChannel", "unknown context key 'slackChannel': did you mean slackChannelId?"),
+        ("xyzzy", "unknown context key 'xyzzy'; the stack reads analysisMaxBytes, autopilotOutputKmsKeys"),
+    ],
+)
+def test_an_unknown_key_fails_and_names_the_closest_known_one(key, message):
+    with pytest.raises(ConfigError) as error:
+        config_with_keys(**{key: "5"})
+    text = str(error.value)
+    assert text.startswith("Invalid CDK context for the autopilot-reports stack")
+    assert f"  - {message}" in text, text
+
+
+def test_the_keys_cdk_itself_puts_in_the_context_are_not_ours():
+    """What `npx cdk synth` and cdk.json add beside our keys (printed from app.node.get_all_context())."""
+    cdk_keys = {
+        "@aws-cdk/core:enablePartitionLiterals": True,
+        "@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver": True,
+        "aws:cdk:enable-path-metadata": True,
+        "aws:cdk:enable-asset-metadata": True,
+        "aws:cdk:disable-version-reporting": True,
+        "aws:cdk:bundling-stacks": ["**"],
+        "cli-telemetry": False,
+        "acknowledged-issue-numbers": [32775],
+        "availability-zones:account=123456789012:region=eu-west-1": ["eu-west-1a"],
+    }
+    assert unknown_context_keys(cdk_keys) == []
+    assert config_with_keys(**cdk_keys, topFeatures=20).top_features == 20
+
+
+def test_unknown_keys_and_invalid_values_are_reported_together():
+    with pytest.raises(ConfigError) as error:
+        config_with_keys(scheduleRate="5", notificationEmail="a@example.com", topFeatures=0)
+    lines = str(error.value).splitlines()
+    assert lines[1:] == [
+        "  - unknown context key 'notificationEmail': did you mean notificationEmails?",
+        "  - unknown context key 'scheduleRate': did you mean scheduleRateMinutes?",
+        "  - topFeatures: Input should be greater than or equal to 1 (got 0)",
+    ]
+
+
+def test_build_app_refuses_an_unknown_key():
+    from app import build_app
+
+    with pytest.raises(ConfigError, match="did you mean leaderboardSize"):
+        build_app({"leaderboardSise": "3"})
+
+
+def test_the_cdk_cli_prints_a_typo_as_one_message_without_a_traceback(tmp_path):
+    """The real CLI: `-c scheduleRate=5` fails the synth with the message, and no Python traceback."""
+    import os
+    import subprocess
+
+    run = subprocess.run(
+        ["npx", "cdk", "synth", "--quiet", "--no-notices", "-o", str(tmp_path), "-c", "scheduleRate=5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"},
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "unknown context key 'scheduleRate': did you mean scheduleRateMinutes?" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout

@@ -89,18 +89,81 @@ def test_every_queue_is_kms_encrypted_tls_only_and_keeps_14_days(request, fixtur
         ]
 
 
-def test_messaging_key_rotates_and_admits_only_the_services_that_send(template_json):
+def test_messaging_key_rotates_and_admits_only_the_services_that_use_it(template_json):
     key = props(template_json, "MessagingKey")
     assert key["EnableKeyRotation"] is True
-    services = {
-        s["Principal"]["Service"]: sorted(s["Action"])
-        for s in key["KeyPolicy"]["Statement"]
-        if "Service" in s.get("Principal", {})
-    }
-    assert services == {
+    services = [s for s in key["KeyPolicy"]["Statement"] if "Service" in s.get("Principal", {})]
+    senders = {s["Principal"]["Service"]: sorted(s["Action"]) for s in services if "Condition" not in s}
+    assert senders == {
         "events.amazonaws.com": ["kms:Decrypt", "kms:GenerateDataKey"],
         "cloudwatch.amazonaws.com": ["kms:Decrypt", "kms:GenerateDataKey"],
     }
+    assert [s["Sid"] for s in services if "Condition" in s] == ["CloudWatchLogsOfThisAccount"]
+
+
+# CloudWatch Logs' principal is regional, with the partition's DNS suffix (amazonaws.com.cn in China).
+LOGS_PRINCIPAL = {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}
+LOG_GROUPS_OF_THIS_ACCOUNT = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":logs:",
+            {"Ref": "AWS::Region"},
+            ":",
+            {"Ref": "AWS::AccountId"},
+            ":log-group:*",
+        ],
+    ]
+}
+
+
+@pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
+def test_the_key_admits_cloudwatch_logs_for_this_accounts_log_groups_only(request, fixture):
+    """The statement AWS documents for encrypting log data with KMS, bound to this account and region."""
+    from aws_cdk import assertions  # jsii starts only in sessions that synthesize
+
+    template = assertions.Template.from_json(request.getfixturevalue(fixture))
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": assertions.Match.array_with(
+                    [
+                        {
+                            "Sid": "CloudWatchLogsOfThisAccount",
+                            "Effect": "Allow",
+                            "Principal": {"Service": LOGS_PRINCIPAL},
+                            "Action": [
+                                "kms:Decrypt*",
+                                "kms:Describe*",
+                                "kms:Encrypt*",
+                                "kms:GenerateDataKey*",
+                                "kms:ReEncrypt*",
+                            ],
+                            "Resource": "*",
+                            "Condition": {
+                                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUPS_OF_THIS_ACCOUNT}
+                            },
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
+def test_every_log_group_is_encrypted_with_the_stacks_key(request, fixture):
+    from aws_cdk import assertions
+
+    template = assertions.Template.from_json(request.getfixturevalue(fixture))
+    log_groups = template.find_resources("AWS::Logs::LogGroup")
+    assert set(log_groups) == {"WatcherLogGroup", "ReporterLogGroup", "NotifierLogGroup"}
+    template.resource_properties_count_is("AWS::Logs::LogGroup", {"KmsKeyId": get_att("MessagingKey")}, 3)
+    # CloudWatch Logs encrypts as itself: writing logs needs no KMS permission in the functions' roles
+    # (tests/infra/test_iam.py pins each role's grants exactly).
 
 
 def test_only_this_accounts_alarms_may_publish_to_the_operators_topic(template_json):

@@ -30,6 +30,10 @@ def _logs(log_group: str) -> dict[str, list[Any]]:
     return {action: [get_att(log_group)] for action in ("logs:CreateLogStream", "logs:PutLogEvents")}
 
 
+def index_arn(index):
+    return {"Fn::Join": ["", [get_att("ReportsTable"), f"/index/{index}"]]}
+
+
 def test_watcher_role_grants_exactly_what_the_watcher_calls(template_json):
     table = [get_att("ReportsTable")]
     assert grants(policy_statements_for_role(template_json, "WatcherRole")) == {
@@ -39,6 +43,8 @@ def test_watcher_role_grants_exactly_what_the_watcher_calls(template_json):
         "dynamodb:GetItem": table,
         "dynamodb:BatchGetItem": table,
         "dynamodb:UpdateItem": table,
+        "dynamodb:PutItem": table,  # a digest's commit
+        "dynamodb:Query": [index_arn("by_partial_failure"), index_arn("by_status")],  # stalled jobs, digests
         "events:PutEvents": [get_att("EventBus")],
         "kms:GenerateDataKey": [get_att("MessagingKey")],  # for its failure queue only
         "kms:Decrypt": [get_att("MessagingKey")],

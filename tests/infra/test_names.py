@@ -7,6 +7,7 @@ a new one.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -158,9 +159,14 @@ def test_outputs_name_what_operators_use(template_json):
 def test_history_import_command_output_gives_the_cli_and_the_aws_cli_forms(request, fixture, stack):
     parts = request.getfixturevalue(fixture)["Outputs"]["HistoryImportCommand"]["Value"]["Fn::Join"][1]
     assert {"Ref": "WatcherFunction"} in parts
-    text = "".join(part if isinstance(part, str) else "<watcher>" for part in parts)
-    assert f"autopilot-reports --stack {stack} import-history --since 2025-01-01 --until " in text
+    names = {json.dumps({"Ref": "WatcherFunction"}): "<watcher>", json.dumps({"Ref": "AWS::Region"}): "<region>"}
+    text = "".join(part if isinstance(part, str) else names[json.dumps(part)] for part in parts)
+    # The same range both ways (a bare --until date includes that day), in the stack's own region.
     assert (
-        "aws lambda invoke --function-name <watcher> --invocation-type Event --cli-binary-format raw-in-base64-out "
+        f"autopilot-reports --stack {stack} --region <region> import-history --since 2025-01-01 --until 2025-12-31"
+    ) in text
+    assert (
+        "aws lambda invoke --region <region> --function-name <watcher> --invocation-type Event "
+        "--cli-binary-format raw-in-base64-out "
         """--payload '{"backfill":{"start":"2025-01-01T00:00:00Z","end":"2026-01-01T00:00:00Z"}}' /dev/null"""
     ) in text

@@ -173,15 +173,30 @@ def test_notifier_reads_the_table_stream_with_bounded_retries_and_a_failure_queu
     assert "NotifierRolePolicy" in template_json["Resources"]["NotifierStreamMapping"]["DependsOn"]
 
 
-def test_notifier_sees_only_report_records_that_carry_the_claim(template_json):
-    (only,) = props(template_json, "NotifierStreamMapping")["FilterCriteria"]["Filters"]
-    pattern = json.loads(only["Pattern"])
-    assert pattern == {
+def test_notifier_sees_only_the_commits_that_lead_to_a_message(template_json):
+    filters = props(template_json, "NotifierStreamMapping")["FilterCriteria"]["Filters"]
+    ended, stuck, digest = (json.loads(item["Pattern"]) for item in filters)
+    assert ended == {
         "eventName": ["INSERT", "MODIFY"],
         "dynamodb": {"Keys": {"sk": {"S": ["REPORT"]}}, "NewImage": {"notified_at": {"S": [{"exists": True}]}}},
     }
-    assert pattern["dynamodb"]["Keys"] == {shared.SORT_KEY: {"S": [shared.REPORT_SK]}}
-    assert list(pattern["dynamodb"]["NewImage"]) == [shared.NOTIFIED_AT]
+    assert stuck == {
+        "eventName": ["MODIFY"],
+        "dynamodb": {"Keys": {"sk": {"S": ["REPORT"]}}, "NewImage": {"stuck_alerted_for": {"N": [{"exists": True}]}}},
+    }
+    assert digest == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": ["DIGEST"]}}}}
+    assert ended["dynamodb"]["Keys"] == {shared.SORT_KEY: {"S": [shared.REPORT_SK]}}
+    assert list(ended["dynamodb"]["NewImage"]) == [shared.NOTIFIED_AT]
+
+
+def test_the_digest_runs_on_its_schedule_with_the_scheduled_time(template_json):
+    schedule = props(template_json, "DigestSchedule")
+    assert schedule["ScheduleExpression"] == "cron(0 8 * * ? *)"
+    assert json.loads(schedule["Target"]["Input"]) == {
+        "trigger": "digest",
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+    }
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["WatcherFunction", "Arn"]}
 
 
 COMMON_ENV = {
@@ -202,6 +217,9 @@ def test_function_environments_follow_the_settings_contract(template_json):
         "JOB_NAME_PREFIX": "",
         "WATERMARK_OVERLAP_SECONDS": "300",
         "IMPORT_PAGES_PER_PIECE": "10",
+        "JOB_FAMILY_PATTERN": r"^(.+?)(?:-\d+)*$",
+        "STUCK_AFTER_MINUTES": "240",
+        "DIGEST_PERIOD_HOURS": "24",
     }
     assert reporter["Environment"]["Variables"] == {
         **COMMON_ENV,
@@ -210,6 +228,7 @@ def test_function_environments_follow_the_settings_contract(template_json):
         "ANALYSIS_MAX_BYTES": str(20 * 1024 * 1024),
         "NOTIFY_STATUSES": "Completed,Failed,Stopped",
         "LEADERBOARD_SIZE": "5",
+        "JOB_FAMILY_PATTERN": r"^(.+?)(?:-\d+)*$",
     }
     assert notifier["Environment"]["Variables"] == {**COMMON_ENV, "TOPIC_ARN": ref("ReportsTopic")}
 
@@ -225,6 +244,9 @@ def test_configured_environment_is_what_the_handlers_parse(full_template_json):
     assert settings.job_name_prefix == "team-a-"
     assert settings.leaderboard_size == 0
     assert settings.import_pages_per_piece == 3
+    assert settings.job_family_pattern == r"^team-a-(\w+)-\d+$"
+    assert settings.stuck_after is None and settings.digest_period_hours == 48
+    assert "DigestSchedule" not in full_template_json["Resources"]  # digestSchedule=none
 
 
 def test_functions_run_python_3_13_with_the_pinned_powertools_layer(template_json):

@@ -1,9 +1,12 @@
 """Integration fixtures: moto in process for S3, DynamoDB, SNS and EventBridge, resources shaped by the
-synthesized template (so the table's keys and indexes are production's)."""
+synthesized template (so the table's keys and indexes are production's); and AWS's DynamoDB Local, one
+JVM for the session, where the sandbox would run it."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -13,6 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from autopilot_reports.adapters.clients import clear_clients
+from sandbox.dynamodb_local import DynamoDBLocal
 from sandbox.runner import lambda_stream_record, passes_filters
 from sandbox.template import read_stack
 
@@ -48,6 +52,31 @@ def table_name(aws, stack_model):
     table = stack_model.tables[0]
     boto3.client("dynamodb", region_name=REGION).create_table(**table.create_table_params())
     return table.logical_id
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    """One DynamoDB Local for the session (a JVM takes seconds to start). Skipped where it cannot run
+    (no java, or `make setup` not run); on CI, where `make setup` provides it, its absence fails."""
+    engine = DynamoDBLocal()
+    reason = engine.unavailable_reason()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"DynamoDB Local must run on CI: {reason}")
+    if reason:
+        pytest.skip(f"DynamoDB Local is unavailable: {reason}")
+    with engine:
+        yield engine
+
+
+@pytest.fixture
+def local_table(dynamodb_local: DynamoDBLocal, stack_model) -> Iterator[str]:
+    """The production table (keys, indexes, stream) in DynamoDB Local, dropped after the test: every test
+    of the session shares the one engine, whose -sharedDb database every client sees."""
+    client = dynamodb_local.dynamodb_client(REGION)
+    params = stack_model.tables[0].create_table_params()
+    client.create_table(**params)
+    yield params["TableName"]
+    client.delete_table(TableName=params["TableName"])
 
 
 class CallRecorder:

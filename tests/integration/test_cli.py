@@ -1,19 +1,36 @@
-"""`autopilot-reports` against the table on moto, in process: every command with and without --json,
-exact filters, one-line errors with their own exit codes, and only GetItem/Query on the table."""
+"""`autopilot-reports` against the table on moto, in process (a real process where a pipe matters):
+every command in every output form, options before or after the command, exact filters, layouts that
+fit 80 columns, one-line errors with their own exit codes whatever the input, and only GetItem/Query
+on the table."""
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
+import os
 import re
+import shlex
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 import pytest
+from moto.server import ThreadedMotoServer
+from rich.cells import cell_len
+from rich.console import Console
 
+import autopilot_reports
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
-from autopilot_reports.cli import main
-from autopilot_reports.cli.errors import ExitCode
+from autopilot_reports.cli import commands, importing, main, options, render
+from autopilot_reports.cli.aws import Aws
+from autopilot_reports.cli.columns import HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
+from autopilot_reports.cli.errors import EXIT_CODES, ExitCode
 from autopilot_reports.models.events import ImportProgress, ImportRequest
 from autopilot_reports.models.record import (
     Explainability,
@@ -25,6 +42,7 @@ from autopilot_reports.models.record import (
 )
 from tests.integration.conftest import REGION, CallRecorder
 
+main_module = importlib.import_module("autopilot_reports.cli.main")  # the package's `main` is the function
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 WINDOW = ("--since", "2025-06-01", "--until", "2025-06-01")  # the whole day
 PDF = "s3://bucket/churn/explain/report.pdf"
@@ -154,7 +172,7 @@ def test_json_may_also_come_before_the_command(seeded, capsys):
 
 def test_show_readable_report(seeded, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, _ = run(capsys, "--table", seeded.table_name, "show", "churn")
+    code, out, _ = run(capsys, "--table", seeded.table_name, "show", "churn", "--output", "table")
 
     assert code == 0
     for expected in (
@@ -180,7 +198,7 @@ def test_show_readable_report(seeded, capsys, monkeypatch):
 
 
 def test_show_readable_failed_job_names_its_failure(seeded, capsys):
-    code, out, _ = run(capsys, "--table", seeded.table_name, "show", "fraud")
+    code, out, _ = run(capsys, "--table", seeded.table_name, "--output", "table", "show", "fraud")
     assert code == 0
     assert "Failure reason: ClientError: the target column has one value" in out
     assert "Top features" not in out
@@ -202,7 +220,7 @@ def test_history_json_lists_every_transition_oldest_first(seeded, capsys):
 
 def test_history_readable(seeded, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn")
+    code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "table")
     assert code == 0
     assert "History of churn (2 transitions)" in out
     assert "InProgress / Starting" in out
@@ -247,21 +265,41 @@ def test_list_prefix_and_limit(seeded, capsys):
     assert every == ["pricing", "scoring", "churn-v2", "churn", "fraud", "fraud-old"]
 
 
-def test_list_defaults_to_the_last_seven_days(store, capsys):
+def test_list_without_since_shows_the_newest_jobs_whatever_their_age(store, capsys, recorder):
     now = datetime.now(UTC)
     save(store, record("today", at=now - timedelta(hours=1)))
     save(store, record("last-week", "Failed", at=now - timedelta(days=6)))
-    save(store, record("too-old", at=now - timedelta(days=8)))
+    save(store, record("last-year", at=now - timedelta(days=400)))
+    save(store, record("ancient", "Failed", at=datetime(2019, 12, 3, tzinfo=UTC)))
 
     code, out, _ = run(capsys, "--table", store.table_name, "list", "--json")
-
     assert code == 0
-    assert names(out) == ["today", "last-week"]
+    assert names(out) == ["today", "last-week", "last-year", "ancient"]
+    assert recorder.calls == {"dynamodb.Query": 1}  # one Query on the recent index, newest first
+
+    assert names(run(capsys, "--table", store.table_name, "list", "--limit", "2", "--json")[1]) == [
+        "today",
+        "last-week",
+    ]
+    # --status without --since: that index over all time, newest first, bounded by --limit
+    assert names(run(capsys, "--table", store.table_name, "list", "--status", "Failed", "--json")[1]) == [
+        "last-week",
+        "ancient",
+    ]
+    recorder.calls.clear()
+    failed = run(capsys, "--table", store.table_name, "list", "--status", "Failed", "--limit", "1", "--json")[1]
+    assert names(failed) == ["last-week"]
+    assert recorder.calls == {"dynamodb.Query": 1}  # the first window (a week) had enough: no more read
+    assert names(run(capsys, "--table", store.table_name, "list", "--prefix", "last", "--json")[1]) == [
+        "last-week",
+        "last-year",
+    ]
+    assert names(run(capsys, "--table", store.table_name, "list", "--until", "2020-01-01", "--json")[1]) == ["ancient"]
 
 
 def test_list_readable(seeded, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, _ = run(capsys, "--table", seeded.table_name, "list", "--status", "Failed", *WINDOW)
+    code, out, _ = run(capsys, "--table", seeded.table_name, "list", "--status", "Failed", *WINDOW, "--output", "table")
     assert code == 0
     assert "2 jobs (Failed) modified 2025-06-01T00:00:00.000Z .. 2025-06-01T23:59:59.999Z" in out
     assert "scoring" in out and "fraud" in out and "fraud-old" not in out
@@ -269,9 +307,31 @@ def test_list_readable(seeded, capsys, monkeypatch):
 
 def test_list_readable_says_when_the_limit_cuts(seeded, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, _ = run(capsys, "--table", seeded.table_name, "list", "--limit", "1", *WINDOW)
+    code, out, _ = run(capsys, "--table", seeded.table_name, "list", "--limit", "1", *WINDOW, "--output", "table")
     assert code == 0
     assert "(showing 1 of 5; see --limit)" in out
+
+
+def test_an_empty_answer_says_where_it_looked_and_how_to_widen(seeded, capsys, monkeypatch):
+    table = ("--table", seeded.table_name)
+    code, out, err = run(capsys, *table, "list", "--status", "Failed", "--since", "2030-01-01")
+    assert (code, out) == (0, "")  # text and json stay exactly their rows: the note goes to stderr
+    assert err == (
+        "autopilot-reports: 0 jobs (Failed) modified since 2030-01-01T00:00:00.000Z (index by_status); "
+        "try an earlier --since\n"
+    )
+    code, out, _ = run(capsys, *table, "list", "--partial-failures", "--prefix", "zzz", "--output", "table")
+    out = " ".join(out.split())  # a title wraps at spaces
+    assert "0 jobs (all statuses, with partial failures, named zzz*) of any age (index by_partial_failure); " in out
+    assert "try without --partial-failures/--prefix" in out
+    code, out, err = run(capsys, *table, "list", "--since", "2025-01-01", "--until", "2025-01-31", "--json")
+    assert out == "" and "try an earlier --since or a later --until" in err
+
+
+def test_an_empty_table_says_so(table_name, capsys):
+    code, out, err = run(capsys, "--table", table_name, "list", "--output", "table")
+    assert (code, err) == (0, "")
+    assert "0 jobs (all statuses) of any age (index recent): the table has no reports yet" in out
 
 
 def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
@@ -283,6 +343,9 @@ def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
         ("list", *WINDOW),
         ("list", "--status", "Failed", *WINDOW),
         ("list", "--partial-failures", *WINDOW),
+        ("list",),
+        ("list", "--prefix", "fr", "--status", "Failed"),
+        ("show", "churn", "--wait"),
     ):
         run(capsys, "--table", table, *args)
     assert recorder.calls
@@ -393,14 +456,30 @@ def test_no_credentials(no_credentials, capsys):
 
 def test_unknown_profile(no_credentials, capsys):
     result = run(capsys, "--profile", "nobody", "--table", "t", "show", "churn")
-    assert_error(result, ExitCode.NO_CREDENTIALS, "no AWS profile named 'nobody'")
+    assert_error(result, ExitCode.NO_CREDENTIALS, "no AWS profile named 'nobody' (from --profile)")
+
+
+def test_unknown_profile_from_the_environment(no_credentials, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    result = run(capsys, "--table", "t", "show", "churn")
+    assert_error(result, ExitCode.NO_CREDENTIALS, "no AWS profile named 'nosuch' (from AWS_PROFILE)")
 
 
 def test_no_region(table_name, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    assert_error(run(capsys, "--table", table_name, "show", "churn"), ExitCode.USAGE, "no AWS region")
+    result = run(capsys, "--table", table_name, "show", "churn")
+    assert_error(result, ExitCode.USAGE, "no AWS region: pass --region or set AWS_REGION")
+
+
+def test_aws_region_alone_is_enough(seeded, capsys, monkeypatch, tmp_path):
+    """boto3 reads only AWS_DEFAULT_REGION; the SDKs and the AWS CLI v2 read AWS_REGION too."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    code, out, err = run(capsys, "--table", seeded.table_name, "show", "churn", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["job_name"] == "churn"
 
 
 # --- import-history --------------------------------------------------------------------------------------
@@ -467,7 +546,7 @@ def test_import_history_puts_one_event_and_waits_until_done(bus, import_progress
         progress("running", 100, 1, cursor=datetime(2025, 1, 16, tzinfo=UTC)),
         progress("done", 150, 2),
     ]
-    code, out, err = run(capsys, *IMPORT)
+    code, out, err = run(capsys, *IMPORT, "--output", "table")
 
     assert (code, err) == (0, "")
     [event] = bus()
@@ -502,7 +581,7 @@ def test_import_history_no_wait(bus, import_progress, capsys):
 
 def test_import_history_already_done_is_not_started_again_without_force(bus, import_progress, capsys):
     import_progress[:] = [progress("done", 3, 1)]
-    code, out, _ = run(capsys, *IMPORT)
+    code, out, _ = run(capsys, *IMPORT, "--output", "table")
 
     assert code == 0
     assert "imported already; --force imports it again" in out
@@ -519,8 +598,8 @@ def test_import_history_forced_waits_for_the_new_run(bus, import_progress, capsy
 
 def test_import_history_timeout(bus, import_progress, capsys):
     import_progress[:] = [None, progress("running", 10, 1)]
-    result = run(capsys, *IMPORT, "--timeout", "0")
-    assert_error(result, ExitCode.IMPORT_TIMEOUT, "10 jobs seen so far", out_empty=False)  # the bar so far
+    result = run(capsys, *IMPORT, "--timeout", "0", "--output", "table")
+    assert_error(result, ExitCode.TIMEOUT, "10 jobs seen so far", out_empty=False)  # the bar so far
 
 
 def test_import_history_bad_range(bus, import_progress, capsys):
@@ -568,3 +647,544 @@ def test_documented_partiql_statements(store):
     ]
     assert {row["job_name"]["S"] for row in run_statement(failed_this_week)} == {"fraud", "scoring"}
     assert {row["job_name"]["S"] for row in run_statement(partial_this_week)} == {"churn", "scoring"}
+
+
+# --- global options anywhere, output formats, --query --------------------------------------------------------
+
+
+def test_global_options_work_after_the_command(seeded, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # no table there: only the --region given last can succeed
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    code, out, err = run(capsys, "show", "churn", "--table", seeded.table_name, "--region", REGION, "--output", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["job_name"] == "churn"
+
+    code, out, _ = run(
+        capsys, "--region", REGION, "list", "--table", seeded.table_name, *WINDOW, "--query", "length(@)"
+    )
+    assert (code, out) == (0, "5\n")
+
+    # before and after: the one after the command wins, as its own option would
+    code, _, err = run(
+        capsys, "--region", REGION, "show", "churn", "--table", seeded.table_name, "--region", "eu-west-1"
+    )
+    assert_error((code, "", err), ExitCode.NO_TABLE, "no table named")
+
+
+def test_text_is_the_default_off_a_terminal_and_table_on_one(seeded, capsys, monkeypatch):
+    code, out, _ = run(capsys, "--table", seeded.table_name, "list", "--status", "Failed", *WINDOW)
+    assert code == 0
+    assert [line.split("\t")[:3] for line in out.splitlines()] == [
+        ["scoring", "Failed", "Failed"],
+        ["fraud", "Failed", "Failed"],
+    ]
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(capsys, "--table", seeded.table_name, "list", "--status", "Failed", *WINDOW)
+    assert "2 jobs (Failed) modified" in out and "\t" not in out
+
+
+def test_text_output_has_stable_tab_separated_columns(seeded, capsys):
+    code, out, _ = run(capsys, "--table", seeded.table_name, "show", "fraud", "--output", "text")
+    assert code == 0
+    [row] = [line.split("\t") for line in out.splitlines()]
+    assert dict(zip(RECORD_COLUMNS, row, strict=True)) == {
+        "job_name": "fraud",
+        "status": "Failed",
+        "secondary_status": "Failed",
+        "last_modified_at": "2025-06-01T08:05:00.000Z",
+        "ended_at": "2025-06-01T08:05:00.000Z",
+        "objective_metric": "-",
+        "objective_value": "-",
+        "best_candidate": "-",
+        "explainability_state": "missing",
+        "partial_failures": "0",
+        "failure_reason": "ClientError: the target column has one value",
+    }
+    code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "text")
+    rows = [dict(zip(HISTORY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
+    assert [(row["status"], row["secondary_status"], row["detected_by"]) for row in rows] == [
+        ("InProgress", "Starting", "schedule"),
+        ("Completed", "Completed", "schedule"),
+    ]
+
+
+def test_text_output_pipes_into_grep_cut_and_awk(seeded, capsys):
+    code, out, _ = run(capsys, "--table", seeded.table_name, "list", *WINDOW, "--output", "text")
+    assert code == 0
+    failed = subprocess.run("grep -w Failed | cut -f1", shell=True, input=out, capture_output=True, text=True)
+    assert failed.stdout.split() == ["scoring", "fraud"]
+    partial = subprocess.run("awk '$10 > 0 {print $1}'", shell=True, input=out, capture_output=True, text=True)
+    assert partial.stdout.split() == ["scoring", "churn"]
+
+
+def test_text_cells_never_hold_a_tab_or_a_newline(store, capsys):
+    save(store, record("odd", "Failed", partial=("line one\nline two\twith a tab",)))
+    code, out, _ = run(capsys, "--table", store.table_name, "list", "--output", "text")
+    assert code == 0
+    [line] = out.splitlines()
+    assert len(line.split("\t")) == len(RECORD_COLUMNS)
+
+
+def test_query_applies_jmespath_to_the_json_form(seeded, capsys):
+    table = ("--table", seeded.table_name)
+    code, out, _ = run(capsys, *table, "show", "churn", "--query", "explainability.top_features[0].feature")
+    assert (code, out) == (0, '"tenure"\n')
+    code, out, _ = run(capsys, *table, "list", *WINDOW, "--status", "Failed", "--query", "[].job_name")
+    assert json.loads(out) == ["scoring", "fraud"]
+    code, out, _ = run(
+        capsys, *table, "list", *WINDOW, "--query", "[?status=='Failed'].[job_name, failure_reason]", "--output", "text"
+    )
+    assert out.splitlines() == [
+        "scoring\tClientError: the target column has one value",
+        "fraud\tClientError: the target column has one value",
+    ]
+    code, out, _ = run(capsys, *table, "history", "churn", "--query", "[-1].{status: status, by: detected_by}")
+    assert json.loads(out) == {"status": "Completed", "by": "schedule"}
+    code, out, _ = run(capsys, *table, "--output", "table", "show", "churn", "--query", "status")
+    assert out == '"Completed"\n'  # a query's result has no table form: JSON
+
+
+def test_invalid_query_is_a_usage_error(seeded, capsys):
+    assert_error(run(capsys, "--table", seeded.table_name, "show", "churn", "--query", "[["), ExitCode.USAGE, "--query")
+    result = run(capsys, "--table", seeded.table_name, "show", "churn", "--query", "abs(job_name)")
+    assert_error(result, ExitCode.USAGE, "--query failed")
+
+
+def test_json_and_a_different_output_conflict(capsys):
+    assert_error(
+        run(capsys, "--json", "show", "x", "--output", "text"), ExitCode.USAGE, "--json is short for --output json"
+    )
+
+
+def test_version_needs_no_command(capsys, monkeypatch):
+    code, out, err = run(capsys, "--version")
+    assert (code, err) == (0, "")
+    assert out == f"autopilot-reports {metadata.version('autopilot-reports')}\n"
+
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    assert options.version() == autopilot_reports.__version__
+
+
+def test_debug_shows_each_aws_call_and_the_full_exception(seeded, capsys):
+    code, out, err = run(capsys, "--debug", "--table", seeded.table_name, "show", "churn", "--json")
+    assert code == 0
+    assert "autopilot-reports: debug: call dynamodb.GetItem" in err
+    assert "autopilot-reports: debug: answer dynamodb.GetItem: HTTP 200" in err
+
+    code, _, err = run(capsys, "--table", "nope", "show", "churn", "--debug")
+    assert code == ExitCode.NO_TABLE
+    assert "ResourceNotFoundException" in err and "Traceback" in err  # --debug: the exception behind it
+    assert err.rstrip().splitlines()[-1].startswith("autopilot-reports: no table named 'nope'")
+
+
+# --- 80 columns: nothing a person reads or copies is cut ----------------------------------------------------------
+
+LONG_JOB = "churn-propensity-eu-2025-06-01-a"  # 32 characters, AutoML's longest job name
+LONG_CANDIDATE = f"{LONG_JOB}-XGBoost-003-7b2d1f0e-e3c2a1b4d5f6a7"  # ~60, as Autopilot names candidates
+LONG_PREFIX = f"s3://sagemaker-eu-west-1-123456789012/autopilot/{LONG_JOB}/output/{LONG_CANDIDATE}/explainability/"
+LONG_SECONDARY = "MaxAutoMLJobRuntimeReached"
+LONG_ANALYSIS = f"{LONG_PREFIX}analysis.json"  # a URI inside free text: wrapped around, never through
+
+
+def long_record(name: str = LONG_JOB, status: str = "Stopped") -> ReportRecord:
+    base = record(name, status, minutes=3, partial=("candidate failed: " + "out of memory " * 12,), rich=True)
+    board = [
+        LeaderboardEntry(
+            candidate=LONG_CANDIDATE,
+            objective=Objective(metric="validation:binary_f1", type="Maximize", value=0.912345),
+            explainability_prefix=LONG_PREFIX,
+            model_insights_prefix=LONG_PREFIX.replace("explainability", "model-insights"),
+        )
+    ]
+    explainability = base.explainability.model_copy(update={"s3_prefix": LONG_PREFIX})
+    return base.model_copy(
+        update={
+            "secondary_status": LONG_SECONDARY,
+            "best_candidate": LONG_CANDIDATE,
+            "objective": Objective(metric="validation:binary_f1", type="Maximize", value=0.912345),
+            "leaderboard": board,
+            "explainability": explainability,
+            "failure_reason": f"The job ran out of time reading {LONG_ANALYSIS}: " + "more words of the reason " * 6,
+        }
+    )
+
+
+def assert_readable_at(out: str, width: int, whole: list[str]) -> None:
+    """Each whole value on one line, unbroken; nothing ellipsized; a line wider than the terminal only
+    where one value longer than the terminal stands alone (the terminal folds it; a copy gets it whole)."""
+    assert "…" not in out and "..." not in out
+    lines = out.splitlines()
+    for value in whole:
+        assert any(value in line for line in lines), value
+    for line in lines:
+        assert cell_len(line) <= width or " " not in line.strip(), line
+
+
+def rendered(draw, width: int = 80) -> str:
+    console = Console(width=width, file=io.StringIO(), markup=False, highlight=False, emoji=False)
+    draw(console)
+    return console.file.getvalue()
+
+
+def test_show_at_80_columns_cuts_nothing():
+    rec = long_record()
+    out = rendered(lambda console: render.show_report(console, rec))
+    assert_readable_at(
+        out,
+        80,
+        [
+            LONG_JOB,
+            LONG_CANDIDATE,
+            f"Stopped / {LONG_SECONDARY}",
+            "2025-06-01T08:03:00.000Z",
+            LONG_PREFIX,
+            LONG_ANALYSIS,
+            rec.job_arn,
+        ],
+    )
+    assert "validation:binary_f1 = 0.912345 (Maximize)" in out
+
+
+def test_history_and_list_at_80_columns_cut_nothing():
+    rec = long_record()
+    entries = [
+        HistoryEntry.of(rec, "backfill"),
+        HistoryEntry.of(rec.model_copy(update={"status": "Failed"}), "schedule"),
+    ]
+    out = rendered(lambda console: render.show_history(console, LONG_JOB, entries))
+    assert_readable_at(
+        out, 80, [LONG_JOB, f"Stopped / {LONG_SECONDARY}", f"Failed / {LONG_SECONDARY}", "2025-06-01T08:03:00.000Z"]
+    )
+    assert "failure reason" in out and "detected by backfill" in out
+    for width in (80, 120, 300):  # blocks, and (at 300) a table: the URI in the reason stays whole
+        assert LONG_ANALYSIS in rendered(lambda console: render.show_history(console, LONG_JOB, entries), width)
+
+    others = [rec, long_record("short", "Completed"), long_record("x" * 32, "InProgress")]
+    out = rendered(lambda console: render.show_list(console, others, "3 jobs (all statuses) of any age"))
+    assert_readable_at(out, 80, [LONG_JOB, "x" * 32, f"Stopped / {LONG_SECONDARY}", "2025-06-01T08:03:00.000Z"])
+    wide = rendered(lambda console: render.show_list(console, others, "3 jobs"), width=200)
+    assert "last modified" in wide  # a table where its cells fit
+
+
+def test_list_at_80_columns_through_the_command(store, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    save(store, long_record())
+    code, out, _ = run(capsys, "--table", store.table_name, "list", "--output", "table")
+    assert code == 0
+    assert_readable_at(out, 80, [LONG_JOB, f"Stopped / {LONG_SECONDARY}", "2025-06-01T08:03:00.000Z"])
+
+
+# --- data is shown, never obeyed: markup and hidden characters ----------------------------------------------------
+
+HOSTILE = "[link=https://evil.example]click[/link] [bold red]x[/] \x1b[31mred\x1b]0;title\x07 \u202eabc\u200b :smile:"
+
+
+def test_markup_and_controls_in_data_are_printed_literally(store, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    rec = long_record().model_copy(
+        update={
+            "failure_reason": HOSTILE,
+            "partial_failures": [HOSTILE],
+            "explainability": long_record().explainability.model_copy(
+                update={"top_features": [FeatureImportance(feature=HOSTILE, importance=1.0)], "labels": [HOSTILE]}
+            ),
+        }
+    )
+    save(store, rec)
+    for command in (("show", LONG_JOB), ("history", LONG_JOB), ("list",)):
+        code, out, err = run(capsys, "--table", store.table_name, *command, "--output", "table")
+        assert (code, err) == (0, ""), command
+        assert "\x1b" not in out and "\u202e" not in out and "\u200b" not in out and "\x07" not in out
+        if command[0] == "show":
+            assert "[link=https://evil.example]click[/link] [bold red]x[/]" in out
+            assert "\\x1b[31mred\\x1b]0;title\\x07" in out and ":smile:" in out
+    code, out, _ = run(capsys, "--table", store.table_name, "list", "--output", "text")
+    assert "\x1b" not in out
+
+
+def test_markup_in_arguments_is_printed_literally(seeded, capsys):
+    for prefix in ("[/x]", "[link=https://evil.example]x", "[bold"):
+        code, out, err = run(
+            capsys, "--table", seeded.table_name, "list", "--prefix", prefix, *WINDOW, "--output", "table"
+        )
+        assert (code, err) == (0, ""), prefix
+        assert f"named {prefix}*" in out
+
+
+# --- show --wait and watch -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def script_sleep(monkeypatch):
+    """Each sleep of the polling commands runs the next step instead (a change landing in the table, or
+    Ctrl-C); when the script runs out, Ctrl-C."""
+    steps: list = []
+
+    def sleep(_seconds):
+        if not steps:
+            raise KeyboardInterrupt
+        steps.pop(0)()
+
+    monkeypatch.setattr(commands, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("Completed", ExitCode.OK), ("Failed", ExitCode.JOB_FAILED), ("Stopped", ExitCode.JOB_STOPPED)],
+)
+def test_show_wait_blocks_until_the_job_ends(store, capsys, script_sleep, status, code):
+    save(store, record("late", "InProgress", secondary="Starting"))
+    script_sleep[:] = [
+        lambda: save(store, record("late", "InProgress", minutes=1, secondary="TrainingModels")),
+        lambda: save(store, record("late", status, minutes=2)),
+    ]
+    exit_code, out, err = run(capsys, "--table", store.table_name, "show", "--wait", "late", "--json")
+    assert (exit_code, err) == (code, "")
+    assert json.loads(out)["status"] == status
+    assert script_sleep == []
+
+
+def test_show_wait_waits_for_a_job_with_no_record_yet(store, capsys, script_sleep):
+    script_sleep[:] = [lambda: None, lambda: save(store, record("new", "Completed"))]
+    code, out, _ = run(capsys, "--table", store.table_name, "show", "new", "--wait", "--output", "text")
+    assert code == 0
+    assert out.startswith("new\tCompleted\t")
+
+
+def test_show_wait_timeout(store, capsys, script_sleep):
+    save(store, record("slow", "InProgress", secondary="TrainingModels"))
+    result = run(capsys, "--table", store.table_name, "show", "slow", "--wait", "--timeout", "0")
+    assert_error(result, ExitCode.TIMEOUT, "job 'slow' has not ended after 0s (InProgress / TrainingModels)")
+
+
+def test_watch_prints_each_job_once_when_it_ends_until_ctrl_c(store, capsys, script_sleep):
+    save(store, record("ended-before", "Completed", minutes=1))
+    save(store, record("running", "InProgress", minutes=2, secondary="TrainingModels"))
+    script_sleep[:] = [
+        lambda: save(store, record("running", "Completed", minutes=5)),
+        lambda: (
+            save(store, record("another", "Failed", minutes=6)),
+            save(store, record("third", "InProgress", minutes=7)),
+        ),
+        lambda: save(store, record("running", "Completed", minutes=8, partial=("late change",))),  # not again
+    ]
+    code, out, err = run(capsys, "--table", store.table_name, "watch", "--output", "json")
+    assert names(out) == ["running", "another"]
+    assert (code, err) == (ExitCode.INTERRUPTED, "autopilot-reports: interrupted\n")
+
+
+def test_watch_since_first_prints_the_jobs_that_ended_since(store, capsys, script_sleep):
+    save(store, record("ended-long-ago", "Failed", at=T0 - timedelta(days=30)))
+    save(store, record("ended-lately", "Stopped", minutes=1))
+    save(store, record("ended-lately-too", "Completed", minutes=2))
+    code, out, _ = run(capsys, "--table", store.table_name, "watch", "--since", "2025-06-01", "--status", "Stopped")
+    assert code == ExitCode.INTERRUPTED
+    assert [line.split("\t")[0] for line in out.splitlines()] == ["ended-lately"]
+
+
+# --- never a traceback, whatever the input -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_aws(monkeypatch):
+    """For inputs refused before any AWS call: one would fail the test."""
+
+    def refuse(self, service):
+        raise AssertionError(f"no AWS call expected ({service})")
+
+    monkeypatch.setattr(Aws, "client", refuse)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (("--endpoint-url", "localhost:4599", "show", "x"), ExitCode.USAGE, "needs http:// or https://"),
+        (("list", "--since", "0001-01-01T00:00:00+01:00"), ExitCode.BAD_DATE, "--since"),
+        (("import-history", "--since", "2025-01-01", "--until", "9999-12-31"), ExitCode.BAD_DATE, "past year 9999"),
+        (("list", "--limit", "-1"), ExitCode.USAGE, "--limit"),
+        (("list", "--limit", "many"), ExitCode.USAGE, "--limit"),
+        (("show", "x", "--wait", "--timeout", "nan"), ExitCode.USAGE, "--timeout"),
+        (("watch", "--poll-interval", "inf"), ExitCode.USAGE, "--poll-interval"),
+        (("--output", "yaml", "list"), ExitCode.USAGE, "--output"),
+        (("list", "--status", "[bold]Done"), ExitCode.USAGE, "--status"),
+        (("explode",), ExitCode.USAGE, "invalid choice"),
+        ((), ExitCode.USAGE, "required: COMMAND"),
+        (("show",), ExitCode.USAGE, "required: JOB"),
+        (("show", "x", "--query", "[?"), ExitCode.USAGE, "not valid JMESPath"),
+        (("show", "x", "--timeout", "5"), ExitCode.USAGE, "--timeout goes with --wait"),
+    ],
+)
+def test_no_traceback_whatever_the_input(no_aws, capsys, args, code, text):
+    exit_code, out, err = run(capsys, "--table", "t", *args)
+    assert exit_code == code, err
+    assert text in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "\x1b" not in err
+
+
+def test_an_argument_is_shown_not_obeyed_in_an_error(table_name, capsys):
+    result = run(capsys, "--table", table_name, "show", "x\n[link=https://evil.example]y\x1b[2J")
+    assert_error(result, ExitCode.NO_JOB, "no report for job 'x\\n[link=https://evil.example]y\\x1b[2J'")
+    assert "\x1b" not in result[2]
+
+
+def test_far_dates_are_dates(seeded, capsys):
+    code, out, err = run(
+        capsys, "--table", seeded.table_name, "list", "--since", "1900-01-01", "--until", "9999-12-31", "--json"
+    )
+    assert (code, err) == (0, "")
+    assert len(names(out)) == 6
+
+
+def test_an_unexpected_exception_is_one_line_with_its_own_code(capsys, monkeypatch):
+    def broken(args, aws, out):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setitem(main_module.COMMANDS, "show", broken)
+    result = run(capsys, "--table", "t", "show", "x")
+    assert_error(
+        result, ExitCode.INTERNAL, "internal error: RuntimeError: boom\\x0asecond line (run with --debug for details)"
+    )
+    code, _, err = run(capsys, "--table", "t", "show", "x", "--debug")
+    assert code == ExitCode.INTERNAL and "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_ctrl_c_is_one_line(capsys, monkeypatch):
+    def interrupted(args, aws, out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(main_module.COMMANDS, "list", interrupted)
+    assert run(capsys, "--table", "t", "list") == (ExitCode.INTERRUPTED, "", "autopilot-reports: interrupted\n")
+
+
+@pytest.fixture
+def moto_server(aws):
+    """moto's server in this process (it shares the in-process mock's data), for a CLI in a real process."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def cli_process(*args: str, endpoint: str, stdout: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    script = Path(sys.executable).parent / "autopilot-reports"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "autopilot_reports.cli"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env |= {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": REGION}
+    return subprocess.Popen(
+        [*command, "--endpoint-url", endpoint, *args], stdout=stdout, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def test_a_reader_that_leaves_early_ends_it_quietly(store, moto_server):
+    """`list --json | head -c 10`: more than a pipe holds, so the CLI meets EPIPE mid-output."""
+    for number in range(20):  # about 100 KB of JSON: more than a pipe buffers
+        save(store, record(f"job-{number:02d}", "Failed", partial=tuple("x" * 1000 for _ in range(5))))
+    writer = cli_process("--table", store.table_name, "list", "--status", "Failed", "--json", endpoint=moto_server)
+    head = subprocess.run(["head", "-c", "10"], stdin=writer.stdout, capture_output=True, text=True)
+    writer.stdout.close()
+    err = writer.stderr.read()
+    writer.wait(timeout=60)
+    assert head.stdout == '{"job_name'
+    assert (writer.returncode, err) == (ExitCode.BROKEN_PIPE, "")  # no traceback, no "Exception ignored"
+
+
+# --- import-history: the range it says, the bus without a stack ---------------------------------------------------
+
+
+def test_import_history_says_the_exact_range_and_id(bus, import_progress, capsys):
+    import_progress[:] = [None]
+    code, out, _ = run(capsys, *IMPORT, "--no-wait", "--output", "table")
+    assert code == 0
+    assert f"import {IMPORT_ID}: the jobs created in [2025-01-01T00:00:00.000Z, 2025-02-01T00:00:00.000Z)" in out
+    code, out, _ = run(capsys, *IMPORT, "--no-wait", "--output", "text")
+    assert out.split("\t")[:4] == [IMPORT_ID, "started", "2025-01-01T00:00:00.000Z", "2025-02-01T00:00:00.000Z"]
+
+
+def test_the_documented_invoke_payload_is_the_same_import_as_the_documented_command():
+    """docs/deploy.md offers the CLI and `aws lambda invoke`: the same range, so the same import id."""
+    text = DEPLOY_DOCS.read_text()
+    since, until = re.search(r"import-history --since (\S+) --until (\S+)", text).groups()
+    payload = json.loads(re.search(r"--payload '(\{.*?\})'", text).group(1))
+    invoked = ImportRequest.model_validate(payload["backfill"])
+    assert importing.import_request(since, until, force=False).import_id == invoked.import_id
+
+
+def test_import_history_finds_the_bus_without_a_stack(bus, import_progress, capsys, table_name, recorder):
+    import_progress[:] = [None]
+    boto3.client("cloudformation", region_name=REGION).delete_stack(StackName="AutopilotReports")
+    events = boto3.client("events", region_name=REGION)
+    events.create_event_bus(Name="unrelated")
+    events.put_rule(Name="other", EventBusName="unrelated", EventPattern=json.dumps({"source": ["aws.s3"]}))
+    code, out, err = run(capsys, "--table", table_name, *IMPORT, "--no-wait", "--json")
+    assert (code, err) == (0, "")
+    assert len(bus()) == 1  # reached the bus whose rule takes history imports
+    assert "cloudformation.DescribeStacks" not in recorder.calls
+
+
+def test_import_history_finds_the_bus_named_after_the_tables_stack(aws, import_progress, capsys, recorder):
+    import_progress[:] = [None]
+    events = boto3.client("events", region_name=REGION)
+    pattern = json.dumps({"source": ["autopilot-reports"], "detail-type": ["AutoML History Import"]})
+    for name in ("Prod", "Staging"):  # two stacks in the region: the table's name says which
+        events.create_event_bus(Name=name)
+        events.put_rule(Name=f"{name}-imports", EventBusName=name, EventPattern=pattern)
+    code, _, err = run(capsys, "--table", "Prod-ReportsTable-1A2B3C4D", *IMPORT, "--no-wait", "--json")
+    assert (code, err) == (0, "")
+    assert recorder.calls["events.ListEventBuses"] == 0 and recorder.calls["events.PutEvents"] == 1
+
+
+def test_import_history_asks_for_the_bus_when_it_cannot_find_one(aws, import_progress, capsys):
+    import_progress[:] = [None]
+    result = run(capsys, "--table", "Mine-ReportsTable-XYZ", *IMPORT, "--no-wait")
+    assert_error(
+        result, ExitCode.NO_BUS, "no bus named 'Mine', and no bus with a history-import rule); pass --bus NAME"
+    )
+    assert "no stack named" not in result[2]
+
+
+# --- the CLI's documentation: exit codes, text columns, examples that run ------------------------------------------
+
+DEPLOY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
+
+
+def test_documented_exit_codes_are_the_codes():
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", DOCS.read_text(), flags=re.MULTILINE)}
+    assert documented == {int(code) for code in ExitCode}
+    assert set(EXIT_CODES) == set(ExitCode)
+
+
+def test_documented_text_columns_are_the_columns():
+    text = DOCS.read_text()
+    for command, columns in (
+        ("show, list, watch", RECORD_COLUMNS),
+        ("history", HISTORY_COLUMNS),
+        ("import-history", IMPORT_COLUMNS),
+    ):
+        documented = re.search(rf"^ *- `{re.escape(command)}`: (.*)$", text, flags=re.MULTILINE).group(1)
+        assert re.findall(r"`(\w+)`", documented) == list(columns), command
+
+
+def documented_examples() -> list[str]:
+    block = re.search(r"<!-- examples: tested -->\n```sh\n(.*?)\n```", DOCS.read_text(), flags=re.DOTALL).group(1)
+    return [line.split("  # ")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_documented_examples_run(seeded, capsys):
+    examples = documented_examples()
+    assert len(examples) >= 5
+    for example in examples:
+        command, _, rest = example.partition(" | ")
+        words = shlex.split(command)
+        assert words[0] == "autopilot-reports"
+        code, out, err = run(capsys, "--table", seeded.table_name, *words[1:])
+        assert (code, err) == (0, ""), example
+        if rest:
+            out = subprocess.run(rest, shell=True, input=out, capture_output=True, text=True, check=True).stdout
+        assert out.strip(), example

@@ -83,7 +83,7 @@ def test_errors_are_recorded_only_on_existing_records(store, table_name):
 def test_known_states_batches_beyond_one_hundred_keys(store):
     for index in range(130):
         save(store, record(name=f"job-{index:03d}", minutes=index))
-    states = store.known_states([f"job-{index:03d}" for index in range(130)] + ["unknown"])
+    states = store.known_states([f"job-{index:03d}" for index in range(130)] + ["unknown"]).jobs
     assert len(states) == 130
     assert states["job-129"].secondary_status == "Starting"
     assert store.recorder.calls["dynamodb.BatchGetItem"] == 2

@@ -189,6 +189,13 @@ def happy_paths(enforced, monkeypatch, stack_model, template_json):
         results["reporter"] = reporter_handler.handler(state_change("churn"), Context())
         results["reporter_v2"] = reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
 
+        # The digest runs in the watcher's role too (its schedule's input), after the reports it summarizes.
+        digester = act_as(monkeypatch, stack_model, template_json, HANDLERS[0], roles[HANDLERS[0]])
+        digest = {"trigger": "digest", "scheduled_time": "2025-05-02T08:00:00Z"}
+        results["digest"] = watcher_handler.handler(digest, Context())
+        watcher.allowed += digester.allowed  # one function, two invocations
+        watcher.denied += digester.denied
+
         notifier = act_as(monkeypatch, stack_model, template_json, HANDLERS[2], roles[HANDLERS[2]])
         records, _ = stream_event(stack_model, 0)
         results["notifier"] = notifier_handler.handler(records, Context())
@@ -202,6 +209,7 @@ def test_every_handler_succeeds_under_its_own_policy(happy_paths):
     assert happy_paths["import"]["status"] == "done"
     assert happy_paths["reporter"] == {"outcome": "claimed", "job_name": "churn"}
     assert happy_paths["reporter_v2"]["outcome"] == "written"
+    assert happy_paths["digest"]["committed"] is True
     assert happy_paths["notifier"] == {"batchItemFailures": []}
     for name, check in happy_paths["checks"].items():
         assert check.denied == [], f"{name}: calls outside the synthesized policy: {check.denied}"
@@ -248,8 +256,8 @@ def test_calls_outside_each_policy_are_denied(enforced, monkeypatch, stack_model
             "watcher publishes to SNS": lambda: watcher.client("sns").publish(
                 TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{stack_model.topics[0]}", Message="hi"
             ),
-            "watcher writes a record": lambda: watcher.client("dynamodb").put_item(
-                TableName=table, Item={"pk": {"S": "x"}, "sk": {"S": "y"}}
+            "watcher deletes a record": lambda: watcher.client("dynamodb").delete_item(
+                TableName=table, Key={"pk": {"S": "x"}, "sk": {"S": "y"}}
             ),
         }
         for name, attempt in attempts.items():

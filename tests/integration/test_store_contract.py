@@ -1,6 +1,7 @@
 """One contract for the ReportStore port, run against the in-memory fake and the DynamoDB store on moto
-(with the production key schema): the "newer" rule, one claim per job, the watch-start rule, the watcher
-state and import progress. A rule written once in the domain and again in a condition expression cannot
+and on AWS's DynamoDB Local (with the production key schema; skipped where DynamoDB Local cannot run,
+see tests/integration/conftest.py): the "newer" rule, one claim per job, the watch-start rule, the watcher
+state and import progress, the family's best, stuck claims, digests and refused records. A rule written once in the domain and again in a condition expression cannot
 drift while both pass this suite."""
 
 from datetime import UTC, datetime, timedelta
@@ -9,9 +10,11 @@ import boto3
 import pytest
 
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
-from autopilot_reports.domain.ports import Saved
+from autopilot_reports.domain.family import FamilyChangedError, FamilyStanding, FamilyUpdate
+from autopilot_reports.domain.ports import RecordRejectedError, Saved
+from autopilot_reports.models.digest import Digest, Period
 from autopilot_reports.models.events import ImportProgress
-from autopilot_reports.models.record import Explainability, HistoryEntry, ReportRecord
+from autopilot_reports.models.record import Explainability, FamilyBest, HistoryEntry, Objective, ReportRecord
 from tests.integration.conftest import REGION
 from testsupport.fakes import FakeStore
 
@@ -43,10 +46,13 @@ def save(store, rec, claim=False):
     return store.save_report(rec, HistoryEntry.of(rec, "schedule"), claim_notification=claim)
 
 
-@pytest.fixture(params=["fake", "dynamodb"])
+@pytest.fixture(params=["fake", "moto", "dynamodb-local"])
 def store(request):
     if request.param == "fake":
         return FakeStore()
+    if request.param == "dynamodb-local":
+        engine = request.getfixturevalue("dynamodb_local")
+        return DynamoDBReportStore(request.getfixturevalue("local_table"), dynamodb=engine.dynamodb_client(REGION))
     table_name = request.getfixturevalue("table_name")
     return DynamoDBReportStore(table_name, dynamodb=boto3.client("dynamodb", region_name=REGION))
 
@@ -63,7 +69,7 @@ def test_newer_states_replace_older_ones(store):
     assert save(store, record(secondary="ModelTuning", minutes=5)) is Saved.WRITTEN
     assert save(store, record(minutes=0)) is Saved.UNCHANGED  # late, older event
     assert save(store, record(secondary="ModelTuning", minutes=5)) is Saved.UNCHANGED  # replay
-    assert store.known_states(["churn"])["churn"].secondary_status == "ModelTuning"
+    assert store.known_states(["churn"]).jobs["churn"].secondary_status == "ModelTuning"
 
 
 def test_lifecycle_rank_decides_between_states_with_the_same_modification_time(store):
@@ -73,7 +79,7 @@ def test_lifecycle_rank_decides_between_states_with_the_same_modification_time(s
     save(store, record(status="Stopping", secondary="Stopping", minutes=10))
     assert save(store, record(status="InProgress", secondary="ModelTuning", minutes=10)) is Saved.UNCHANGED
     assert save(store, record(status="Stopped", secondary="Stopped", minutes=10)) is Saved.WRITTEN
-    assert store.known_states(["churn"])["churn"].status == "Stopped"
+    assert store.known_states(["churn"]).jobs["churn"].status == "Stopped"
 
 
 def test_terminal_notification_is_claimed_once(watching):
@@ -110,7 +116,7 @@ def test_terminal_state_changing_after_notification_is_written_without_a_new_cla
     later = done(minutes=40, secondary="ExplainabilityError", notified=NOTIFIED + timedelta(hours=1))
     assert save(watching, later, claim=True) is Saved.WRITTEN
     assert save(watching, later, claim=True) is Saved.UNCHANGED
-    assert watching.known_states(["churn"])["churn"].secondary_status == "ExplainabilityError"
+    assert watching.known_states(["churn"]).jobs["churn"].secondary_status == "ExplainabilityError"
 
 
 def test_an_unclaimed_state_may_be_claimed_by_the_same_state_later(store):
@@ -132,7 +138,7 @@ def test_watch_start_is_set_once_and_the_watermark_only_moves_forward(store):
 
 def test_known_states_of_unknown_jobs_are_absent(store):
     save(store, record("a"))
-    assert set(store.known_states(["a", "b", "a"])) == {"a"}
+    assert set(store.known_states(["a", "b", "a"]).jobs) == {"a"}
 
 
 def test_import_progress_round_trips(store):
@@ -144,3 +150,68 @@ def test_import_progress_round_trips(store):
     store.save_import_progress(progress.model_copy(update={"status": "done", "pieces": 2}))
     assert store.get_import_progress("import-x") == progress.model_copy(update={"status": "done", "pieces": 2})
     assert store.get_import_progress("other") is None
+
+
+# --- the family's best, stuck claims, digests, refused records (issue 11 and 14) -------------------------
+
+
+def scored(name, value, minutes=30):
+    return done(minutes=minutes, name=name).model_copy(
+        update={"objective": Objective(metric="F1", value=value, standard_metric="F1", direction="Maximize")}
+    )
+
+
+def test_the_familys_best_moves_only_from_the_best_the_report_was_judged_against(watching):
+    first = scored("churn-1", 0.8)
+    update = FamilyUpdate("churn", None, FamilyBest(job_name="churn-1", value=0.8), "F1", "Maximize", True)
+    assert watching.save_report(first, HistoryEntry.of(first, None), True, update) is Saved.CLAIMED
+    known = watching.known_states(["churn-1"], ["churn", "fraud"])
+    assert known.jobs["churn-1"].status == "Completed"
+    assert known.families == {"churn": FamilyStanding("churn", FamilyBest(job_name="churn-1", value=0.8), "F1", "Maximize")}
+
+    second = scored("churn-2", 0.9, minutes=40)
+    stale = FamilyUpdate("churn", None, FamilyBest(job_name="churn-2", value=0.9), "F1", "Maximize", True)
+    with pytest.raises(FamilyChangedError) as changed:  # believed the family had no best: judged again
+        watching.save_report(second, HistoryEntry.of(second, None), True, stale)
+    assert changed.value.standing.best == FamilyBest(job_name="churn-1", value=0.8)
+    right = FamilyUpdate("churn", changed.value.standing.best, stale.becomes_best, "F1", "Maximize", True)
+    assert watching.save_report(second, HistoryEntry.of(second, None), True, right) is Saved.CLAIMED
+    assert watching.known_states([], ["churn"]).families["churn"].best == FamilyBest(job_name="churn-2", value=0.9)
+
+
+def test_one_stuck_claim_per_stall(watching):
+    quiet = record("quiet", "InProgress", "ModelTuning", minutes=5)
+    save(watching, quiet)
+    later = T0 + timedelta(hours=5)
+    [stalled] = watching.stalled(later - timedelta(hours=4), T0 - timedelta(hours=4))
+    assert (stalled.job_name, stalled.progress, stalled.alerted) == ("quiet", quiet.progress, False)
+    assert watching.claim_stuck("quiet", quiet.progress, later)
+    assert not watching.claim_stuck("quiet", quiet.progress, later)  # the same stall: claimed once
+    assert watching.stalled(later - timedelta(hours=4), T0 - timedelta(hours=4))[0].alerted
+    assert watching.stalled(later - timedelta(hours=4), T0 + timedelta(hours=1)) == []  # stalled before the range
+    moved = record("quiet", "InProgress", "GeneratingExplainabilityReport", minutes=120)
+    save(watching, moved)
+    assert not watching.claim_stuck("quiet", quiet.progress, later)  # the job moved on
+    assert watching.claim_stuck("quiet", moved.progress, later + timedelta(hours=4))  # a new stall
+
+
+def test_a_digest_is_committed_once_per_period(watching):
+    save(watching, done(name="churn-1"))
+    end = T0 + timedelta(days=1)
+    inputs = watching.digest_inputs(T0, end, (T0, T0))
+    assert [item.job_name for item in inputs.modified] == ["churn-1"]
+    digest = Digest(period=Period(start=T0, end=end), counts={"Completed": 1})
+    assert watching.last_digest_end() is None
+    assert watching.save_digest(digest)
+    assert not watching.save_digest(digest)  # a retried schedule invocation
+    assert watching.last_digest_end() == end
+
+
+def test_a_record_the_table_cannot_store_is_refused_before_anything_is_written(watching):
+    unstorable = record("bad").model_copy(update={"failure_reason": "x\udc80y"})
+    with pytest.raises(RecordRejectedError, match="cannot store"):
+        save(watching, unstorable)
+    oversized = record("big").model_copy(update={"partial_failures": ["p" * 1000] * 450})
+    with pytest.raises(RecordRejectedError, match="item size"):
+        save(watching, oversized)
+    assert watching.known_states(["bad", "big"]).jobs == {}

@@ -235,7 +235,8 @@ REPORTER_EVENTS = [
     ("time that is not a time", state_change(LastModifiedTime="yesterday"), "invalid"),
     ("partial failures not a list", state_change(PartialFailureReasons="disk full"), "invalid"),
     ("unknown DetectedBy", state_change(DetectedBy="carrier-pigeon"), "invalid"),
-    ("unknown SchemaVersion", state_change(SchemaVersion="2"), "invalid"),
+    ("unknown SchemaVersion", state_change(SchemaVersion="3"), "invalid"),
+    ("schema 1 (before FamilyStanding) is still read", state_change(SchemaVersion="1"), "claimed"),
     ("extra field in the detail (contract is closed)", state_change(Surprise=1), "invalid"),
     ("extra field on the envelope (EventBridge may add some)", {**state_change(), "replay-name": "r1"}, "claimed"),
     ("event is null", None, "invalid"),
@@ -421,7 +422,7 @@ def test_notifier_stream_record(
     out = capsys.readouterr().out
     assert result == {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in case.failures]}
     assert len(notifier.sent) == case.sent
-    assert logged(caplog, "claimed record is unreadable") == case.invalid
+    assert logged(caplog, "claimed item is unreadable") == case.invalid
     assert ('"InvalidEvents"' in out) == case.invalid
     for notification in notifier.sent:
         assert notification.attributes["job_name"] == JOB

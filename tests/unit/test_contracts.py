@@ -32,6 +32,7 @@ EVENT_FIELDS = [
     "PreviousStatus",
     "PreviousSecondaryStatus",
     "DetectedBy",
+    "FamilyStanding",
     "SchemaVersion",
 ]
 RECORD_FIELDS = [
@@ -89,7 +90,8 @@ def test_state_change_event_serializes_times_as_iso_utc():
     assert body["CreationTime"] == "2025-01-01T00:00:00.000Z"
     assert body["EndTime"] == "2025-01-01T00:00:00.500Z"
     assert body["LastModifiedTime"] == "2025-01-01T00:30:00.000Z"
-    assert body["SchemaVersion"] == "1"
+    assert body["SchemaVersion"] == "2"
+    assert body["FamilyStanding"] is None
     assert body["DetectedBy"] == "schedule"
     assert body["PartialFailureReasons"] == [{"PartialFailureMessage": "m"}]
     assert AutoMLJobStateChange.model_validate(body) == change
@@ -99,7 +101,8 @@ def test_state_change_event_serializes_times_as_iso_utc():
     "change",
     [
         {"DetectedBy": "guess"},
-        {"SchemaVersion": "2"},
+        {"SchemaVersion": "3"},
+        {"FamilyStanding": {"Family": "churn", "Surprise": 1}},
         {"AutoMLJobName": ""},
         {"AutoMLJobName": "has_underscore"},
         {"AutoMLJobName": "x" * 33},

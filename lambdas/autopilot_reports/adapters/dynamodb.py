@@ -18,18 +18,32 @@ from autopilot_reports import constants as c
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.domain import rules
-from autopilot_reports.domain.ports import KnownState, RecordRejectedError, Saved, WatchState
+from autopilot_reports.domain.family import FamilyChangedError, FamilyStanding, FamilyUpdate
+from autopilot_reports.domain.ports import (
+    DigestInputs,
+    Known,
+    KnownState,
+    RecordRejectedError,
+    Saved,
+    StalledJob,
+    WatchState,
+)
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
 if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesUnionTypeDef, TransactWriteItemTypeDef, UpdateTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        ConditionCheckTypeDef,
+        KeysAndAttributesUnionTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 6
-LATEST, HISTORY, WATCH_CHECK = 0, 1, 2  # positions in the report transaction
 CONDITION_FAILED = "ConditionalCheckFailed"
 CONTENT_REFUSALS = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
 
@@ -43,12 +57,19 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
 
     # --- the report ---------------------------------------------------------------------------------
 
-    def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
+    def save_report(
+        self,
+        record: ReportRecord,
+        history: HistoryEntry,
+        claim_notification: bool,
+        family: FamilyUpdate | None = None,
+    ) -> Saved:
         refused = items.refusal(items.record_attributes(record)) or items.refusal(items.history_attributes(history))
         if refused:
             raise RecordRejectedError(refused)
+        transaction = ReportTransaction(self.table_name, record, history, claim_notification, family)
         try:
-            self.client.transact_write_items(TransactItems=self._report_transaction(record, history, claim_notification))
+            self.client.transact_write_items(TransactItems=transaction.items)
             return Saved.CLAIMED if claim_notification else Saved.WRITTEN
         except ClientError as error:
             if _refused_content(error):
@@ -58,53 +79,24 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
                 raise
             cancelled = error
         unclaimed = record.model_copy(update={c.NOTIFIED_AT: None})
-        if LATEST not in failed:
-            # Only the watch check failed: the job ended before the stack began watching. No notification.
-            return self.save_report(unclaimed, history, claim_notification=False)
-        if claim_notification and self._notified_but_older(record, cancelled):
-            # A terminal job changed again after its notification: keep the record current, once.
-            return self.save_report(unclaimed, history, claim_notification=False)
-        return Saved.UNCHANGED
+        if transaction.latest in failed:
+            if claim_notification and self._notified_but_older(record, cancelled, transaction.latest):
+                # A terminal job changed again after its notification: keep the record current, once.
+                return self.save_report(unclaimed, history, False, family)
+            return Saved.UNCHANGED
+        if transaction.family in failed:
+            # The family's best moved since the watcher looked: judge again against what stands now.
+            old = _old_item(cancelled, transaction.family)
+            assert family is not None
+            standing = items.standing_from_item(old) if old else FamilyStanding(family.family)
+            raise FamilyChangedError(standing)
+        # Only the watch check failed: the job ended before the stack began watching. No notification.
+        return self.save_report(unclaimed, history, False, family)
 
-    def _report_transaction(
-        self, record: ReportRecord, history: HistoryEntry, claim: bool
-    ) -> list[TransactWriteItemTypeDef]:
-        attributes = items.record_attributes(record)
-        removes = items.record_removals(record)
-        condition = items.NEWER
-        if claim:
-            assert record.notified_at is not None
-            attributes[c.NOTIFIED_AT] = iso_utc(record.notified_at)
-            # The same state, not yet claimed, may claim too (e.g. an earlier write that could not).
-            condition = f"attribute_not_exists({c.NOTIFIED_AT}) AND ({items.NEWER} OR {items.PROGRESS} = :progress)"
-        latest = self._update(items.report_key(record.job_name), attributes, removes, condition)
-        latest["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        transaction: list[TransactWriteItemTypeDef] = [
-            {"Update": latest},
-            {"Put": {"TableName": self.table_name, "Item": items.serialize(items.history_attributes(history))}},
-        ]
-        if claim:
-            transaction.append(
-                {
-                    "ConditionCheck": {
-                        "TableName": self.table_name,
-                        "Key": items.serialize(items.WATCHER_KEY),
-                        # domain.rules.notify_worthy, checked where the claim is committed
-                        "ConditionExpression": "watch_start_ms <= :ended",
-                        "ExpressionAttributeValues": {":ended": {"N": str(epoch_ms(rules.ended(record)))}},
-                    }
-                }
-            )
-        return transaction
-
-    def _notified_but_older(self, record: ReportRecord, error: ClientError) -> bool:
+    def _notified_but_older(self, record: ReportRecord, error: ClientError, position: int) -> bool:
         """From the item the cancelled transaction returned (ReturnValuesOnConditionCheckFailure: no read)."""
-        reasons = error.response.get("CancellationReasons") or []
-        old = reasons[LATEST].get("Item") if reasons else None
-        if not old:
-            return False
-        stored = items.deserialize(old)
-        return c.NOTIFIED_AT in stored and int(stored[items.PROGRESS]) < record.progress
+        old = _old_item(error, position)
+        return old is not None and c.NOTIFIED_AT in old and int(old[items.PROGRESS]) < record.progress
 
     def record_error(self, job_name: str, reason: str) -> None:
         self._update_if(
@@ -138,24 +130,29 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             "attribute_not_exists(watermark_ms) OR watermark_ms < :watermark_ms",
         )
 
-    def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]:
-        states: dict[str, KnownState] = {}
-        unique = list(dict.fromkeys(job_names))
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            keys = [items.serialize(items.report_key(name)) for name in unique[start : start + BATCH_GET_LIMIT]]
-            for raw in self._batch_get(keys):
+    def known_states(self, job_names: Sequence[str], families: Sequence[str] = ()) -> Known:
+        jobs: dict[str, KnownState] = {}
+        standings: dict[str, FamilyStanding] = {}
+        keys = [items.report_key(name) for name in dict.fromkeys(job_names)]
+        keys += [items.family_key(family) for family in dict.fromkeys(families)]
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            for raw in self._batch_get([items.serialize(key) for key in keys[start : start + BATCH_GET_LIMIT]]):
                 item = items.deserialize(raw)
-                states[item["job_name"]] = KnownState(
-                    status=item["status"], secondary_status=item["secondary_status"], progress=int(item["progress"])
-                )
-        return states
+                if item[c.SORT_KEY] == items.FAMILY_SK:
+                    standings[item["family"]] = items.standing_from_item(item)
+                else:
+                    jobs[item["job_name"]] = KnownState(
+                        status=item["status"], secondary_status=item["secondary_status"], progress=int(item["progress"])
+                    )
+        return Known(jobs=jobs, families=standings)
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        projection, names = _projection(KNOWN_ATTRIBUTES)
         request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
             self.table_name: {
                 "Keys": keys,
-                "ProjectionExpression": "job_name, #status, secondary_status, progress",
-                "ExpressionAttributeNames": {"#status": "status"},
+                "ProjectionExpression": projection,
+                "ExpressionAttributeNames": names,
                 "ConsistentRead": True,
             }
         }
@@ -167,6 +164,102 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
                 return
             time.sleep(min(0.05 * 2**attempt, 1.0))
         raise RuntimeError(f"BatchGetItem left keys unprocessed after {BATCH_GET_ATTEMPTS} attempts")
+
+    # --- stuck jobs and digests ----------------------------------------------------------------------
+
+    def stalled(self, quiet_since: datetime, not_before: datetime) -> list[StalledJob]:
+        if not_before > quiet_since:  # DynamoDB refuses a BETWEEN whose bounds are reversed
+            return []
+        partition_key, sort_key = c.INDEXES[c.INDEX_BY_STATUS]
+        projection, names = _projection(STALLED_ATTRIBUTES)
+        found = self._query(
+            IndexName=c.INDEX_BY_STATUS,
+            KeyConditionExpression=f"{partition_key} = :pk AND {sort_key} BETWEEN :since AND :quiet",
+            ExpressionAttributeValues=items.serialize(
+                {
+                    ":pk": f"{items.STATUS_PK_PREFIX}{c.IN_PROGRESS}",
+                    ":since": iso_utc(not_before),
+                    ":quiet": iso_utc(quiet_since) + "#\uffff",
+                }
+            ),
+            ProjectionExpression=projection,
+            ExpressionAttributeNames=names,
+        )
+        stalled = []
+        for raw in found:
+            item = items.deserialize(raw)
+            progress = int(item["progress"])
+            alerted = item.get(items.STUCK_ALERTED_FOR)
+            stalled.append(StalledJob(item["job_name"], progress, alerted is not None and int(alerted) == progress))
+        return stalled
+
+    def claim_stuck(self, job_name: str, progress: int, at: datetime) -> bool:
+        try:
+            self.client.update_item(
+                **self._update(
+                    items.report_key(job_name),
+                    {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)},
+                    condition=f"{items.PROGRESS} = :{items.STUCK_ALERTED_FOR} AND "
+                    f"(attribute_not_exists({items.STUCK_ALERTED_FOR}) OR "
+                    f"{items.STUCK_ALERTED_FOR} <> :{items.STUCK_ALERTED_FOR})",
+                )
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def digest_inputs(self, start: datetime, end: datetime, stalled: tuple[datetime, datetime]) -> DigestInputs:
+        modified = [record for status in c.JOB_STATUSES for record in self.by_status(status, start, end)]
+        partial = self.with_partial_failures(start, end)
+        stalled_records = self._query_index(c.INDEX_BY_STATUS, f"{items.STATUS_PK_PREFIX}{c.IN_PROGRESS}", *stalled)
+        return DigestInputs(
+            modified=modified, partial_failures=partial, stalled=stalled_records, families=self.families()
+        )
+
+    def families(self) -> list[tuple[FamilyStanding, int]]:
+        """Every family's standing best and its number of jobs (one Query on the by_status index)."""
+        partition_key, _ = c.INDEXES[c.INDEX_BY_STATUS]
+        found = self._query(
+            IndexName=c.INDEX_BY_STATUS,
+            KeyConditionExpression=f"{partition_key} = :pk",
+            ExpressionAttributeValues=items.serialize({":pk": items.FAMILIES_PK}),
+        )
+        return [
+            (items.standing_from_item(item), int(item.get("jobs", 0)))
+            for item in (items.deserialize(raw) for raw in found)
+        ]
+
+    def last_digest_end(self) -> datetime | None:
+        item = self.client.get_item(
+            TableName=self.table_name, Key=items.serialize(items.WATCHER_KEY), ConsistentRead=True
+        ).get("Item")
+        return _time(items.deserialize(item).get("last_digest_end")) if item else None
+
+    def save_digest(self, digest: Digest) -> bool:
+        end = digest.period.end
+        put: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": items.serialize(items.digest_attributes(digest)),
+                "ConditionExpression": f"attribute_not_exists({c.PARTITION_KEY})",
+            }
+        }
+        moved: TransactWriteItemTypeDef = {
+            "Update": self._update(
+                items.WATCHER_KEY,
+                {"last_digest_end": iso_utc(end), "last_digest_end_ms": epoch_ms(end)},
+                condition="attribute_not_exists(last_digest_end_ms) OR last_digest_end_ms < :last_digest_end_ms",
+            )
+        }
+        try:
+            self.client.transact_write_items(TransactItems=[put, moved])
+        except ClientError as error:
+            if _failed_conditions(error):
+                return False  # this period (or a later one) was summarized already
+            raise
+        return True
 
     # --- history imports ----------------------------------------------------------------------------
 
@@ -217,6 +310,8 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         return [items.record_from_item(items.deserialize(item)) for item in found]
 
     def _query_index(self, index: str, pk: str, start: datetime, end: datetime) -> list[ReportRecord]:
+        if start > end:  # DynamoDB refuses a BETWEEN whose bounds are reversed
+            return []
         partition_key, sort_key = c.INDEXES[index]
         found = self._query(
             IndexName=index,
@@ -244,24 +339,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         removes: Sequence[str] = (),
         condition: str | None = None,
     ) -> UpdateTypeDef:
-        """UpdateItem arguments that set every attribute (placeholders for names and values), remove
-        `removes`, under `condition` (which may use `:<attribute>` for a new value)."""
-        names = {f"#a{index}": name for index, name in enumerate([*attributes, *removes])}
-        placeholders = {name: placeholder for placeholder, name in names.items()}
-        values = {f":{name}": value for name, value in attributes.items()}
-        expression = "SET " + ", ".join(f"{placeholders[name]} = :{name}" for name in attributes)
-        if removes:
-            expression += " REMOVE " + ", ".join(placeholders[name] for name in removes)
-        update: UpdateTypeDef = {
-            "TableName": self.table_name,
-            "Key": items.serialize(key),
-            "UpdateExpression": expression,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": items.serialize(values),
-        }
-        if condition:
-            update["ConditionExpression"] = condition
-        return update
+        return update_params(self.table_name, key, attributes, removes, condition)
 
     def _update_if(self, key: Mapping[str, Any], attributes: Mapping[str, Any], condition: str) -> None:
         """A conditional UpdateItem; a condition that does not hold is not an error."""
@@ -270,6 +348,129 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
+
+
+# What a listing's lookup and the stuck Query read (many names are reserved words: always placeholders).
+JOB_ATTRIBUTES = (c.PARTITION_KEY, c.SORT_KEY, "job_name", "status", "secondary_status", items.PROGRESS)
+KNOWN_ATTRIBUTES = (*JOB_ATTRIBUTES, "family", "best_job", "best_value", "best_metric", "direction")
+STALLED_ATTRIBUTES = ("job_name", items.PROGRESS, items.STUCK_ALERTED_FOR)
+
+
+def _projection(attributes: Sequence[str]) -> tuple[str, dict[str, str]]:
+    names = {f"#p{index}": name for index, name in enumerate(attributes)}
+    return ", ".join(names), names
+
+
+def update_params(
+    table_name: str,
+    key: Mapping[str, Any],
+    attributes: Mapping[str, Any],
+    removes: Sequence[str] = (),
+    condition: str | None = None,
+    adds: Mapping[str, int] | None = None,
+) -> UpdateTypeDef:
+    """UpdateItem arguments that set every attribute (placeholders for names and values), add `adds` to
+    numbers, remove `removes`, under `condition` (which may use `:<attribute>` for a new value)."""
+    adds = adds or {}
+    names = {f"#a{index}": name for index, name in enumerate([*attributes, *adds, *removes])}
+    placeholders = {name: placeholder for placeholder, name in names.items()}
+    values = {f":{name}": value for name, value in {**attributes, **adds}.items()}
+    expression = "SET " + ", ".join(f"{placeholders[name]} = :{name}" for name in attributes)
+    if adds:
+        expression += " ADD " + ", ".join(f"{placeholders[name]} :{name}" for name in adds)
+    if removes:
+        expression += " REMOVE " + ", ".join(placeholders[name] for name in removes)
+    update: UpdateTypeDef = {
+        "TableName": table_name,
+        "Key": items.serialize(key),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": items.serialize(values),
+    }
+    if condition:
+        update["ConditionExpression"] = condition
+    return update
+
+
+class ReportTransaction:
+    """The report's one TransactWriteItems: the latest record (only if newer; with the claim, only if not
+    claimed yet), its history item, the watch-start check of a claim (domain.rules.notify_worthy), and the
+    family's best (only if it still is what the report was judged against). Positions are kept, so a
+    cancellation says which condition failed."""
+
+    def __init__(
+        self, table: str, record: ReportRecord, history: HistoryEntry, claim: bool, family: FamilyUpdate | None
+    ) -> None:
+        self.items: list[TransactWriteItemTypeDef] = []
+        self.latest = self._add({"Update": self._latest(table, record, claim, family)})
+        self.history = self._add(
+            {"Put": {"TableName": table, "Item": items.serialize(items.history_attributes(history))}}
+        )
+        self.watch_check = self._add({"ConditionCheck": self._watch_check(table, record)}) if claim else None
+        self.family = self._add({"Update": self._family(table, family)}) if family else None
+
+    def _add(self, item: TransactWriteItemTypeDef) -> int:
+        self.items.append(item)
+        return len(self.items) - 1
+
+    @staticmethod
+    def _latest(table: str, record: ReportRecord, claim: bool, family: FamilyUpdate | None) -> UpdateTypeDef:
+        keep_verdict = family is not None and family.keep_verdict
+        attributes = items.record_attributes_keeping_verdict(record) if keep_verdict else items.record_attributes(record)
+        condition = items.NEWER
+        if claim:
+            assert record.notified_at is not None
+            attributes[c.NOTIFIED_AT] = iso_utc(record.notified_at)
+            # The same state, not yet claimed, may claim too (e.g. an earlier write that could not).
+            condition = f"attribute_not_exists({c.NOTIFIED_AT}) AND ({items.NEWER} OR {items.PROGRESS} = :progress)"
+        latest = update_params(
+            table, items.report_key(record.job_name), attributes, items.record_removals(record), condition
+        )
+        latest["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return latest
+
+    @staticmethod
+    def _watch_check(table: str, record: ReportRecord) -> ConditionCheckTypeDef:
+        return {
+            "TableName": table,
+            "Key": items.serialize(items.WATCHER_KEY),
+            # domain.rules.notify_worthy, checked where the claim is committed
+            "ConditionExpression": "watch_start_ms <= :ended",
+            "ExpressionAttributeValues": {":ended": {"N": str(epoch_ms(rules.ended(record)))}},
+        }
+
+    @staticmethod
+    def _family(table: str, family: FamilyUpdate) -> UpdateTypeDef:
+        attributes: dict[str, Any] = items.family_index_attributes(family.family)
+        best = family.becomes_best
+        if best is not None:
+            attributes.update(
+                best_job=best.job_name, best_value=best.value, best_metric=family.metric, direction=family.direction
+            )
+        expected = family.expected
+        if expected is None:
+            condition = "attribute_not_exists(best_job)"
+        else:
+            condition = "best_job = :expected_job AND best_value = :expected_value"
+        update = update_params(
+            table, items.family_key(family.family), attributes, (), condition, {"jobs": 1} if family.count_job else None
+        )
+        if expected is not None:
+            update["ExpressionAttributeValues"] = {
+                **update["ExpressionAttributeValues"],
+                **items.serialize({":expected_job": expected.job_name, ":expected_value": expected.value}),
+            }
+        update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return update
+
+
+def _old_item(error: ClientError, position: int | None) -> dict[str, Any] | None:
+    """The item a cancelled transaction returned for one of its positions (ALL_OLD), as plain data."""
+    reasons = error.response.get("CancellationReasons") or []
+    if position is None or position >= len(reasons):
+        return None
+    item = reasons[position].get("Item")
+    return items.deserialize(item) if item else None
 
 
 def _refused_content(error: ClientError) -> bool:

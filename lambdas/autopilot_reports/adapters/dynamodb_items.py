@@ -7,8 +7,12 @@ Key design (one table):
 - history item:   pk = JOB#<name>, sk = HISTORY#<last modified ISO>#<status>#<secondary status>
 - watcher state:  pk = WATCHER,    sk = WATERMARK (watch_start, watermark, and their _ms twins)
 - import progress: pk = IMPORT#<id>, sk = PROGRESS
-GSIs (latest records only): by_status (STATUS#<status>, <last modified>#<name>), by_partial_failure
-(sparse: PARTIAL, <last modified>#<name>), recent (JOBS, <last modified>#<name>).
+- family's best:  pk = FAMILY#<family>, sk = BEST (family, best_job, best_value, best_metric, direction,
+  jobs); on the by_status index under the partition FAMILY (sort key: the family), so `families` is a Query
+- digest:         pk = DIGEST#<period end ISO>, sk = DIGEST (the digest, native; its insert is the claim)
+GSIs (latest records only, and the families): by_status (STATUS#<status>, <last modified>#<name>),
+by_partial_failure (sparse: PARTIAL, <last modified>#<name>), recent (JOBS, <last modified>#<name>).
+A record's "may be stuck" claim: stuck_alerted_for (the progress alerted), stuck_notified_at.
 
 Values go through boto3's TypeSerializer / TypeDeserializer; the only conversions of our own are the
 ones DynamoDB needs (floats as Decimal going in, numbers back to int or float coming out).
@@ -24,9 +28,11 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from autopilot_reports import constants as c
+from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import ImportProgress
-from autopilot_reports.models.record import HistoryEntry, ReportRecord
+from autopilot_reports.models.record import FamilyBest, HistoryEntry, ReportRecord
 
 HISTORY_SK_PREFIX = "HISTORY#"
 WATCHER_KEY = {c.PARTITION_KEY: "WATCHER", c.SORT_KEY: "WATERMARK"}
@@ -34,8 +40,14 @@ IMPORT_SK = "PROGRESS"
 STATUS_PK_PREFIX = "STATUS#"
 PARTIAL_FAILURE_PK = "PARTIAL"
 RECENT_PK = "JOBS"
+FAMILY_SK = "BEST"
+FAMILIES_PK = "FAMILY"  # the by_status index's partition of family items
+DIGEST_SK = c.DIGEST_SK
 PROGRESS = "progress"
 LAST_ERROR = "last_error"
+STUCK_ALERTED_FOR = c.STUCK_ALERTED_FOR
+STUCK_NOTIFIED_AT = c.STUCK_NOTIFIED_AT
+VERDICT_FIELDS = ("new_best_in_family", "previous_best")  # given once, when the job first becomes Completed
 # The record's own fields that every write sets (notified_at is set only by the commit that claims it).
 RECORD_FIELDS = tuple(name for name in ReportRecord.model_fields if name != c.NOTIFIED_AT)
 NEWER = f"attribute_not_exists({c.PARTITION_KEY}) OR {PROGRESS} < :progress"
@@ -58,6 +70,14 @@ def report_key(job_name: str) -> dict[str, str]:
 
 def import_key(import_id: str) -> dict[str, str]:
     return {c.PARTITION_KEY: f"IMPORT#{import_id}", c.SORT_KEY: IMPORT_SK}
+
+
+def family_key(family: str) -> dict[str, str]:
+    return {c.PARTITION_KEY: f"FAMILY#{family}", c.SORT_KEY: FAMILY_SK}
+
+
+def digest_key(digest: Digest) -> dict[str, str]:
+    return {c.PARTITION_KEY: f"DIGEST#{iso_utc(digest.period.end)}", c.SORT_KEY: DIGEST_SK}
 
 
 def history_sk(history: HistoryEntry) -> str:
@@ -149,6 +169,11 @@ def record_attributes(record: ReportRecord) -> dict[str, Any]:
     return data
 
 
+def record_attributes_keeping_verdict(record: ReportRecord) -> dict[str, Any]:
+    """The record's attributes without its family verdict (a later write of a family's best job)."""
+    return {name: value for name, value in record_attributes(record).items() if name not in VERDICT_FIELDS}
+
+
 def record_removals(record: ReportRecord) -> list[str]:
     """What a write of the record removes: a noted error, and the sparse index's keys when the record
     has no partial failures (any more)."""
@@ -171,6 +196,30 @@ def history_attributes(history: HistoryEntry) -> dict[str, Any]:
 
 def history_from_item(item: Mapping[str, Any]) -> HistoryEntry:
     return HistoryEntry.model_validate({name: item[name] for name in HistoryEntry.model_fields if name in item})
+
+
+def family_index_attributes(family: str) -> dict[str, Any]:
+    partition_key, sort_key = c.INDEXES[c.INDEX_BY_STATUS]
+    return {"family": family, partition_key: FAMILIES_PK, sort_key: family}
+
+
+def standing_from_item(item: Mapping[str, Any]) -> FamilyStanding:
+    best = (
+        FamilyBest(job_name=item["best_job"], value=float(item["best_value"]))
+        if item.get("best_job") and item.get("best_value") is not None
+        else None
+    )
+    return FamilyStanding(
+        family=str(item["family"]), best=best, metric=item.get("best_metric"), direction=item.get("direction")
+    )
+
+
+def digest_attributes(digest: Digest) -> dict[str, Any]:
+    return {**digest_key(digest), "digest": digest.model_dump(mode="json")}
+
+
+def digest_from_item(item: Mapping[str, Any]) -> Digest:
+    return Digest.model_validate(item["digest"])
 
 
 def import_attributes(progress: ImportProgress) -> dict[str, Any]:

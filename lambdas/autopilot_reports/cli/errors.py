@@ -1,4 +1,7 @@
-"""Exit codes and the one error type the commands raise: a one-line message, never a traceback."""
+"""Exit codes and the one error type the commands raise: a one-line message, never a traceback.
+
+`EXIT_CODES` is the one home of what each code means: `--help` prints it, and docs/querying.md's table
+is checked against it (tests/integration/test_cli.py)."""
 
 from __future__ import annotations
 
@@ -7,28 +10,41 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0
-    AWS_ERROR = 1  # any other AWS or network error (access denied, throttled, endpoint unreachable, ...)
-    USAGE = 2  # bad arguments (argparse's own code), or no region configured
-    BAD_DATE = 3  # --since/--until not ISO 8601, or not in order
-    NO_CREDENTIALS = 4  # no credentials found, unknown profile, or credentials rejected/expired
-    NO_STACK = 5  # the stack does not exist, or lacks the output the command needs
-    NO_TABLE = 6  # the report table does not exist
-    NO_JOB = 7  # show/history: the table has no report for the job
-    IMPORT_TIMEOUT = 8  # import-history: not done within --timeout (it keeps running; re-run to watch)
-    INTERRUPTED = 130  # Ctrl-C
+    AWS_ERROR = 1
+    USAGE = 2
+    BAD_DATE = 3
+    NO_CREDENTIALS = 4
+    NO_STACK = 5
+    NO_TABLE = 6
+    NO_JOB = 7
+    TIMEOUT = 8
+    NO_BUS = 9
+    JOB_FAILED = 10
+    JOB_STOPPED = 11
+    INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not something the user did
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+    BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a writer whose reader left (`| head`)
 
 
-EXIT_CODES_HELP = """exit codes:
-  0    success
-  1    AWS error (access denied, throttling, endpoint unreachable, ...)
-  2    usage error (bad arguments, no region configured)
-  3    bad date: --since/--until not ISO 8601, or --since not before --until
-  4    no credentials (none found, unknown --profile, or rejected/expired)
-  5    no such stack (or it lacks the ReportsTableName/EventBusName output)
-  6    no such table
-  7    no such job
-  8    import-history did not finish within --timeout (it keeps running)
-  130  interrupted"""
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "success (show --wait: the job Completed)",
+    ExitCode.AWS_ERROR: "any other AWS error (access denied, throttling, endpoint unreachable, ...)",
+    ExitCode.USAGE: "usage error: bad arguments, --endpoint-url without http(s)://, invalid --query, no region",
+    ExitCode.BAD_DATE: "bad date: --since/--until not ISO 8601, out of range, or --since not before --until",
+    ExitCode.NO_CREDENTIALS: "no credentials (none found, unknown profile, or rejected/expired)",
+    ExitCode.NO_STACK: "no such stack (or it lacks the ReportsTableName/EventBusName output)",
+    ExitCode.NO_TABLE: "no such table",
+    ExitCode.NO_JOB: "no such job",
+    ExitCode.TIMEOUT: "not done within --timeout (import-history, show --wait); it keeps running",
+    ExitCode.NO_BUS: "import-history: the event bus was not found (pass --bus)",
+    ExitCode.JOB_FAILED: "show --wait: the job ended Failed",
+    ExitCode.JOB_STOPPED: "show --wait: the job ended Stopped",
+    ExitCode.INTERNAL: "internal error (a bug: run with --debug and report it)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C; how watch ends)",
+    ExitCode.BROKEN_PIPE: "stdout closed early (e.g. `| head`): the rest is dropped quietly",
+}
+
+EXIT_CODES_HELP = "exit codes:\n" + "\n".join(f"  {int(code):<4} {meaning}" for code, meaning in EXIT_CODES.items())
 
 
 class CliError(Exception):

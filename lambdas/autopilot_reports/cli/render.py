@@ -1,174 +1,309 @@
-"""Readable output (Rich). The JSON output is the record contract and lives in `main.py`."""
+"""Readable output (Rich), for `--output table`. The json and text forms live in `output.py` and
+`columns.py`.
+
+Every data string (names, statuses, labels, S3 prefixes, failure reasons, partial failures) becomes a
+`Text` through `data()`, the terminal gate of domain/untrusted.py, and the console reads no markup: what
+the job wrote is shown, never obeyed (DESIGN 4.2). Layout follows layout.py: nothing a person copies is
+cut or ellipsized, at 80 columns too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.panel import Panel
-from rich.table import Table
+from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 
-from autopilot_reports.domain.links import report_links
+from autopilot_reports.cli.layout import INDENT, Column, fitted_table, print_fact, print_flow, print_free, print_line
+from autopilot_reports.domain.links import Link, report_links
+from autopilot_reports.domain.notification.common import duration, family_line
+from autopilot_reports.domain.untrusted import terminal_text
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.events import ImportProgress
-from autopilot_reports.models.record import HistoryEntry, Objective, ReportRecord
+from autopilot_reports.models.record import FeatureImportance, HistoryEntry, LeaderboardEntry, Objective, ReportRecord
 
 BAR_WIDTH = 32
+MIN_BAR_WIDTH = 8
+BAR = "█"
 STATUS_STYLES = {"Completed": "bold green", "Failed": "bold red", "Stopped": "bold yellow", "Stopping": "yellow"}
-MISSING = Text("-", style="dim")
+LIST_TABLE = (
+    Column("job"),
+    Column("status"),
+    Column("last modified"),
+    Column("objective"),
+    Column("explainability"),
+    Column("partial failures", justify="right"),
+)
+HISTORY_TABLE = (
+    Column("last modified"),
+    Column("status"),
+    Column("explainability"),
+    Column("partial failures", justify="right"),
+    Column("detected by"),
+    Column("failure reason", whole=False),
+)
+LEADERBOARD_TABLE = (
+    Column("#", justify="right"),
+    Column("candidate"),
+    Column("objective"),
+    Column("explainability"),
+    Column("model insights"),
+)
+
+
+def data(value: str | None, style: str = "", multiline: bool = False) -> Text:
+    """A data string for the terminal: hidden characters shown, never markup; `-` when absent."""
+    if not value:
+        return Text("-", style="dim")
+    return Text(terminal_text(value, multiline=multiline), style=style)
 
 
 def status_text(status: str, secondary: str | None = None) -> Text:
-    text = Text(status, style=STATUS_STYLES.get(status, "bold cyan"))
+    text = data(status, STATUS_STYLES.get(status, "bold cyan"))
     if secondary and secondary != status:
-        text.append(f" / {secondary}", style="default")
+        text.append_text(Text(" / ") + data(secondary))
     return text
 
 
 def when(value: datetime | None) -> Text:
-    return Text(iso_utc(value)) if value else MISSING
+    return Text(iso_utc(value)) if value else Text("-", style="dim")
 
 
 def objective_text(objective: Objective | None) -> Text:
     if objective is None:
-        return MISSING
+        return Text("-", style="dim")
     value = "-" if objective.value is None else f"{objective.value:.6g}"
-    text = Text(f"{objective.metric} = ")
+    text = data(objective.metric) + Text(" = ")
     text.append(value, style="bold")
     if objective.type:
-        text.append(f" ({objective.type})", style="dim")
+        text.append_text(Text(" (", style="dim") + data(objective.type, "dim") + Text(")", style="dim"))
     return text
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# --- show ----------------------------------------------------------------------------------------------
+
+
 def show_report(console: Console, record: ReportRecord) -> None:
-    console.print(_summary_panel(record))
-    for section in (_features(record), _partial_failures(record), _failure(record), _leaderboard(record)):
-        if section is not None:
-            console.print(section)
+    console.print(data(record.job_name, "bold"), soft_wrap=True)
+    _summary(console, record)
+    for section in (_features, _partial_failures, _failure, _notes, _leaderboard, _links):
+        section(console, record)
+
+
+def _summary(console: Console, record: ReportRecord) -> None:
+    explainability = data(record.explainability.state.value)
+    if record.explainability.reason:
+        explainability.append_text(Text(" (") + data(record.explainability.reason) + Text(")"))
+    print_fact(console, "status", status_text(record.status, record.secondary_status))
+    if record.why_ended:
+        print_fact(console, "why it ended", data(record.why_ended), whole=False)
+    print_fact(console, "problem type", data(record.problem_type))
+    print_fact(console, "api", data(record.api))
+    print_fact(console, "objective", objective_text(record.objective))
+    print_fact(console, "best candidate", data(record.best_candidate))
+    if record.endpoint:
+        print_fact(console, "endpoint", data(record.endpoint))
+    print_fact(console, "explainability", explainability, whole=not record.explainability.reason)
+    family = family_line(record, terminal_text)
+    if family:
+        print_fact(console, "family", Text(family), whole=False)
+    print_fact(console, "created", when(record.created_at))
+    print_fact(console, "ended", when(record.ended_at))
+    if record.ended_at:
+        print_fact(console, "took", Text(duration(record.duration_seconds)))
+    print_fact(console, "last modified", when(record.last_modified_at))
+    print_fact(console, "notified", when(record.notified_at))
+    print_fact(console, "arn", data(record.job_arn))
+
+
+def _features(console: Console, record: ReportRecord) -> None:
+    features = record.explainability.top_features
+    if not features:
+        return
+    labels = record.explainability.labels
+    title = Text(f"Top features ({len(features)} of {record.explainability.feature_count}", style="bold")
+    if labels:
+        title.append_text(Text("; labels ", style="bold") + Text(", ").join(data(label, "bold") for label in labels))
+    console.print(title + Text(")", style="bold"))
+    names = [data(item.feature) for item in features]
+    name_width = max(name.cell_len for name in names)
+    importance_width = max(len(f"{item.importance:.4f}") for item in features)
+    bar_width = min(BAR_WIDTH, console.width - len(INDENT) - name_width - importance_width - 4)
+    if bar_width >= MIN_BAR_WIDTH:
+        for name, item in zip(names, features, strict=True):
+            name.pad_right(name_width - name.cell_len)
+            bar = _bar(item, features, bar_width).ljust(bar_width)
+            console.print(Text.assemble(INDENT, name, "  ", (bar, "magenta"), "  ", f"{item.importance:.4f}"))
+        return
+    for name, item in zip(names, features, strict=True):  # a name too long for a bar beside it
+        console.print(Text.assemble(INDENT, name), soft_wrap=True)
+        bar = _bar(item, features, BAR_WIDTH // 2)
+        console.print(Text.assemble(INDENT * 2, (bar, "magenta"), " ", f"{item.importance:.4f}"))
+
+
+def _bar(item: FeatureImportance, features: Sequence[FeatureImportance], width: int) -> str:
+    top = max((each.importance for each in features), default=0.0)
+    length = round(width * item.importance / top) if top > 0 else 0
+    return BAR * max(length, 0)
+
+
+def _partial_failures(console: Console, record: ReportRecord) -> None:
+    if not record.partial_failures:
+        return
+    console.print(Text(f"Partial failures ({len(record.partial_failures)})", style="bold yellow"))
+    _bullets(console, [data(message, multiline=True) for message in record.partial_failures])
+
+
+def _failure(console: Console, record: ReportRecord) -> None:
+    if record.failure_reason:
+        print_free(console, Text("Failure reason: ", style="bold red"), data(record.failure_reason, multiline=True), "")
+
+
+def _notes(console: Console, record: ReportRecord) -> None:
+    if not record.notes:
+        return
+    console.print(Text("Notes", style="bold"))
+    _bullets(console, [data(note, multiline=True) for note in record.notes])
+
+
+def _bullets(console: Console, items: Sequence[Text]) -> None:
+    """Free text, one bullet each; a multi-line item stays indented under its bullet."""
+    for item in items:
+        print_free(console, Text("• "), item)
+
+
+def _leaderboard(console: Console, record: ReportRecord) -> None:
+    if record.leaderboard is None:
+        return
+    if not record.leaderboard:
+        console.print(Text("Leaderboard: no completed candidates", style="dim"))
+        return
+    console.print(
+        Text(f"Leaderboard ({plural(len(record.leaderboard), 'completed candidate')}, best first)", style="bold")
+    )
+    rows = [_leaderboard_row(rank, entry) for rank, entry in enumerate(record.leaderboard, start=1)]
+    table = fitted_table(console, LEADERBOARD_TABLE, rows)
+    if table is not None:
+        console.print(table)
+        return
+    for rank, entry in enumerate(record.leaderboard, start=1):
+        console.print(Text.assemble(INDENT, f"{rank}. ", data(entry.candidate, "bold")), soft_wrap=True)
+        indent = INDENT * 2
+        print_fact(console, "objective", objective_text(entry.objective), indent)
+        if entry.explainability_prefix:
+            print_fact(console, "explainability", data(entry.explainability_prefix), indent)
+        if entry.model_insights_prefix:
+            print_fact(console, "model insights", data(entry.model_insights_prefix), indent)
+
+
+def _leaderboard_row(rank: int, entry: LeaderboardEntry) -> list[Text]:
+    return [
+        Text(str(rank)),
+        data(entry.candidate),
+        objective_text(entry.objective),
+        data(entry.explainability_prefix),
+        data(entry.model_insights_prefix),
+    ]
+
+
+def _links(console: Console, record: ReportRecord) -> None:
     links = report_links(record)
     console.print(Text("Links", style="bold"))
     for link in (links.job, *links.artifacts):
-        target = link.url or link.s3_uri or "(no console link in this partition)"
-        console.print(Text.assemble(f"  {link.label}: ", (target, f"link {target}")), soft_wrap=True)
+        print_line(console, Text(f"{link.label}:"), _target(link))
 
 
-def _summary_panel(record: ReportRecord) -> Panel:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
-    explainability = Text(record.explainability.state.value)
-    if record.explainability.reason:
-        explainability.append(f" ({record.explainability.reason})", style="dim")
-    rows: list[tuple[str, RenderableType]] = [
-        ("status", status_text(record.status, record.secondary_status)),
-        ("problem type", Text(record.problem_type or "-")),
-        ("api", Text(record.api)),
-        ("objective", objective_text(record.objective)),
-        ("best candidate", Text(record.best_candidate or "-")),
-        ("explainability", explainability),
-        ("created", when(record.created_at)),
-        ("ended", when(record.ended_at)),
-        ("last modified", when(record.last_modified_at)),
-        ("notified", when(record.notified_at)),
-    ]
-    if record.endpoint:
-        rows.insert(5, ("endpoint", Text(record.endpoint)))
-    for label, value in rows:
-        grid.add_row(label, value)
-    return Panel(grid, title=Text(record.job_name, style="bold"), title_align="left", subtitle=record.job_arn)
+def _target(link: Link) -> Text:
+    """Our own https link (built from the ARN and URIs, percent-encoded) is clickable; an s3:// URI or the
+    lack of a console is plain text."""
+    if link.url:
+        url = terminal_text(link.url)
+        return Text(url, style=Style(link=url))
+    if link.s3_uri:
+        return data(link.s3_uri)
+    return Text("(no console link in this partition)", style="dim")
 
 
-def _features(record: ReportRecord) -> RenderableType | None:
-    features = record.explainability.top_features
-    if not features:
-        return None
-    top = max((item.importance for item in features), default=0.0)
-    table = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
-    table.add_column("feature", no_wrap=True)
-    table.add_column("bar", no_wrap=True)
-    table.add_column("importance", justify="right")
-    for item in features:
-        length = round(BAR_WIDTH * item.importance / top) if top > 0 else 0
-        table.add_row(Text(item.feature), Text("█" * max(length, 0), style="magenta"), f"{item.importance:.4f}")
-    title = f"Top features ({len(features)} of {record.explainability.feature_count}"
-    labels = record.explainability.labels
-    title += f"; labels {', '.join(labels)})" if labels else ")"
-    return Group(Text(title, style="bold"), table)
-
-
-def _partial_failures(record: ReportRecord) -> RenderableType | None:
-    if not record.partial_failures:
-        return None
-    lines = [Text(f"Partial failures ({len(record.partial_failures)})", style="bold yellow")]
-    lines += [Text.assemble("  • ", message) for message in record.partial_failures]
-    return Group(*lines)
-
-
-def _failure(record: ReportRecord) -> RenderableType | None:
-    if not record.failure_reason:
-        return None
-    return Text.assemble(("Failure reason: ", "bold red"), record.failure_reason)
-
-
-def _leaderboard(record: ReportRecord) -> RenderableType | None:
-    if record.leaderboard is None:
-        return None
-    if not record.leaderboard:
-        return Text("Leaderboard: no completed candidates", style="dim")
-    table = Table(title="Leaderboard", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
-    table.add_column("#", justify="right")
-    table.add_column("candidate", overflow="fold")
-    table.add_column("objective")
-    table.add_column("explainability", overflow="fold")
-    table.add_column("model insights", overflow="fold")
-    for rank, entry in enumerate(record.leaderboard, start=1):
-        table.add_row(
-            str(rank),
-            Text(entry.candidate),
-            objective_text(entry.objective),
-            Text(entry.explainability_prefix or "-"),
-            Text(entry.model_insights_prefix or "-"),
-        )
-    return table
+# --- history -------------------------------------------------------------------------------------------
 
 
 def show_history(console: Console, job_name: str, entries: Sequence[HistoryEntry]) -> None:
-    table = Table(
-        title=f"History of {job_name} ({len(entries)} transitions)", title_justify="left", box=box.SIMPLE_HEAD
+    console.print(
+        Text("History of ", style="bold")
+        + data(job_name, "bold")
+        + Text(f" ({plural(len(entries), 'transition')})", style="bold")
     )
-    for column in ("last modified", "status", "explainability", "partial failures", "failure reason", "detected by"):
-        table.add_column(column)
-    for entry in entries:
-        table.add_row(
+    rows = [
+        [
             when(entry.last_modified_at),
             status_text(entry.status, entry.secondary_status),
-            entry.explainability_state.value,
-            str(entry.partial_failure_count),
-            Text(entry.failure_reason or "-"),
-            entry.detected_by or "-",
-        )
-    console.print(table)
+            Text(entry.explainability_state.value),
+            Text(str(entry.partial_failure_count)),
+            data(entry.detected_by),
+            data(entry.failure_reason, multiline=True),
+        ]
+        for entry in entries
+    ]
+    table = fitted_table(console, HISTORY_TABLE, rows)
+    if table is not None:
+        console.print(table)
+        return
+    for entry in entries:
+        print_flow(console, [when(entry.last_modified_at), status_text(entry.status, entry.secondary_status)], "")
+        facts = [
+            Text(f"explainability {entry.explainability_state.value}"),
+            Text(plural(entry.partial_failure_count, "partial failure")),
+            Text("detected by ") + data(entry.detected_by),
+        ]
+        print_flow(console, facts)
+        if entry.failure_reason:
+            print_fact(console, "failure reason", data(entry.failure_reason, multiline=True), whole=False)
 
 
-def show_list(console: Console, records: Sequence[ReportRecord], title: str, total: int) -> None:
-    if total > len(records):
-        title += f" (showing {len(records)} of {total}; see --limit)"
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("job", "status", "last modified", "objective", "explainability", "partial failures"):
-        table.add_column(column, no_wrap=column in ("job", "last modified"))
+# --- list and watch ------------------------------------------------------------------------------------
+
+
+def show_list(console: Console, records: Sequence[ReportRecord], title: str) -> None:
+    console.print(Text(terminal_text(title), style="bold"))
+    if not records:
+        return
+    table = fitted_table(console, LIST_TABLE, [_list_row(record) for record in records])
+    if table is not None:
+        console.print(table)
+        return
     for record in records:
-        table.add_row(
-            Text(record.job_name),
-            status_text(record.status, record.secondary_status),
-            when(record.last_modified_at),
-            objective_text(record.objective),
-            record.explainability.state.value,
-            str(len(record.partial_failures)),
-        )
-    console.print(table)
+        show_job_line(console, record)
+
+
+def _list_row(record: ReportRecord) -> list[Text]:
+    return [
+        data(record.job_name),
+        status_text(record.status, record.secondary_status),
+        when(record.last_modified_at),
+        objective_text(record.objective),
+        Text(record.explainability.state.value),
+        Text(str(len(record.partial_failures))),
+    ]
+
+
+def show_job_line(console: Console, record: ReportRecord) -> None:
+    """One job as a block: its name on a line of its own, then its facts (list at 80 columns, watch)."""
+    console.print(data(record.job_name, "bold"), soft_wrap=True)
+    facts = [status_text(record.status, record.secondary_status), when(record.last_modified_at)]
+    if record.objective is not None:
+        facts.append(objective_text(record.objective))
+    facts.append(Text(f"explainability {record.explainability.state.value}"))
+    facts.append(Text(plural(len(record.partial_failures), "partial failure")))
+    print_flow(console, facts)
+
+
+# --- import-history ------------------------------------------------------------------------------------
 
 
 def import_summary(progress: ImportProgress) -> Text:

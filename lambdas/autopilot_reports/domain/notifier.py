@@ -1,28 +1,53 @@
-"""Sends a job's terminal notification from the commit that claimed it (the table's stream).
+"""Sends each message from the commit that claimed it (the table's stream), DESIGN section 5.
 
-The reporter commits the record and its claim (`notified_at`) in one transaction; every stream record
-of that commit leads here, and is retried until the publish succeeds. A replay of the same commit, or a
-later write of a record whose claim is older, carries the same claim in its old image, and sends
-nothing. So a message can go out twice only if this function dies right after a successful Publish
-and before its batch is checkpointed; each Publish is counted the moment it succeeds.
+Three commits lead to a message: a job's terminal report (`notified_at`, event_type `ended`), a stall's
+"may be stuck" alert (`stuck_alerted_for`, event_type `stuck`) and a digest's insert (event_type
+`digest`). Every stream record of such a commit leads here and is retried until the publish succeeds. A
+replay of the same commit, or a later write of a record whose claim is older, carries the same claim in
+its old image, and sends nothing. So a message can go out twice only if this function dies right after a
+successful Publish and before its batch is checkpointed; each Publish is counted the moment it succeeds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from autopilot_reports import constants as c
-from autopilot_reports.domain.notification import render_notification
+from autopilot_reports.domain.notification import render_digest, render_notification, render_stuck
 from autopilot_reports.domain.ports import Notifier
+from autopilot_reports.models.common import parse_iso_utc
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.record import ReportRecord
 
 
+class Claim(StrEnum):
+    ENDED = c.EVENT_TYPE_ENDED
+    STUCK = c.EVENT_TYPE_STUCK
+    DIGEST = c.EVENT_TYPE_DIGEST
+
+
+def claim_in(new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> Claim | None:
+    """Which message this write claimed, if any: a claim the new image has and the old one did not."""
+    if new_image.get(c.SORT_KEY) == c.DIGEST_SK:
+        return Claim.DIGEST if not old_image else None
+    if _new(c.NOTIFIED_AT, new_image, old_image):
+        return Claim.ENDED
+    if _new(c.STUCK_ALERTED_FOR, new_image, old_image):
+        return Claim.STUCK
+    return None
+
+
 def is_new_claim(new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> bool:
-    """The write that claimed the notification: the new image has a claim the old one did not."""
-    claim = new_image.get(c.NOTIFIED_AT)
-    return bool(claim) and old_image.get(c.NOTIFIED_AT) != claim
+    """The write that claimed the terminal notification: the new image has a claim the old one did not."""
+    return _new(c.NOTIFIED_AT, new_image, old_image)
+
+
+def _new(name: str, new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> bool:
+    claim = new_image.get(name)
+    return claim is not None and claim != "" and old_image.get(name) != claim
 
 
 @dataclass
@@ -31,3 +56,10 @@ class NotificationSender:
 
     def send(self, record: ReportRecord) -> None:
         self.notifier.publish(render_notification(record))
+
+    def send_stuck(self, record: ReportRecord, alerted_at: str | None) -> None:
+        at = parse_iso_utc(alerted_at) if alerted_at else record.last_modified_at
+        self.notifier.publish(render_stuck(record, at))
+
+    def send_digest(self, digest: Digest) -> None:
+        self.notifier.publish(render_digest(digest))

@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
@@ -52,11 +54,40 @@ class KnownState:
 
 
 @dataclass(frozen=True)
+class Known:
+    """What one lookup of the table returns for a listing: each known job's state, and the standing best
+    of each family asked for (absent: the family has no item yet)."""
+
+    jobs: dict[str, KnownState]
+    families: dict[str, FamilyStanding]
+
+
+@dataclass(frozen=True)
+class StalledJob:
+    """An InProgress record whose LastModifiedTime is older than the stuck threshold."""
+
+    job_name: str
+    progress: int  # models.record.progress of the stored state: one alert per stall
+    alerted: bool  # this stall was alerted already
+
+
+@dataclass(frozen=True)
 class WatchState:
     """The watcher's own item: when the stack began watching, and the greatest LastModifiedTime seen."""
 
     watch_start: datetime | None
     watermark: datetime | None
+
+
+@dataclass(frozen=True)
+class DigestInputs:
+    """The records a digest summarizes: those last modified in its period (each status), those with
+    partial failures, the stalled ones, and every family's standing best with its job count."""
+
+    modified: list[ReportRecord]
+    partial_failures: list[ReportRecord]
+    stalled: list[ReportRecord]
+    families: list[tuple[FamilyStanding, int]]
 
 
 @dataclass(frozen=True)
@@ -105,17 +136,42 @@ class ArtifactReader(Protocol):
 
 
 class ReportStore(Protocol):
-    def save_report(self, record: ReportRecord, history: HistoryEntry, claim_notification: bool) -> Saved:
+    def save_report(
+        self,
+        record: ReportRecord,
+        history: HistoryEntry,
+        claim_notification: bool,
+        family: FamilyUpdate | None = None,
+    ) -> Saved:
         """Writes the latest record and its history item in one conditional transaction, only if the
         record is newer (models.record.progress). With claim_notification, the same commit claims the
         job's one terminal notification (record.notified_at), unless one was claimed already or the job
         ended before the watch began (domain.rules.notify_worthy); the claim is what the notifier sends.
+        With `family`, the same commit updates the family's best, only if it still is `family.expected`
+        (else FamilyChangedError, with the standing best to judge again against).
         Raises RecordRejectedError when the table refuses the record itself."""
 
     def record_error(self, job_name: str, reason: str) -> None:
         """Notes a permanent error on the job's record, where there is one."""
 
-    def known_states(self, job_names: Sequence[str]) -> dict[str, KnownState]: ...
+    def known_states(self, job_names: Sequence[str], families: Sequence[str] = ()) -> Known:
+        """What the table knows of these jobs and families, in one read (BatchGetItem)."""
+
+    def stalled(self, quiet_since: datetime, not_before: datetime) -> list[StalledJob]:
+        """InProgress records last modified in [not_before, quiet_since] (one Query, never a Scan)."""
+
+    def claim_stuck(self, job_name: str, progress: int, at: datetime) -> bool:
+        """Claims the one "may be stuck" alert of this stall (the record still at `progress`); the
+        notifier sends it from the commit. False when claimed already or the job moved on."""
+
+    def digest_inputs(self, start: datetime, end: datetime, stalled: tuple[datetime, datetime]) -> DigestInputs:
+        """Everything a digest of [start, end) reads, by Query only."""
+
+    def last_digest_end(self) -> datetime | None: ...
+
+    def save_digest(self, digest: Digest) -> bool:
+        """Commits the digest for its period (once: a retry of the same period commits nothing) and
+        moves the last digest's end forward; the notifier sends it from the commit."""
 
     def get_watch_state(self) -> WatchState: ...
 

@@ -15,9 +15,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.description import JobDescription, describe_job, leaderboard_entries
 from autopilot_reports.domain.explainability import collect_explainability
+from autopilot_reports.domain.family import FamilyChangedError, FamilyStanding, family_of, judge
 from autopilot_reports.domain.ports import (
     ArtifactReader,
     AutoMLJobs,
@@ -33,6 +35,7 @@ from autopilot_reports.models.common import epoch_ms
 from autopilot_reports.models.record import Explainability, HistoryEntry, LeaderboardEntry, ReportRecord
 
 REDUCED_REASON_CHARS = 512
+FAMILY_ATTEMPTS = 4  # judgments of a job against its family's best before the race is left to a retry
 
 
 class Outcome(StrEnum):
@@ -60,9 +63,19 @@ class Reporter:
     analysis_max_bytes: int
     notify_statuses: tuple[str, ...]
     leaderboard_size: int
+    family_pattern: str = c.DEFAULT_JOB_FAMILY_PATTERN
     clock: Callable[[], datetime] = now
 
-    def report(self, job_name: str, detected_by: str | None = None) -> ReportResult:
+    def report(
+        self,
+        job_name: str,
+        detected_by: str | None = None,
+        standing: FamilyStanding | None = None,
+        previous_status: str | None = None,
+    ) -> ReportResult:
+        """The job's report, committed. `standing` is the family's best as the watcher saw it (None: not
+        looked up); `previous_status` the job's status the table held then, so a job counts in its family
+        once, when it first ends."""
         try:
             api, response = self.jobs.describe(job_name)
         except JobNotFoundError as error:
@@ -76,21 +89,39 @@ class Reporter:
         notes = [f"leaderboard: {leaderboard_error}"] if leaderboard_error else []
         record = storable(
             build_record(job, explainability, leaderboard, notified_at=self.clock() if notify else None, notes=notes)
-        )
+        ).model_copy(update={"family": family_of(job.name, self.family_pattern)})
+        counts = job.is_terminal and previous_status not in c.TERMINAL_STATUSES
         rejected = None
         try:
-            saved = self.store.save_report(record, HistoryEntry.of(record, detected_by), claim_notification=notify)
+            record, saved = self._commit(record, detected_by, notify, standing, counts)
         except RecordRejectedError as error:
             # No report is lost for its content: the outcome still reaches the table and the people.
             rejected = str(error)
-            record = reduced_record(record, rejected)
-            saved = self.store.save_report(record, HistoryEntry.of(record, detected_by), claim_notification=notify)
+            record, saved = self._commit(reduced_record(record, rejected), detected_by, notify, standing, counts)
         if saved is Saved.UNCHANGED:
             return ReportResult(Outcome.UNCHANGED, record)
         if saved is Saved.WRITTEN:
             record = record.model_copy(update={"notified_at": None})
         outcome = Outcome.CLAIMED if saved is Saved.CLAIMED else Outcome.WRITTEN
         return ReportResult(outcome, record, None, leaderboard_error, rejected)
+
+    def _commit(
+        self, record: ReportRecord, detected_by: str | None, notify: bool, standing: FamilyStanding | None, counts: bool
+    ) -> tuple[ReportRecord, Saved]:
+        """One transaction: the record, its history item, the claim and the family's best. When the family's
+        best moved since the watcher looked (another job of the family committed first), the job is judged
+        again against the best that stands, a few times at most."""
+        if not record.is_terminal:
+            return record, self.store.save_report(record, HistoryEntry.of(record, detected_by), notify)
+        standing = standing or FamilyStanding(record.family)  # not looked up: guess a family with no best yet
+        for _ in range(FAMILY_ATTEMPTS - 1):
+            judged, update = judge(record, standing, counts)
+            try:
+                return judged, self.store.save_report(judged, HistoryEntry.of(judged, detected_by), notify, update)
+            except FamilyChangedError as changed:
+                standing = changed.standing
+        judged, update = judge(record, standing, counts)
+        return judged, self.store.save_report(judged, HistoryEntry.of(judged, detected_by), notify, update)
 
     def _leaderboard(self, job: JobDescription) -> tuple[list[LeaderboardEntry] | None, str | None]:
         """None until the job ends; then one ListCandidatesForAutoMLJob call in the objective's direction

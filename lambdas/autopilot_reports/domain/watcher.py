@@ -17,13 +17,16 @@ from typing import Any
 
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
-from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, KnownState, ReportStore
+from autopilot_reports.domain.family import family_of
+from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportStore
 from autopilot_reports.models.common import as_utc
 from autopilot_reports.models.events import (
     IMPORT_FIELDS,
     IMPORT_RUN_FIELDS,
+    SUMMARY_FIELDS,
     AutoMLJobStateChange,
     DetectedBy,
+    FamilyStandingDetail,
     ImportProgress,
     ImportRequest,
 )
@@ -35,6 +38,7 @@ class TickResult:
     listed: int
     published: int
     watermark: datetime | None
+    stuck_alerts: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Watcher:
     job_name_prefix: str = ""
     import_pages_per_piece: int = c.DEFAULT_IMPORT_PAGES_PER_PIECE
     redelivery_window: timedelta = timedelta(seconds=c.REDELIVERY_WINDOW_SECONDS)
+    family_pattern: str = c.DEFAULT_JOB_FAMILY_PATTERN
+    stuck_after: timedelta | None = timedelta(minutes=c.DEFAULT_STUCK_AFTER_MINUTES)  # None: no stuck alerts
     clock: Callable[[], datetime] = now
 
     def tick(self, detected_by: DetectedBy) -> TickResult:
@@ -76,7 +82,21 @@ class Watcher:
             # store only moves it forward, so an overlapping tick can never move it back.
             self.store.advance_watermark(target)
             watermark = target
-        return TickResult(listed=len(summaries), published=len(changes), watermark=watermark)
+        moved = {summary["AutoMLJobName"] for summary in summaries if summary["AutoMLJobStatus"] == c.IN_PROGRESS}
+        alerts = self.alert_stuck(watch_start, skip=moved)
+        return TickResult(listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts)
+
+    def alert_stuck(self, watch_start: datetime, skip: set[str]) -> int:
+        """One "may be stuck" alert per stall: InProgress records whose LastModifiedTime has not moved for
+        `stuck_after` (one Query a tick), each claimed once (the notifier sends it from the claim). As for
+        endings, only stalls that crossed the threshold after the watch began count: imported history
+        never alerts. Jobs this tick just listed are skipped: their record may be a moment behind."""
+        if self.stuck_after is None:
+            return 0
+        moment = self.clock()
+        stalled = self.store.stalled(moment - self.stuck_after, stalls_since(watch_start, self.stuck_after))
+        fresh = [job for job in stalled if not job.alerted and job.job_name not in skip]
+        return sum(1 for job in fresh if self.store.claim_stuck(job.job_name, job.progress, moment))
 
     def import_history(self, request: ImportRequest) -> ImportResult:
         """One bounded piece of a history import: at most `import_pages_per_piece` pages of jobs created
@@ -138,15 +158,28 @@ class Watcher:
     ) -> list[AutoMLJobStateChange]:
         if not summaries:
             return []
-        known = self.store.known_states([summary["AutoMLJobName"] for summary in summaries])
-        changes = [
-            state_change(summary, known.get(summary["AutoMLJobName"]), detected_by)
+        families = {
+            summary["AutoMLJobName"]: family_of(summary["AutoMLJobName"], self.family_pattern)
             for summary in summaries
-            if force or is_news(summary, known.get(summary["AutoMLJobName"]))
-        ]
+            if summary["AutoMLJobStatus"] == c.COMPLETED
+        }
+        # One BatchGetItem: the jobs' states and, for Completed ones, their family's standing best.
+        known = self.store.known_states([summary["AutoMLJobName"] for summary in summaries], list(families.values()))
+        changes = []
+        for summary in summaries:
+            name = summary["AutoMLJobName"]
+            if force or is_news(summary, known.jobs.get(name)):
+                changes.append(
+                    state_change(summary, known.jobs.get(name), detected_by, standing_detail(families, known, name))
+                )
         if changes:
             self.publisher.publish(changes)
         return changes
+
+
+def stalls_since(watch_start: datetime, stuck_after: timedelta) -> datetime:
+    """The oldest LastModifiedTime whose stall crossed the stuck threshold after the watch began."""
+    return watch_start - stuck_after
 
 
 def next_watermark(
@@ -174,11 +207,33 @@ def is_news(summary: Mapping[str, Any], known: KnownState | None) -> bool:
     return listed > known.progress
 
 
-def state_change(summary: Mapping[str, Any], known: KnownState | None, detected_by: DetectedBy) -> AutoMLJobStateChange:
-    fields = {name: summary[name] for name in AutoMLJobStateChange.model_fields if name in summary}
+def state_change(
+    summary: Mapping[str, Any],
+    known: KnownState | None,
+    detected_by: DetectedBy,
+    standing: FamilyStandingDetail | None = None,
+) -> AutoMLJobStateChange:
+    fields = {name: summary[name] for name in SUMMARY_FIELDS if name in summary}
     return AutoMLJobStateChange(
         **fields,
         PreviousStatus=known.status if known else None,
         PreviousSecondaryStatus=known.secondary_status if known else None,
         DetectedBy=detected_by,
+        FamilyStanding=standing,
+    )
+
+
+def standing_detail(families: Mapping[str, str], known: Known, job_name: str) -> FamilyStandingDetail | None:
+    """The family's standing best for the event, for Completed jobs only (None: not looked up)."""
+    family = families.get(job_name)
+    if family is None:
+        return None
+    standing = known.families.get(family)
+    best = standing.best if standing else None
+    return FamilyStandingDetail(
+        Family=family,
+        BestJobName=best.job_name if best else None,
+        BestValue=best.value if best else None,
+        Metric=standing.metric if standing else None,
+        Direction=standing.direction if standing else None,
     )

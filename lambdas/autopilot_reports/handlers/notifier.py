@@ -17,9 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
-from autopilot_reports.adapters.dynamodb_items import from_dynamodb, record_from_item
+from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dynamodb, record_from_item
 from autopilot_reports.adapters.sns import SNSNotifier
-from autopilot_reports.domain.notifier import NotificationSender, is_new_claim
+from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import get_settings
 
@@ -51,16 +51,26 @@ def _send(stream_record: DynamoDBRecord, sender: NotificationSender) -> None:
     old_image = from_dynamodb(images.old_image) if images is not None else {}
     job_name = new_image.get("job_name")
     logger.append_keys(job_name=job_name, event_id=stream_record.event_id)
-    if not is_new_claim(new_image, old_image):
+    claim = claim_in(new_image, old_image)
+    if claim is None:
         logger.debug("no new claim in this write")
         return
     try:
-        record = record_from_item(new_image)
+        if claim is Claim.DIGEST:
+            sender.send_digest(digest_from_item(new_image))
+        elif claim is Claim.STUCK:
+            sender.send_stuck(record_from_item(new_image), new_image.get(c.STUCK_NOTIFIED_AT))
+        else:
+            sender.send(record_from_item(new_image))
     except ValidationError as error:
         # Retrying cannot fix an image we cannot read: say so loudly, and do not block the shard.
-        logger.error("claimed record is unreadable", errors=error.errors(include_url=False, include_context=False))
+        logger.error("claimed item is unreadable", errors=error.errors(include_url=False, include_context=False))
         count(c.INVALID_EVENTS)
         return
-    sender.send(record)
-    count_now(c.NOTIFICATIONS_SENT, job_name=record.job_name, stream_event_id=str(stream_record.event_id))
-    logger.info("notification sent", status=record.status)
+    count_now(
+        c.NOTIFICATIONS_SENT,
+        event_type=claim.value,
+        job_name=str(job_name or ""),
+        stream_event_id=str(stream_record.event_id),
+    )
+    logger.info("notification sent", event_type=claim.value, status=new_image.get("status"))

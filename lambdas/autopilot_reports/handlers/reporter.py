@@ -13,8 +13,10 @@ from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
+from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult
-from autopilot_reports.models.events import StateChangeEvent
+from autopilot_reports.models.events import FamilyStandingDetail, StateChangeEvent
+from autopilot_reports.models.record import FamilyBest
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import get_settings
 
@@ -31,6 +33,7 @@ def default_reporter() -> Reporter:
         analysis_max_bytes=settings.analysis_max_bytes,
         notify_statuses=settings.notify_statuses,
         leaderboard_size=settings.leaderboard_size,
+        family_pattern=settings.job_family_pattern,
     )
 
 
@@ -54,7 +57,12 @@ def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | 
 
     detail = change.detail
     logger.append_keys(job_name=detail.AutoMLJobName, event_id=change.id)
-    result = (reporter or default_reporter()).report(detail.AutoMLJobName, detected_by=detail.DetectedBy.value)
+    result = (reporter or default_reporter()).report(
+        detail.AutoMLJobName,
+        detected_by=detail.DetectedBy.value,
+        standing=family_standing(detail.FamilyStanding),
+        previous_status=detail.PreviousStatus,
+    )
     _observe(result)
     return {"outcome": result.outcome.value, "job_name": detail.AutoMLJobName}
 
@@ -90,6 +98,18 @@ def _observe(result: ReportResult) -> None:
     )
     count(c.REPORTS_WRITTEN)
     count(c.EXPLAINABILITY_STATE_PREFIX + explainability.state.value)
+
+
+def family_standing(detail: FamilyStandingDetail | None) -> FamilyStanding | None:
+    """The event's view of the family's best, as the domain judges it (None: the watcher did not look)."""
+    if detail is None:
+        return None
+    best = (
+        FamilyBest(job_name=detail.BestJobName, value=detail.BestValue)
+        if detail.BestJobName and detail.BestValue is not None
+        else None
+    )
+    return FamilyStanding(detail.Family, best, detail.Metric, detail.Direction)
 
 
 def _raw_job_name(event: Any) -> str | None:

@@ -14,4 +14,5 @@ def forget() -> None:
     clear_clients()
     reporter.default_reporter.cache_clear()
     watcher.default_watcher.cache_clear()
+    watcher.default_digester.cache_clear()
     notifier.default_sender.cache_clear()

@@ -7,6 +7,7 @@ by an "AutoML History Import" event on the project's bus (how each piece hands t
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
+from autopilot_reports.domain.digest import Digester, DigestResult
 from autopilot_reports.domain.watcher import ImportResult, TickResult, Watcher
 from autopilot_reports.models.events import parse_watcher_event
 from autopilot_reports.observability import count, logger, metrics, tracer
@@ -35,13 +37,28 @@ def default_watcher() -> Watcher:
         overlap=timedelta(seconds=settings.watermark_overlap_seconds),
         job_name_prefix=settings.job_name_prefix,
         import_pages_per_piece=settings.import_pages_per_piece,
+        family_pattern=settings.job_family_pattern,
+        stuck_after=settings.stuck_after,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_digester() -> Digester:
+    settings = get_settings()
+    return Digester(
+        store=DynamoDBReportStore(settings.table_name),
+        period=timedelta(hours=settings.digest_period_hours),
+        stuck_after=settings.stuck_after,
+        region=os.environ.get("AWS_REGION", ""),
     )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext, watcher: Watcher | None = None) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, watcher: Watcher | None = None, digester: Digester | None = None
+) -> dict[str, Any]:
     try:
         trigger = parse_watcher_event(event)
     except (ValidationError, ValueError) as error:
@@ -55,6 +72,10 @@ def handler(event: dict[str, Any], context: LambdaContext, watcher: Watcher | No
         return {"outcome": "invalid"}
 
     logger.append_keys(detected_by=trigger.detected_by.value, trigger_event_id=trigger.event_id)
+    if trigger.digest is not None:
+        sent = (digester or default_digester()).send(trigger.digest.scheduled_time)
+        _observe_digest(sent)
+        return {"digest": sent.digest.period.model_dump(mode="json"), "committed": sent.committed}
     watcher = watcher or default_watcher()
     if trigger.history_import:
         imported = watcher.import_history(trigger.history_import)
@@ -75,11 +96,26 @@ def _observe(result: TickResult, hint: str | None) -> None:
         "watcher pass done",
         listed=result.listed,
         published=result.published,
+        stuck_alerts=result.stuck_alerts,
         watermark=result.watermark.isoformat() if result.watermark else None,
         hint=hint,
     )
     count(c.JOBS_LISTED, result.listed)
     count(c.STATE_CHANGES_PUBLISHED, result.published)
+    if result.stuck_alerts:
+        count(c.STUCK_ALERTS_CLAIMED, result.stuck_alerts)
+
+
+def _observe_digest(result: DigestResult) -> None:
+    digest = result.digest
+    logger.info(
+        "digest committed" if result.committed else "digest of this period committed already",
+        period_start=digest.period.start.isoformat(),
+        period_end=digest.period.end.isoformat(),
+        counts=digest.counts,
+    )
+    if result.committed:
+        count(c.DIGESTS_CLAIMED)
 
 
 def _observe_import(result: ImportResult) -> None:

@@ -18,7 +18,7 @@ from autopilot_reports.models.common import UtcDatetime
 EVENT_SOURCE = c.EVENT_SOURCE
 EVENT_DETAIL_TYPE = c.STATE_CHANGE_DETAIL_TYPE
 # constants.py stays free of imports (so no `Final` there): the contract's literal type is given here.
-SCHEMA_VERSION = cast(Literal["1"], c.SCHEMA_VERSION)
+SCHEMA_VERSION = cast(Literal["2"], c.SCHEMA_VERSION)
 
 
 class DetectedBy(StrEnum):
@@ -32,6 +32,20 @@ class PartialFailureReason(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     PartialFailureMessage: str = ""
+
+
+class FamilyStandingDetail(BaseModel):
+    """The job's family and its standing best as the table held it when the watcher listed the job (looked
+    up in the same BatchGetItem as the job's state). The reporter's commit is conditional on it, so a
+    stale one is only a wasted guess, never a wrong verdict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    Family: str = Field(min_length=1)
+    BestJobName: str | None = None  # None: the family has no best yet
+    BestValue: float | None = None
+    Metric: str | None = None
+    Direction: str | None = None
 
 
 class AutoMLJobStateChange(BaseModel):
@@ -52,7 +66,22 @@ class AutoMLJobStateChange(BaseModel):
     PreviousStatus: str | None = None
     PreviousSecondaryStatus: str | None = None
     DetectedBy: DetectedBy
-    SchemaVersion: Literal["1"] = SCHEMA_VERSION
+    FamilyStanding: FamilyStandingDetail | None = None  # only for Completed jobs; absent: not looked up
+    SchemaVersion: Literal["1", "2"] = SCHEMA_VERSION  # "1": before FamilyStanding (still accepted)
+
+
+# The members of a ListAutoMLJobs summary the event carries under their AWS names.
+SUMMARY_FIELDS = (
+    "AutoMLJobName",
+    "AutoMLJobArn",
+    "AutoMLJobStatus",
+    "AutoMLJobSecondaryStatus",
+    "CreationTime",
+    "EndTime",
+    "LastModifiedTime",
+    "FailureReason",
+    "PartialFailureReasons",
+)
 
 
 class StateChangeEvent(EventBridgeModel):
@@ -146,6 +175,17 @@ class ScheduleTick(BaseModel):
     trigger: Literal["schedule"]
 
 
+class DigestTick(BaseModel):
+    """The digest schedule's input: `{"trigger": "digest", "scheduled_time": "<aws.scheduler.scheduled-time>"}`.
+    The scheduled time ends the period, so a retried invocation summarizes the same period (and commits
+    nothing new)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Literal["digest"]
+    scheduled_time: UtcDatetime | None = None
+
+
 CLOUDTRAIL_DETAIL_TYPE = c.CLOUDTRAIL_DETAIL_TYPE
 CHILD_JOB_DETAIL_TYPES = frozenset(c.CHILD_JOB_DETAIL_TYPES)
 
@@ -159,6 +199,7 @@ class WatcherTrigger(BaseModel):
     event_id: str | None = None
     hint: str | None = None  # a job name or ARN the nudge mentioned, for the logs only
     history_import: ImportRequest | None = None
+    digest: DigestTick | None = None
 
 
 def parse_watcher_event(event: Any) -> WatcherTrigger:
@@ -178,5 +219,7 @@ def parse_watcher_event(event: Any) -> WatcherTrigger:
             parent = envelope.detail.get("AutoMLJobArn") if isinstance(envelope.detail, dict) else None
             return WatcherTrigger(detected_by=DetectedBy.CHILD_JOB, event_id=envelope.id, hint=parent)
         raise ValueError(f"the watcher does not handle {envelope.detail_type!r} events")
+    if isinstance(event, dict) and event.get("trigger") == "digest":
+        return WatcherTrigger(detected_by=DetectedBy.SCHEDULE, digest=DigestTick.model_validate(event))
     ScheduleTick.model_validate(event)
     return WatcherTrigger(detected_by=DetectedBy.SCHEDULE)

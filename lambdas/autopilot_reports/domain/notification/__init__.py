@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 from autopilot_reports import constants as c
 from autopilot_reports.domain.links import ReportLinks, report_links
@@ -24,14 +25,17 @@ from autopilot_reports.domain.notification.chat import (
     CHAT_NEXT_STEP_LIMIT,
     CHAT_TITLE_LIMIT,
     chat_message,
+    digest_chat,
     envelope,
+    stuck_chat,
     thread_id,
 )
-from autopilot_reports.domain.notification.common import clip, title
-from autopilot_reports.domain.notification.email import Detail, email_text
+from autopilot_reports.domain.notification.common import clip, duration, title, when
+from autopilot_reports.domain.notification.email import Detail, digest_email, email_text, stuck_email
 from autopilot_reports.domain.notification.program import record_json
 from autopilot_reports.domain.ports import Notification
 from autopilot_reports.domain.untrusted import email_line
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.record import ReportRecord
 
 __all__ = [
@@ -42,7 +46,9 @@ __all__ = [
     "MESSAGE_BUDGET",
     "SNS_MESSAGE_LIMIT",
     "notification_attributes",
+    "render_digest",
     "render_notification",
+    "render_stuck",
     "sns_message_bytes",
     "thread_id",
 ]
@@ -91,6 +97,44 @@ def render_notification(record: ReportRecord) -> Notification:
         if sns_message_bytes(notification) <= MESSAGE_BUDGET:
             return notification
     return _minimal(record, links, subject, attributes)
+
+
+def render_stuck(record: ReportRecord, alerted_at: datetime) -> Notification:
+    """An InProgress job whose LastModifiedTime has not moved for stuckAfterMinutes (event_type "stuck")."""
+    links = report_links(record)
+    quiet = duration((alerted_at - record.last_modified_at).total_seconds())
+    text = stuck_email(record, links, quiet, when(alerted_at))
+    chat = json.dumps(stuck_chat(record, links, quiet), ensure_ascii=False)
+    body = json.dumps(
+        {
+            "event_type": c.EVENT_TYPE_STUCK,
+            "quiet_seconds": int((alerted_at - record.last_modified_at).total_seconds()),
+            "record": record.model_dump(mode="json"),
+        }
+    )
+    message = {"default": text, "email": text, "https": chat, "lambda": body, "sqs": body}
+    subject = subject_line(f"AutoML job {record.job_name} may be stuck ({record.secondary_status}, quiet {quiet})")
+    return Notification(
+        subject=subject, message=message, attributes=notification_attributes(record, c.EVENT_TYPE_STUCK)
+    )
+
+
+def render_digest(digest: Digest) -> Notification:
+    """The scheduled summary (event_type "digest"); its program copy is the digest JSON."""
+    period = f"{when(digest.period.start)} to {when(digest.period.end)}"
+    where = f" in {digest.region}" if digest.region else ""
+    title_text = f"AutoML jobs digest{where}, {period}"
+    text = digest_email(digest, title_text)
+    chat = json.dumps(digest_chat(digest, title_text), ensure_ascii=False)
+    body = digest.model_dump_json()
+    message = {"default": text, "email": text, "https": chat, "lambda": body, "sqs": body}
+    total = sum(digest.counts.values())
+    failed = digest.counts.get(c.FAILED, 0)
+    subject = subject_line(f"AutoML digest{where}: {total} jobs, {failed} failed, {len(digest.stuck)} stuck")
+    attributes = {"event_type": c.EVENT_TYPE_DIGEST, "has_failures": "true" if failed else "false"}
+    if digest.region:
+        attributes["region"] = digest.region
+    return Notification(subject=subject, message=message, attributes=attributes)
 
 
 def _minimal(record: ReportRecord, links: ReportLinks, subject: str, attributes: dict[str, str]) -> Notification:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from autopilot_reports import constants as c
 from autopilot_reports.domain.links import Link, ReportLinks
 from autopilot_reports.domain.notification.common import (
     chart,
@@ -30,6 +31,8 @@ from autopilot_reports.domain.notification.common import (
     when,
 )
 from autopilot_reports.domain.untrusted import chat_code, chat_text
+from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.record import ExplainabilityState, ReportRecord
 
 CHAT_TITLE_LIMIT = 250
@@ -286,3 +289,83 @@ def _next_steps(record: ReportRecord, links: ReportLinks) -> list[str]:
             )
         )
     return [linked if len(linked) <= CHAT_NEXT_STEP_LIMIT else plain for linked, plain in steps]
+
+
+STUCK_ICON = "\u23f3"  # hourglass
+DIGEST_ICON = "\U0001f4cb"  # clipboard
+
+
+def stuck_chat(record: ReportRecord, links: ReportLinks, quiet: str) -> dict[str, object]:
+    facts = [
+        f"Status: {chat_text(record.status)} (secondary status: {chat_text(record.secondary_status)})",
+        f"Quiet for {quiet}: last change {when(record.last_modified_at)}, longer than the stack's stuckAfterMinutes",
+        f"Problem type: {chat_text(record.problem_type or 'unknown')}, region {chat_text(record.region or 'unknown')}",
+        f"Links:\n- {link(links.job)}",
+    ]
+    title = f"{STUCK_ICON} {chat_text(f'AutoML job {record.job_name} may be stuck')}"
+    content: dict[str, object] = {
+        "textType": "client-markdown",
+        "title": clip(title, CHAT_TITLE_LIMIT, "..."),
+        "description": clip("\n".join(facts), CHAT_DESCRIPTION_LIMIT, "..."),
+        "nextSteps": [
+            f"Look at its current step in the console, and stop it if it makes no progress: {link(links.job)}"
+        ],
+        "keywords": keywords(["Stuck", record.status, record.secondary_status, "Autopilot"]),
+    }
+    summary = f"AutoML job {chat_text(record.job_name)} may be stuck ({quiet} quiet)"
+    return envelope(record, content, summary, "AutoMLJobStuck", c.EVENT_TYPE_STUCK)
+
+
+def digest_chat(digest: Digest, title: str) -> dict[str, object]:
+    counts = ", ".join(f"{label} {digest.counts.get(status, 0)}" for status, label in DIGEST_COUNT_LABELS)
+    sections = [Section("counts", counts)]
+    for key, label, values in (
+        ("failed", "Failed", digest.failed),
+        ("partial_failures", "With partial failures", digest.partial_failures),
+        ("new_bests", "New bests in their family", digest.new_bests),
+        ("stuck", "Stuck now", digest.stuck),
+    ):
+        if values:
+            more = digest.omitted.get(key, 0)
+            text = f"{label} ({len(values) + more}): " + ", ".join(
+                inline(name, CHAT_CANDIDATE_CHARS) for name in values
+            )
+            sections.append(Section(key, text + (f" [... and {more} more]" if more else "")))
+    if digest.families:
+        lines = [
+            f"- {inline(family.family, CHAT_CANDIDATE_CHARS)}: {family.jobs} job(s), best "
+            + (
+                f"{inline(family.best.job_name, CHAT_CANDIDATE_CHARS)} = {family.best.value:.6g}"
+                if family.best
+                else "none yet"
+            )
+            + (" (improved)" if family.improved else "")
+            for family in digest.families
+        ]
+        sections.append(Section("families", "Families:\n" + "\n".join(lines)))
+    content: dict[str, object] = {
+        "textType": "client-markdown",
+        "title": clip(f"{DIGEST_ICON} {chat_text(title)}", CHAT_TITLE_LIMIT, "..."),
+        "description": pack(sections, CHAT_DESCRIPTION_LIMIT),
+        "keywords": keywords(["Digest", "Autopilot"]),
+    }
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "id": f"autopilot-reports-digest/{digest.region}/{iso_utc(digest.period.end)}",
+        "content": content,
+        "metadata": {
+            "threadId": f"automl-digest-{digest.region or 'unknown'}",
+            "summary": clip(chat_text(title), CHAT_SUMMARY_LIMIT, "..."),
+            "eventType": "AutoMLDigest",
+            "additionalContext": {"event_type": c.EVENT_TYPE_DIGEST, "region": digest.region},
+        },
+    }
+
+
+DIGEST_COUNT_LABELS = (
+    ("Completed", "Completed"),
+    ("Failed", "Failed"),
+    ("Stopped", "Stopped"),
+    ("InProgress", "in progress"),
+)

@@ -24,6 +24,7 @@ from autopilot_reports.domain.notification.common import (
     when,
 )
 from autopilot_reports.domain.untrusted import email_block, email_line
+from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.record import ExplainabilityState, LeaderboardEntry, ReportRecord
 
 EMAIL_BAR = "#"  # plain ASCII reads the same in every mail client and font
@@ -145,3 +146,72 @@ def _free_text(record: ReportRecord, text: str, detail: Detail, heading: str | N
 
 def _section(heading: str, lines: Sequence[str]) -> str:
     return heading + "\n" + "\n".join(lines)
+
+
+STUCK_FOOTER = (
+    "--\nSent by autopilot-reports when an InProgress job stopped changing: one alert per stall (it alerts\n"
+    "again only after the job moves and stalls again). Filter on event_type to choose messages."
+)
+DIGEST_FOOTER = "--\nSent by autopilot-reports on the digest schedule. Filter on event_type to choose messages."
+
+
+def stuck_email(record: ReportRecord, links: ReportLinks, quiet: str, alerted: str) -> str:
+    heading = email_line(f"AutoML job {record.job_name} may be stuck")
+    rows = [
+        ("Status", f"{email_line(record.status)} (secondary status: {email_line(record.secondary_status)})"),
+        ("Quiet for", f"{quiet} (last change {when(record.last_modified_at)}, alert {alerted})"),
+        ("Problem type", email_line(record.problem_type or "unknown")),
+        ("Created", when(record.created_at)),
+        ("Region", f"{email_line(record.region or 'unknown')} (API {record.api})"),
+        ("Job ARN", email_line(record.job_arn)),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    header = f"{heading}\n{'=' * len(heading)}\n\n" + "\n".join(
+        f"{label + ':':<{width}}{value}" for label, value in rows
+    )
+    advice = (
+        f"SageMaker has not changed this job for {quiet}, longer than the stack's stuckAfterMinutes.\n"
+        "Look at its current candidate or processing job in the console; stop it with StopAutoMLJob if it\n"
+        "is not making progress, or raise stuckAfterMinutes if its steps are this slow."
+    )
+    return "\n\n".join([header, _link(links.job), advice, STUCK_FOOTER]) + "\n"
+
+
+def digest_email(digest: Digest, title: str) -> str:
+    heading = email_line(title)
+    counts = "   ".join(f"{label}: {digest.counts.get(status, 0)}" for status, label in DIGEST_COUNTS)
+    blocks = [f"{heading}\n{'=' * len(heading)}\n\n{counts}"]
+    for key, label, values in (
+        ("failed", "FAILED", digest.failed),
+        ("partial_failures", "WITH PARTIAL FAILURES", digest.partial_failures),
+        ("new_bests", "NEW BESTS IN THEIR FAMILY", digest.new_bests),
+        ("stuck", "STUCK NOW (InProgress, quiet past stuckAfterMinutes)", digest.stuck),
+    ):
+        more = digest.omitted.get(key, 0)
+        lines = [f"  {email_line(name)}" for name in values] or ["  (none)"]
+        if more:
+            lines.append(f"  [... and {more} more]")
+        blocks.append(_section(f"{label} ({len(values) + more})", lines))
+    family_lines = [
+        f"  {email_line(family.family)}: {family.jobs} job(s); best "
+        + (
+            f"{email_line(family.best.job_name)} ({email_line(family.best.metric or 'objective')} = {family.best.value:.6g})"
+            if family.best
+            else "none yet"
+        )
+        + (", improved" if family.improved else "")
+        for family in digest.families
+    ] or ["  (none)"]
+    if digest.omitted.get("families"):
+        family_lines.append(f"  [... and {digest.omitted['families']} more families]")
+    blocks.append(_section(f"FAMILIES ({len(digest.families) + digest.omitted.get('families', 0)})", family_lines))
+    blocks.append(DIGEST_FOOTER)
+    return "\n\n".join(blocks) + "\n"
+
+
+DIGEST_COUNTS = (
+    ("Completed", "Completed"),
+    ("Failed", "Failed"),
+    ("Stopped", "Stopped"),
+    ("InProgress", "In progress"),
+)

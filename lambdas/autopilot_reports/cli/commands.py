@@ -1,0 +1,278 @@
+"""The reading commands: show (and show --wait), history, list, watch. Every read is one GetItem or
+Query (never a Scan); each command hands its answer to `Output` once, in all three forms."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.status import Status
+from rich.text import Text
+
+from autopilot_reports import constants as c
+from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.cli import render
+from autopilot_reports.cli.aws import Aws
+from autopilot_reports.cli.columns import history_row, record_row
+from autopilot_reports.cli.dates import check_order, inclusive_end, start_of, windows_back
+from autopilot_reports.cli.errors import CliError, ExitCode
+from autopilot_reports.cli.output import Output
+from autopilot_reports.domain.untrusted import terminal_text
+from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.record import ReportRecord
+
+FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+WATCH_WINDOW = 50  # the most recently modified jobs each watch poll reads (one Query)
+ENDED = {c.COMPLETED: ExitCode.OK, c.FAILED: ExitCode.JOB_FAILED, c.STOPPED: ExitCode.JOB_STOPPED}
+
+
+def store_for(aws: Aws) -> DynamoDBReportStore:
+    return DynamoDBReportStore(aws.table(), dynamodb=aws.client("dynamodb"))
+
+
+def no_job(job_name: str, aws: Aws) -> CliError:
+    return CliError(ExitCode.NO_JOB, f"no report for job {job_name!r} in table {aws.table_name!r}")
+
+
+def emit_record(out: Output, record: ReportRecord) -> None:
+    out.emit(record.model_dump(mode="json"), [record_row(record)], lambda console: render.show_report(console, record))
+
+
+def newest_first(records: Sequence[ReportRecord]) -> list[ReportRecord]:
+    return sorted(records, key=lambda record: (-record.last_modified_at.timestamp(), record.job_name))
+
+
+# --- show ----------------------------------------------------------------------------------------------
+
+
+def show(args: argparse.Namespace, aws: Aws, out: Output) -> int:
+    if args.timeout is not None and not args.wait:
+        raise CliError(ExitCode.USAGE, "--timeout goes with --wait (see autopilot-reports show --help)")
+    store = store_for(aws)
+    if not args.wait:
+        record = store.get_report(args.job_name)
+        if record is None:
+            raise no_job(args.job_name, aws)
+        emit_record(out, record)
+        return ExitCode.OK
+    record = wait_until_ended(store, args.job_name, args.timeout, args.poll_interval, out)
+    emit_record(out, record)
+    return ENDED.get(record.status, ExitCode.OK)
+
+
+def wait_until_ended(
+    store: DynamoDBReportStore, job_name: str, timeout: float | None, interval: float, out: Output
+) -> ReportRecord:
+    """GetItem every `interval` seconds until the job's record is terminal. A job the table does not know
+    yet is waited for too: its first record lands when the watcher sees it."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _waiting(out, job_name) as status:
+        while True:
+            record = store.get_report(job_name)
+            if record is not None and record.is_terminal:
+                return record
+            state = f"{record.status} / {record.secondary_status}" if record else "no report yet"
+            if status is not None:
+                status.update(Text(terminal_text(f"waiting for {job_name} to end: {state}")))
+            if deadline is not None and time.monotonic() >= deadline:
+                raise CliError(
+                    ExitCode.TIMEOUT,
+                    f"job {job_name!r} has not ended after {timeout:g}s ({state}); run again to go on waiting",
+                )
+            remaining = interval if deadline is None else min(interval, max(deadline - time.monotonic(), 0.0))
+            time.sleep(remaining)
+
+
+@contextlib.contextmanager
+def _waiting(out: Output, job_name: str) -> Iterator[Status | None]:
+    """A spinner on a person's terminal (it leaves nothing behind); nothing in json or text."""
+    if not out.readable:
+        yield None
+        return
+    with out.console.status(Text(terminal_text(f"waiting for {job_name} to end"))) as status:
+        yield status
+
+
+# --- history -------------------------------------------------------------------------------------------
+
+
+def history(args: argparse.Namespace, aws: Aws, out: Output) -> int:
+    store = store_for(aws)
+    entries = store.history(args.job_name)
+    if not entries and store.get_report(args.job_name) is None:
+        raise no_job(args.job_name, aws)
+    out.emit(
+        [entry.model_dump(mode="json") for entry in entries],
+        [history_row(entry) for entry in entries],
+        lambda console: render.show_history(console, args.job_name, entries),
+    )
+    return ExitCode.OK
+
+
+# --- list ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    status: str | None = None
+    partial_failures: bool = False
+    prefix: str = ""
+
+    @property
+    def index(self) -> str:
+        return c.INDEX_BY_PARTIAL_FAILURE if self.partial_failures else c.INDEX_BY_STATUS
+
+    @property
+    def any(self) -> bool:
+        return bool(self.status or self.partial_failures or self.prefix)
+
+    def matches(self, record: ReportRecord) -> bool:
+        return record.job_name.startswith(self.prefix) and self.status in (None, record.status)
+
+    def describe(self) -> str:
+        what = [self.status or "all statuses"]
+        if self.partial_failures:
+            what.append("with partial failures")
+        if self.prefix:
+            what.append(f"named {self.prefix}*")
+        return ", ".join(what)
+
+    def options(self) -> str:
+        given = [("--status", self.status), ("--partial-failures", self.partial_failures), ("--prefix", self.prefix)]
+        return "/".join(option for option, value in given if value)
+
+
+def in_range(store: DynamoDBReportStore, jobs: JobFilter, start: datetime, end: datetime) -> list[ReportRecord]:
+    """One Query on the narrowest index: by_partial_failure (sparse) or by_status; every status's
+    partition when neither filter is given."""
+    if jobs.partial_failures:
+        found = store.with_partial_failures(start, end)
+    elif jobs.status:
+        found = store.by_status(jobs.status, start, end)
+    else:
+        found = [record for status in c.JOB_STATUSES for record in store.by_status(status, start, end)]
+    return [record for record in found if jobs.matches(record)]
+
+
+def newest(store: DynamoDBReportStore, jobs: JobFilter, end: datetime | None, limit: int) -> list[ReportRecord]:
+    """The newest jobs whatever their age: one Query on `recent` when nothing filters them; else the
+    filter's index walked back in growing windows until `limit` jobs are found (or 1970 is reached)."""
+    if not jobs.any and end is None and limit:
+        return store.recent(limit)
+    found: list[ReportRecord] = []
+    for start, stop in windows_back(end or FAR_FUTURE, datetime.now(UTC)):
+        found += in_range(store, jobs, start, stop)
+        if limit and len(found) >= limit:
+            break
+    return found
+
+
+def list_jobs(args: argparse.Namespace, aws: Aws, out: Output) -> int:
+    jobs = JobFilter(args.status, args.partial_failures, args.prefix)
+    start = start_of(args.since) if args.since else None
+    end = inclusive_end(args.until) if args.until else None
+    if start is not None:
+        check_order(start, end or FAR_FUTURE)
+    store = store_for(aws)
+    if start is None:
+        found = newest_first(newest(store, jobs, end, args.limit))
+        title = newest_title(jobs, end, found, args.limit)
+    else:
+        found = newest_first(in_range(store, jobs, start, end or FAR_FUTURE))
+        title = range_title(jobs, start, end, found, args.limit)
+    shown = found[: args.limit] if args.limit else found
+    if not shown:
+        title = empty_answer(jobs, start, end)
+        if not out.readable:
+            out.note(title)
+    out.emit(
+        [record.model_dump(mode="json") for record in shown],
+        [record_row(record) for record in shown],
+        lambda console: render.show_list(console, shown, title),
+    )
+    return ExitCode.OK
+
+
+def modified(start: datetime | None, end: datetime | None) -> str:
+    if start and end:
+        return f"modified {iso_utc(start)} .. {iso_utc(end)}"
+    if start:
+        return f"modified since {iso_utc(start)}"
+    return f"modified up to {iso_utc(end)}" if end else "of any age"
+
+
+def range_title(
+    jobs: JobFilter, start: datetime, end: datetime | None, found: Sequence[ReportRecord], limit: int
+) -> str:
+    title = f"{len(found)} jobs ({jobs.describe()}) {modified(start, end)}"
+    if limit and len(found) > limit:
+        title += f" (showing {limit} of {len(found)}; see --limit)"
+    return title
+
+
+def newest_title(jobs: JobFilter, end: datetime | None, found: Sequence[ReportRecord], limit: int) -> str:
+    shown = min(len(found), limit) if limit else len(found)
+    title = f"the {shown} newest jobs ({jobs.describe()}) {modified(None, end)}"
+    if limit and len(found) >= limit:
+        title += " (older ones: see --limit, --since)"
+    return title
+
+
+def empty_answer(jobs: JobFilter, start: datetime | None, end: datetime | None) -> str:
+    """Which range and index came back empty, and how to widen the question."""
+    index = c.INDEX_RECENT if start is None and end is None and not jobs.any else jobs.index
+    answer = f"0 jobs ({jobs.describe()}) {modified(start, end)} (index {index})"
+    widen = []
+    if start is not None:
+        widen.append("an earlier --since")
+    if end is not None:
+        widen.append("a later --until")
+    if widen:
+        return f"{answer}; try {' or '.join(widen)}"
+    if jobs.any:
+        return f"{answer}; try without {jobs.options()}"
+    return (
+        f"{answer}: the table has no reports yet (a job appears once the watcher sees it; older jobs: import-history)"
+    )
+
+
+# --- watch ---------------------------------------------------------------------------------------------
+
+
+def watch(args: argparse.Namespace, aws: Aws, out: Output) -> int:
+    """Each job's report once, when it has ended, until Ctrl-C (exit 130). Jobs that had ended before
+    the watch began are not shown, unless --since asks for those that ended since then."""
+    store = store_for(aws)
+    jobs = JobFilter(args.status, prefix=args.prefix)
+    seen = {record.job_name for record in store.recent(WATCH_WINDOW) if record.is_terminal}
+    if args.since:
+        since = start_of(args.since)
+        ended = [record for status in c.TERMINAL_STATUSES for record in store.by_status(status, since, FAR_FUTURE)]
+        seen |= land(out, ended, jobs, set())
+    if out.readable:
+        note = (
+            f"watching table {aws.table_name} for jobs that end (a Query every {args.poll_interval:g}s; Ctrl-C stops)"
+        )
+        out.console.print(Text(terminal_text(note), style="dim"))
+    while True:
+        time.sleep(args.poll_interval)
+        seen |= land(out, [record for record in store.recent(WATCH_WINDOW) if record.is_terminal], jobs, seen)
+
+
+def land(out: Output, ended: Sequence[ReportRecord], jobs: JobFilter, seen: set[str]) -> set[str]:
+    """Prints the ended jobs not seen yet that pass the filter, oldest first; returns the names it saw."""
+    new = [record for record in ended if record.job_name not in seen]
+    for record in reversed(newest_first(new)):
+        if jobs.matches(record):
+            emit_landed(out, record)
+    return {record.job_name for record in new}
+
+
+def emit_landed(out: Output, record: ReportRecord) -> None:
+    out.emit(
+        record.model_dump(mode="json"), [record_row(record)], lambda console: render.show_job_line(console, record)
+    )

@@ -1,0 +1,185 @@
+"""The command line: global options accepted before or after the command (as with the AWS CLI), each
+command's own options, and one-line usage errors.
+
+Global options live on the root parser with their real defaults and again on every command with
+default=SUPPRESS: a value given before the command is kept unless the same option follows it."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any, NoReturn
+
+from autopilot_reports import constants as c
+from autopilot_reports.cli.errors import EXIT_CODES_HELP, CliError, ExitCode
+from autopilot_reports.cli.output import Format
+from autopilot_reports.cli.stderr import PROG
+
+DESCRIPTION = """Reports on SageMaker Autopilot (AutoML) jobs, read from the stack's DynamoDB table.
+
+The table (and the event bus, for import-history) come from the CloudFormation stack's outputs
+(ReportsTableName, EventBusName) unless --table is given. Standard AWS credentials; --endpoint-url
+points every client at an emulator (e.g. `make serve`). Global options go before or after the command.
+--output json prints the record contract: one JSON object per line (list, history) or one object (show);
+text (the default when stdout is not a terminal) prints one tab-separated line per item."""
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1_000_000
+DEFAULT_IMPORT_TIMEOUT = 3600.0
+DEFAULT_IMPORT_POLL = 2.0
+DEFAULT_JOB_POLL = 5.0
+MAX_POLL_INTERVAL = 3600.0
+MAX_SECONDS = 1e9
+
+
+def version() -> str:
+    """The installed distribution's version; from a source tree (no metadata), the package's."""
+    try:
+        return metadata.version("autopilot-reports")
+    except metadata.PackageNotFoundError:
+        import autopilot_reports
+
+        return str(getattr(autopilot_reports, "__version__", "unknown (not installed)"))
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and a CliError like every other (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
+
+
+def parser(commands: dict[str, Callable[..., int]]) -> Parser:
+    """`commands` maps each command's name to the function that runs it (set as `args.run`)."""
+    root = Parser(
+        prog=PROG, description=DESCRIPTION, epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    root.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    add_global_options(root, suppress=False)
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+
+    def command(name: str, help_text: str) -> Parser:
+        each: Parser = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        add_global_options(each, suppress=True)
+        each.set_defaults(run=commands[name])
+        return each
+
+    show = command("show", "one job's latest report (--wait: block until the job has ended)")
+    show.add_argument("job_name", metavar="JOB")
+    show.add_argument(
+        "--wait", action="store_true", help="wait until the job ends (exit 0 Completed, 10 Failed, 11 Stopped)"
+    )
+    show.add_argument("--timeout", type=seconds, help="with --wait: give up after this many seconds (exit 8)")
+    show.add_argument("--poll-interval", type=interval, default=DEFAULT_JOB_POLL, help=argparse.SUPPRESS)
+
+    command("history", "one job's observed transitions, oldest first").add_argument("job_name", metavar="JOB")
+
+    listing = command("list", "jobs, newest first: the newest whatever their age, or those modified in a range")
+    listing.add_argument("--status", choices=c.JOB_STATUSES, help="only jobs with this status")
+    listing.add_argument("--since", help="ISO 8601 date or datetime, UTC unless an offset is given (default: any age)")
+    listing.add_argument("--until", help="ISO 8601 date (the whole day) or datetime (default: no end)")
+    listing.add_argument("--partial-failures", action="store_true", help="only jobs with partial failures")
+    listing.add_argument("--prefix", default="", help="only jobs whose name starts with this")
+    listing.add_argument(
+        "--limit",
+        type=limit,
+        default=DEFAULT_LIST_LIMIT,
+        help=f"at most this many jobs (default {DEFAULT_LIST_LIMIT}; 0: all)",
+    )
+
+    watch = command("watch", "print each job's report as the job ends, until Ctrl-C")
+    watch.add_argument("--since", help="first print the jobs that ended since this date or datetime")
+    watch.add_argument("--status", choices=c.TERMINAL_STATUSES, help="only jobs that end with this status")
+    watch.add_argument("--prefix", default="", help="only jobs whose name starts with this")
+    watch.add_argument("--poll-interval", type=interval, default=DEFAULT_JOB_POLL, help=argparse.SUPPRESS)
+
+    backfill = command(
+        "import-history",
+        "import the jobs created in [--since, --until) that the table does not know (runs in the stack)",
+    )
+    backfill.add_argument("--since", required=True, help="ISO 8601 date or datetime: the first creation time")
+    backfill.add_argument("--until", required=True, help="ISO 8601 datetime (exclusive), or a date (all of that day)")
+    backfill.add_argument("--force", action="store_true", help="re-publish jobs the table already knows")
+    backfill.add_argument("--no-wait", action="store_true", help="start the import and return")
+    backfill.add_argument("--bus", help="the stack's event bus (default: the stack's EventBusName output, or found)")
+    backfill.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_IMPORT_TIMEOUT,
+        help="stop waiting after this many seconds (default 3600)",
+    )
+    backfill.add_argument("--poll-interval", type=interval, default=DEFAULT_IMPORT_POLL, help=argparse.SUPPRESS)
+    return root
+
+
+def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    where = parser.add_argument_group("where to look (before or after the command)")
+    where.add_argument(
+        "--table", default=default(None), help="the report table (default: the stack's ReportsTableName output)"
+    )
+    where.add_argument("--stack", default=default(None), help="the deployed stack (default: AutopilotReports)")
+    where.add_argument(
+        "--region", default=default(None), help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)"
+    )
+    where.add_argument("--profile", default=default(None), help="AWS named profile (default: AWS_PROFILE)")
+    where.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        default=default(None),
+        help="send every AWS call here (e.g. http://127.0.0.1:4566)",
+    )
+    output = parser.add_argument_group("output (before or after the command)")
+    output.add_argument(
+        "--output",
+        choices=[each.value for each in Format],
+        default=default(None),
+        help="table (default on a terminal), text (tab-separated; default otherwise) or json (the record contract)",
+    )
+    output.add_argument("--json", action="store_true", default=default(False), help="short for --output json")
+    output.add_argument(
+        "--query", metavar="JMESPATH", default=default(None), help="JMESPath on the JSON form (list, history: the list)"
+    )
+    output.add_argument(
+        "--debug", action="store_true", default=default(False), help="each AWS call, and the full exception, on stderr"
+    )
+
+
+# --- argument types: each refusal is argparse's one-line usage error -------------------------------------
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: finite and not negative (NaN would never time out)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds must be 0 to {MAX_SECONDS:g}")
+    return value
+
+
+def interval(text: str) -> float:
+    value = seconds(text)
+    if value > MAX_POLL_INTERVAL:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_POLL_INTERVAL:g} seconds")
+    return value
+
+
+def limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_LIST_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 (all) to {MAX_LIST_LIMIT}")
+    return value

@@ -1,0 +1,51 @@
+"""The scheduled digest (DESIGN 5, `event_type: digest`): what happened across all jobs in a period.
+
+Its `lambda` and `sqs` copies are this model's JSON, for programs; e-mail and chat render it readably.
+Every list names at most `DIGEST_LIST_LIMIT` jobs; `omitted` counts the rest, per list.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from autopilot_reports.models.common import StorableFloat, UtcDatetime
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: UtcDatetime
+    end: UtcDatetime
+
+
+class DigestBest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job_name: str
+    value: StorableFloat
+    metric: str | None = None
+
+
+class FamilySummary(BaseModel):
+    """One family active in the period: its jobs then, its standing best, and whether the best improved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    family: str
+    jobs: int
+    best: DigestBest | None = None
+    improved: bool = False
+
+
+class Digest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    period: Period
+    counts: dict[str, int]  # Completed, Failed, Stopped, InProgress: jobs last modified in the period
+    failed: list[str] = Field(default_factory=list)
+    partial_failures: list[str] = Field(default_factory=list)
+    families: list[FamilySummary] = Field(default_factory=list)
+    new_bests: list[str] = Field(default_factory=list)
+    stuck: list[str] = Field(default_factory=list)  # InProgress now, quiet for stuckAfterMinutes or longer
+    omitted: dict[str, int] = Field(default_factory=dict)  # per list: names beyond the limit
+    region: str = ""
