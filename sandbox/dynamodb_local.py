@@ -302,3 +302,17 @@ def proc_status_bytes(pid: int, field: str) -> int | None:
         if name == field:
             return int(value.split()[0]) * 1024  # reported in kB
     return None
+
+
+_shared: DynamoDBLocal | None = None
+
+
+def shared_engine() -> DynamoDBLocal:
+    """One DynamoDB Local for the whole process, started on first use and stopped at exit: every sandbox
+    run of a test session or a bench reuses it (each run recreates its table), so a JVM start is paid once."""
+    global _shared
+    if _shared is None or not _shared.running:
+        engine = DynamoDBLocal()
+        engine.start()
+        _shared = engine
+    return _shared

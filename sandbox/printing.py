@@ -1,4 +1,5 @@
-"""A readable summary of each job's report, from the sandbox's output files."""
+"""What `python -m sandbox run` prints: each job's report in words, where the outputs are, and one
+message as a person received it. Values are printed as text (never Python reprs), and every cut says so."""
 
 from __future__ import annotations
 
@@ -6,46 +7,90 @@ import json
 from pathlib import Path
 from typing import Any
 
+from autopilot_reports.domain.untrusted import terminal_text
+
+PARTIAL_FAILURE_CHARS = 160
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
 
 def print_reports(out_dir: Path) -> None:
-    records = [json.loads(line) for line in (out_dir / "records.jsonl").read_text().splitlines() if line]
-    notified = [json.loads(line) for line in (out_dir / "notifications.jsonl").read_text().splitlines() if line]
-    notifications = {item["attributes"]["job_name"]: 0 for item in notified}
+    records = read_jsonl(out_dir / "records.jsonl")
+    notified = read_jsonl(out_dir / "notifications.jsonl")
+    notifications: dict[str, int] = {}
     for item in notified:
-        notifications[item["attributes"]["job_name"]] += 1
+        name = item["attributes"].get("job_name")
+        if name and item["attributes"].get("event_type", "ended") == "ended":
+            notifications[name] = notifications.get(name, 0) + 1
     for record in records:
         print("\n".join(describe(record, notifications.get(record["job_name"], 0))))
         print()
 
 
 def describe(record: dict[str, Any], notifications: int) -> list[str]:
-    lines = [f"== {record['job_name']} ({record['api']}, {record['problem_type'] or 'problem type unknown'})"]
-    lines.append(f"   status        {record['status']} / {record['secondary_status']}")
+    show = terminal_text
+    lines = [f"== {show(record['job_name'])} ({record['api']}, {show(record['problem_type'] or 'problem type unknown')})"]
+    lines.append(f"   status         {show(record['status'])} / {show(record['secondary_status'])}")
+    if record.get("why_ended"):
+        lines.append(f"   why it ended   {show(record['why_ended'])}")
     if record["best_candidate"]:
-        lines.append(f"   best          {record['best_candidate']}")
+        lines.append(f"   best           {show(record['best_candidate'])}")
     if record["objective"]:
-        objective = record["objective"]
-        lines.append(f"   objective     {objective['metric']} = {objective['value']} ({objective['type']})")
+        lines.append(f"   objective      {objective(record['objective'])}")
+    if record.get("family"):
+        verdict = "new best in its family" if record.get("new_best_in_family") else "family"
+        lines.append(f"   {verdict:<14} {show(record['family'])}")
     if record["failure_reason"]:
-        lines.append(f"   failure       {record['failure_reason']}")
+        lines.append(f"   failure        {show(record['failure_reason'])}")
     explainability = record["explainability"]
-    lines.append(f"   explainability {explainability['state']}" + _reason(explainability))
+    reason = f" ({show(explainability['reason'])})" if explainability.get("reason") else ""
+    lines.append(f"   explainability {explainability['state']}{reason}")
     for item in explainability["top_features"]:
-        lines.append(f"     {item['feature']:<28} {item['importance']:.4f}")
+        lines.append(f"     {show(item['feature']):<28} {item['importance']:.4f}")
     if explainability["feature_count"] > len(explainability["top_features"]):
-        lines.append(f"     ... {explainability['feature_count']} features in all; labels {explainability['labels']}")
+        labels = ", ".join(show(label) for label in explainability["labels"]) or "-"
+        lines.append(f"     ... {explainability['feature_count']} features in all; labels: {labels}")
     if explainability["artifacts"].get("report_pdf"):
-        lines.append(f"   report        {explainability['artifacts']['report_pdf']}")
+        lines.append(f"   report         {show(explainability['artifacts']['report_pdf'])}")
     for rank, entry in enumerate(record.get("leaderboard") or [], start=1):
-        objective = entry.get("objective") or {}
-        lines.append(f"   #{rank:<12} {entry['candidate']}  {objective.get('metric', '')} = {objective.get('value')}")
+        lines.append(f"   #{rank:<13} {show(entry['candidate'])}  {objective(entry.get('objective'))}")
     if record.get("endpoint"):
-        lines.append(f"   endpoint      {record['endpoint']}")
+        lines.append(f"   endpoint       {show(record['endpoint'])}")
     for message in record["partial_failures"]:
-        lines.append(f"   partial failure: {message[:160]}")
-    lines.append(f"   notified      {record['notified_at'] or '-'} ({notifications} notification(s))")
+        lines.append(f"   partial failure: {cut(show(message), PARTIAL_FAILURE_CHARS)}")
+    plural = "" if notifications == 1 else "s"
+    lines.append(f"   notified       {record['notified_at'] or '-'} ({notifications} notification{plural})")
     return lines
 
 
-def _reason(explainability: dict[str, Any]) -> str:
-    return f" ({explainability['reason']})" if explainability.get("reason") else ""
+def objective(value: dict[str, Any] | None) -> str:
+    if not value:
+        return "-"
+    number = "-" if value.get("value") is None else f"{value['value']:.6g}"
+    standard = value.get("standard_metric")
+    name = terminal_text(value["metric"]) + (f" ({standard})" if standard and standard != value["metric"] else "")
+    return f"{name} = {number} ({value.get('direction') or 'direction unknown'})"
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]} [... {len(text) - limit:,} more characters]"
+
+
+def print_summary(out_dir: Path) -> None:
+    """The run in one line, where its files are, and one message as its reader saw it."""
+    summary = json.loads((out_dir / "summary.json").read_text())
+    queued = sum(summary["queue_depths"].values())
+    print(
+        f"{summary['jobs']} jobs, {summary['records']} records, {summary['notifications']} messages sent; "
+        f"{'failure queues empty' if not queued else f'{queued} messages in failure queues'}; "
+        f"DynamoDB engine: {summary.get('dynamodb_engine', 'moto')}."
+    )
+    print(f"Outputs in {out_dir}/: records.jsonl, history.jsonl, events.jsonl, notifications.jsonl, summary.json, lambda.log")
+    messages = read_jsonl(out_dir / "notifications.jsonl")
+    if messages:
+        first = messages[0]
+        print(f"\nOne message as its e-mail subscribers received it (all of them: {out_dir}/notifications.jsonl):")
+        print(f"Subject: {terminal_text(first['subject'] or '')}\n")
+        print(terminal_text(first["message"]["email"], multiline=True))

@@ -29,8 +29,11 @@ from autopilot_reports.clock import set_clock
 from autopilot_reports.handlers import warm_state
 from autopilot_reports.observability import logger
 from sandbox.aws_hooks import Invocation, Observer, SimulatedCrash
+from sandbox.dynamodb_local import DynamoDBLocal, shared_engine
+from sandbox.front import Front
 from sandbox.scenario import Scenario, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
+from sandbox.streams import StreamReader
 from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, TemplateError, read_stack
 from sandbox.timeline import DEFAULT_TICK_SECONDS
 
@@ -43,7 +46,26 @@ LOCAL_ONLY_ENV = {"POWERTOOLS_TRACE_DISABLED": "true"}
 MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one is quiet (crashes, lost events)
 DEFAULT_EXPECTED_CALLS = 6  # where in an invocation a crash may land, until the function's calls are seen
 
-ServeCallback = Callable[[dict[str, str]], None]
+ServeCallback = Callable[[dict[str, str], Callable[[], None]], None]
+ENGINES = ("auto", "dynamodb-local", "moto")  # the sandbox's DynamoDB: auto = DynamoDB Local where Java runs
+
+
+class EngineError(ValueError):
+    """The DynamoDB engine asked for cannot run here."""
+
+
+def dynamodb_engine(choice: str) -> DynamoDBLocal | None:
+    """DynamoDB Local (shared by every run of this process) or None for moto, as `choice` says."""
+    if choice not in ENGINES:
+        raise EngineError(f"unknown DynamoDB engine {choice!r}; choose one of {', '.join(ENGINES)}")
+    if choice == "moto":
+        return None
+    reason = DynamoDBLocal().unavailable_reason()
+    if reason is None:
+        return shared_engine()
+    if choice == "dynamodb-local":
+        raise EngineError(f"DynamoDB Local cannot run here: {reason}")
+    return None
 
 
 @dataclass
@@ -76,8 +98,12 @@ class Sandbox:
         out_dir: Path,
         serve: ServeCallback | None = None,
         port: int = 0,
+        engine: str = "auto",
     ) -> None:
         self.serve = serve
+        self.local = dynamodb_engine(engine)
+        self.engine = "dynamodb-local" if self.local else "moto"
+        self.stream_readers: dict[str, StreamReader] = {}
         self.port = port
         self.scenario = scenario
         self.stack: StackModel = read_stack(template, scenario.region)
@@ -100,6 +126,16 @@ class Sandbox:
         self.tick_seconds = rate or DEFAULT_TICK_SECONDS
         self._active_function: str | None = None
         self._function_env_names: set[str] = set()
+        self._clients: dict[str, Any] = {}
+        self._drained_events = 0
+
+    def client(self, service: str) -> Any:
+        """The sandbox's own clients (provisioning, taps, the stream, outputs), made once per run: creating
+        a botocore client costs more than most of the calls it makes."""
+        made = self._clients.get(service)
+        if made is None:
+            made = self._clients[service] = self.admin.client(service)  # type: ignore[call-overload]
+        return made
 
     def now(self) -> datetime:
         """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate."""
@@ -109,7 +145,9 @@ class Sandbox:
 
     def run(self) -> dict[str, Any]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        # Served with DynamoDB Local, the asked-for port is the front's (one endpoint); moto takes a free one.
+        moto_port = 0 if self.serve is not None and self.local is not None else self.port
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         moto.start()
         host, port = moto.get_host_and_port()
         # moto keeps its state in process-wide backends: a second run in one process starts clean.
@@ -125,17 +163,27 @@ class Sandbox:
                     self._run_ticks()
                 summary = self._write_outputs()
                 if self.serve is not None:
-                    # The emulators stay up while `serve` runs (until SIGINT/SIGTERM), so any tool can query.
-                    self.serve(
-                        {
-                            "endpoint_url": f"http://{host}:{port}",
-                            "region": self.scenario.region,
-                            "table": self.stack.tables[0].logical_id,
-                        }
-                    )
+                    self._serve(f"http://{host}:{port}")
                 return summary
         finally:
             moto.stop()
+
+    def _serve(self, moto_url: str) -> None:
+        """The emulators stay up while `serve` runs (until SIGINT/SIGTERM), so any tool can query, and the
+        stack's functions keep running on the events they receive (a history import started against the
+        served sandbox completes), on the scenario clock's last moment. With DynamoDB Local, one front
+        endpoint answers for both engines."""
+        assert self.serve is not None
+        endpoint = {"region": self.scenario.region, "table": self.stack.tables[0].logical_id}
+        with contextlib.ExitStack() as stack, (self.out_dir / "lambda.log").open("a") as log:
+            self.log = log
+            if self.local is None:
+                endpoint["endpoint_url"] = moto_url
+            else:
+                front = stack.enter_context(Front(moto_url, self.local.endpoint_url, self.port))
+                endpoint |= {"endpoint_url": front.endpoint_url, "dynamodb_endpoint_url": self.local.endpoint_url}
+            endpoint["dynamodb_engine"] = self.engine
+            self.serve(endpoint, lambda: self._drain(force=True))
 
     @contextlib.contextmanager
     def _environment(self, moto: ThreadedMotoServer, simulator: AutoMLSimulator) -> Iterator[None]:
@@ -150,6 +198,9 @@ class Sandbox:
                 "AWS_REGION": self.scenario.region,
             }
         )
+        if self.local is not None:  # AWS's own engine answers DynamoDB and its stream; moto the rest
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.local.endpoint_url
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.local.endpoint_url
         boto3.setup_default_session(region_name=self.scenario.region)
         assert boto3.DEFAULT_SESSION is not None  # just set up
         self.observer.install(boto3.DEFAULT_SESSION)
@@ -166,16 +217,25 @@ class Sandbox:
     # --- provisioning from the template ------------------------------------------------------------
 
     def _provision(self) -> None:
-        dynamodb = self.admin.client("dynamodb")
+        dynamodb = self.client("dynamodb")
         for table in self.stack.tables:
+            if self.local is not None:  # the shared engine may hold an earlier run's table
+                with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
+                    dynamodb.delete_table(TableName=table.logical_id)
             dynamodb.create_table(**table.create_table_params())
-        sns = self.admin.client("sns")
+        if self.local is not None:
+            for mapping in self.stack.stream_mappings:
+                arn = f"arn:aws:dynamodb:{self.scenario.region}:{ACCOUNT_ID}:table/{mapping.table_id}/stream/sandbox"
+                self.stream_readers[mapping.logical_id] = StreamReader.for_table(
+                    dynamodb, self.client("dynamodbstreams"), mapping.table_id, arn, self.scenario.region
+                )
+        sns = self.client("sns")
         for topic in self.stack.topics:
             sns.create_topic(Name=topic)
-        sqs = self.admin.client("sqs")
+        sqs = self.client("sqs")
         for queue in self.stack.queues:
             self.queue_urls[queue] = sqs.create_queue(QueueName=queue)["QueueUrl"]
-        events = self.admin.client("events")
+        events = self.client("events")
         for bus in self.stack.buses.values():
             events.create_event_bus(Name=bus)
         for rule in self.stack.rules:
@@ -187,7 +247,7 @@ class Sandbox:
 
     def _seed_objects(self) -> None:
         """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS."""
-        s3 = self.admin.client("s3")
+        s3 = self.client("s3")
         location: dict[str, Any] = {}
         if self.scenario.region != "us-east-1":  # the one region that takes no LocationConstraint
             location = {"CreateBucketConfiguration": {"LocationConstraint": self.scenario.region}}
@@ -207,7 +267,7 @@ class Sandbox:
         for tick in range(last + 1 + MAX_EXTRA_TICKS):
             self.tick = self.simulator.tick = tick
             if self._emit_cloudtrail_creates(tick):
-                self._drain()
+                self._drain(force=True)
             for backfill in self.scenario.backfills:
                 if backfill.tick == tick:  # as a user starts it: `aws lambda invoke --invocation-type Event`
                     request = {"backfill": {"start": backfill.start, "end": backfill.end}}
@@ -232,7 +292,7 @@ class Sandbox:
     def _emit_cloudtrail_creates(self, tick: int) -> int:
         """What CloudTrail sends for each CreateAutoMLJob(V2) call, at the tick the job appears: a nudge
         for the watcher. Jobs created before the stack was deployed were created before anything listened."""
-        events = self.admin.client("events")
+        events = self.client("events")
         created = [
             job
             for job in self.scenario.jobs
@@ -257,11 +317,16 @@ class Sandbox:
             events.put_events(Entries=[entry])
         return len(created)
 
-    def _drain(self) -> None:
+    def _drain(self, force: bool = False) -> None:
         """Delivers what the rules matched, as EventBridge would: each batch of events (a tick's, or one
         watcher run's) duplicated and shuffled as the scenario says, and what an invocation publishes
         delivered before the next invocation of the batch (the reporter keeps up with the watcher). The
-        table's stream is delivered after every asynchronous invocation."""
+        table's stream is delivered after every asynchronous invocation. Unless `force`d (events put from
+        outside the functions: CloudTrail, a served sandbox's callers), the taps are read only when a
+        function published something since the last drain."""
+        if not force and len(self.observer.events) == self._drained_events:
+            return
+        self._drained_events = len(self.observer.events)
         deliveries = [(rule, event) for rule in self.stack.rules for event in self._receive(rule.logical_id)]
         copies = [item for item in deliveries for _ in range(1 + self.delivery.duplicates)]
         self.duplicates_delivered += len(copies) - len(deliveries)
@@ -275,7 +340,7 @@ class Sandbox:
                     self._drain()
 
     def _receive(self, rule_id: str) -> list[dict[str, Any]]:
-        sqs = self.admin.client("sqs")
+        sqs = self.client("sqs")
         events: list[dict[str, Any]] = []
         while True:
             messages = sqs.receive_message(QueueUrl=self.taps[rule_id], MaxNumberOfMessages=10).get("Messages", [])
@@ -294,6 +359,14 @@ class Sandbox:
                 self._deliver_batch(mapping, records[start : start + mapping.batch_size])
 
     def _read_stream(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
+        """New records of the table's stream, consumed: through the real DynamoDB Streams API (shard
+        iterators, GetRecords) on DynamoDB Local; from moto's backend otherwise."""
+        reader = self.stream_readers.get(mapping.logical_id)
+        if reader is not None:
+            return reader.read()
+        return self._read_moto_stream(mapping)
+
+    def _read_moto_stream(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
         """New records of the table's stream, consumed. Read from moto's backend (it runs in this
         process) rather than through GetShardIterator/GetRecords: moto keeps every shard iterator it
         ever issued, each pinning the stream as it was (a cancelled transaction makes moto rebuild the
@@ -401,7 +474,7 @@ class Sandbox:
             },
             "requestPayload": event,
         }
-        self.admin.client("sqs").send_message(QueueUrl=self.queue_urls[queue], MessageBody=json.dumps(record))
+        self.client("sqs").send_message(QueueUrl=self.queue_urls[queue], MessageBody=json.dumps(record))
 
     def _load(self, function: FunctionSpec) -> Any:
         """Each function runs with its own environment. Their warm state (adapters built on first use)
@@ -432,7 +505,7 @@ class Sandbox:
         from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 
         table = self.stack.tables[0].logical_id
-        store = DynamoDBReportStore(table, dynamodb=self.admin.client("dynamodb"))
+        store = DynamoDBReportStore(table, dynamodb=self.client("dynamodb"))
         names = [job.describe[0]["AutoMLJobName"] for job in self.scenario.jobs]
         records = [record for record in (store.get_report(name) for name in names) if record]
         history = [entry for name in names for entry in store.history(name)]
@@ -447,7 +520,7 @@ class Sandbox:
     def _summary(self, records: list[Any], history: list[Any]) -> dict[str, Any]:
         failure_queue_depth = {
             queue: int(
-                self.admin.client("sqs").get_queue_attributes(
+                self.client("sqs").get_queue_attributes(
                     QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
                 )["Attributes"]["ApproximateNumberOfMessages"]
             )
@@ -475,6 +548,7 @@ class Sandbox:
             "unlisted_enum_values": self.scenario.unlisted_enum_values,
             "scenario_time": {"start": self.start.isoformat(), "end": self.now().isoformat()},
             "delivery": self.delivery.model_dump(),
+            "dynamodb_engine": self.engine,
         }
 
 
@@ -541,9 +615,15 @@ def _count_by(values: Any) -> dict[str, int]:
 
 
 def run_scenario(
-    scenario: Scenario, template: dict[str, Any], out_dir: Path, serve: ServeCallback | None = None, port: int = 0
+    scenario: Scenario,
+    template: dict[str, Any],
+    out_dir: Path,
+    serve: ServeCallback | None = None,
+    port: int = 0,
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Runs the scenario and writes the outputs; with `serve`, calls it (emulators still up) before
-    stopping them. `port` 0 picks a free loopback port for moto server."""
+    stopping them. `port` 0 picks a free loopback port for moto server. `engine`: the DynamoDB engine
+    (ENGINES)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request log
-    return Sandbox(scenario, template, out_dir, serve, port).run()
+    return Sandbox(scenario, template, out_dir, serve, port, engine).run()

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 ENDPOINT_FILE = "endpoint.json"
+PUMP_SECONDS = 0.5
 DEFAULT_PORT = 4566
 CREDENTIALS_HINT = "export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox  # any value: moto checks none"
 
@@ -30,22 +31,27 @@ def port_free(port: int) -> bool:
     return True
 
 
+CLI = ".venv/bin/autopilot-reports"  # installed by `make setup`; `source .venv/bin/activate` puts it on PATH
+
+
 def query_hint(endpoint: dict[str, str], job: str | None) -> str:
-    """How to query the served table: our CLI, the AWS CLI (GetItem), and PartiQL."""
+    """How to query the served table from a new shell in the project folder: our CLI (installed by `make
+    setup`), and, for those who have the AWS CLI (`make setup` does not install it), GetItem and PartiQL."""
     url, region, table = endpoint["endpoint_url"], endpoint["region"], endpoint["table"]
     job = job or "JOB"
     key = json.dumps({"pk": {"S": f"JOB#{job}"}, "sk": {"S": "REPORT"}})
     statement = f"SELECT * FROM \"{table}\" WHERE pk = 'JOB#{job}' AND sk = 'REPORT'"
+    where = f"--endpoint-url {url} --region {region}"
     return "\n".join(
         [
             CREDENTIALS_HINT,
-            f"autopilot-reports --endpoint-url {url} --region {region} --table {table} show {job}",
-            f"autopilot-reports --endpoint-url {url} --region {region} --table {table} list --status Failed "
-            "--since 2000-01-01",
-            f"aws dynamodb get-item --endpoint-url {url} --region {region} --table-name {table} --key '{key}'",
-            f'aws dynamodb execute-statement --endpoint-url {url} --region {region} --statement "'
-            + statement.replace('"', '\\"')
-            + '"',
+            f"{CLI} {where} --table {table} list",
+            f"{CLI} {where} --table {table} show {job}",
+            f"{CLI} {where} --table {table} list --status Failed --output text",
+            f"{CLI} {where} --table {table} families",
+            "# with the AWS CLI, if you have it (https://aws.amazon.com/cli/; make setup does not install it):",
+            f"aws dynamodb get-item {where} --table-name {table} --key '{key}'",
+            f'aws dynamodb execute-statement {where} --statement "' + statement.replace('"', '\\"') + '"',
         ]
     )
 
@@ -70,11 +76,14 @@ def write_endpoint(out_dir: Path, endpoint: dict[str, str]) -> Path:
     return path
 
 
-def serve_until_signal(out_dir: Path, before_wait: Callable[[], None]) -> Callable[[dict[str, str]], None]:
+def serve_until_signal(
+    out_dir: Path, before_wait: Callable[[], None]
+) -> Callable[[dict[str, str], Callable[[], None]], None]:
     """The `serve` callback for run_scenario: writes endpoint.json, calls `before_wait` (which prints),
-    then blocks until SIGINT or SIGTERM and removes endpoint.json again."""
+    then, until SIGINT or SIGTERM, calls `pump` twice a second (the stack's functions run on the events
+    they receive), and removes endpoint.json again."""
 
-    def serve(endpoint: dict[str, str]) -> None:
+    def serve(endpoint: dict[str, str], pump: Callable[[], None]) -> None:
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -87,8 +96,8 @@ def serve_until_signal(out_dir: Path, before_wait: Callable[[], None]) -> Callab
             print(f"serving on {endpoint['endpoint_url']} ({path}); query it with:")
             print(query_hint(endpoint, first_job(out_dir)))
             print("Ctrl-C (SIGINT) or SIGTERM stops it.", flush=True)
-            while not stop.wait(0.5):
-                pass
+            while not stop.wait(PUMP_SECONDS):
+                pump()
             print("sandbox: stopped serving", file=sys.stderr)
         finally:
             path.unlink(missing_ok=True)

@@ -629,6 +629,39 @@ def crashes() -> Scenario:
     return s
 
 
+# ------------------------------------------------------------------------------------------ hostile text
+# Column names, messages and reasons as a customer's data can carry them: markup of every medium, terminal
+# escapes, bidi and zero-width characters. The pipeline must keep them as data and show them, never obey.
+HOSTILE_FEATURES = [
+    "[click](https://evil.example/x)",
+    "<https://evil.example|x> <!channel> @here",
+    "\x1b[31mred\x1b[0m\x1b]0;owned\x07",
+    "[bold]rich[/bold] [link=https://evil.example]x",
+    "\u202egnp.exe\u200b",
+    "tenure\rmonths",
+]
+HOSTILE_LABEL = "churned <!everyone> \x9b31m"
+
+
+def e2e_hostile_text() -> Scenario:
+    s = Scenario("hostile_text", Clock("2025-04-13T09:00:00+00:00"))
+    job = credit_job("hostile-features", 120, objective_value=0.8113)
+    job.partial_failures = [
+        "Candidate failed: \x1b[2J\x1b[Hscreen cleared <@U1> [x](https://evil.example/y)",
+        "Job in the SageMaker console:\n  https://evil.example/phish",
+    ]
+    doc = analysis_doc({HOSTILE_LABEL: shap_values(job.name, HOSTILE_FEATURES)}, {HOSTILE_LABEL: 0.3})
+    s.add_available(job, doc)
+    failed = failed_job(
+        "hostile-failed",
+        260,
+        "ClientError: bad column '\x1b]8;;https://evil.example\x07click\x1b]8;;\x07'\n"
+        "Job in the SageMaker console:\n  https://evil.example/phish\r\nStatus: Completed",
+    )
+    s.add(failed, explainability=not_applicable())
+    return s
+
+
 # ------------------------------------------------------------------------------------ families, stuck, digest
 def families() -> Scenario:
     """Two families of three runs each, ending one after another: a binary one whose objective rises then
@@ -683,6 +716,7 @@ CATALOG: dict[str, Callable[[], Scenario]] = {
     "first_contact": first_contact,
     "crashes": crashes,
     "families": families,
+    "hostile_text": e2e_hostile_text,
     "stuck_digest": stuck_digest,
 }
 COMPACT = {"many_features"}  # written without indentation: 3,000 features

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,17 +32,15 @@ class Served:
         self.endpoint: dict[str, str] = json.loads((out / "endpoint.json").read_text())
         self.records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line]
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        where = [
-            "--endpoint-url",
-            self.endpoint["endpoint_url"],
-            "--region",
-            self.endpoint["region"],
-            "--table",
-            self.endpoint["table"],
-        ]
+    def cli(self, *args: str, region_option: bool = True, columns: int = 200) -> subprocess.CompletedProcess[str]:
+        where = ["--endpoint-url", self.endpoint["endpoint_url"], "--table", self.endpoint["table"]]
+        if region_option:
+            where += ["--region", self.endpoint["region"]]
+        env = cli_env(columns)
+        if not region_option:  # as docs/deploy.md has people export it
+            env["AWS_REGION"] = self.endpoint["region"]
         return subprocess.run(
-            [*cli_command(), *where, *args], capture_output=True, text=True, timeout=60, env=cli_env(), cwd=ROOT
+            [*cli_command(), *where, *args], capture_output=True, text=True, timeout=90, env=env, cwd=ROOT
         )
 
     def names(self, predicate: Any) -> set[str]:
@@ -54,11 +53,11 @@ def cli_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "autopilot_reports.cli"]
 
 
-def cli_env() -> dict[str, str]:
+def cli_env(columns: int = 200) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(CREDENTIALS)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "lambdas"), os.environ.get("PYTHONPATH")]))
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = str(columns)
     return env
 
 
@@ -69,7 +68,7 @@ def template_file(template_json, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["failed", "explainability_error_partial"])
+@pytest.fixture(scope="module", params=["hostile_text", "explainability_error_partial"])
 def served(request, template_file, tmp_path_factory) -> Iterator[Served]:
     out = tmp_path_factory.mktemp("served")
     scenario = SCENARIOS / f"{request.param}.json"
@@ -105,8 +104,10 @@ EVERYTHING = ("--since", "2000-01-01", "--until", "2100-01-01")
 
 
 def test_endpoint_file_says_where(served):
-    assert set(served.endpoint) == {"endpoint_url", "region", "table"}
+    assert {"endpoint_url", "region", "table", "dynamodb_engine"} <= set(served.endpoint)
     assert served.endpoint["endpoint_url"].startswith("http://127.0.0.1:")
+    if served.endpoint["dynamodb_engine"] == "dynamodb-local":  # one front endpoint; DynamoDB Local's own port too
+        assert served.endpoint["dynamodb_endpoint_url"].startswith("http://127.0.0.1:")
     assert served.records
 
 
@@ -213,6 +214,43 @@ def test_the_latest_item_is_native_dynamodb_data(served):
         assert isinstance(item["explainability"]["top_features"], list)
         assert isinstance(item["partial_failures"], list)
         assert item["partial_failures"] == record["partial_failures"]
+
+
+HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def test_data_is_shown_never_obeyed_at_80_columns(served):
+    """DESIGN 4.2 on the terminal: no control, bidi or zero-width character from the data reaches it, and
+    Rich markup in the data is printed as written."""
+    outputs = [served.cli("list", "--output", "table", columns=80).stdout]
+    for record in served.records:
+        outputs.append(served.cli("show", record["job_name"], "--output", "table", columns=80).stdout)
+        outputs.append(served.cli("history", record["job_name"], "--output", "table", columns=80).stdout)
+    text = "\n".join(outputs)
+    assert not HIDDEN.search(text.replace("\n", "")), "a hidden character reached the terminal"
+    if "hostile-features" in text:
+        assert "[bold]rich[/bold]" in text and "\\x1b[31mred" in text and "\\u202e" in text
+
+
+def test_the_first_hour_against_a_served_sandbox(served):
+    """In a new shell with only AWS_REGION set: the newest jobs with no --since, whole names through grep
+    at 80 columns, an option after the command, show --wait by status, and a history import that completes
+    (the served sandbox keeps running the stack's functions)."""
+    newest = served.cli("list", region_option=False, columns=80)
+    assert newest.returncode == 0, newest.stderr
+    completed = [line.split("\t")[0] for line in newest.stdout.splitlines() if "\tCompleted\t" in line]
+    assert set(completed) == served.names(lambda r: r["status"] == "Completed")
+    record = served.records[0]
+    after = served.cli("show", record["job_name"], "--output", "json", region_option=False)
+    assert after.returncode == 0 and json.loads(after.stdout)["job_name"] == record["job_name"], after.stderr
+    for record in served.records:
+        waited = served.cli("show", "--wait", record["job_name"], "--output", "text", region_option=False)
+        assert waited.returncode == {"Completed": 0, "Failed": 10, "Stopped": 11}[record["status"]], waited.stderr
+    imported = served.cli(
+        "import-history", "--since", "2001-01-01", "--until", "2001-01-31", "--output", "text", "--timeout", "60"
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.split("\t")[1] == "done"
 
 
 def test_sigterm_ends_serving_cleanly(served):

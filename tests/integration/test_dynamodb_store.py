@@ -6,6 +6,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
+from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.domain.ports import Saved
 from autopilot_reports.models.record import (
@@ -81,8 +82,17 @@ def test_errors_are_recorded_only_on_existing_records(store, table_name):
 
 
 def test_known_states_batches_beyond_one_hundred_keys(store):
-    for index in range(130):
-        save(store, record(name=f"job-{index:03d}", minutes=index))
+    # The records as the reporter stores them, written in batches (130 transactions cost minutes on moto).
+    latest = [
+        {**items.record_attributes(rec), **items.report_key(rec.job_name)}
+        for rec in (record(name=f"job-{index:03d}", minutes=index) for index in range(130))
+    ]
+    for start in range(0, len(latest), 25):
+        store.client.batch_write_item(
+            RequestItems={
+                store.table_name: [{"PutRequest": {"Item": items.serialize(i)}} for i in latest[start : start + 25]]
+            }
+        )
     states = store.known_states([f"job-{index:03d}" for index in range(130)] + ["unknown"]).jobs
     assert len(states) == 130
     assert states["job-129"].secondary_status == "Starting"

@@ -72,7 +72,9 @@ def family_line(record: ReportRecord, gate: Gate) -> str | None:
         return f"{family}: new best in the family (beats {gate(best.job_name)} at {best.value:.6g})"
     if best is not None:
         return f"{family}: the family's best is {gate(best.job_name)} at {best.value:.6g}"
-    return f"{family}: no earlier Completed job to compare with"
+    if record.status == "Completed" and record.objective is not None:
+        return f"{family}: the first Completed job of its family"
+    return None
 
 
 def chart(
