@@ -77,8 +77,9 @@ demo: $(SYNTHESIZED)
 serve: $(SYNTHESIZED)
 	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/serve --template $(TEMPLATE) --serve --port $(PORT)
 
+# Two workers for the two cores; a test module stays on one worker (its module fixtures are started once).
 test: setup lint
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -n 2 --dist loadfile
 
 # mypy reads its settings (strict; lambdas/, infra/, sandbox/) from pyproject.toml. `checkov` synthesizes
 # first (cdk-nag, cfn-lint), then scans the template.

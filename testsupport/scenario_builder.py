@@ -42,6 +42,7 @@ from autopilot_reports.constants import (
 )
 from autopilot_reports.domain.family import family_of
 from autopilot_reports.domain.objective import standard_metric
+from autopilot_reports.domain.untrusted import storable_text
 from sandbox.timeline import DEFAULT_TICK_SECONDS, first_shown, shown_index
 
 Doc = dict[str, Any]
@@ -278,8 +279,11 @@ def expected_available(doc: Doc, artifact_keys: list[str]) -> Doc:
     return {
         "state": "available",
         "feature_count": len(features),
-        "labels": labels,
-        "top_features": [{"feature": f, "importance": round(v, IMPORTANCE_PLACES)} for f, v in ranked[:TOP_N]],
+        "labels": [storable_text(label) for label in labels],
+        # the record keeps names as given but for what DynamoDB cannot store (a lone surrogate: U+FFFD)
+        "top_features": [
+            {"feature": storable_text(f), "importance": round(v, IMPORTANCE_PLACES)} for f, v in ranked[:TOP_N]
+        ],
         "artifact_keys": sorted(artifact_keys),
     }
 

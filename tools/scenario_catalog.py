@@ -639,6 +639,7 @@ HOSTILE_FEATURES = [
     "[bold]rich[/bold] [link=https://evil.example]x",
     "\u202egnp.exe\u200b",
     "tenure\rmonths",
+    "bad\udc80name",  # a JSON escape that parses to a lone surrogate, which DynamoDB cannot store
 ]
 HOSTILE_LABEL = "churned <!everyone> \x9b31m"
 

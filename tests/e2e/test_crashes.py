@@ -22,6 +22,7 @@ from sandbox.scenario import load_scenario
 from tests.e2e.test_scenarios import (
     SCENARIOS,
     SERVICE_NAMES,
+    check_clock_agrees,
     check_injected,
     check_records,
     load_expectation,
@@ -55,7 +56,7 @@ def test_every_record_right_and_every_ending_notified_despite_crashes(
     faulted = {SERVICE_NAMES.get(name, name) for name, count in summary["faults_injected"].items() if count}
     assert faulted <= asked and len(faulted) >= 3, faulted
 
-    check_records(tmp_path, expect)
+    check_clock_agrees(check_records(tmp_path, expect).values())
     worthy = {job for job, count in expect["notifications"].items() if count}
     per_job = notifications_per_job(tmp_path)
     assert set(per_job) == worthy, "every job that ended is notified, and no other"

@@ -40,6 +40,12 @@ def test_demo_runs_and_prints_every_report(template_file, tmp_path):
     assert summary["records"] == summary["jobs"] == len(demo_jobs)
     assert summary["notifications"] == len(demo_jobs)  # every demo job ends terminal, notified once
     assert sum(summary["queue_depths"].values()) == 0
+    records = [json.loads(line) for line in (tmp_path / "records.jsonl").read_text().splitlines() if line]
+    assert all(record["notified_at"] >= record["ended_at"] for record in records)  # the clock agrees
+    # words, not Python reprs; where the outputs are; one message as a person received it
+    assert "['" not in result.stdout and "{'" not in result.stdout
+    assert f"Outputs in {tmp_path}/" in result.stdout and "One message as its e-mail subscribers received it" in result.stdout
+    assert ".venv/bin/autopilot-reports --endpoint-url" in result.stdout
 
 
 def test_bad_scenario_exits_non_zero_naming_job_tick_and_field(template_file, tmp_path):

@@ -16,7 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from autopilot_reports.adapters.clients import clear_clients
-from sandbox.dynamodb_local import DynamoDBLocal
+from sandbox.dynamodb_local import DynamoDBLocal, shared_engine
 from sandbox.runner import lambda_stream_record, passes_filters
 from sandbox.template import read_stack
 
@@ -58,14 +58,12 @@ def table_name(aws, stack_model):
 def dynamodb_local() -> Iterator[DynamoDBLocal]:
     """One DynamoDB Local for the session (a JVM takes seconds to start). Skipped where it cannot run
     (no java, or `make setup` not run); on CI, where `make setup` provides it, its absence fails."""
-    engine = DynamoDBLocal()
-    reason = engine.unavailable_reason()
+    reason = DynamoDBLocal().unavailable_reason()
     if reason and os.environ.get("CI"):
         pytest.fail(f"DynamoDB Local must run on CI: {reason}")
     if reason:
         pytest.skip(f"DynamoDB Local is unavailable: {reason}")
-    with engine:
-        yield engine
+    yield shared_engine()  # the one the sandbox's runs use too: one JVM per test process
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ rendering, regenerate them and review the diff:
 import json
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,9 +21,13 @@ from autopilot_reports.domain.notification import (
     CHAT_NEXT_STEP_LIMIT,
     CHAT_TITLE_LIMIT,
     notification_attributes,
+    render_digest,
     render_notification,
+    render_stuck,
     sns_message_bytes,
 )
+from autopilot_reports.domain.ports import Notification
+from autopilot_reports.models.digest import Digest, DigestBest, FamilySummary, Period
 from autopilot_reports.models.record import (
     CandidateMetric,
     Explainability,
@@ -374,14 +378,68 @@ DOCS = Path(__file__).parents[2] / "docs" / "messages.md"
 BEGIN, END = "<!-- BEGIN GENERATED -->\n", "<!-- END GENERATED -->"
 
 
-def rendered_example() -> str:
-    notification = render_notification(CASES["completed_binary"])
+def stuck_example() -> Notification:
+    quiet = CASES["completed_binary"].model_copy(
+        update={
+            "status": "InProgress",
+            "secondary_status": "ModelTuning",
+            "ended_at": None,
+            "why_ended": None,
+            "duration_seconds": None,
+            "leaderboard": None,
+            "new_best_in_family": False,
+            "previous_best": None,
+        }
+    )
+    return render_stuck(quiet, quiet.last_modified_at + timedelta(hours=4, minutes=12))
+
+
+def digest_example() -> Notification:
+    end = datetime(2025, 1, 7, 8, 0, tzinfo=UTC)
+    digest = Digest(
+        period=Period(start=end - timedelta(hours=24), end=end),
+        counts={"Completed": 5, "Failed": 1, "Stopped": 0, "InProgress": 2},
+        failed=["fraud-2025-01-06"],
+        partial_failures=["churn-2025-01"],
+        families=[
+            FamilySummary(
+                family="churn",
+                jobs=3,
+                best=DigestBest(job_name="churn-2025-01", value=0.912345, metric="F1"),
+                improved=True,
+            ),
+            FamilySummary(
+                family="fraud", jobs=2, best=DigestBest(job_name="fraud-2024-12-30", value=0.88, metric="AUC")
+            ),
+        ],
+        new_bests=["churn-2025-01"],
+        stuck=["prices-2025-01-06"],
+        region="eu-west-1",
+    )
+    return render_digest(digest)
+
+
+def section(title: str, notification: Notification) -> str:
     chat = json.dumps(json.loads(notification.message["https"]), indent=2, ensure_ascii=False)
     return (
+        f"### {title}\n\n"
         f"Subject: `{notification.subject}`\n\n"
         f"Attributes: `{json.dumps(notification.attributes)}`\n\n"
-        f"### E-mail (`email`, `default`)\n\n```text\n{notification.message['email']}```\n\n"
-        f"### Slack / Microsoft Teams (`https`, custom notification)\n\n```json\n{chat}\n```\n"
+        f"E-mail (`email`, `default`):\n\n```text\n{notification.message['email']}```\n\n"
+        f"Slack / Microsoft Teams (`https`, custom notification):\n\n```json\n{chat}\n```\n"
+    )
+
+
+def rendered_example() -> str:
+    digest = digest_example()
+    return "\n".join(
+        [
+            section("A job ended (`event_type: ended`)", render_notification(CASES["completed_binary"])),
+            section("A job may be stuck (`event_type: stuck`)", stuck_example()),
+            section("The digest (`event_type: digest`)", digest),
+            f"Its `lambda` and `sqs` copy, for programs:\n\n```json\n"
+            f"{json.dumps(json.loads(digest.message['sqs']), indent=2)}\n```\n",
+        ]
     )
 
 
