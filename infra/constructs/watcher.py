@@ -169,40 +169,48 @@ class WatcherConstruct(Construct):
     def _digest(self, expression: str) -> scheduler.Schedule:
         """The digest, on its own expression; the scheduled time ends its period, so a retried invocation
         summarizes the same period (and commits nothing new)."""
-        schedule = scheduler.Schedule(
-            self,
+        schedule = self._invoke_on(
             "DigestSchedule",
-            description="autopilot-reports: the digest of all AutoML jobs since the previous one",
-            schedule=scheduler.ScheduleExpression.expression(expression),
-            target=scheduler_targets.LambdaInvoke(
-                self.function,
-                role=self.schedule_role,
-                input=scheduler.ScheduleTargetInput.from_object(
-                    {**c.DIGEST_INPUT, "scheduled_time": scheduler.ContextAttribute.scheduled_time}
-                ),
-                dead_letter_queue=self.dead_letter_queue.queue,
-                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=cdk.Duration.hours(1),
-            ),
+            "autopilot-reports: the digest of all AutoML jobs since the previous one",
+            scheduler.ScheduleExpression.expression(expression),
+            {**c.DIGEST_INPUT, "scheduled_time": scheduler.ContextAttribute.scheduled_time},
+            cdk.Duration.hours(1),
         )
         pin_logical_id(schedule, "DigestSchedule")
         return schedule
 
-    def _schedule(self, interval: cdk.Duration) -> scheduler.Schedule:
-        role = self.schedule_role
-        schedule = scheduler.Schedule(
+    def _invoke_on(
+        self,
+        construct_id: str,
+        description: str,
+        expression: scheduler.ScheduleExpression,
+        payload: dict[str, object],
+        max_event_age: cdk.Duration,
+    ) -> scheduler.Schedule:
+        """A Scheduler schedule that invokes the watcher with `payload`, retried, undeliverable ones kept."""
+        return scheduler.Schedule(
             self,
-            "Schedule",
-            description="autopilot-reports: the watcher's regular tick",
-            schedule=scheduler.ScheduleExpression.rate(interval),
+            construct_id,
+            description=description,
+            schedule=expression,
             target=scheduler_targets.LambdaInvoke(
                 self.function,
-                role=role,
-                input=scheduler.ScheduleTargetInput.from_object(c.SCHEDULE_INPUT),
+                role=self.schedule_role,
+                input=scheduler.ScheduleTargetInput.from_object(payload),
                 dead_letter_queue=self.dead_letter_queue.queue,
                 retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=interval,
+                max_event_age=max_event_age,
             ),
+        )
+
+    def _schedule(self, interval: cdk.Duration) -> scheduler.Schedule:
+        role = self.schedule_role
+        schedule = self._invoke_on(
+            "Schedule",
+            "autopilot-reports: the watcher's regular tick",
+            scheduler.ScheduleExpression.rate(interval),
+            dict(c.SCHEDULE_INPUT),
+            interval,
         )
         # The target granted lambda:InvokeFunction and sqs:SendMessage; the queue's CMK is ours to add.
         self.dead_letter_queue.grant_key_use(role)
