@@ -30,13 +30,18 @@ from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.cli import commands, importing, main, options, render
 from autopilot_reports.cli.aws import Aws
-from autopilot_reports.cli.columns import HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
+from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
 from autopilot_reports.cli.errors import EXIT_CODES, ExitCode
+from autopilot_reports.domain.family import FamilyUpdate, family_of
+from autopilot_reports.domain.links import report_links
 from autopilot_reports.models.events import ImportProgress, ImportRequest
 from autopilot_reports.models.record import (
+    CandidateMetric,
     Explainability,
+    FamilyBest,
     FeatureImportance,
     HistoryEntry,
+    JobArtifacts,
     LeaderboardEntry,
     Objective,
     ReportRecord,
@@ -48,6 +53,7 @@ T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 WINDOW = ("--since", "2025-06-01", "--until", "2025-06-01")  # the whole day
 PDF = "s3://bucket/churn/explain/report.pdf"
 HTML = "s3://bucket/churn/explain/report.html"
+F1 = Objective(metric="F1", type="Maximize", value=0.875, standard_metric="F1", direction="Maximize")
 
 
 def record(
@@ -64,7 +70,7 @@ def record(
     if rich:
         extra = {
             "problem_type": "BinaryClassification",
-            "objective": Objective(metric="F1", type="Maximize", value=0.875),
+            "objective": F1,
             "best_candidate": f"{name}-best",
             "explainability": Explainability(
                 state="available",
@@ -78,12 +84,8 @@ def record(
                 artifacts={"report_pdf": PDF, "report_html": HTML},
             ),
             "leaderboard": [
-                LeaderboardEntry(
-                    candidate=f"{name}-best", objective=Objective(metric="F1", type="Maximize", value=0.875)
-                ),
-                LeaderboardEntry(
-                    candidate=f"{name}-second", objective=Objective(metric="F1", type="Maximize", value=0.8)
-                ),
+                LeaderboardEntry(candidate=f"{name}-best", objective=F1),
+                LeaderboardEntry(candidate=f"{name}-second", objective=F1.model_copy(update={"value": 0.8})),
             ],
         }
     else:
@@ -100,6 +102,8 @@ def record(
         created_at=at - timedelta(hours=1),
         ended_at=at + timedelta(minutes=minutes) if terminal else None,
         last_modified_at=at + timedelta(minutes=minutes),
+        duration_seconds=3600 + minutes * 60 if terminal else None,
+        family=family_of(name),
         **extra,  # type: ignore[arg-type]
     )
 
@@ -110,6 +114,21 @@ def save(store: DynamoDBReportStore, rec: ReportRecord) -> None:
     latest = {**items.record_attributes(rec), **items.report_key(rec.job_name)}
     for item in (latest, items.history_attributes(HistoryEntry.of(rec, "schedule"))):
         store.client.put_item(TableName=store.table_name, Item=items.serialize(item))
+
+
+def save_family(
+    store: DynamoDBReportStore,
+    family: str,
+    jobs: int,
+    best: tuple[str, float] | None = None,
+    metric: str | None = "F1",
+    direction: str | None = "Maximize",
+) -> None:
+    """A family's item as the report's transaction leaves it: its best (if any) and its number of jobs."""
+    item = {**items.family_key(family), **items.family_index_attributes(family), "jobs": jobs}
+    if best is not None:
+        item |= {"best_job": best[0], "best_value": best[1], "best_metric": metric, "direction": direction}
+    store.client.put_item(TableName=store.table_name, Item=items.serialize(item))
 
 
 @pytest.fixture
@@ -126,6 +145,8 @@ def seeded(store):
     save(store, record("fraud-old", "Failed", minutes=5, at=T0 - timedelta(days=3)))
     save(store, record("scoring", "Failed", minutes=30, partial=("2 candidates failed",)))
     save(store, record("pricing", "InProgress", minutes=40, secondary="ModelTuning"))
+    save_family(store, "fraud", 1)  # a failed job only: no best yet
+    save_family(store, "churn", 1, ("churn", 0.875))
     return store
 
 
@@ -351,6 +372,8 @@ def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
         ("list",),
         ("list", "--prefix", "fr", "--status", "Failed"),
         ("show", "churn", "--wait"),
+        ("families",),
+        ("list", "--family", "churn"),
     ):
         run(capsys, "--table", table, *args)
     assert recorder.calls
@@ -706,6 +729,10 @@ def test_text_output_has_stable_tab_separated_columns(seeded, capsys):
         "explainability_state": "missing",
         "partial_failures": "0",
         "failure_reason": "ClientError: the target column has one value",
+        "family": "fraud",
+        "new_best_in_family": "false",
+        "duration_seconds": "3900",
+        "why_ended": "-",
     }
     code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "text")
     rows = [dict(zip(HISTORY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
@@ -794,6 +821,9 @@ LONG_CANDIDATE = f"{LONG_JOB}-XGBoost-003-7b2d1f0e-e3c2a1b4d5f6a7"  # ~60, as Au
 LONG_PREFIX = f"s3://sagemaker-eu-west-1-123456789012/autopilot/{LONG_JOB}/output/{LONG_CANDIDATE}/explainability/"
 LONG_SECONDARY = "MaxAutoMLJobRuntimeReached"
 LONG_ANALYSIS = f"{LONG_PREFIX}analysis.json"  # a URI inside free text: wrapped around, never through
+BINARY_F1 = Objective(
+    metric="validation:binary_f1", type="Maximize", value=0.912345, standard_metric="F1", direction="Maximize"
+)
 
 
 def long_record(name: str = LONG_JOB, status: str = "Stopped") -> ReportRecord:
@@ -801,7 +831,7 @@ def long_record(name: str = LONG_JOB, status: str = "Stopped") -> ReportRecord:
     board = [
         LeaderboardEntry(
             candidate=LONG_CANDIDATE,
-            objective=Objective(metric="validation:binary_f1", type="Maximize", value=0.912345),
+            objective=BINARY_F1,
             explainability_prefix=LONG_PREFIX,
             model_insights_prefix=LONG_PREFIX.replace("explainability", "model-insights"),
         )
@@ -811,7 +841,7 @@ def long_record(name: str = LONG_JOB, status: str = "Stopped") -> ReportRecord:
         update={
             "secondary_status": LONG_SECONDARY,
             "best_candidate": LONG_CANDIDATE,
-            "objective": Objective(metric="validation:binary_f1", type="Maximize", value=0.912345),
+            "objective": BINARY_F1,
             "leaderboard": board,
             "explainability": explainability,
             "failure_reason": f"The job ran out of time reading {LONG_ANALYSIS}: " + "more words of the reason " * 6,
@@ -852,7 +882,7 @@ def test_show_at_80_columns_cuts_nothing():
             rec.job_arn,
         ],
     )
-    assert "validation:binary_f1 = 0.912345 (Maximize)" in out
+    assert "validation:binary_f1 (F1) = 0.912345 (Maximize)" in out
 
 
 def test_history_and_list_at_80_columns_cut_nothing():
@@ -884,6 +914,241 @@ def test_list_at_80_columns_through_the_command(store, capsys, monkeypatch):
     assert_readable_at(out, 80, [LONG_JOB, f"Stopped / {LONG_SECONDARY}", "2025-06-01T08:03:00.000Z"])
 
 
+# --- show: why it ended, duration, family, the best candidate's metrics, notes, every artifact's link ---------------
+
+OUTPUT = f"s3://sagemaker-eu-west-1-123456789012/autopilot/{LONG_JOB}"
+NOTEBOOKS = f"{OUTPUT}/sagemaker-automl-candidates/{LONG_JOB}-pr-1-0123/notebooks"
+WHY = "The job reached its MaxAutoMLJobRuntimeInSeconds limit; raise it to let Autopilot search longer."
+PREVIOUS = f"{LONG_JOB[:-1]}z"  # the family's best before this job, as long as a job name gets
+
+
+def full_record(new_best: bool = True, objective: Objective = BINARY_F1) -> ReportRecord:
+    """A terminal record with every field a report shows, each as long as AWS makes it."""
+    metrics = [
+        CandidateMetric(metric="validation:mse", standard_metric="MSE", set="Validation", value=0.25),
+        CandidateMetric(metric="validation:mse", standard_metric="MSE", set="Train", value=0.125),
+        CandidateMetric(metric="F1", standard_metric="F1", set="Test", value=0.9007),
+        CandidateMetric(metric="InferenceLatency", set="Validation", value=None),  # not finite: null
+    ]
+    return long_record().model_copy(
+        update={
+            "objective": objective,
+            "job_artifacts": JobArtifacts(
+                candidate_definition_notebook=f"{NOTEBOOKS}/SageMakerAutopilotCandidateDefinitionNotebook.ipynb",
+                data_exploration_notebook=f"{NOTEBOOKS}/SageMakerAutopilotDataExplorationNotebook.ipynb",
+            ),
+            "model_insights_prefix": f"{OUTPUT}/documentation/model_monitor/output/{LONG_CANDIDATE}/",
+            "backtest_results_prefix": f"{OUTPUT}/documentation/backtest/output/{LONG_CANDIDATE}/",
+            "best_candidate_metrics": metrics,
+            "why_ended": WHY,
+            "duration_seconds": 2 * 3600 + 5 * 60 + 59,
+            "family": family_of(LONG_JOB),
+            "new_best_in_family": new_best,
+            "previous_best": FamilyBest(job_name=PREVIOUS, value=0.9011),
+            "notes": ["partial_failures[0] held a lone surrogate, stored as U+FFFD"],
+        }
+    )
+
+
+def show_at_80(store, capsys, monkeypatch, rec: ReportRecord) -> str:
+    monkeypatch.setenv("COLUMNS", "80")
+    save(store, rec)
+    code, out, err = run(capsys, "--table", store.table_name, "show", rec.job_name, "--output", "table")
+    assert (code, err) == (0, "")
+    return out
+
+
+def test_show_at_80_columns_shows_every_field_of_the_record(store, capsys, monkeypatch):
+    rec = full_record()
+    out = show_at_80(store, capsys, monkeypatch, rec)
+    links = report_links(rec)
+    urls = [link.url for link in (links.job, *links.artifacts)]
+    assert_readable_at(out, 80, [LONG_JOB, LONG_CANDIDATE, PREVIOUS, *urls])
+    assert len(links.artifacts) == 7  # report PDF and HTML, explainability folder, 2 notebooks, insights, backtest
+    for link in links.artifacts:
+        assert f"  {link.label}:" in out.splitlines(), link.label
+    flat = " ".join(out.split())  # free text wraps at spaces
+    assert f"why it ended {WHY}" in flat
+    assert "duration 2h 05m" in flat
+    assert f"family {LONG_JOB}: new best in the family (beats {PREVIOUS} at 0.9011)" in flat
+    assert "objective validation:binary_f1 (F1) = 0.912345 (Maximize)" in flat
+    assert "Notes • partial_failures[0] held a lone surrogate, stored as U+FFFD" in flat
+
+
+def test_show_lays_the_best_candidates_metrics_out_by_data_set(store, capsys, monkeypatch):
+    out = show_at_80(store, capsys, monkeypatch, full_record())
+    lines = out.splitlines()
+    start = lines.index("Best candidate's metrics")
+    header, _rule, *rows = lines[start + 1 : start + 6]
+    assert header.split() == ["metric", "Train", "Validation", "Test"]  # AWS's sets, in that order
+    assert rows[0].split() == ["validation:mse", "(MSE)", "0.125", "0.25", "-"]  # standard name where it differs
+    assert rows[1].split() == ["F1", "-", "-", "0.9007"]  # the same name: once
+    assert rows[2].split() == ["InferenceLatency", "-", "-", "-"]  # no finite value: `-`
+
+
+def test_show_metrics_as_blocks_where_the_table_does_not_fit(store, capsys, monkeypatch):
+    long_name = "validation:" + "weighted_quantile_loss_" * 3 + "p90"
+    metrics = [CandidateMetric(metric=long_name, set=name, value=0.5) for name in ("Train", "Validation", "Test")]
+    out = show_at_80(store, capsys, monkeypatch, full_record().model_copy(update={"best_candidate_metrics": metrics}))
+    assert_readable_at(out, 80, [long_name])
+    assert "    Train 0.5 · Validation 0.5 · Test 0.5" in out.splitlines()
+
+
+def test_show_says_which_best_stands_and_when_a_direction_is_unknown(store, capsys, monkeypatch):
+    unknown = Objective(metric="validation:custom_score", value=0.5)  # no Type, a name nobody can place
+    out = show_at_80(store, capsys, monkeypatch, full_record(new_best=False, objective=unknown))
+    flat = " ".join(out.split())
+    assert f"family {LONG_JOB}: the family's best is {PREVIOUS} at 0.9011" in flat
+    assert "objective validation:custom_score = 0.5 (direction unknown)" in flat
+    assert "new best" not in flat
+
+
+def test_show_leaves_out_what_a_running_job_does_not_have_yet(seeded, capsys):
+    code, out, _ = run(capsys, "--table", seeded.table_name, "--output", "table", "show", "pricing")
+    assert code == 0
+    for absent in ("why it ended", "duration", "Best candidate's metrics", "Notes", "Notebook", "notebook"):
+        assert absent not in out, absent
+
+
+# --- families: each family's best and its number of jobs --------------------------------------------------------
+
+
+def family_rows(out: str) -> list[dict[str, str]]:
+    return [dict(zip(FAMILY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
+
+
+def test_families_json_lists_each_best_and_count_by_name_in_one_query(store, capsys, recorder):
+    save_family(store, "pricing", 3, ("pricing-2025-06-08", 12.5), metric="RMSE", direction="Minimize")
+    save_family(store, "churn", 12, ("churn-2025-06-01", 0.912345))
+    save_family(store, "fraud", 2)  # no Completed job with an objective yet
+    save(store, record("churn-2025-06-01"))  # a record is not a family
+    recorder.calls.clear()
+    code, out, err = run(capsys, "--table", store.table_name, "families", "--json")
+    assert (code, err) == (0, "")
+    assert recorder.calls == {"dynamodb.Query": 1}
+    assert lines(out) == [
+        {
+            "family": "churn",
+            "best_job": "churn-2025-06-01",
+            "best_value": 0.912345,
+            "best_metric": "F1",
+            "direction": "Maximize",
+            "jobs": 12,
+        },
+        {"family": "fraud", "best_job": None, "best_value": None, "best_metric": None, "direction": None, "jobs": 2},
+        {
+            "family": "pricing",
+            "best_job": "pricing-2025-06-08",
+            "best_value": 12.5,
+            "best_metric": "RMSE",
+            "direction": "Minimize",
+            "jobs": 3,
+        },
+    ]
+    assert [list(row) for row in lines(out)] == [list(FAMILY_COLUMNS)] * 3  # the json keys are the text columns
+
+
+def test_families_reads_what_the_reports_transaction_writes(store, capsys):
+    first = record("churn-2025-06-01", rich=True)
+    best = FamilyBest(job_name=first.job_name, value=0.875)
+    update = FamilyUpdate("churn", None, best, "F1", "Maximize", count_job=True)
+    store.save_report(first, HistoryEntry.of(first, "schedule"), False, update)
+    failed = record("churn-2025-06-08", "Failed", minutes=1)
+    store.save_report(
+        failed, HistoryEntry.of(failed, "schedule"), False, FamilyUpdate("churn", best, None, None, None, True)
+    )
+    code, out, _ = run(capsys, "--table", store.table_name, "families", "--output", "text")
+    assert code == 0
+    assert out == "churn\tchurn-2025-06-01\t0.875\tF1\tMaximize\t2\n"
+
+
+def test_families_text_and_prefix(store, capsys):
+    save_family(store, "churn-eu", 4, ("churn-eu-2025-06-01", 0.5))
+    save_family(store, "churn", 1, ("churn-1", 0.25), direction=None)
+    save_family(store, "fraud", 1)
+    code, out, _ = run(capsys, "families", "--prefix", "churn", "--table", store.table_name, "--output", "text")
+    assert code == 0
+    assert family_rows(out) == [
+        {
+            "family": "churn",
+            "best_job": "churn-1",
+            "best_value": "0.25",
+            "best_metric": "F1",
+            "direction": "-",
+            "jobs": "1",
+        },
+        {
+            "family": "churn-eu",
+            "best_job": "churn-eu-2025-06-01",
+            "best_value": "0.5",
+            "best_metric": "F1",
+            "direction": "Maximize",
+            "jobs": "4",
+        },
+    ]
+    code, out, _ = run(capsys, "--table", store.table_name, "families", "--query", "[?best_job == null].family")
+    assert json.loads(out) == ["fraud"]
+
+
+def test_families_readable_at_80_columns(store, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    save_family(store, "churn", 12, ("churn-2025-06-01", 0.912345))
+    save_family(store, "fraud", 2)
+    code, out, _ = run(capsys, "--table", store.table_name, "families", "--output", "table")
+    assert code == 0
+    assert out.splitlines()[0] == "2 families, by name"
+    assert out.splitlines()[1].split() == ["family", "best", "job", "best", "jobs"]  # short names: a table
+    assert re.search(r"churn\s+churn-2025-06-01\s+F1 = 0.912345 \(Maximize\)\s+12", out)
+    assert re.search(r"fraud\s+-\s+no best yet\s+2", out)
+
+    save_family(store, LONG_JOB, 3, (LONG_CANDIDATE[:32], 0.1), metric="AverageWeightedQuantileLoss", direction=None)
+    code, out, _ = run(capsys, "--table", store.table_name, "families", "--output", "table")
+    assert_readable_at(
+        out, 80, [LONG_JOB, LONG_CANDIDATE[:32], "AverageWeightedQuantileLoss = 0.1 (direction unknown)"]
+    )
+    assert "  no best yet · 2 jobs" in out.splitlines()  # too wide for a table: each family a block
+
+
+def test_families_empty_answers_say_so(store, capsys, monkeypatch):
+    code, out, err = run(capsys, "--table", store.table_name, "families")
+    assert (code, out) == (0, "")
+    assert err == (
+        "autopilot-reports: 0 families (index by_status, partition FAMILY): no job has been reported yet "
+        "(a family appears with its first job's report)\n"
+    )
+    save_family(store, "churn", 1)
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, err = run(capsys, "--table", store.table_name, "families", "--prefix", "zzz", "--output", "table")
+    assert (code, err) == (0, "")
+    assert "0 families named zzz* (index by_status, partition FAMILY); try without --prefix" in out
+    code, out, _ = run(capsys, "--table", store.table_name, "families", "--prefix", "zzz", "--json")
+    assert out == ""
+
+
+def test_families_errors_are_one_line_with_their_codes(table_name, capsys):
+    assert_error(run(capsys, "--table", "nope", "families"), ExitCode.NO_TABLE, "no table named 'nope'")
+    assert_error(run(capsys, "--table", table_name, "families", "--since", "x"), ExitCode.USAGE, "unrecognized")
+    assert_error(run(capsys, "families", "--stack", "Missing"), ExitCode.NO_STACK, "no stack named 'Missing'")
+
+
+def test_list_family_keeps_one_familys_jobs(store, capsys):
+    for name in ("churn-2025-06-01", "churn-2025-06-08", "churn-eu-2025-06-01", "fraud-2025-06-01"):
+        save(store, record(name))
+    table = ("--table", store.table_name)
+    assert set(names(run(capsys, *table, "list", "--family", "churn", "--json")[1])) == {
+        "churn-2025-06-01",
+        "churn-2025-06-08",
+    }
+    assert names(run(capsys, *table, "list", "--family", "churn", "--prefix", "churn-2025-06-08", "--json")[1]) == [
+        "churn-2025-06-08"
+    ]
+    code, out, err = run(capsys, *table, "list", "--family", "churn-eu", *WINDOW, "--output", "text")
+    assert [line.split("\t")[RECORD_COLUMNS.index("family")] for line in out.splitlines()] == ["churn-eu"]
+    code, out, err = run(capsys, *table, "list", "--family", "nobody", "--json")
+    assert (code, out) == (0, "")
+    assert "0 jobs (all statuses, family nobody) of any age (index by_status); try without --family" in err
+
+
 # --- data is shown, never obeyed: markup and hidden characters ----------------------------------------------------
 
 HOSTILE = "[link=https://evil.example]click[/link] [bold red]x[/] \x1b[31mred\x1b]0;title\x07 \u202eabc\u200b :smile:"
@@ -891,25 +1156,33 @@ HOSTILE = "[link=https://evil.example]click[/link] [bold red]x[/] \x1b[31mred\x1
 
 def test_markup_and_controls_in_data_are_printed_literally(store, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    rec = long_record().model_copy(
+    rec = full_record().model_copy(
         update={
             "failure_reason": HOSTILE,
             "partial_failures": [HOSTILE],
             "explainability": long_record().explainability.model_copy(
                 update={"top_features": [FeatureImportance(feature=HOSTILE, importance=1.0)], "labels": [HOSTILE]}
             ),
+            "best_candidate_metrics": [CandidateMetric(metric=HOSTILE, standard_metric=HOSTILE, set=HOSTILE, value=1)],
+            "why_ended": HOSTILE,
+            "notes": [HOSTILE],
+            "family": HOSTILE,
+            "previous_best": FamilyBest(job_name=HOSTILE, value=0.5),
+            "objective": Objective(metric=HOSTILE, standard_metric=HOSTILE, value=0.5),
         }
     )
     save(store, rec)
-    for command in (("show", LONG_JOB), ("history", LONG_JOB), ("list",)):
+    save_family(store, HOSTILE, 1, (HOSTILE, 0.5), metric=HOSTILE, direction=HOSTILE)
+    for command in (("show", LONG_JOB), ("history", LONG_JOB), ("list",), ("families",)):
         code, out, err = run(capsys, "--table", store.table_name, *command, "--output", "table")
         assert (code, err) == (0, ""), command
         assert "\x1b" not in out and "\u202e" not in out and "\u200b" not in out and "\x07" not in out
-        if command[0] == "show":
+        if command[0] in ("show", "families"):
             assert "[link=https://evil.example]click[/link] [bold red]x[/]" in out
             assert "\\x1b[31mred\\x1b]0;title\\x07" in out and ":smile:" in out
-    code, out, _ = run(capsys, "--table", store.table_name, "list", "--output", "text")
-    assert "\x1b" not in out
+    for command in (("list",), ("families",)):
+        code, out, _ = run(capsys, "--table", store.table_name, *command, "--output", "text")
+        assert "\x1b" not in out and "\u202e" not in out
 
 
 def test_markup_in_arguments_is_printed_literally(seeded, capsys):
@@ -1170,6 +1443,7 @@ def test_documented_text_columns_are_the_columns():
     for command, columns in (
         ("show, list, watch", RECORD_COLUMNS),
         ("history", HISTORY_COLUMNS),
+        ("families", FAMILY_COLUMNS),
         ("import-history", IMPORT_COLUMNS),
     ):
         documented = re.search(rf"^ *- `{re.escape(command)}`: (.*)$", text, flags=re.MULTILINE).group(1)

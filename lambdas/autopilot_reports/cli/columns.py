@@ -1,11 +1,15 @@
 """The columns of `--output text`: one line per item, in this order, for scripts (grep, cut -f, awk -F'\\t').
 
 They are an interface: docs/querying.md lists them (a test compares), and a new column only ever goes at
-the end. The free-text column (failure_reason) is last, so the ones before it split on any whitespace."""
+the end. The first free-text column (failure_reason) follows the ten that never hold a space, so those
+split on any whitespace; the columns appended after it (why_ended, free text too, last) need -F'\t'."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from autopilot_reports.cli.output import Row
+from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.events import ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -23,6 +27,10 @@ RECORD_COLUMNS = (
     "explainability_state",
     "partial_failures",
     "failure_reason",
+    "family",
+    "new_best_in_family",
+    "duration_seconds",
+    "why_ended",
 )
 # history: one line per observed transition, oldest first
 HISTORY_COLUMNS = (
@@ -37,6 +45,13 @@ HISTORY_COLUMNS = (
 )
 # import-history: the import (status `started` with --no-wait, whose counts are then `-`)
 IMPORT_COLUMNS = ("import_id", "status", "start", "end", "jobs_seen", "published", "pieces")
+# families: one line per family, by name; also the keys of its JSON form (the family item's attribute names)
+FAMILY_COLUMNS = ("family", "best_job", "best_value", "best_metric", "direction", "jobs")
+
+
+def number(value: float | None) -> str | None:
+    """A number as Python writes it back exactly (`0.912345`, `1e-05`), or absent."""
+    return repr(value) if value is not None else None
 
 
 def record_row(record: ReportRecord) -> Row:
@@ -48,11 +63,15 @@ def record_row(record: ReportRecord) -> Row:
         iso_utc(record.last_modified_at),
         iso_utc(record.ended_at) if record.ended_at else None,
         objective.metric if objective else None,
-        repr(objective.value) if objective and objective.value is not None else None,
+        number(objective.value) if objective else None,
         record.best_candidate,
         record.explainability.state.value,
         str(len(record.partial_failures)),
         record.failure_reason,
+        record.family,
+        "true" if record.new_best_in_family else "false",
+        str(record.duration_seconds) if record.duration_seconds is not None else None,
+        record.why_ended,
     )
 
 
@@ -76,3 +95,22 @@ def import_row(progress: ImportProgress) -> Row:
 
 def import_started_row(request: ImportRequest) -> Row:
     return (request.import_id, "started", iso_utc(request.start), iso_utc(request.end), None, None, None)
+
+
+def family_fields(standing: FamilyStanding, jobs: int) -> dict[str, Any]:
+    """A family as JSON: the attributes of its item in the table, under their names there."""
+    best = standing.best
+    return {
+        "family": standing.family,
+        "best_job": best.job_name if best else None,
+        "best_value": best.value if best else None,
+        "best_metric": standing.metric,
+        "direction": standing.direction,
+        "jobs": jobs,
+    }
+
+
+def family_row(fields: dict[str, Any]) -> Row:
+    """A family's text line, from its JSON form (`family_fields`), in FAMILY_COLUMNS' order."""
+    cells = {**fields, "best_value": number(fields["best_value"]), "jobs": str(fields["jobs"])}
+    return tuple(cells[name] for name in FAMILY_COLUMNS)

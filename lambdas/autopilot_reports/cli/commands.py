@@ -1,5 +1,5 @@
-"""The reading commands: show (and show --wait), history, list, watch. Every read is one GetItem or
-Query (never a Scan); each command hands its answer to `Output` once, in all three forms."""
+"""The reading commands: show (and show --wait), history, list, watch, families. Every read is one GetItem
+or Query (never a Scan); each command hands its answer to `Output` once, in all three forms."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from rich.text import Text
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_items import FAMILIES_PK
 from autopilot_reports.cli import render
 from autopilot_reports.cli.aws import Aws
-from autopilot_reports.cli.columns import history_row, record_row
+from autopilot_reports.cli.columns import family_fields, family_row, history_row, record_row
 from autopilot_reports.cli.dates import check_order, inclusive_end, start_of, windows_back
 from autopilot_reports.cli.errors import CliError, ExitCode
 from autopilot_reports.cli.output import Output
@@ -121,6 +122,7 @@ class JobFilter:
     status: str | None = None
     partial_failures: bool = False
     prefix: str = ""
+    family: str = ""  # records carry their family; no index does, so it filters what the query read
 
     @property
     def index(self) -> str:
@@ -128,10 +130,14 @@ class JobFilter:
 
     @property
     def any(self) -> bool:
-        return bool(self.status or self.partial_failures or self.prefix)
+        return bool(self.status or self.partial_failures or self.prefix or self.family)
 
     def matches(self, record: ReportRecord) -> bool:
-        return record.job_name.startswith(self.prefix) and self.status in (None, record.status)
+        return (
+            record.job_name.startswith(self.prefix)
+            and self.status in (None, record.status)
+            and self.family in ("", record.family)
+        )
 
     def describe(self) -> str:
         what = [self.status or "all statuses"]
@@ -139,10 +145,17 @@ class JobFilter:
             what.append("with partial failures")
         if self.prefix:
             what.append(f"named {self.prefix}*")
+        if self.family:
+            what.append(f"family {self.family}")
         return ", ".join(what)
 
     def options(self) -> str:
-        given = [("--status", self.status), ("--partial-failures", self.partial_failures), ("--prefix", self.prefix)]
+        given = [
+            ("--status", self.status),
+            ("--partial-failures", self.partial_failures),
+            ("--prefix", self.prefix),
+            ("--family", self.family),
+        ]
         return "/".join(option for option, value in given if value)
 
 
@@ -172,7 +185,7 @@ def newest(store: DynamoDBReportStore, jobs: JobFilter, end: datetime | None, li
 
 
 def list_jobs(args: argparse.Namespace, aws: Aws, out: Output) -> int:
-    jobs = JobFilter(args.status, args.partial_failures, args.prefix)
+    jobs = JobFilter(args.status, args.partial_failures, args.prefix, args.family)
     start = start_of(args.since) if args.since else None
     end = inclusive_end(args.until) if args.until else None
     if start is not None:
@@ -276,3 +289,32 @@ def emit_landed(out: Output, record: ReportRecord) -> None:
     out.emit(
         record.model_dump(mode="json"), [record_row(record)], lambda console: render.show_job_line(console, record)
     )
+
+
+# --- families ------------------------------------------------------------------------------------------
+
+
+def families(args: argparse.Namespace, aws: Aws, out: Output) -> int:
+    """Each family's best job, its value and its number of jobs: one Query (the by_status index's FAMILY
+    partition), by family name; --prefix filters the names."""
+    found = [
+        (standing, jobs) for standing, jobs in store_for(aws).families() if standing.family.startswith(args.prefix)
+    ]
+    found.sort(key=lambda family: family[0].family)
+    title = families_title(args.prefix, len(found))
+    if not found and not out.readable:
+        out.note(title)
+    fields = [family_fields(standing, jobs) for standing, jobs in found]
+    out.emit(fields, [family_row(each) for each in fields], lambda console: render.show_families(console, found, title))
+    return ExitCode.OK
+
+
+def families_title(prefix: str, count: int) -> str:
+    """How many families (named how), by name; an empty answer says where it looked and what to try."""
+    named = f" named {prefix}*" if prefix else ""
+    if count:
+        return f"{count} {'family' if count == 1 else 'families'}{named}, by name"
+    answer = f"0 families{named} (index {c.INDEX_BY_STATUS}, partition {FAMILIES_PK})"
+    if prefix:
+        return f"{answer}; try without --prefix"
+    return f"{answer}: no job has been reported yet (a family appears with its first job's report)"

@@ -30,7 +30,7 @@ UNBOUNDED = 100_000
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: str | Text  # a header from data (a metric's data set) comes as Text, through the gate
     whole: bool = True  # never wrapped nor cut; False: free text, wrapped at spaces
     justify: JustifyMethod = "left"
 
@@ -40,11 +40,12 @@ def fitted_table(console: Console, columns: Sequence[Column], rows: Sequence[Seq
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for index, column in enumerate(columns):
         cells = [row[index] for row in rows]
-        widest = max([len(column.header), *(cell.cell_len for cell in cells)])
+        header = column.header if isinstance(column.header, Text) else Text(column.header)
+        widest = max([header.cell_len, *(cell.cell_len for cell in cells)])
         # Free text may wrap, at spaces only: its column is never narrower than its longest word.
         longest_word = max([0, *(cell_len(word) for cell in cells for word in cell.plain.split())])
         table.add_column(
-            column.header,
+            header,
             no_wrap=column.whole,
             min_width=widest if column.whole else max(min(widest, FREE_TEXT_MIN), longest_word),
             justify=column.justify,

@@ -23,6 +23,7 @@ COMMANDS = {
     "history": commands.history,
     "list": commands.list_jobs,
     "watch": commands.watch,
+    "families": commands.families,
     "import-history": importing.import_history,
 }
 

@@ -22,8 +22,8 @@ DESCRIPTION = """Reports on SageMaker Autopilot (AutoML) jobs, read from the sta
 The table (and the event bus, for import-history) come from the CloudFormation stack's outputs
 (ReportsTableName, EventBusName) unless --table is given. Standard AWS credentials; --endpoint-url
 points every client at an emulator (e.g. `make serve`). Global options go before or after the command.
---output json prints the record contract: one JSON object per line (list, history) or one object (show);
-text (the default when stdout is not a terminal) prints one tab-separated line per item."""
+--output json prints the record contract: one JSON object per line (list, history, watch, families) or one
+object (show); text (the default when stdout is not a terminal) prints one tab-separated line per item."""
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1_000_000
 DEFAULT_IMPORT_TIMEOUT = 3600.0
@@ -87,6 +87,7 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
     listing.add_argument("--until", help="ISO 8601 date (the whole day) or datetime (default: no end)")
     listing.add_argument("--partial-failures", action="store_true", help="only jobs with partial failures")
     listing.add_argument("--prefix", default="", help="only jobs whose name starts with this")
+    listing.add_argument("--family", default="", metavar="NAME", help="only jobs of this family (its exact name)")
     listing.add_argument(
         "--limit",
         type=limit,
@@ -99,6 +100,9 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
     watch.add_argument("--status", choices=c.TERMINAL_STATUSES, help="only jobs that end with this status")
     watch.add_argument("--prefix", default="", help="only jobs whose name starts with this")
     watch.add_argument("--poll-interval", type=interval, default=DEFAULT_JOB_POLL, help=argparse.SUPPRESS)
+
+    families = command("families", "each job family's best job, its value and its number of jobs, by name")
+    families.add_argument("--prefix", default="", help="only families whose name starts with this")
 
     backfill = command(
         "import-history",
@@ -147,7 +151,7 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     output.add_argument("--json", action="store_true", default=default(False), help="short for --output json")
     output.add_argument(
-        "--query", metavar="JMESPATH", default=default(None), help="JMESPath on the JSON form (list, history: the list)"
+        "--query", metavar="JMESPATH", default=default(None), help="JMESPath on the JSON form (list, history, families: the list)"
     )
     output.add_argument(
         "--debug", action="store_true", default=default(False), help="each AWS call, and the full exception, on stderr"

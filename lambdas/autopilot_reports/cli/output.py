@@ -1,13 +1,14 @@
 """How an answer is printed: `--output table|json|text` and `--query`, chosen once per run.
 
-- json is the record contract (models' `model_dump(mode="json")`): one object per line for a list
-  (list, history, watch), one object otherwise; `json.dumps` escapes every control character.
+- json is the record contract (models' `model_dump(mode="json")`; a family: its item's attributes): one
+  object per line for a list (list, history, watch, families), one object otherwise; `json.dumps`
+  escapes every control character.
 - text is for grep, cut and awk: one line per item, tab-separated, never truncated, the columns of
   `columns.py` (documented in docs/querying.md); every cell passes the terminal gate, so a tab or newline
   in the data cannot shift a column or start a line, and an absent value is `-`.
 - table is for people (render.py), the default on a terminal; text is the default otherwise.
-- --query applies JMESPath to the json form (for list and history: to the list), like the AWS CLI, and
-  prints the result as JSON (text with --output text).
+- --query applies JMESPath to the json form (for list, history, families: to the list), like the AWS
+  CLI, and prints the result as JSON (text with --output text).
 """
 
 from __future__ import annotations

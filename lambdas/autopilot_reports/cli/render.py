@@ -17,12 +17,21 @@ from rich.style import Style
 from rich.text import Text
 
 from autopilot_reports.cli.layout import INDENT, Column, fitted_table, print_fact, print_flow, print_free, print_line
+from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.links import Link, report_links
-from autopilot_reports.domain.notification.common import duration, family_line
+from autopilot_reports.domain.notification.common import DIRECTION_UNKNOWN, duration, family_line, metric_name
+from autopilot_reports.domain.notification.common import metric_grid as shared_metric_grid
 from autopilot_reports.domain.untrusted import terminal_text
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.events import ImportProgress
-from autopilot_reports.models.record import FeatureImportance, HistoryEntry, LeaderboardEntry, Objective, ReportRecord
+from autopilot_reports.models.record import (
+    CandidateMetric,
+    FeatureImportance,
+    HistoryEntry,
+    LeaderboardEntry,
+    Objective,
+    ReportRecord,
+)
 
 BAR_WIDTH = 32
 MIN_BAR_WIDTH = 8
@@ -43,6 +52,12 @@ HISTORY_TABLE = (
     Column("partial failures", justify="right"),
     Column("detected by"),
     Column("failure reason", whole=False),
+)
+FAMILIES_TABLE = (
+    Column("family"),
+    Column("best job"),
+    Column("best"),
+    Column("jobs", justify="right"),
 )
 LEADERBOARD_TABLE = (
     Column("#", justify="right"),
@@ -71,15 +86,28 @@ def when(value: datetime | None) -> Text:
     return Text(iso_utc(value)) if value else Text("-", style="dim")
 
 
+def metric_label(name: str, standard: str | None) -> str:
+    """A metric's name as given, plus its standard name where it differs (`validation:mse (MSE)`); both
+    through the terminal gate."""
+    return metric_name(name, standard, terminal_text)
+
+
+def readable_number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6g}"
+
+
+def score_text(metric: str, value: float | None, direction: str | None) -> Text:
+    """`metric = value (direction)`, `metric` already through the gate; an unknown direction says so."""
+    text = Text(f"{metric} = ")
+    text.append(readable_number(value), style="bold")
+    text.append(f" ({terminal_text(direction) if direction else DIRECTION_UNKNOWN})", style="dim")
+    return text
+
+
 def objective_text(objective: Objective | None) -> Text:
     if objective is None:
         return Text("-", style="dim")
-    value = "-" if objective.value is None else f"{objective.value:.6g}"
-    text = data(objective.metric) + Text(" = ")
-    text.append(value, style="bold")
-    if objective.type:
-        text.append_text(Text(" (", style="dim") + data(objective.type, "dim") + Text(")", style="dim"))
-    return text
+    return score_text(metric_label(objective.metric, objective.standard_metric), objective.value, objective.direction)
 
 
 def plural(count: int, noun: str) -> str:
@@ -92,7 +120,7 @@ def plural(count: int, noun: str) -> str:
 def show_report(console: Console, record: ReportRecord) -> None:
     console.print(data(record.job_name, "bold"), soft_wrap=True)
     _summary(console, record)
-    for section in (_features, _partial_failures, _failure, _notes, _leaderboard, _links):
+    for section in (_metrics, _features, _partial_failures, _failure, _notes, _leaderboard, _links):
         section(console, record)
 
 
@@ -115,11 +143,34 @@ def _summary(console: Console, record: ReportRecord) -> None:
         print_fact(console, "family", Text(family), whole=False)
     print_fact(console, "created", when(record.created_at))
     print_fact(console, "ended", when(record.ended_at))
-    if record.ended_at:
-        print_fact(console, "took", Text(duration(record.duration_seconds)))
+    if record.duration_seconds is not None:
+        print_fact(console, "duration", Text(duration(record.duration_seconds)))
     print_fact(console, "last modified", when(record.last_modified_at))
     print_fact(console, "notified", when(record.notified_at))
     print_fact(console, "arn", data(record.job_arn))
+
+
+def _metrics(console: Console, record: ReportRecord) -> None:
+    """The best candidate's metrics: one row per metric, one column per data set (Train, Validation,
+    Test as AWS gives them); as blocks where the table does not fit."""
+    if not record.best_candidate_metrics:
+        return
+    console.print(Text("Best candidate's metrics", style="bold"))
+    sets, grid = metric_grid(record.best_candidate_metrics)
+    columns = (Column("metric"), *(Column(Text(name), justify="right") for name in sets))
+    rows = [[Text(label), *(Text(values.get(name, "-")) for name in sets)] for label, values in grid.items()]
+    table = fitted_table(console, columns, rows)
+    if table is not None:
+        console.print(table)
+        return
+    for label, values in grid.items():
+        console.print(Text.assemble(INDENT, label), soft_wrap=True)
+        print_flow(console, [Text(f"{name} {values.get(name, '-')}") for name in sets], INDENT * 2)
+
+
+def metric_grid(metrics: Sequence[CandidateMetric]) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The metrics by data set, for the terminal (domain.notification.common.metric_grid)."""
+    return shared_metric_grid(metrics, terminal_text, readable_number)
 
 
 def _features(console: Console, record: ReportRecord) -> None:
@@ -301,6 +352,39 @@ def show_job_line(console: Console, record: ReportRecord) -> None:
     facts.append(Text(f"explainability {record.explainability.state.value}"))
     facts.append(Text(plural(len(record.partial_failures), "partial failure")))
     print_flow(console, facts)
+
+
+# --- families ------------------------------------------------------------------------------------------
+
+
+def show_families(console: Console, families: Sequence[tuple[FamilyStanding, int]], title: str) -> None:
+    console.print(Text(terminal_text(title), style="bold"))
+    if not families:
+        return
+    rows = [
+        [data(standing.family), _best_job(standing), _best_text(standing), Text(str(jobs))]
+        for standing, jobs in families
+    ]
+    table = fitted_table(console, FAMILIES_TABLE, rows)
+    if table is not None:
+        console.print(table)
+        return
+    for standing, jobs in families:  # one family as a block: its name, then its best and its jobs
+        console.print(data(standing.family, "bold"), soft_wrap=True)
+        facts = [Text("best ") + _best_job(standing), _best_text(standing), Text(plural(jobs, "job"))]
+        print_flow(console, facts if standing.best else facts[1:])
+
+
+def _best_job(standing: FamilyStanding) -> Text:
+    return data(standing.best.job_name if standing.best else None)
+
+
+def _best_text(standing: FamilyStanding) -> Text:
+    """The family's best value on its metric, in its direction; a family with no scored job says so."""
+    if standing.best is None:
+        return Text("no best yet", style="dim")
+    metric = terminal_text(standing.metric) if standing.metric else "objective"
+    return score_text(metric, standing.best.value, standing.direction)
 
 
 # --- import-history ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from autopilot_reports import constants as c
 from autopilot_reports.models.common import StorableFloat, UtcDatetime, epoch_ms
@@ -65,6 +65,14 @@ class Objective(BaseModel):
     value: StorableFloat | None = None
     standard_metric: str | None = None
     direction: Literal["Maximize", "Minimize"] | None = None
+
+    @model_validator(mode="after")
+    def _type_decides(self) -> Objective:
+        """A record stored before `direction` existed still has AWS's Type: the strongest evidence there is
+        (domain.objective), so it decides the direction on read too."""
+        if self.direction is None and self.type in ("Maximize", "Minimize"):
+            object.__setattr__(self, "direction", self.type)
+        return self
 
 
 class CandidateMetric(BaseModel):

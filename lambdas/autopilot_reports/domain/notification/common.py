@@ -50,16 +50,34 @@ def duration(seconds: int | float | None) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
+DIRECTION_UNKNOWN = "direction unknown"
+
+
 def metric_name(name: str, standard: str | None, gate: Gate) -> str:
-    """The name as AWS gave it, plus the standard name where it says more (`validation:mse (MSE)`)."""
+    """The name as AWS gave it, plus the standard name where it says more (`validation:mse (MSE)`); both
+    are stored data, so both pass the medium's gate."""
     shown = gate(name)
-    return f"{shown} ({standard})" if standard and standard != name else shown
+    return f"{shown} ({gate(standard)})" if standard and standard != name else shown
 
 
 def objective(value: Objective, gate: Gate) -> str:
     number = "-" if value.value is None else f"{value.value:.6g}"
-    direction = value.direction or "direction unknown"
+    direction = gate(value.direction) if value.direction else DIRECTION_UNKNOWN
     return f"{metric_name(value.metric, value.standard_metric, gate)} = {number} ({direction})"
+
+
+def metric_grid(
+    metrics: Sequence[CandidateMetric], gate: Gate, number: Callable[[float | None], str]
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The data sets in the order Train, Validation, Test (others after them, by name), and each metric's
+    value per set, keyed by its name (as `metric_name` shows it); every name through the gate."""
+    grid: dict[str, dict[str, str]] = {}
+    for metric in metrics:
+        label = metric_name(metric.metric, metric.standard_metric, gate)
+        grid.setdefault(label, {})[gate(metric.set or "-")] = number(metric.value)
+    given = {name for values in grid.values() for name in values}
+    sets = [name for name in METRIC_SETS if name in given]
+    return sets + sorted(given - set(sets)), grid
 
 
 def family_line(record: ReportRecord, gate: Gate) -> str | None:
@@ -97,14 +115,10 @@ def chart(
 
 
 def metrics_table(metrics: Sequence[CandidateMetric], gate: Gate, name_chars: int, indent: str) -> list[str]:
-    """The best candidate's metrics, one row per metric and one column per data set AWS gave."""
-    rows: dict[str, dict[str, str]] = {}
-    for metric in metrics:
-        name = clip(metric_name(metric.metric, metric.standard_metric, gate), name_chars, "...")
-        value = "-" if metric.value is None else f"{metric.value:.4g}"
-        rows.setdefault(name, {})[gate(metric.set or "-")] = value
-    sets = [name for name in METRIC_SETS if any(name in row for row in rows.values())]
-    sets += sorted({column for row in rows.values() for column in row} - set(sets))
+    """The best candidate's metrics, one row per metric and one column per data set AWS gave; names cut to
+    `name_chars` (a message's column)."""
+    sets, grid = metric_grid(metrics, gate, lambda value: "-" if value is None else f"{value:.4g}")
+    rows = {clip(name, name_chars, "..."): values for name, values in grid.items()}
     width = max([len("metric"), *(len(name) for name in rows)])
     columns = [max(len(column), 10) for column in sets]
     header = f"{indent}{'metric':<{width}}" + "".join(f"  {column:<{size}}" for column, size in zip(sets, columns))
