@@ -20,12 +20,14 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
+from sandbox.timeline import DEFAULT_TICK_SECONDS
 from testsupport.scenario_builder import CHURN_FEATURES, Clock, analysis_doc, clarify, credit_job, shap_values
 from testsupport.scenario_builder import Scenario as ScenarioBuilder
 
@@ -92,12 +94,25 @@ def completed_jobs_scenario(
     seed: int = 1,
     prefix: str = "bench",
     start: str = "2025-06-02T08:00:00+00:00",
+    own_family: bool = False,
+    jobs_per_tick: int | None = None,
 ) -> Scenario:
     """`jobs` V1 binary jobs, each changing state at every one of `ticks` ticks and completing at the last
-    with a best candidate, two more candidates and a Clarify analysis.json (12 features) beside its reports."""
+    with a best candidate, two more candidates and a Clarify analysis.json (12 features) beside its reports.
+    By default every job is created in the first tick and all are of one family (`<prefix>`);
+    `own_family`: each job is the first of a family of its own; `jobs_per_tick`: jobs are created that many
+    a tick, one wave after another."""
     return load_scenario(
         completed_jobs_builder(
-            jobs, ticks, prefix=prefix, start=start, seed=seed, duplicates=duplicates, shuffle=shuffle
+            jobs,
+            ticks,
+            prefix=prefix,
+            start=start,
+            seed=seed,
+            duplicates=duplicates,
+            shuffle=shuffle,
+            own_family=own_family,
+            jobs_per_tick=jobs_per_tick,
         ).document()
     )
 
@@ -111,17 +126,39 @@ def completed_jobs_builder(
     seed: int = 1,
     duplicates: int = 0,
     shuffle: bool = False,
+    own_family: bool = False,
+    jobs_per_tick: int | None = None,
 ) -> ScenarioBuilder:
     if not len(_ENDING) <= ticks <= len(_ENDING) + len(_IN_PROGRESS):
         raise ValueError(f"ticks must be between {len(_ENDING)} and {len(_ENDING) + len(_IN_PROGRESS)}")
     steps = list(_IN_PROGRESS[: ticks - len(_ENDING)] + _ENDING)
-    builder = ScenarioBuilder(prefix, Clock(start))
+    clock = Clock(start)
+    builder = ScenarioBuilder(prefix, clock)
     builder.delivery.update(duplicates=duplicates, shuffle=shuffle, seed=seed)
     for index in range(jobs):
+        # The default jobFamilyPattern drops trailing -<digits>: `bench-0001` is of family `bench`, `bench-j0001`
+        # of its own.
+        name = f"{prefix}-j{index:04d}" if own_family else f"{prefix}-{index:04d}"
         # Changes spread over each tick (offsets 60-659 s), so listings interleave jobs as on a busy account.
-        job = credit_job(f"{prefix}-{index:04d}", offset=60 + (index * 37) % 600, steps=list(steps))
+        job = credit_job(
+            name, offset=60 + (index * 37) % 600, steps=list(steps), clock=_wave_clock(clock, index, jobs_per_tick)
+        )
         builder.add(job, clarify(job, analysis_doc({"label0": shap_values(job.name, CHURN_FEATURES)}, {"label0": 0.5})))
     return builder
+
+
+def _wave_clock(clock: Clock, index: int, jobs_per_tick: int | None) -> Clock:
+    """The clock of the job's wave: the scenario's, moved on one tick per `jobs_per_tick` jobs."""
+    if jobs_per_tick is None or index < jobs_per_tick:
+        return clock
+    wave_start = clock.start + timedelta(seconds=(index // jobs_per_tick) * clock.tick_seconds)
+    return Clock(wave_start.isoformat(), clock.tick_seconds)
+
+
+def tick_seconds(source: Mapping[str, Any]) -> int:
+    """The sandbox's tick: the rate of the template's watcher schedule (as sandbox.runner reads it)."""
+    rates = [schedule.rate_seconds for schedule in stack(source).schedules if schedule.rate_seconds is not None]
+    return rates[0] if rates else DEFAULT_TICK_SECONDS
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,13 +10,24 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import RESULTS_PATH, Figure, analysis_memory, cold_start, cost, finish, print_table, reporter_time
+from bench import (
+    RESULTS_PATH,
+    Figure,
+    analysis_memory,
+    cold_start,
+    cost,
+    finish,
+    print_table,
+    reporter_time,
+    sandbox_scale,
+)
 
 BENCHES: tuple[tuple[str, Callable[[], list[Figure]]], ...] = (
     ("bench.cost", cost.measure),
     ("bench.reporter_time", reporter_time.measure),
     ("bench.analysis_memory", analysis_memory.measure),
     ("bench.cold_start", cold_start.measure),
+    ("bench.sandbox_scale", sandbox_scale.measure),
 )
 
 

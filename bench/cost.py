@@ -20,7 +20,6 @@ own observer.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 from collections import Counter
@@ -40,10 +39,10 @@ from bench import (
     print_table,
     stack,
     template,
+    tick_seconds,
     with_environment,
 )
-from bench.driven import Driver, InvocationCalls, Run, observed_run
-from sandbox.runner import complete_envelope
+from bench.driven import DriveCallback, Driver, InvocationCalls, Run, observed_run
 from sandbox.scenario import Scenario, load_scenario
 from testsupport.scenario_builder import Clock, credit_job
 from testsupport.scenario_builder import Scenario as ScenarioBuilder
@@ -58,7 +57,6 @@ TERMINAL_MINIMUM = {
     "sns.Publish": 1,
 }
 COST_JOBS, COST_TICKS = 20, 4
-TERMINAL_TICK = COST_TICKS - 1  # every job completes at its last state
 HISTORY_JOBS, CHANGED_JOBS = 10_000, 50
 JOBS_PER_HISTORY_DAY = 600  # old jobs are spread over days so that every CreationTime differs
 DEPLOYED_AT = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
@@ -89,16 +87,23 @@ class ReportCost:
         return sum(self.non_terminal_calls.values()) / self.non_terminal_transitions
 
 
-def report_cost(label: str, source: Mapping[str, Any]) -> ReportCost:
-    run = observed_run(completed_jobs_scenario(COST_JOBS, COST_TICKS, prefix="cost"), source)
+def report_cost(label: str, source: Mapping[str, Any], *, own_family: bool = True) -> ReportCost:
+    """The run's calls, split into terminal reports and the other transitions. `own_family`: every job is
+    the first of its family, so the standing best the watcher looked up is still the best when the
+    reporter commits; else all are of one family, completing in one tick, and each commit after the first
+    finds the family's best moved since the lookup."""
+    scenario = completed_jobs_scenario(COST_JOBS, COST_TICKS, prefix="cost", own_family=own_family)
+    terminal_tick = _terminal_tick(scenario, tick_seconds(source))
+    run = observed_run(scenario, source)
     functions = stack(source)
     reporter = functions.function_by_handler(REPORTER_HANDLER).logical_id
     notifier = functions.function_by_handler(NOTIFIER_HANDLER).logical_id
     _check_split(run)
+    _check_family_hints(run)
     terminal, non_terminal = Counter[str](), Counter[str]()
     non_terminal_invocations = 0
     for record in run.log.records:
-        if record.function == notifier or (record.function == reporter and record.tick >= TERMINAL_TICK):
+        if record.function == notifier or (record.function == reporter and record.tick >= terminal_tick):
             terminal.update(record.calls)
         elif record.function == reporter:
             non_terminal.update(record.calls)
@@ -107,6 +112,29 @@ def report_cost(label: str, source: Mapping[str, Any]) -> ReportCost:
     if terminal_reports != COST_JOBS:
         raise RuntimeError(f"{label}: {terminal_reports} notifications for {COST_JOBS} completed jobs")
     return ReportCost(label, terminal_reports, terminal, non_terminal_invocations, non_terminal, run)
+
+
+def _terminal_tick(scenario: Scenario, seconds: int) -> int:
+    """The tick at which every job first shows its terminal state (the timeline waits for the clock: a job
+    created during tick 0 shows its first state at tick 1)."""
+    timeline = scenario.timeline(seconds)
+    ends = {ticks[-1] for ticks in timeline.ticks.values()}
+    if len(ends) != 1:
+        raise RuntimeError(f"the jobs end at different ticks: {sorted(ends)}")
+    return ends.pop()
+
+
+def _check_family_hints(run: Run) -> None:
+    """Every Completed change reached the reporter from the watcher, with the family's standing best it
+    looked up in its BatchGetItem: the reporter judges against it in its one transaction, no read of its own."""
+    completed = [
+        event["detail"]
+        for event in run.log.events
+        if event["detail-type"] == c.STATE_CHANGE_DETAIL_TYPE and event["detail"]["AutoMLJobStatus"] == c.COMPLETED
+    ]
+    missing = [detail["AutoMLJobName"] for detail in completed if not detail.get("FamilyStanding")]
+    if not completed or missing:
+        raise RuntimeError(f"{len(completed)} Completed changes published; without the family hint: {missing}")
 
 
 def _check_split(run: Run) -> None:
@@ -124,7 +152,8 @@ def _check_split(run: Run) -> None:
 
 def history_scenario() -> Scenario:
     """10,000 jobs that completed in January 2024 and 50 that have been running for 6 hours at the deploy
-    and move from Starting to AnalyzingData at tick 1; tick 0 is the deploy."""
+    and move from Starting to AnalyzingData during tick 1 (shown from tick 2: the timeline waits for the
+    clock); tick 0 is the deploy."""
     builder = ScenarioBuilder("history", Clock(DEPLOYED_AT.isoformat()))
     for index in range(HISTORY_JOBS):
         day = Clock(f"2024-01-{1 + index // JOBS_PER_HISTORY_DAY:02d}T09:00:00+00:00")
@@ -137,6 +166,15 @@ def history_scenario() -> Scenario:
         )
     builder.deployed_at = DEPLOYED_AT
     return load_scenario(builder.document())
+
+
+def _changed_tick(scenario: Scenario, seconds: int) -> int:
+    """The tick at which the live jobs show their change (the same for all 50)."""
+    timeline = scenario.timeline(seconds)
+    moved = {timeline.ticks[job.name][-1] for job in scenario.jobs if job.name.startswith("live-")}
+    if len(moved) != 1:
+        raise RuntimeError(f"the live jobs change at different ticks: {sorted(moved)}")
+    return moved.pop()
 
 
 @dataclass(frozen=True)
@@ -178,39 +216,44 @@ def _handed_on(driver: Driver) -> dict[str, Any]:
     """The "AutoML History Import" event the last piece put on the bus, from the rule that routes it."""
     sandbox = driver.sandbox
     rule = next(rule for rule in sandbox.stack.rules if c.IMPORT_DETAIL_TYPE in rule.pattern.get("detail-type", []))
-    sqs = sandbox.admin.client("sqs")
-    messages = sqs.receive_message(QueueUrl=sandbox.taps[rule.logical_id], MaxNumberOfMessages=10).get("Messages", [])
-    if len(messages) != 1:
-        raise RuntimeError(f"expected one handed-on import event, found {len(messages)}")
-    sqs.delete_message(QueueUrl=sandbox.taps[rule.logical_id], ReceiptHandle=messages[0]["ReceiptHandle"])
-    event: dict[str, Any] = complete_envelope(json.loads(messages[0]["Body"]))
-    return event
+    events = sandbox.take_tapped(rule.logical_id)
+    if len(events) != 1:
+        raise RuntimeError(f"expected one handed-on import event, found {len(events)}")
+    return events[0]
 
 
 @dataclass(frozen=True)
 class HistoryCost:
+    label: str
     first_tick: InvocationCalls
     changed_tick: InvocationCalls
     quiet_tick: InvocationCalls
-    pieces: list[ImportPiece]
+    pieces: list[ImportPiece] | None  # the history import, when it was driven
     run: Run
 
 
-def history_cost() -> HistoryCost:
-    run = observed_run(history_scenario(), template(), drive=history_import)
-    watcher = stack().function_by_handler(WATCHER_HANDLER).logical_id
+def history_cost(label: str, source: Mapping[str, Any], drive: DriveCallback | None = None) -> HistoryCost:
+    """The watcher's first scheduled tick, the tick the 50 change and the one after, in the account with
+    history, on the template `source`."""
+    scenario = history_scenario()
+    changed_at = _changed_tick(scenario, tick_seconds(source))
+    run = observed_run(scenario, source, drive=drive)
+    watcher = stack(source).function_by_handler(WATCHER_HANDLER).logical_id
     ticks: dict[int, list[InvocationCalls]] = {}
     for record in run.tick_records:
         if record.function == watcher:
             ticks.setdefault(record.tick, []).append(record)
-    scheduled = [ticks.get(tick, []) for tick in range(3)]
+    measured = (0, changed_at, changed_at + 1)
+    scheduled = [ticks.get(tick, []) for tick in measured]
     if any(len(invocations) != 1 for invocations in scheduled):
-        raise RuntimeError(f"expected one watcher invocation at each of ticks 0-2: {ticks}")
-    reported = sum(1 for record in run.tick_records if record.tick == 1 and record.function != watcher)
+        raise RuntimeError(f"{label}: expected one watcher invocation at each of ticks {measured}: {ticks}")
+    reported = sum(1 for record in run.tick_records if record.tick == changed_at and record.function != watcher)
     if reported != CHANGED_JOBS:
-        raise RuntimeError(f"{reported} reporter invocations at tick 1 for {CHANGED_JOBS} changed jobs")
+        raise RuntimeError(
+            f"{label}: {reported} reporter invocations at tick {changed_at} for {CHANGED_JOBS} changed jobs"
+        )
     first, changed, quiet = (invocations[0] for invocations in scheduled)
-    return HistoryCost(first, changed, quiet, run.driven, run)
+    return HistoryCost(label, first, changed, quiet, run.driven, run)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -245,16 +288,30 @@ def print_report_costs(costs: Sequence[ReportCost]) -> None:
         )
 
 
-def print_history_cost(cost: HistoryCost) -> None:
+def print_history_costs(costs: Sequence[HistoryCost]) -> None:
     print_table(
         f"(b) Watcher ticks, {HISTORY_JOBS:,} old jobs in the account (table empty at the first tick)",
-        ("tick", "calls", "by operation"),
+        ("stuck detection", "tick", "calls", "by operation"),
         [
-            ("first scheduled tick ever", cost.first_tick.total, _by_operation(cost.first_tick.calls)),
-            (f"tick with {CHANGED_JOBS} jobs changed", cost.changed_tick.total, _by_operation(cost.changed_tick.calls)),
-            ("tick with no change", cost.quiet_tick.total, _by_operation(cost.quiet_tick.calls)),
+            row
+            for cost in costs
+            for row in (
+                (cost.label, "first scheduled tick ever", cost.first_tick.total, _by_operation(cost.first_tick.calls)),
+                (
+                    cost.label,
+                    f"tick with {CHANGED_JOBS} jobs changed",
+                    cost.changed_tick.total,
+                    _by_operation(cost.changed_tick.calls),
+                ),
+                (cost.label, "tick with no change", cost.quiet_tick.total, _by_operation(cost.quiet_tick.calls)),
+            )
         ],
     )
+    for cost in costs:
+        print(f"history run, stuck detection {cost.label} (scenario, ticks, import if any) {cost.run.seconds:.1f} s")
+
+
+def print_import(pieces: Sequence[ImportPiece]) -> None:
     print_table(
         f"(b) History import of the {HISTORY_JOBS:,} old jobs, one row per invocation (piece)",
         ("piece", "listed", "published so far", "status", "calls", "seconds", "by operation"),
@@ -268,10 +325,9 @@ def print_history_cost(cost: HistoryCost) -> None:
                 piece.seconds,
                 _by_operation(piece.calls.calls),
             )
-            for index, piece in enumerate(cost.pieces)
+            for index, piece in enumerate(pieces)
         ],
     )
-    print(f"history run (scenario, ticks, import) {cost.run.seconds:.1f} s")
 
 
 def measure() -> list[Figure]:
@@ -280,11 +336,19 @@ def measure() -> list[Figure]:
     without_board = report_cost(
         "leaderboard 0", with_environment(base, REPORTER_HANDLER, {c.ENV_LEADERBOARD_SIZE: "0"})
     )
-    print_report_costs([with_board, without_board])
-    history = history_cost()
-    print_history_cost(history)
+    one_family = report_cost("one family", base, own_family=False)
+    print_report_costs([with_board, without_board, one_family])
+    # The template's default watches for stuck jobs (STUCK_AFTER_MINUTES 240: one Query a tick); the
+    # tick's own cost is measured with it off, in an account alike.
+    stuck_after = stack(base).function_by_handler(WATCHER_HANDLER).environment[c.ENV_STUCK_AFTER_MINUTES]
+    stuck = history_cost(f"on ({stuck_after} min)", base, drive=history_import)
+    plain = history_cost("off", with_environment(base, WATCHER_HANDLER, {c.ENV_STUCK_AFTER_MINUTES: "0"}))
+    print_history_costs([plain, stuck])
+    assert stuck.pieces is not None  # driven
+    print_import(stuck.pieces)
+    print(f"history import in the run with stuck detection on; {stuck.run.seconds:.1f} s in all")
 
-    pieces = history.pieces
+    pieces = stuck.pieces
     imported = sum(piece.response["listed"] for piece in pieces)
     seconds = [piece.seconds for piece in pieces]
     timeout = stack().function_by_handler(WATCHER_HANDLER).timeout
@@ -303,6 +367,13 @@ def measure() -> list[Figure]:
             "LEADERBOARD_SIZE 0: no ListCandidates",
         ),
         Figure(
+            "reporter_calls_per_terminal_report_one_family",
+            one_family.per_terminal_report,
+            None,
+            f"{COST_JOBS} jobs of one family ending in one tick: each commit after the first finds the best moved "
+            f"and is judged again (TWI {one_family.terminal_calls['dynamodb.TransactWriteItems'] / COST_JOBS:.2f})",
+        ),
+        Figure(
             "reporter_calls_per_non_terminal_transition",
             with_board.per_non_terminal_transition,
             None,
@@ -310,17 +381,34 @@ def measure() -> list[Figure]:
         ),
         Figure(
             "watcher_first_tick_calls_10k_history",
-            history.first_tick.total,
+            plain.first_tick.total,
             TICK_CALLS_BAR,
-            _by_operation(history.first_tick.calls),
+            f"stuck detection off: {_by_operation(plain.first_tick.calls)}",
         ),
         Figure(
             "watcher_calls_per_tick_10k_history_50_changed",
-            history.changed_tick.total,
+            plain.changed_tick.total,
             TICK_CALLS_BAR,
-            _by_operation(history.changed_tick.calls),
+            f"stuck detection off: {_by_operation(plain.changed_tick.calls)}",
         ),
-        Figure("watcher_calls_per_tick_10k_history_unchanged", history.quiet_tick.total, None, "no change"),
+        Figure(
+            "watcher_calls_per_tick_10k_history_unchanged",
+            plain.quiet_tick.total,
+            None,
+            "stuck detection off; no change",
+        ),
+        Figure(
+            "watcher_calls_per_tick_with_stuck_detection_50_changed",
+            stuck.changed_tick.total,
+            TICK_CALLS_BAR,
+            f"STUCK_AFTER_MINUTES {stuck_after}: {_by_operation(stuck.changed_tick.calls)}",
+        ),
+        Figure(
+            "watcher_calls_per_tick_with_stuck_detection_quiet",
+            stuck.quiet_tick.total,
+            None,
+            f"STUCK_AFTER_MINUTES {stuck_after}, no change: {_by_operation(stuck.quiet_tick.calls)}",
+        ),
         Figure(
             "import_jobs_per_invocation",
             max(piece.response["listed"] for piece in pieces),

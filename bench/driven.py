@@ -142,7 +142,7 @@ def observed_run(scenario: Scenario, template: Mapping[str, Any], drive: DriveCa
     with tempfile.TemporaryDirectory(prefix="bench-") as out, contextlib.redirect_stderr(io.StringIO()):
         sandbox: Sandbox
 
-        def serve(_endpoints: dict[str, str]) -> None:
+        def serve(_endpoints: dict[str, str], _drain: Callable[[], None]) -> None:
             logger.registered_handler.stream = sink  # type: ignore[attr-defined]  # the run's log file is closed
             ticked.append(len(log.records))
             if drive is not None:

@@ -31,7 +31,9 @@ def print_reports(out_dir: Path) -> None:
 
 def describe(record: dict[str, Any], notifications: int) -> list[str]:
     show = terminal_text
-    lines = [f"== {show(record['job_name'])} ({record['api']}, {show(record['problem_type'] or 'problem type unknown')})"]
+    lines = [
+        f"== {show(record['job_name'])} ({record['api']}, {show(record['problem_type'] or 'problem type unknown')})"
+    ]
     lines.append(f"   status         {show(record['status'])} / {show(record['secondary_status'])}")
     if record.get("why_ended"):
         lines.append(f"   why it ended   {show(record['why_ended'])}")
@@ -87,7 +89,9 @@ def print_summary(out_dir: Path) -> None:
         f"{'failure queues empty' if not queued else f'{queued} messages in failure queues'}; "
         f"DynamoDB engine: {summary.get('dynamodb_engine', 'moto')}."
     )
-    print(f"Outputs in {out_dir}/: records.jsonl, history.jsonl, events.jsonl, notifications.jsonl, summary.json, lambda.log")
+    print(
+        f"Outputs in {out_dir}/: records.jsonl, history.jsonl, events.jsonl, notifications.jsonl, summary.json, lambda.log"
+    )
     messages = read_jsonl(out_dir / "notifications.jsonl")
     if messages:
         first = messages[0]

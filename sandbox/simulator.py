@@ -23,6 +23,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +87,8 @@ class AutoMLSimulator:
         self._rng = random.Random(scenario.delivery.seed)
         self._lock = threading.Lock()
         self._v2_views: dict[tuple[str, int], Response] = {}
+        self._listed: dict[tuple[str, int], _Listed] = {}  # (job, timeline entry) -> its listing row
+        self._listings: dict[tuple[int, str], list[Response]] = {}  # (tick, query) -> every matching summary
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._operations: dict[str, Callable[[Params, int], Response]] = {
@@ -241,16 +244,42 @@ class AutoMLSimulator:
         return view
 
     def _list_jobs(self, params: Params, tick: int) -> Response:
-        summaries = [
-            _summary(job.describe[index])
-            for job in self.scenario.jobs
-            if (index := self.timeline.shown(job.name, tick)) is not None
-        ]
-        matching = [summary for summary in summaries if _job_matches(summary, params)]
-        # The service model documents Name and Descending as ListAutoMLJobs' defaults.
-        matching.sort(key=_JOB_SORT_KEYS[params.get("SortBy", "Name")], reverse=_descending(params, "Descending"))
-        page, token = _paginate("ListAutoMLJobs", params, matching)
+        page, token = _paginate("ListAutoMLJobs", params, self._matching_jobs(params, tick))
         return _with_token({"AutoMLJobSummaries": page}, token)
+
+    def _matching_jobs(self, params: Params, tick: int) -> list[Response]:
+        """Every summary the listing matches at `tick`, in its order. What a tick shows never changes, so
+        each listing (tick, query) is built once and its later pages are slices of it: a listing of N
+        jobs costs O(N) once, not O(N) a page (the watcher pages through every job changed in the
+        overlap, on every tick and every nudge)."""
+        key = (tick, _fingerprint("ListAutoMLJobs", params))
+        matching = self._listings.get(key)
+        if matching is None:
+            rows = self._rows(tick)
+            if rows:  # bounds are parsed (and refused) as before: only when some job could match
+                bounds = _time_bounds(params)
+                rows = [row for row in rows if _job_matches(row, bounds, params)]
+            # The service model documents Name and Descending as ListAutoMLJobs' defaults.
+            rows.sort(key=_JOB_SORT_KEYS[params.get("SortBy", "Name")], reverse=_descending(params, "Descending"))
+            matching = [row.summary for row in rows]
+            with self._lock:
+                if any(listed_tick != tick for listed_tick, _ in self._listings):
+                    self._listings.clear()  # only the current tick's listings are asked for again
+                self._listings[key] = matching
+        return matching
+
+    def _rows(self, tick: int) -> list[_Listed]:
+        """Each job that exists at `tick` as ListAutoMLJobs shows it; a row is built once per entry."""
+        rows = []
+        for job in self.scenario.jobs:
+            index = self.timeline.shown(job.name, tick)
+            if index is None:
+                continue
+            row = self._listed.get((job.name, index))
+            if row is None:
+                row = self._listed[(job.name, index)] = _Listed.of(job.describe[index])
+            rows.append(row)
+        return rows
 
     def _list_candidates(self, params: Params, tick: int) -> Response:
         job, index = self._shown(params["AutoMLJobName"], tick)
@@ -346,8 +375,21 @@ def _request_time(value: Any) -> datetime:
 # Listing: filters, sorting, pagination
 
 
-def _summary(describe: Mapping[str, Any]) -> Response:
-    return {name: describe[name] for name in _member_names("AutoMLJobSummary") if name in describe}
+@dataclass(frozen=True)
+class _Listed:
+    """A job's AutoMLJobSummary at one entry of its timeline, with what listings filter and sort on
+    parsed once."""
+
+    summary: Response
+    name: str
+    status: str
+    times: Mapping[str, datetime]  # CreationTime, LastModifiedTime
+
+    @classmethod
+    def of(cls, describe: Mapping[str, Any]) -> _Listed:
+        summary = {name: describe[name] for name in _member_names("AutoMLJobSummary") if name in describe}
+        times = {member: parse_timestamp(summary[member]) for member in ("CreationTime", "LastModifiedTime")}
+        return cls(summary, summary["AutoMLJobName"], summary["AutoMLJobStatus"], times)
 
 
 @cache
@@ -366,22 +408,30 @@ _TIME_FILTERS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def _job_matches(summary: Mapping[str, Any], params: Params) -> bool:
-    for parameter, member, after in _TIME_FILTERS:
-        if parameter in params:
-            moment, bound = parse_timestamp(summary[member]), _request_time(params[parameter])
-            if not (moment > bound if after else moment < bound):
-                return False
-    if "NameContains" in params and params["NameContains"].lower() not in summary["AutoMLJobName"].lower():
+def _time_bounds(params: Params) -> list[tuple[str, bool, datetime]]:
+    """The listing's time filters, parsed once: (member, after, bound)."""
+    return [
+        (member, after, _request_time(params[parameter]))
+        for parameter, member, after in _TIME_FILTERS
+        if parameter in params
+    ]
+
+
+def _job_matches(row: _Listed, bounds: list[tuple[str, bool, datetime]], params: Params) -> bool:
+    for member, after, bound in bounds:
+        moment = row.times[member]
+        if not (moment > bound if after else moment < bound):
+            return False
+    if "NameContains" in params and params["NameContains"].lower() not in row.name.lower():
         return False
-    return "StatusEquals" not in params or summary["AutoMLJobStatus"] == params["StatusEquals"]
+    return "StatusEquals" not in params or row.status == params["StatusEquals"]
 
 
 # Every key ends in the (unique) name, so the order is total and pages never overlap or skip.
-_JOB_SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {
-    "Name": lambda s: (s["AutoMLJobName"],),
-    "CreationTime": lambda s: (parse_timestamp(s["CreationTime"]), s["AutoMLJobName"]),
-    "Status": lambda s: (s["AutoMLJobStatus"], s["AutoMLJobName"]),
+_JOB_SORT_KEYS: dict[str, Callable[[_Listed], tuple[Any, ...]]] = {
+    "Name": lambda row: (row.name,),
+    "CreationTime": lambda row: (row.times["CreationTime"], row.name),
+    "Status": lambda row: (row.status, row.name),
 }
 
 

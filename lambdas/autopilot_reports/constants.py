@@ -57,6 +57,9 @@ MIN_ANALYSIS_MAX_BYTES = 1024
 MAX_ANALYSIS_MAX_BYTES = 100 * 1024 * 1024  # beyond this the reporter's memory must grow first
 DEFAULT_WATERMARK_OVERLAP_SECONDS = 300
 MAX_WATERMARK_OVERLAP_SECONDS = 86_400
+# A nudge (CloudTrail, child job) is covered by a pass that began listing this long after the nudge's event:
+# that listing showed the change already. Nudges only cut latency; the schedule is what never misses one.
+NUDGE_SETTLE_SECONDS = 5
 REDELIVERY_WINDOW_SECONDS = 3600  # how long a tick re-lists (and re-publishes) changes not yet stored
 DEFAULT_LEADERBOARD_SIZE = 5
 MAX_LEADERBOARD_SIZE = 20
@@ -105,6 +108,7 @@ STATE_CHANGES_PUBLISHED = "StateChangesPublished"
 IMPORT_JOBS_SEEN = "ImportJobsSeen"
 IMPORT_PIECES = "ImportPieces"
 STUCK_ALERTS_CLAIMED = "StuckAlertsClaimed"
+NUDGES_COVERED = "NudgesCovered"  # CloudTrail/child-job nudges an earlier pass had listed already
 DIGESTS_CLAIMED = "DigestsClaimed"
 # reporter
 REPORTS_WRITTEN = "ReportsWritten"

@@ -1,6 +1,6 @@
-"""Load: 200 jobs x 3 states through the whole sandbox, every event delivered twice in shuffled order.
+"""Load: 1,000 jobs x 4 states through the whole sandbox, every event delivered twice in shuffled order.
 Each job must end with one record, one history item per state and exactly one notification, and no
-invocation may fail. Slow (about a minute): run by `make bench`, not `make test`."""
+invocation may fail. Slow (minutes): run by `make bench`, not `make test`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from bench import completed_jobs_scenario
 from sandbox.runner import run_scenario
 
-JOBS, TICKS = 200, 3
+JOBS, TICKS = 1_000, 4
 
 
 def read_jsonl(path: Path) -> list[dict]:

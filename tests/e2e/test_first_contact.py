@@ -20,7 +20,11 @@ from tests.e2e.test_scenarios import SCENARIOS, check_outputs, read_jsonl, run_c
 
 NAME = "first_contact"
 WRITTEN_FOR = "us-east-1"
-REGIONS = ("eu-west-1", "ap-southeast-2", pytest.param("us-east-1", marks=pytest.mark.slow))  # us-east-1: every other scenario
+REGIONS = (
+    "eu-west-1",
+    "ap-southeast-2",
+    pytest.param("us-east-1", marks=pytest.mark.slow),
+)  # us-east-1: every other scenario
 DYNAMODB_READS = {"dynamodb.Query", "dynamodb.GetItem", "dynamodb.BatchGetItem"}
 DYNAMODB_WRITES = {"dynamodb.PutItem", "dynamodb.UpdateItem", "dynamodb.TransactWriteItems", "dynamodb.DeleteItem"}
 

@@ -132,9 +132,7 @@ def test_every_recording_names_its_provenance_and_license() -> None:
     assert {recording["describe"]["AutoMLJobName"] for recording in found} == set(EXPECTED)
 
 
-def test_an_accounts_real_history_is_imported_as_aws_returned_it(
-    tmp_path: Path, template_json: dict[str, Any]
-) -> None:
+def test_an_accounts_real_history_is_imported_as_aws_returned_it(tmp_path: Path, template_json: dict[str, Any]) -> None:
     jobs = [{"api": r["api"], "describe": [r["describe"]], "candidates": r["candidates"]} for r in recordings()]
     forecast = shared_v2(V2_FORECAST)
     if forecast is not None:

@@ -44,7 +44,10 @@ def test_demo_runs_and_prints_every_report(template_file, tmp_path):
     assert all(record["notified_at"] >= record["ended_at"] for record in records)  # the clock agrees
     # words, not Python reprs; where the outputs are; one message as a person received it
     assert "['" not in result.stdout and "{'" not in result.stdout
-    assert f"Outputs in {tmp_path}/" in result.stdout and "One message as its e-mail subscribers received it" in result.stdout
+    assert (
+        f"Outputs in {tmp_path}/" in result.stdout
+        and "One message as its e-mail subscribers received it" in result.stdout
+    )
     assert ".venv/bin/autopilot-reports --endpoint-url" in result.stdout
 
 

@@ -94,7 +94,11 @@ SCENARIO = {
                 describe("churn", "InProgress", "Starting", 0),
                 describe("churn", "Completed", "Completed", 30, best=True, partial=["1 candidate failed"]),
             ],
-            "candidates": [candidate("churn-c1", 0.81), candidate("churn-c2", 0.87), candidate("churn-c3", 0.9, "Failed")],
+            "candidates": [
+                candidate("churn-c1", 0.81),
+                candidate("churn-c2", 0.87),
+                candidate("churn-c3", 0.9, "Failed"),
+            ],
         },
         {
             "api": "v2",

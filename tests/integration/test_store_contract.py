@@ -100,7 +100,9 @@ def test_nothing_is_claimed_before_anything_is_watched(store):
 
 def test_the_end_time_decides_not_the_last_modification(store):
     store.begin_watch(T0 + timedelta(minutes=20))
-    ended_before = record("a", "Completed", "Completed", minutes=30, notified=NOTIFIED, ended=T0 + timedelta(minutes=10))
+    ended_before = record(
+        "a", "Completed", "Completed", minutes=30, notified=NOTIFIED, ended=T0 + timedelta(minutes=10)
+    )
     ended_after = record("b", "Completed", "Completed", minutes=30, notified=NOTIFIED, ended=T0 + timedelta(minutes=25))
     assert save(store, ended_before, claim=True) is Saved.WRITTEN
     assert save(store, ended_after, claim=True) is Saved.CLAIMED
@@ -125,15 +127,18 @@ def test_an_unclaimed_state_may_be_claimed_by_the_same_state_later(store):
     assert save(store, done(), claim=True) is Saved.CLAIMED
 
 
-def test_watch_start_is_set_once_and_the_watermark_only_moves_forward(store):
+def test_watch_start_is_set_once_and_a_pass_only_moves_the_watermark_and_listing_time_forward(store):
     state = store.get_watch_state()
-    assert (state.watch_start, state.watermark) == (None, None)
+    assert (state.watch_start, state.watermark, state.listed_at) == (None, None, None)
     assert store.begin_watch(T0) == T0
     assert store.begin_watch(T0 + timedelta(days=1)) == T0
-    store.advance_watermark(T0 + timedelta(hours=1))
-    store.advance_watermark(T0)
+    minute = timedelta(minutes=1)
+    store.record_pass(T0 + 2 * minute, T0 + minute)
+    store.record_pass(T0 + 3 * minute, T0 + minute)  # a later listing that found nothing newer: recorded
+    store.record_pass(T0 + 4 * minute, T0)  # overtaken by a stored watermark: nothing moves back
+    store.record_pass(T0 + minute, T0 + 9 * minute)  # an older listing: nothing recorded
     state = store.get_watch_state()
-    assert (state.watch_start, state.watermark) == (T0, T0 + timedelta(hours=1))
+    assert (state.watch_start, state.watermark, state.listed_at) == (T0, T0 + minute, T0 + 3 * minute)
 
 
 def test_known_states_of_unknown_jobs_are_absent(store):
@@ -143,8 +148,15 @@ def test_known_states_of_unknown_jobs_are_absent(store):
 
 def test_import_progress_round_trips(store):
     progress = ImportProgress(
-        import_id="import-x", start=T0, end=T0 + timedelta(days=1), status="running", cursor=T0,
-        pieces=1, jobs_seen=1000, published=3, updated_at=T0,
+        import_id="import-x",
+        start=T0,
+        end=T0 + timedelta(days=1),
+        status="running",
+        cursor=T0,
+        pieces=1,
+        jobs_seen=1000,
+        published=3,
+        updated_at=T0,
     )
     store.save_import_progress(progress)
     store.save_import_progress(progress.model_copy(update={"status": "done", "pieces": 2}))
@@ -167,7 +179,9 @@ def test_the_familys_best_moves_only_from_the_best_the_report_was_judged_against
     assert watching.save_report(first, HistoryEntry.of(first, None), True, update) is Saved.CLAIMED
     known = watching.known_states(["churn-1"], ["churn", "fraud"])
     assert known.jobs["churn-1"].status == "Completed"
-    assert known.families == {"churn": FamilyStanding("churn", FamilyBest(job_name="churn-1", value=0.8), "F1", "Maximize")}
+    assert known.families == {
+        "churn": FamilyStanding("churn", FamilyBest(job_name="churn-1", value=0.8), "F1", "Maximize")
+    }
 
     second = scored("churn-2", 0.9, minutes=40)
     stale = FamilyUpdate("churn", None, FamilyBest(job_name="churn-2", value=0.9), "F1", "Maximize", True)

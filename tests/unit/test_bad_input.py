@@ -480,15 +480,15 @@ DESCRIBE_CASES = [
         "NaN objective value",
         describe(BestCandidate=best_candidate(metric={"MetricName": "F1", "Type": "Maximize", "Value": float("nan")})),
         state="available",
-        check=lambda r: r.objective == Objective(metric="F1", type="Maximize", value=None, standard_metric="F1", direction="Maximize"),
+        check=lambda r: r.objective
+        == Objective(metric="F1", type="Maximize", value=None, standard_metric="F1", direction="Maximize"),
     ),
     DescribeCase(
         "objective value beyond DynamoDB's number range",
         describe(BestCandidate=best_candidate(metric={"MetricName": "MSE", "Type": "Minimize", "Value": 1.0e300})),
         state="available",
-        check=lambda r: r.objective == Objective(
-            metric="MSE", type="Minimize", value=STORABLE_MAX, standard_metric="MSE", direction="Minimize"
-        ),
+        check=lambda r: r.objective
+        == Objective(metric="MSE", type="Minimize", value=STORABLE_MAX, standard_metric="MSE", direction="Minimize"),
     ),
     DescribeCase(
         "infinite objective value",
@@ -496,9 +496,8 @@ DESCRIBE_CASES = [
             BestCandidate=best_candidate(metric={"MetricName": "MSE", "Type": "Minimize", "Value": float("-inf")})
         ),
         state="available",
-        check=lambda r: r.objective == Objective(
-            metric="MSE", type="Minimize", value=None, standard_metric="MSE", direction="Minimize"
-        ),
+        check=lambda r: r.objective
+        == Objective(metric="MSE", type="Minimize", value=None, standard_metric="MSE", direction="Minimize"),
     ),
     DescribeCase(
         "unknown status (not terminal: written, no claim, no S3 reads)",

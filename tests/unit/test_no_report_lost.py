@@ -27,9 +27,9 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4),
     max_leaves=25,
 )
-SHAP_DOCUMENTS = st.dictionaries(ANY_TEXT, st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=12).map(
-    lambda values: {"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": values}}}}
-)
+SHAP_DOCUMENTS = st.dictionaries(
+    ANY_TEXT, st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=12
+).map(lambda values: {"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": values}}}})
 
 
 def describe(candidate: str, failure: str, partial: list[str]) -> dict[str, Any]:

@@ -38,7 +38,8 @@ def test_regression_and_loss_names_without_type_rank_lowest_first(name: str) -> 
 
 
 @pytest.mark.parametrize(
-    "name", ["validation:accuracy", "validation:f1", "validation:f1_binary", "validation:auc", "validation:binary_f_beta"]
+    "name",
+    ["validation:accuracy", "validation:f1", "validation:f1_binary", "validation:auc", "validation:binary_f_beta"],
 )
 def test_classification_names_without_type_rank_highest_first(name: str) -> None:
     assert decide(None, None, None, name).direction == MAXIMIZE

@@ -246,7 +246,9 @@ def test_enum_values_botocore_does_not_list_are_accepted_and_counted() -> None:
 def test_patterns_are_checked() -> None:
     message = error_of(scenario_with(v1_describe(RoleArn="arn:aws:iam::12:role/too-short-account")))
 
-    assert message.startswith("job 'churn-v1' describe[0]: RoleArn: 'arn:aws:iam::12:role/too-short-account' does not match")
+    assert message.startswith(
+        "job 'churn-v1' describe[0]: RoleArn: 'arn:aws:iam::12:role/too-short-account' does not match"
+    )
 
 
 def test_bad_timestamp_is_rejected() -> None:

@@ -66,6 +66,7 @@ def test_a_job_quiet_past_the_threshold_alerts_once_per_stall_and_again_after_it
 
     assert watcher.tick(DetectedBy.SCHEDULE).stuck_alerts == 0  # not yet
     clock.moment = T0 + STUCK_AFTER  # the tick after crossing the threshold
+    assert watcher.tick(DetectedBy.CLOUDTRAIL, clock.moment).stuck_alerts == 0  # nudged passes don't look
     assert watcher.tick(DetectedBy.SCHEDULE).stuck_alerts == 1
     for minutes in (1, 2, 60):
         clock.moment = T0 + STUCK_AFTER + timedelta(minutes=minutes)
@@ -141,9 +142,11 @@ def test_the_digest_message_reads_well_and_its_program_copy_is_the_digest_json()
 
     store = FakeStore(watch_start=T0)
     store_record(store, response("fraud-1", "Failed", "Failed", T0, EndTime=T0), family="fraud")
-    digest = Digester(store=store, stuck_after=None, region="eu-west-1", clock=lambda: T0 + timedelta(hours=1)).send(
-        None
-    ).digest
+    digest = (
+        Digester(store=store, stuck_after=None, region="eu-west-1", clock=lambda: T0 + timedelta(hours=1))
+        .send(None)
+        .digest
+    )
     notification = render_digest(digest)
     assert notification.attributes == {"event_type": "digest", "has_failures": "true", "region": "eu-west-1"}
     body = json.loads(notification.message["sqs"])

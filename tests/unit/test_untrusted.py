@@ -41,8 +41,12 @@ HOSTILE = {
     "fake header lines": f"ok\nJob in the SageMaker console:\n  {EVIL}\nStatus:         Completed",
 }
 FIELDS = ("feature", "label", "s3 prefix", "failure reason", "partial failure", "candidate name")
-HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-HIDDEN_OR_TAB = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+HIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+HIDDEN_OR_TAB = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 OUR_HOSTS = ("https://eu-west-1.console.aws.amazon.com/",)
 PREFIX = "s3://ml-out/churn/output/explainability"
 
@@ -76,7 +80,10 @@ def record_with(field: str, text: str) -> ReportRecord:
             state="available" if field != "s3 prefix" else "error",
             s3_prefix=prefix,
             reason=None if field != "s3 prefix" else f"cannot read {prefix}: AccessDenied",
-            top_features=[FeatureImportance(feature=feature, importance=0.4), FeatureImportance(feature="x", importance=0.1)],
+            top_features=[
+                FeatureImportance(feature=feature, importance=0.4),
+                FeatureImportance(feature="x", importance=0.1),
+            ],
             feature_count=2,
             labels=[label],
             artifacts={"report_pdf": f"{prefix}/report.pdf"},
@@ -134,7 +141,9 @@ def check_email(text: str) -> None:
     minimal = "The full report is too large for one message" in text  # far past S3's own 1,024-byte keys
     assert minimal or lines.count("Job in the SageMaker console:") == 1, "data drew a line that passes for ours"
     for line in lines:
-        assert not re.match(r"\s*(https?://evil|Status:\s)", line) or line.startswith(("  | ", "Status:         Completed (")), line
+        assert not re.match(r"\s*(https?://evil|Status:\s)", line) or line.startswith(
+            ("  | ", "Status:         Completed (")
+        ), line
 
 
 def check_terminal(output: str) -> None:

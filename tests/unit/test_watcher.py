@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from autopilot_reports import constants as c
 from autopilot_reports.domain.description import describe_job
 from autopilot_reports.domain.ports import EventPublishError, KnownState
 from autopilot_reports.domain.reporter import build_record
@@ -98,6 +99,40 @@ def test_watermark_stays_when_publishing_fails():
     with pytest.raises(EventPublishError):
         watcher.tick(DetectedBy.SCHEDULE)
     assert watcher.store.watermark is None
+
+
+def test_a_burst_of_nudges_costs_one_listing_and_a_later_change_another():
+    """Each nudge of a burst would page through every job the burst changed: the first pass lists them all,
+    and a nudge whose event happened (settled) before a pass began listing was seen by that pass."""
+    store = FakeStore(watch_start=DEPLOYED)
+    clock = [T0 + timedelta(minutes=10)]
+    watcher = make_watcher([summary(f"job-{index}", minutes=index % 9) for index in range(50)], store=store)
+    watcher.clock = lambda: clock[0]
+    created = [T0 + timedelta(minutes=index % 9) for index in range(50)]
+
+    results = [watcher.tick(DetectedBy.CLOUDTRAIL, moment) for moment in created]
+
+    assert len(watcher.jobs.list_calls) == 1 and store.listed_at == T0 + timedelta(minutes=10)
+    assert [result.covered for result in results] == [False] + [True] * 49
+    assert len(watcher.publisher.published) == 50
+    # A nudge within the settling time of the listing, or after it, lists again.
+    settling = clock[0] - timedelta(seconds=c.NUDGE_SETTLE_SECONDS - 1)
+    clock[0] += timedelta(minutes=1)
+    assert not watcher.tick(DetectedBy.CLOUDTRAIL, settling).covered
+    assert len(watcher.jobs.list_calls) == 2
+    # The schedule always lists.
+    assert not watcher.tick(DetectedBy.SCHEDULE).covered and len(watcher.jobs.list_calls) == 3
+
+
+def test_a_pass_whose_changes_were_not_published_covers_no_nudge():
+    watcher = make_watcher([summary("a", minutes=1)])
+    watcher.publisher.fail = True
+    with pytest.raises(EventPublishError):
+        watcher.tick(DetectedBy.CLOUDTRAIL, T0)
+    assert watcher.store.listed_at is None
+    watcher.publisher.fail = False
+    assert not watcher.tick(DetectedBy.CLOUDTRAIL, T0).covered
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["a"]
 
 
 def test_prefix_filter_is_a_prefix_not_a_substring():

@@ -53,8 +53,15 @@ def test_backfill_window():
 
 
 def test_history_import_continuation_event():
-    detail = {"import_id": "i1", "start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z", "pieces": 2,
-              "cursor": "2025-01-10T00:00:00Z", "jobs_seen": 2000, "published": 5}
+    detail = {
+        "import_id": "i1",
+        "start": "2025-01-01T00:00:00Z",
+        "end": "2025-02-01T00:00:00Z",
+        "pieces": 2,
+        "cursor": "2025-01-10T00:00:00Z",
+        "jobs_seen": 2000,
+        "published": 5,
+    }
     event = {**envelope("AutoML History Import", detail), "source": "autopilot-reports"}
     trigger = parse_watcher_event(event)
     assert trigger.detected_by is DetectedBy.BACKFILL

@@ -110,7 +110,11 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             TableName=self.table_name, Key=items.serialize(items.WATCHER_KEY), ConsistentRead=True
         ).get("Item")
         state = items.deserialize(item) if item else {}
-        return WatchState(watch_start=_time(state.get("watch_start")), watermark=_time(state.get("watermark")))
+        return WatchState(
+            watch_start=_time(state.get("watch_start")),
+            watermark=_time(state.get("watermark")),
+            listed_at=_time(state.get("listed_at")),
+        )
 
     def begin_watch(self, now: datetime) -> datetime:
         response = self.client.update_item(
@@ -123,11 +127,17 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         )
         return parse_iso_utc(response["Attributes"]["watch_start"]["S"])
 
-    def advance_watermark(self, watermark: datetime) -> None:
+    def record_pass(self, listed_at: datetime, watermark: datetime) -> None:
         self._update_if(
             items.WATCHER_KEY,
-            {"watermark": iso_utc(watermark), "watermark_ms": epoch_ms(watermark)},
-            "attribute_not_exists(watermark_ms) OR watermark_ms < :watermark_ms",
+            {
+                "watermark": iso_utc(watermark),
+                "watermark_ms": epoch_ms(watermark),
+                "listed_at": iso_utc(listed_at),
+                "listed_at_ms": epoch_ms(listed_at),
+            },
+            "(attribute_not_exists(watermark_ms) OR watermark_ms <= :watermark_ms)"
+            " AND (attribute_not_exists(listed_at_ms) OR listed_at_ms <= :listed_at_ms)",
         )
 
     def known_states(self, job_names: Sequence[str], families: Sequence[str] = ()) -> Known:
@@ -416,7 +426,9 @@ class ReportTransaction:
     @staticmethod
     def _latest(table: str, record: ReportRecord, claim: bool, family: FamilyUpdate | None) -> UpdateTypeDef:
         keep_verdict = family is not None and family.keep_verdict
-        attributes = items.record_attributes_keeping_verdict(record) if keep_verdict else items.record_attributes(record)
+        attributes = (
+            items.record_attributes_keeping_verdict(record) if keep_verdict else items.record_attributes(record)
+        )
         condition = items.NEWER
         if claim:
             assert record.notified_at is not None

@@ -151,7 +151,10 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     output.add_argument("--json", action="store_true", default=default(False), help="short for --output json")
     output.add_argument(
-        "--query", metavar="JMESPATH", default=default(None), help="JMESPath on the JSON form (list, history, families: the list)"
+        "--query",
+        metavar="JMESPATH",
+        default=default(None),
+        help="JMESPath on the JSON form (list, history, families: the list)",
     )
     output.add_argument(
         "--debug", action="store_true", default=default(False), help="each AWS call, and the full exception, on stderr"

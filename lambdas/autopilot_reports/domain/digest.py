@@ -40,7 +40,6 @@ class Digester:
         digest = summarize(Period(start=start, end=end), inputs, stuck=self.stuck_after is not None, region=self.region)
         return DigestResult(digest, self.store.save_digest(digest))
 
-
     def _stalled_range(self, end: datetime) -> tuple[datetime, datetime]:
         """The LastModifiedTimes of the jobs stuck now, by the watcher's rule (domain.watcher.stalls_since)."""
         if self.stuck_after is None:

@@ -73,10 +73,12 @@ class StalledJob:
 
 @dataclass(frozen=True)
 class WatchState:
-    """The watcher's own item: when the stack began watching, and the greatest LastModifiedTime seen."""
+    """The watcher's own item: when the stack began watching, the greatest LastModifiedTime seen, and when
+    the latest pass that found jobs began listing them."""
 
     watch_start: datetime | None
     watermark: datetime | None
+    listed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -178,8 +180,9 @@ class ReportStore(Protocol):
     def begin_watch(self, now: datetime) -> datetime:
         """Records `now` as the watch start unless one is recorded already; returns the one in force."""
 
-    def advance_watermark(self, watermark: datetime) -> None:
-        """Moves the watermark forward only (a no-op when the stored one is newer)."""
+    def record_pass(self, listed_at: datetime, watermark: datetime) -> None:
+        """After a pass that found jobs: when it began listing, and the watermark it reached. Both only move
+        forward: a pass that another one overtook (a newer listing or watermark stored) records nothing."""
 
     def save_import_progress(self, progress: ImportProgress) -> None: ...
 

@@ -39,6 +39,7 @@ class TickResult:
     published: int
     watermark: datetime | None
     stuck_alerts: int = 0
+    covered: bool = False  # a nudge an earlier pass had listed already: nothing listed
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,15 @@ class Watcher:
     stuck_after: timedelta | None = timedelta(minutes=c.DEFAULT_STUCK_AFTER_MINUTES)  # None: no stuck alerts
     clock: Callable[[], datetime] = now
 
-    def tick(self, detected_by: DetectedBy) -> TickResult:
+    def tick(self, detected_by: DetectedBy, nudged_at: datetime | None = None) -> TickResult:
         """Looks at every job modified since the watermark (or the watch start), minus an overlap for
-        listings that show a change late."""
+        listings that show a change late. A nudge (`nudged_at`: when its event happened) that a pass
+        began listing after, settled, was seen by that pass: a burst of CloudTrail events costs one
+        listing, not one per event (each would page through every job the burst changed)."""
         state = self.store.get_watch_state()
+        settled = timedelta(seconds=c.NUDGE_SETTLE_SECONDS)
+        if nudged_at is not None and state.listed_at is not None and nudged_at + settled <= state.listed_at:
+            return TickResult(listed=0, published=0, watermark=state.watermark, covered=True)
         watch_start = state.watch_start
         if watch_start is None:
             # The first tick ever (one UpdateItem, race-safe). A watermark left by an older version of the
@@ -73,17 +79,22 @@ class Watcher:
             moment = self.clock()
             watch_start = self.store.begin_watch(min(moment, state.watermark) if state.watermark else moment)
         since = state.watermark or watch_start
+        listed_at = self.clock()
         summaries = self._select(self.jobs.list_jobs(since - self.overlap, None, self.job_name_prefix or None))
         changes = self._publish_changes(summaries, detected_by, force=False)
         target = next_watermark(summaries, changes, self.redelivery_window)
         watermark = state.watermark
-        if target and (watermark is None or target > watermark):
-            # Only after PutEvents accepted every change: a crash before this line re-lists them. The
-            # store only moves it forward, so an overlapping tick can never move it back.
-            self.store.advance_watermark(target)
-            watermark = target
-        moved = {summary["AutoMLJobName"] for summary in summaries if summary["AutoMLJobStatus"] == c.IN_PROGRESS}
-        alerts = self.alert_stuck(watch_start, skip=moved)
+        if target is not None:
+            # Only after PutEvents accepted every change: a crash before this line re-lists them, and
+            # nudges are not skipped for a listing whose changes may not have been published. The store
+            # only moves both forward, so an overlapping tick can never move them back.
+            watermark = max(target, watermark) if watermark else target
+            self.store.record_pass(listed_at, watermark)
+        # Stalls are looked for on the schedule only: a nudge's pass is about the job that moved.
+        alerts = 0
+        if detected_by is DetectedBy.SCHEDULE:
+            moved = {s["AutoMLJobName"] for s in summaries if s["AutoMLJobStatus"] == c.IN_PROGRESS}
+            alerts = self.alert_stuck(watch_start, skip=moved)
         return TickResult(listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts)
 
     def alert_stuck(self, watch_start: datetime, skip: set[str]) -> int:

@@ -81,7 +81,7 @@ def handler(
         imported = watcher.import_history(trigger.history_import)
         _observe_import(imported)
         return {"listed": imported.listed, "published": imported.published, **imported.progress.model_dump(mode="json")}
-    result = watcher.tick(trigger.detected_by)
+    result = watcher.tick(trigger.detected_by, trigger.nudged_at)
     count(c.WATCHER_TICKS_SUCCEEDED)
     _observe(result, trigger.hint)
     return {
@@ -92,6 +92,10 @@ def handler(
 
 
 def _observe(result: TickResult, hint: str | None) -> None:
+    if result.covered:
+        logger.info("nudge covered by an earlier pass", hint=hint)
+        count(c.NUDGES_COVERED)
+        return
     logger.info(
         "watcher pass done",
         listed=result.listed,

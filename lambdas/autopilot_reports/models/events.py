@@ -198,6 +198,7 @@ class WatcherTrigger(BaseModel):
     detected_by: DetectedBy
     event_id: str | None = None
     hint: str | None = None  # a job name or ARN the nudge mentioned, for the logs only
+    nudged_at: datetime | None = None  # a nudge's event time (EventBridge `time`)
     history_import: ImportRequest | None = None
     digest: DigestTick | None = None
 
@@ -214,10 +215,14 @@ def parse_watcher_event(event: Any) -> WatcherTrigger:
             return WatcherTrigger(detected_by=DetectedBy.BACKFILL, event_id=envelope.id, history_import=imported)
         if envelope.detail_type == CLOUDTRAIL_DETAIL_TYPE:
             call = CloudTrailRequest.model_validate(envelope.detail)
-            return WatcherTrigger(detected_by=DetectedBy.CLOUDTRAIL, event_id=envelope.id, hint=call.job_name)
+            return WatcherTrigger(
+                detected_by=DetectedBy.CLOUDTRAIL, event_id=envelope.id, hint=call.job_name, nudged_at=envelope.time
+            )
         if envelope.detail_type in CHILD_JOB_DETAIL_TYPES:
             parent = envelope.detail.get("AutoMLJobArn") if isinstance(envelope.detail, dict) else None
-            return WatcherTrigger(detected_by=DetectedBy.CHILD_JOB, event_id=envelope.id, hint=parent)
+            return WatcherTrigger(
+                detected_by=DetectedBy.CHILD_JOB, event_id=envelope.id, hint=parent, nudged_at=envelope.time
+            )
         raise ValueError(f"the watcher does not handle {envelope.detail_type!r} events")
     if isinstance(event, dict) and event.get("trigger") == "digest":
         return WatcherTrigger(detected_by=DetectedBy.SCHEDULE, digest=DigestTick.model_validate(event))

@@ -1,0 +1,250 @@
+"""The sandbox at account scale (DESIGN section 7: 1,000 jobs x 4 states within 1.5 GiB for the whole
+process tree, and at most 6x the time of 200 jobs: linear).
+
+`completed_jobs_scenario(N, 4)` (V1 jobs created after the deploy, Starting, AnalyzingData, explaining
+with a best candidate, Completed; one state a tick) runs through `sandbox.runner.run_scenario` on the
+default engine (DynamoDB Local where Java runs, else moto), for N = 200 and N = 1,000 in this one bench
+run, each in a fresh interpreter of its own, so every figure belongs to one run:
+- time: wall seconds of `run_scenario`; the JVM is started before it and timed apart (a constant);
+- memory: the peak resident set of the run's whole process tree, as the sum of the Python process's
+  peak (VmHWM of /proc/self/status, read after the run: moto server, the AutoML simulator and the
+  handlers all run in it) and the JVM's (DynamoDBLocal.peak_rss_bytes(), VmHWM). The sum of the peaks
+  bounds the tree's peak from above. Not ru_maxrss: Linux carries it across exec.
+The runs' AWS calls are reported beside the times: a time ratio that follows the calls ratio is the
+pipeline's own work growing, not the sandbox's cost per call.
+
+    python -m bench.sandbox_scale           # 200 and 1,000 jobs on the default engine
+    python -m bench.sandbox_scale --moto    # and 200 jobs on moto's DynamoDB (the decision log's comparison)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import MB, WATCHER_HANDLER, Figure, completed_jobs_scenario, finish, print_table, stack, template
+
+SMALL, LARGE = 200, 1_000
+STATES = 4
+PEAK_BAR_MIB = 1536
+TIME_RATIO_BAR = 6.0
+CHILD_TIMEOUT_SECONDS = 3 * 3600  # a run that never ends fails the bench rather than hanging it
+ROOT = Path(__file__).resolve().parents[1]
+# The calls that show where the work goes: the watcher's listing and lookups, the reporter's commits.
+TRACKED_CALLS = ("sagemaker.ListAutoMLJobs", "dynamodb.BatchGetItem", "dynamodb.TransactWriteItems", "events.PutEvents")
+
+
+@dataclass(frozen=True)
+class ScaleRun:
+    """One run, as its own interpreter measured it."""
+
+    jobs: int
+    engine: str
+    seconds: float  # run_scenario only
+    engine_start_seconds: float  # the JVM's start before it (0 on moto)
+    python_peak_bytes: int
+    engine_peak_bytes: int  # the JVM's; 0 on moto, whose DynamoDB lives in the Python process
+    aws_calls: int
+    calls: dict[str, int]  # TRACKED_CALLS
+    watcher_invocations: int
+    notifications: int
+    ticks: int
+
+    @property
+    def peak_mib(self) -> float:
+        return (self.python_peak_bytes + self.engine_peak_bytes) / MB
+
+    @property
+    def seconds_per_job(self) -> float:
+        return self.seconds / self.jobs
+
+
+# --------------------------------------------------------------------------------------------------
+# The child: one run in a fresh interpreter
+
+
+def child_run(jobs: int, engine: str, template_path: Path) -> ScaleRun:
+    """Runs the scenario here (the child) and measures it; refuses a run that did not report every job."""
+    from sandbox.dynamodb_local import proc_status_bytes
+    from sandbox.runner import dynamodb_engine, run_scenario
+
+    scenario = completed_jobs_scenario(jobs, STATES, prefix="scale")
+    source = json.loads(template_path.read_text())
+    started = time.perf_counter()
+    local = dynamodb_engine(engine)
+    engine_start = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as out:
+        started = time.perf_counter()
+        summary = run_scenario(scenario, source, Path(out), engine=engine)
+        seconds = time.perf_counter() - started
+    _check(summary, jobs)
+    watcher = stack(source).function_by_handler(WATCHER_HANDLER).logical_id
+    calls: Mapping[str, int] = summary["aws_calls"]
+    return ScaleRun(
+        jobs=jobs,
+        engine=summary["dynamodb_engine"],
+        seconds=seconds,
+        engine_start_seconds=engine_start if local else 0.0,
+        python_peak_bytes=proc_status_bytes(os.getpid(), "VmHWM") or 0,
+        engine_peak_bytes=(local.peak_rss_bytes() or 0) if local else 0,
+        aws_calls=sum(calls.values()),
+        calls={name: calls.get(name, 0) for name in TRACKED_CALLS},
+        watcher_invocations=summary["invocations"][watcher]["succeeded"],
+        notifications=summary["notifications"],
+        ticks=summary["ticks"],
+    )
+
+
+def _check(summary: Mapping[str, Any], jobs: int) -> None:
+    failed = {name: stats for name, stats in summary["invocations"].items() if stats["failed"]}
+    if failed or summary["records"] != jobs or summary["notifications"] != jobs:
+        raise RuntimeError(
+            f"{jobs}-job run: {summary['records']} records, {summary['notifications']} notifications, failed {failed}"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# The parent: one fresh interpreter a run
+
+
+def measure_run(jobs: int, engine: str, template_path: Path) -> ScaleRun:
+    """One run in a new interpreter (nothing of this process's memory, its own JVM when one is used)."""
+    command = [sys.executable, "-m", "bench.sandbox_scale", "--child", str(jobs), engine, str(template_path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=CHILD_TIMEOUT_SECONDS)
+    if done.returncode != 0:
+        raise RuntimeError(f"{jobs}-job run on {engine} failed ({done.returncode}): {done.stderr.strip()[-3000:]}")
+    return ScaleRun(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def measure_runs(sizes: Sequence[tuple[int, str]]) -> list[ScaleRun]:
+    with tempfile.NamedTemporaryFile("w", suffix=".template.json") as source:
+        source.write(json.dumps(template()))
+        source.flush()
+        runs = []
+        for jobs, engine in sizes:
+            print(f"{jobs:,} jobs x {STATES} states on engine {engine} ...", flush=True)
+            runs.append(measure_run(jobs, engine, Path(source.name)))
+        return runs
+
+
+# --------------------------------------------------------------------------------------------------
+# Output
+
+
+def print_runs(runs: Sequence[ScaleRun]) -> None:
+    print_table(
+        f"Sandbox runs, completed_jobs_scenario(N, {STATES}), each in its own interpreter "
+        "(peak = Python VmHWM + JVM VmHWM)",
+        (
+            "jobs",
+            "engine",
+            "seconds",
+            "s/job",
+            "JVM start s",
+            "Python MiB",
+            "JVM MiB",
+            "peak MiB",
+            "ticks",
+            "AWS calls",
+            "watcher runs",
+            *(name.split(".", 1)[1] for name in TRACKED_CALLS),
+        ),
+        [
+            (
+                run.jobs,
+                run.engine,
+                run.seconds,
+                run.seconds_per_job,
+                run.engine_start_seconds,
+                run.python_peak_bytes / MB,
+                run.engine_peak_bytes / MB,
+                run.peak_mib,
+                run.ticks,
+                run.aws_calls,
+                run.watcher_invocations,
+                *(run.calls[name] for name in TRACKED_CALLS),
+            )
+            for run in runs
+        ],
+    )
+
+
+def figures(small: ScaleRun, large: ScaleRun, moto: ScaleRun | None) -> list[Figure]:
+    ratio = large.seconds / small.seconds
+    calls_ratio = large.aws_calls / small.aws_calls
+    found = [
+        Figure(
+            f"sandbox_peak_mib_{LARGE}_jobs",
+            large.peak_mib,
+            PEAK_BAR_MIB,
+            f"{large.engine}: Python {large.python_peak_bytes / MB:.0f} + JVM {large.engine_peak_bytes / MB:.0f} MiB; "
+            f"{SMALL} jobs {small.peak_mib:.0f} MiB",
+        ),
+        Figure(
+            f"sandbox_time_ratio_{LARGE}_vs_{SMALL}_jobs",
+            ratio,
+            TIME_RATIO_BAR,
+            f"{large.seconds:.0f} s / {small.seconds:.0f} s ({large.engine}, same bench run); AWS calls x{calls_ratio:.2f}",
+        ),
+        Figure(
+            f"sandbox_seconds_per_job_{LARGE}",
+            large.seconds_per_job,
+            None,
+            f"{SMALL} jobs: {small.seconds_per_job:.2f} s/job; JVM start {large.engine_start_seconds:.1f} s apart",
+        ),
+        Figure(
+            f"sandbox_aws_calls_ratio_{LARGE}_vs_{SMALL}_jobs",
+            calls_ratio,
+            None,
+            f"{large.aws_calls:,} / {small.aws_calls:,}; watcher runs {large.watcher_invocations:,} / "
+            f"{small.watcher_invocations:,}",
+        ),
+    ]
+    if moto is not None:
+        found += [
+            Figure(
+                f"sandbox_seconds_{SMALL}_jobs_moto",
+                moto.seconds,
+                None,
+                f"engine moto; {small.engine}: {small.seconds:.0f} s",
+            ),
+            Figure(
+                f"sandbox_peak_mib_{SMALL}_jobs_moto",
+                moto.peak_mib,
+                None,
+                f"engine moto (one process); {small.engine}: {small.peak_mib:.0f} MiB",
+            ),
+        ]
+    return found
+
+
+def measure(compare_moto: bool = False) -> list[Figure]:
+    sizes = [(SMALL, "auto"), (LARGE, "auto")] + ([(SMALL, "moto")] if compare_moto else [])
+    runs = measure_runs(sizes)
+    print_runs(runs)
+    return figures(runs[0], runs[1], runs[2] if compare_moto else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.sandbox_scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--moto", action="store_true", help=f"also run {SMALL} jobs on moto's DynamoDB")
+    parser.add_argument("--child", nargs=3, metavar=("JOBS", "ENGINE", "TEMPLATE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        jobs, engine, template_path = args.child
+        print(json.dumps(asdict(child_run(int(jobs), engine, Path(template_path)))))
+        return 0
+    return finish("Sandbox scale", measure(compare_moto=args.moto))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
