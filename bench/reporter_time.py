@@ -5,10 +5,11 @@ A sandbox holds jobs that complete at tick 1 (best candidate, two more candidate
 the watcher's JOB_NAME_PREFIX is set so that it reports none of them, so every job is new to the table
 when driven. Then, round by round (order alternating), one job's "AutoML Job State Change" goes through
 the reporter handler (Powertools decorators, parsing, Describe, ListCandidates, ListObjectsV2, GetObject,
-summary, one TransactWriteItems committing record + history + claim), and another job's same five calls
-are made directly with boto3 clients of the same session and configuration, against the same moto server
-and simulator: Describe, ListCandidates, ListObjectsV2, GetObject (body read), TransactWriteItems with
-the same three items (built beforehand, outside the clock). Medians of the rounds; one warm-up round first.
+summary, one TransactWriteItems committing record + history + claim + the family's best; each job is the
+first of its family), and another job's same five calls are made directly with boto3 clients of the same
+session and configuration, against the same emulators: Describe, ListCandidates, ListObjectsV2, GetObject
+(body read), TransactWriteItems with the same four items (built beforehand by the store's own
+ReportTransaction, outside the clock). Medians of the rounds; one warm-up round first.
 
     python -m bench.reporter_time
 """
@@ -21,7 +22,7 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,17 +30,11 @@ import boto3
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import CLIENT_CONFIG
-from autopilot_reports.adapters.dynamodb_items import (
-    WATCHER_KEY,
-    history_attributes,
-    record_attributes,
-    report_key,
-    serialize,
-)
+from autopilot_reports.adapters.dynamodb import ReportTransaction
 from autopilot_reports.domain.explainability import ANALYSIS_FILE, split_s3_uri
+from autopilot_reports.domain.ports import Saved
 from autopilot_reports.domain.reporter import Reporter
 from autopilot_reports.domain.watcher import state_change
-from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.events import DetectedBy
 from autopilot_reports.settings import Settings
 from bench import (
@@ -97,13 +92,24 @@ def state_change_event(describe: Mapping[str, Any], region: str) -> dict[str, An
     )
 
 
+@dataclass
+class SavingStore(FakeStore):
+    """Keeps what each save_report was given."""
+
+    saved: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def save_report(self, record: Any, history: Any, claim_notification: bool, family: Any = None) -> Saved:
+        self.saved.append((record, history, claim_notification, family))
+        return super().save_report(record, history, claim_notification, family)
+
+
 def raw_report(
     job: ScenarioJob, objects: Mapping[str, Any], settings: Settings, table: str, now: datetime
 ) -> RawReport:
     """What the reporter would send for this job, built with the domain on in-memory fakes."""
     describe = job.describe[-1]
     bodies = {uri.removeprefix("s3://"): object_body(value) for uri, value in objects.items()}
-    store = FakeStore(watch_start=datetime(2000, 1, 1, tzinfo=UTC))
+    store = SavingStore(watch_start=datetime(2000, 1, 1, tzinfo=UTC))
     reporter = Reporter(
         jobs=FakeJobs(responses={job.name: (job.api, describe)}, candidates={job.name: job.candidates}),
         artifacts=FakeArtifacts(objects=bodies),
@@ -116,32 +122,9 @@ def raw_report(
     )
     record = reporter.report(job.name).record
     assert record is not None and record.notified_at is not None and record.explainability.s3_prefix
-    history = next(iter(store.history.values()))
-    attributes = {**record_attributes(record), c.NOTIFIED_AT: iso_utc(record.notified_at)}
-    names = {f"#a{i}": name for i, name in enumerate(attributes)}
-    values = serialize({f":v{i}": value for i, value in enumerate(attributes.values())})
-    ended = record.ended_at or record.last_modified_at
-    transaction = [
-        {
-            "Update": {
-                "TableName": table,
-                "Key": serialize(report_key(job.name)),
-                "UpdateExpression": "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes))),
-                "ConditionExpression": f"attribute_not_exists({c.PARTITION_KEY})",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        },
-        {"Put": {"TableName": table, "Item": serialize(history_attributes(history))}},
-        {
-            "ConditionCheck": {
-                "TableName": table,
-                "Key": serialize(WATCHER_KEY),
-                "ConditionExpression": "watch_start_ms <= :ended",
-                "ExpressionAttributeValues": {":ended": {"N": str(int(ended.timestamp() * 1000))}},
-            }
-        },
-    ]
+    # The very transaction the reporter's store sends (record, history, watch-start check, family best).
+    saved, history, claim, family = store.saved[-1]
+    transaction = ReportTransaction(table, saved, history, claim, family).items
     bucket, prefix = split_s3_uri(record.explainability.s3_prefix)
     prefix = prefix.rstrip("/") + "/"
     candidates = {
@@ -213,9 +196,10 @@ def drive(driver: Driver) -> Timings:
 
 
 def measure() -> list[Figure]:
-    # The watcher sees none of the jobs (NameContains), so each is new to the table when driven.
+    # The watcher sees none of the jobs (NameContains), so each is new to the table when driven; each is
+    # the first of its family, so its one transaction commits (the family's best is not there to move).
     source = with_environment(template(), WATCHER_HANDLER, {c.ENV_JOB_NAME_PREFIX: "unwatched-"})
-    scenario = completed_jobs_scenario(2 * (ROUNDS + WARM_UP), 2, prefix="timed")
+    scenario = completed_jobs_scenario(2 * (ROUNDS + WARM_UP), 2, prefix="timed", own_family=True)
     run = observed_run(scenario, source, drive=drive)
     timings: Timings = run.driven
     rows = [

@@ -29,7 +29,6 @@ from autopilot_reports.domain.ports import (
     WatchState,
 )
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
-from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
@@ -41,6 +40,8 @@ if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
         TransactWriteItemTypeDef,
         UpdateTypeDef,
     )
+
+    from autopilot_reports.models.digest import Digest
 
 BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 6

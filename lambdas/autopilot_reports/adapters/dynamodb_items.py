@@ -23,16 +23,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.models.common import iso_utc
-from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import FamilyBest, HistoryEntry, ReportRecord
+
+if TYPE_CHECKING:  # imported where a digest is read (the notifier), not by every function
+    from autopilot_reports.models.digest import Digest
 
 HISTORY_SK_PREFIX = "HISTORY#"
 WATCHER_KEY = {c.PARTITION_KEY: "WATCHER", c.SORT_KEY: "WATERMARK"}
@@ -219,6 +221,8 @@ def digest_attributes(digest: Digest) -> dict[str, Any]:
 
 
 def digest_from_item(item: Mapping[str, Any]) -> Digest:
+    from autopilot_reports.models.digest import Digest  # noqa: PLC0415  (the reporter never needs it)
+
     return Digest.model_validate(item["digest"])
 
 

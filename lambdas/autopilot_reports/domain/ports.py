@@ -7,12 +7,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
-from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
+
+if TYPE_CHECKING:  # a watcher's and the notifier's model: the reporter does not import it
+    from autopilot_reports.models.digest import Digest
 
 Api = Literal["v1", "v2"]
 
