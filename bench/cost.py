@@ -93,7 +93,7 @@ def report_cost(label: str, source: Mapping[str, Any], *, own_family: bool = Tru
     reporter commits; else all are of one family, completing in one tick, and each commit after the first
     finds the family's best moved since the lookup."""
     scenario = completed_jobs_scenario(COST_JOBS, COST_TICKS, prefix="cost", own_family=own_family)
-    terminal_tick = _terminal_tick(scenario, tick_seconds(source))
+    terminal_tick = _last_entry_tick(scenario, tick_seconds(source))
     run = observed_run(scenario, source)
     functions = stack(source)
     reporter = functions.function_by_handler(REPORTER_HANDLER).logical_id
@@ -114,14 +114,14 @@ def report_cost(label: str, source: Mapping[str, Any], *, own_family: bool = Tru
     return ReportCost(label, terminal_reports, terminal, non_terminal_invocations, non_terminal, run)
 
 
-def _terminal_tick(scenario: Scenario, seconds: int) -> int:
-    """The tick at which every job first shows its terminal state (the timeline waits for the clock: a job
-    created during tick 0 shows its first state at tick 1)."""
+def _last_entry_tick(scenario: Scenario, seconds: int, prefix: str = "") -> int:
+    """The tick at which every job named `prefix`... first shows its last state (the same for all; the
+    timeline waits for the clock: a job created during tick 0 shows its first state at tick 1)."""
     timeline = scenario.timeline(seconds)
-    ends = {ticks[-1] for ticks in timeline.ticks.values()}
-    if len(ends) != 1:
-        raise RuntimeError(f"the jobs end at different ticks: {sorted(ends)}")
-    return ends.pop()
+    ticks = {timeline.ticks[job.name][-1] for job in scenario.jobs if job.name.startswith(prefix)}
+    if len(ticks) != 1:
+        raise RuntimeError(f"the jobs {prefix}* show their last state at different ticks: {sorted(ticks)}")
+    return ticks.pop()
 
 
 def _check_family_hints(run: Run) -> None:
@@ -166,15 +166,6 @@ def history_scenario() -> Scenario:
         )
     builder.deployed_at = DEPLOYED_AT
     return load_scenario(builder.document())
-
-
-def _changed_tick(scenario: Scenario, seconds: int) -> int:
-    """The tick at which the live jobs show their change (the same for all 50)."""
-    timeline = scenario.timeline(seconds)
-    moved = {timeline.ticks[job.name][-1] for job in scenario.jobs if job.name.startswith("live-")}
-    if len(moved) != 1:
-        raise RuntimeError(f"the live jobs change at different ticks: {sorted(moved)}")
-    return moved.pop()
 
 
 @dataclass(frozen=True)
@@ -236,7 +227,7 @@ def history_cost(label: str, source: Mapping[str, Any], drive: DriveCallback | N
     """The watcher's first scheduled tick, the tick the 50 change and the one after, in the account with
     history, on the template `source`."""
     scenario = history_scenario()
-    changed_at = _changed_tick(scenario, tick_seconds(source))
+    changed_at = _last_entry_tick(scenario, tick_seconds(source), prefix="live-")  # the 50 move
     run = observed_run(scenario, source, drive=drive)
     watcher = stack(source).function_by_handler(WATCHER_HANDLER).logical_id
     ticks: dict[int, list[InvocationCalls]] = {}

@@ -185,24 +185,19 @@ class DynamoDBLocal:
 
     def dynamodb_client(self, region: str = "us-east-1", **config: Any) -> DynamoDBClient:
         """A client of this engine (any credentials do); `config`: botocore Config options."""
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.endpoint_url,
-            region_name=region,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            config=Config(**config),
-        )
+        return boto3.client("dynamodb", **self._client_options(region, config))
 
     def streams_client(self, region: str = "us-east-1", **config: Any) -> DynamoDBStreamsClient:
-        return boto3.client(
-            "dynamodbstreams",
-            endpoint_url=self.endpoint_url,
-            region_name=region,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            config=Config(**config),
-        )
+        return boto3.client("dynamodbstreams", **self._client_options(region, config))
+
+    def _client_options(self, region: str, config: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "endpoint_url": self.endpoint_url,
+            "region_name": region,
+            "aws_access_key_id": ACCESS_KEY,
+            "aws_secret_access_key": SECRET_KEY,
+            "config": Config(**config),
+        }
 
     # --- internals ----------------------------------------------------------------------------------
 

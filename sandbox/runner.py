@@ -121,8 +121,6 @@ class Sandbox:
         self.invocations: dict[str, Invocations] = {}
         self.expected_calls: dict[str, int] = {}
         self.queue_urls: dict[str, str] = {}
-        self.taps: dict[str, str] = {}  # rule logical id -> tap queue url
-        self._tap_names: dict[str, str] = {}  # rule logical id -> tap queue name
         self._tapped: dict[str, list[Any]] = {}  # rule logical id -> moto messages taken from its tap, not yet read
         self.duplicates_delivered = 0
         self.tick = 0
@@ -249,13 +247,10 @@ class Sandbox:
         for bus in self.stack.buses.values():
             events.create_event_bus(Name=bus)
         for rule in self.stack.rules:
-            tap_name = f"tap-{rule.logical_id}"
-            tap_url = sqs.create_queue(QueueName=tap_name)["QueueUrl"]
+            tap_url = sqs.create_queue(QueueName=tap_queue_name(rule.logical_id))["QueueUrl"]
             tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             events.put_rule(Name=rule.logical_id, EventBusName=rule.bus, EventPattern=json.dumps(rule.pattern))
             events.put_targets(Rule=rule.logical_id, EventBusName=rule.bus, Targets=[{"Id": "tap", "Arn": tap_arn}])
-            self.taps[rule.logical_id] = tap_url
-            self._tap_names[rule.logical_id] = tap_name
             self._tapped[rule.logical_id] = []
 
     def _seed_objects(self) -> None:
@@ -376,11 +371,11 @@ class Sandbox:
         The rules' patterns stay moto's EventBridge's; only the sandbox's reading of its taps is
         direct (moto server runs in this process)."""
         backend = sqs_backends[ACCOUNT_ID][self.scenario.region]
-        for rule_id, name in self._tap_names.items():
-            queue = backend.get_queue(name)
+        for rule_id, tapped in self._tapped.items():
+            queue = backend.get_queue(tap_queue_name(rule_id))
             with queue._messages_lock:  # moto appends under this lock
                 taken, queue._messages = queue._messages, []
-            self._tapped[rule_id].extend(taken)
+            tapped.extend(taken)
 
     # --- the table's stream, as Lambda's event source mapping polls it -----------------------------
 
@@ -646,6 +641,11 @@ def _count_by(values: Any) -> dict[str, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def tap_queue_name(rule_id: str) -> str:
+    """The SQS queue each rule targets in the sandbox, in place of the rule's real targets."""
+    return f"tap-{rule_id}"
 
 
 def share_jsonpath_parsers() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from autopilot_reports.domain.description import JobDescription
+from autopilot_reports.models.common import hours_minutes
 
 
 def why_ended(job: JobDescription) -> str | None:
@@ -29,16 +30,11 @@ def _max_candidates(job: JobDescription) -> str:
 
 
 def _max_runtime(job: JobDescription) -> str:
-    limit = f" ({_hours_minutes(job.max_runtime_seconds)})" if job.max_runtime_seconds is not None else ""
+    limit = f" ({hours_minutes(job.max_runtime_seconds)})" if job.max_runtime_seconds is not None else ""
     return (
         f"Autopilot stopped when the job's time limit{limit} ran out; raise "
         "CompletionCriteria.MaxAutoMLJobRuntimeInSeconds to let more candidates train."
     )
-
-
-def _hours_minutes(seconds: int) -> str:
-    hours, minutes = divmod(seconds // 60, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
 _SENTENCES: dict[str, Callable[[JobDescription], str]] = {

@@ -26,6 +26,12 @@ def iso_utc(value: datetime) -> str:
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc(value).microsecond // 1000:03d}Z"
 
 
+def hours_minutes(seconds: int | float) -> str:
+    """A length of time as people read it: `2h 05m`, `17m` (negative counts as 0)."""
+    hours, minutes = divmod(max(int(seconds), 0) // 60, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
 def epoch_ms(value: datetime) -> int:
     return int(as_utc(value).timestamp() * 1000)
 

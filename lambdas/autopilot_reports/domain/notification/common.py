@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from autopilot_reports.models.common import hours_minutes
 from autopilot_reports.models.record import CandidateMetric, FeatureImportance, Objective, ReportRecord
 
 BAR_WIDTH = 20
@@ -43,11 +44,7 @@ def when(value: datetime | None) -> str:
 
 def duration(seconds: int | float | None) -> str:
     """Hours and minutes (`2h 05m`, `17m`), or `-` before the job ends."""
-    if seconds is None:
-        return "-"
-    minutes = max(int(seconds), 0) // 60
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    return "-" if seconds is None else hours_minutes(seconds)
 
 
 DIRECTION_UNKNOWN = "direction unknown"
