@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from autopilot_reports.domain.links import s3_console_url
+from autopilot_reports.domain.untrusted import chat_text, email_line
+from autopilot_reports.models.common import hours_minutes
 from sandbox.runner import run_scenario
 from sandbox.scenario import Scenario, load_scenario
 
@@ -185,6 +188,25 @@ def check_outputs(out: Path, expect: dict[str, Any]) -> None:
     for name in per_job:
         assert records[name]["notified_at"], name
     check_clock_agrees(records.values())
+    for notification in read_jsonl(out / "notifications.jsonl"):
+        if notification["attributes"]["event_type"] == "ended":
+            check_what_practitioners_open(records[notification["attributes"]["job_name"]], notification)
+
+
+def check_what_practitioners_open(record: dict[str, Any], notification: dict[str, Any]) -> None:
+    """An ended job's record says why it ended and how long it took, and its e-mail and chat show both,
+    link each notebook through the S3 console and name each of the best candidate's metrics."""
+    assert record["why_ended"] and record["duration_seconds"] is not None, record["job_name"]
+    email = notification["message"]["email"]
+    chat = json.loads(notification["message"]["https"])["content"]["description"]
+    region = record["job_arn"].split(":")[3]
+    for text, gate in ((email, email_line), (chat, chat_text)):  # each medium shows data through its gate
+        assert gate(record["why_ended"]) in text, record["job_name"]
+        assert hours_minutes(record["duration_seconds"]) in text, record["job_name"]
+        for uri in (record["job_artifacts"] or {}).values():
+            assert uri is None or s3_console_url(uri, "aws", region) in text, uri
+        for metric in record["best_candidate_metrics"] or []:
+            assert gate(metric["metric"]) in text, metric
 
 
 def check_clock_agrees(records: Any) -> None:
