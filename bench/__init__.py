@@ -1,5 +1,5 @@
-"""Benchmarks for DESIGN section 7's quality bars. Each module prints its measurements beside a baseline
-measured in the same run and ends with a table of figures (`met` per bar):
+"""Benchmarks for the quality bars of docs/design.md §7. Each module prints its measurements beside a
+baseline measured in the same run and ends with a table of figures (`met` per bar):
 
     python -m bench                     # all of them; writes bench/out/results.json, exit 1 if a bar is missed
     python -m bench.cost                # AWS calls per report, per watcher tick, per history-import piece
@@ -8,7 +8,9 @@ measured in the same run and ends with a table of figures (`met` per bar):
     python -m bench.cold_start          # handler import time vs boto3 + Powertools
 
 Shared here: the synthesized template (and variants of a function's environment), generated scenarios,
-fresh interpreters, figures and the results file.
+fresh interpreters, figures and the results file. Speed and memory targets live here, never in timed unit
+tests. Imports run one way: bench → testsupport → sandbox → lambdas; only the slow load test
+(`tests/bench/`) imports bench.
 """
 
 from __future__ import annotations

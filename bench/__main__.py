@@ -41,7 +41,7 @@ def main() -> int:
         figures += measure()
         times.append((name, time.perf_counter() - started))
     print_table("Run times", ("bench", "seconds"), times)
-    return finish("All figures (DESIGN section 7)", figures)
+    return finish("All figures (docs/design.md §7)", figures)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Memory of turning Clarify's analysis.json into feature importances (DESIGN section 7: a large
+"""Memory of turning Clarify's analysis.json into feature importances (docs/design.md §7: a large
 analysis.json is parsed within the function's memory; oversized input is refused with a recorded reason).
 
 Generated kernel SHAP bodies of about 1, 5 and 19.5 MiB (1-3 labels, tens of thousands of features per

@@ -1,4 +1,4 @@
-"""Cold import time of each handler module (DESIGN section 7: handler import adds little over importing
+"""Cold import time of each handler module (docs/design.md §7: handler import adds little over importing
 boto3 and Powertools themselves).
 
 Each variant runs in 15 fresh interpreters, the variants interleaved round by round so that load on the

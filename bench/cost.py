@@ -1,4 +1,4 @@
-"""AWS calls per report, per watcher tick and per history-import piece (DESIGN section 7: cost per report
+"""AWS calls per report, per watcher tick and per history-import piece (docs/design.md §7: cost per report
 at the minimum the API allows; first contact costs what any tick costs; watcher cost grows with changes,
 not with history; a history import of any size finishes in bounded pieces).
 
@@ -47,7 +47,7 @@ from sandbox.scenario import Scenario, load_scenario
 from testsupport.scenario_builder import Clock, credit_job
 from testsupport.scenario_builder import Scenario as ScenarioBuilder
 
-# DESIGN 7: what one terminal report physically needs.
+# What one terminal report physically needs (docs/design.md §5.5 and §7).
 TERMINAL_MINIMUM = {
     "sagemaker.DescribeAutoMLJob": 1,
     "sagemaker.ListCandidatesForAutoMLJob": 1,

@@ -1,5 +1,5 @@
 """Time of a terminal report through the reporter handler against the same AWS calls made directly with
-boto3 (DESIGN section 7, cost per report: what the handler adds to the calls it cannot avoid).
+boto3 (docs/design.md §7, handler overhead: what the handler adds to the calls it cannot avoid).
 
 A sandbox holds jobs that complete at tick 1 (best candidate, two more candidates, Clarify analysis.json);
 the watcher's JOB_NAME_PREFIX is set so that it reports none of them, so every job is new to the table

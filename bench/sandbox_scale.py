@@ -1,4 +1,4 @@
-"""The sandbox at account scale (DESIGN section 7: 1,000 jobs x 4 states within 1.5 GiB for the whole
+"""The sandbox at account scale (docs/design.md §7: 1,000 jobs x 4 states within 1.5 GiB for the whole
 process tree, and at most 6x the time of 200 jobs: linear).
 
 `completed_jobs_scenario(N, 4)` (V1 jobs created after the deploy, Starting, AnalyzingData, explaining

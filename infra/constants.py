@@ -137,7 +137,7 @@ POWERTOOLS_LOG_LEVEL = "INFO"
 POWERTOOLS_SSM_PARAMETER = "/aws/service/powertools/python/x86_64/python3.13/{version}"
 POWERTOOLS_PACKAGE = "aws-lambda-powertools"
 
-# --- the notifier's stream (DESIGN section 5: the commit itself leads to the publish) ----------------
+# --- the notifier's stream (docs/design.md §5.2: the commit itself leads to the publish) ------------
 STREAM_BATCH_SIZE = 10
 STREAM_RETRY_ATTEMPTS = 10  # with bisection, a poisoned record is isolated long before this runs out
 STREAM_MAX_RECORD_AGE_HOURS = 24  # the stream keeps records 24 h; older ones go to the failure queue

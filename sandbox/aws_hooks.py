@@ -1,7 +1,7 @@
 """What the sandbox observes and injects at the boto3 layer, without a single branch in the handlers:
 call counts per operation, the events and notifications that were really accepted, transient faults
 for the services moto plays (the simulator injects SageMaker's own), and hard stops of an invocation
-right after one of its AWS calls (DESIGN section 6, `delivery.crashes`)."""
+right after one of its AWS calls (docs/design.md §6.4, `delivery.crashes`)."""
 
 from __future__ import annotations
 

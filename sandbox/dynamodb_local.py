@@ -1,4 +1,4 @@
-"""AWS's own DynamoDB Local as the sandbox's DynamoDB engine (DESIGN section 6).
+"""AWS's own DynamoDB Local as the sandbox's DynamoDB engine (docs/design.md §6.6).
 
 moto's DynamoDB copies the whole table on every TransactWriteItems and its stream keeps every image, so
 a run's cost grows with the square of jobs x states; DynamoDB Local (SQLite underneath) stays linear and

@@ -1,4 +1,4 @@
-"""Scenario files: the AutoML simulator's input (DESIGN.md section 6, "Scenario files").
+"""Scenario files: the AutoML simulator's input (docs/design.md §6.2, a public contract).
 
 A scenario holds each job's timeline as real API responses. Every response is checked against
 botocore's SageMaker service model, so a scenario that AWS could not return is refused up front with

@@ -1,6 +1,6 @@
 """A local SageMaker AutoML endpoint that serves a scenario's job timelines.
 
-moto's SageMaker has no DescribeAutoMLJob or ListCandidatesForAutoMLJob (DESIGN.md section 6), so the
+moto's SageMaker has no DescribeAutoMLJob or ListCandidatesForAutoMLJob (docs/design.md §6.1), so the
 sandbox points boto3 at this server instead (`AWS_ENDPOINT_URL_SAGEMAKER`). It speaks the real
 SageMaker JSON 1.1 protocol, so the handlers run unchanged against it: POST / with
 `X-Amz-Target: SageMaker.<Operation>`, JSON bodies, epoch-second timestamps and JSON errors that

@@ -1,4 +1,4 @@
-"""When each response of a scenario is shown: the scenario clock and the data agree (DESIGN section 6).
+"""When each response of a scenario is shown: the scenario clock and the data agree (docs/design.md §6.3).
 
 Tick t is at `start + t * tick_seconds` (start = `deployed_at`, default the earliest CreationTime; the
 tick is the watcher schedule's rate). A job's timeline advances one entry per tick, and never shows an

@@ -8,10 +8,10 @@
 shapes) before it is written.
 
 Outputs:
-- `sandbox/scenarios/demo.json`: the demo (DESIGN section 6 format).
+- `sandbox/scenarios/demo.json`: the demo (the format of docs/design.md §6.2).
 - `tests/e2e/scenarios/<name>.json` and `<name>.expect.json`: one scenario per behaviour under test, with
-  the records, leaderboards, notifications and history the pipeline must produce (DESIGN sections 4, 4.1
-  and 5).
+  the records, leaderboards, notifications and history the pipeline must produce (docs/design.md §4, §4.1
+  and §5).
 
 The scenarios are in `tools/scenario_catalog.py`; the builder (clock, jobs, Clarify documents, computed
 expectations, rendering) is `testsupport/scenario_builder.py`.

@@ -215,7 +215,7 @@ def _notification_metrics() -> list[cloudwatch.IMetric]:
     """Claimed (reporter, in its commit) against sent (notifier, after each Publish).
 
     Sent above claimed means a message went out twice (a notifier died right after a Publish that
-    succeeded, DESIGN section 5); sent below claimed for long means notifications are late or parked.
+    succeeded, docs/design.md §5.2); sent below claimed for long means notifications are late or parked.
     """
     claimed = _custom(c.NOTIFICATIONS_CLAIMED)
     sent = _custom(c.NOTIFICATIONS_SENT)

@@ -27,7 +27,7 @@ STREAM_READ_ACTIONS = (
 
 
 class NotifierConstruct(Construct):
-    """DESIGN section 5: "the commit itself must lead to the publish".
+    """The commit itself leads to the publish (docs/design.md §5.2).
 
     The reporter's transaction sets `notified_at` on a job's latest record; the stream delivers that
     committed change to the notifier, which publishes, and Lambda retries the batch until it succeeds

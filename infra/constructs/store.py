@@ -18,7 +18,7 @@ class ReportTableConstruct(Construct):
 
     On-demand capacity, point-in-time recovery, encryption at rest with the AWS managed key (no key
     policy to keep in step with the functions), deletion protection while retained. The stream carries
-    new and old images: the notifier publishes from the committed record (DESIGN section 5), and may
+    new and old images: the notifier publishes from the committed record (docs/design.md §5.2), and may
     compare it with the one before.
     """
 

@@ -1,5 +1,5 @@
 """The one clock the handlers read. On AWS it is the real UTC clock; the local sandbox sets it to
-scenario time (DESIGN section 6), so no handler has a sandbox branch."""
+scenario time (docs/design.md §6.3), so no handler has a sandbox branch."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ TERMINAL_STATUSES = (COMPLETED, FAILED, STOPPED)
 JOB_STATUSES = (IN_PROGRESS, STOPPING, *TERMINAL_STATUSES)
 EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"  # a secondary status
 
-# --- explainability states (DESIGN 4.1) -------------------------------------------------------------
+# --- explainability states (docs/design.md §4.1) ----------------------------------------------------
 EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applicable")
 
-# --- our events (DESIGN 3) ----------------------------------------------------------------------------
+# --- our events (docs/design.md §3) -------------------------------------------------------------------
 EVENT_SOURCE = "autopilot-reports"
 STATE_CHANGE_DETAIL_TYPE = "AutoML Job State Change"
 IMPORT_DETAIL_TYPE = "AutoML History Import"  # one bounded piece of a history import, handed on

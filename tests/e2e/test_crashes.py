@@ -1,4 +1,4 @@
-"""Crashes (DESIGN section 5): functions hard-stopped right after any AWS call, transient faults on every
+"""Crashes (docs/design.md §5 and §6.4): functions hard-stopped right after any AWS call, transient faults on every
 service, every event delivered twice in shuffled order.
 
 `crashes.json` runs with two seeds (seed 5 under `make bench` only, to keep `make test` fast): every

@@ -1,4 +1,4 @@
-"""The sandbox's DynamoDB engine (DESIGN 6): AWS's DynamoDB Local where Java runs, moto where it does not,
+"""The sandbox's DynamoDB engine (docs/design.md §6.6): AWS's DynamoDB Local where Java runs, moto where it does not,
 or either by choice; the records are the same on both."""
 
 from __future__ import annotations

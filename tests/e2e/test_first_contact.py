@@ -1,4 +1,4 @@
-"""First contact (DESIGN section 2): the stack is deployed into an account with history.
+"""First contact (docs/design.md §2.2): the stack is deployed into an account with history.
 
 `first_contact.json`: 24 jobs that ended weeks before the deploy, 2 running at the deploy (last modified
 long before the first tick's window), 11 created after it; at tick 3 a history import of the two months

@@ -7,7 +7,7 @@ notebooks between 2020 and 2024. They hold what botocore's model does not list (
 rank, name and show them right.
 
 - As an account's history: every recording is older than the deploy, so only a history import brings it
-  in: records and history, no notification (DESIGN 2, first contact).
+  in: records and history, no notification (docs/design.md §2.2, first contact).
 - Live: the V2 regression job (MSE, Minimize) ends after the deploy and is notified once.
 """
 

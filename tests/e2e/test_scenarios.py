@@ -1,6 +1,6 @@
 """End to end: scenario files through `python -m sandbox run`'s engine, on moto and the simulator, with
 resources provisioned from the synthesized template. Each scenario's `.expect.json` (written by
-`python -m tools.make_scenarios`) says what DESIGN.md requires of its records, leaderboards, history and
+`python -m tools.make_scenarios`) says what docs/design.md requires of its records, leaderboards, history and
 notifications; every scenario also runs with each event delivered three times in shuffled order, and
 must give the same records and notifications. Scenarios with a test module of their own (first contact,
 crashes) are checked there with the helpers below."""
@@ -139,8 +139,9 @@ def notifications_per_job(out: Path, event_type: str = "ended") -> dict[str, int
 
 
 def check_message(notification: dict[str, Any]) -> None:
-    """One SNS publish as DESIGN 2, 4 and 5 describe it: an event_type to filter on, a one-line subject, an
-    e-mail text and a chat (AWS Chatbot custom notification) body; a job's messages lead to it in the console."""
+    """One SNS publish as docs/design.md §2, §4 and §5 describe it: an event_type to filter on, a one-line
+    subject, an e-mail text and a chat (AWS Chatbot custom notification) body; a job's messages lead to it
+    in the console."""
     attributes, message, subject = notification["attributes"], notification["message"], notification["subject"]
     assert attributes["event_type"] in ("ended", "stuck", "digest")
     assert "\n" not in subject and len(subject) < 100, subject
@@ -210,7 +211,7 @@ def check_what_practitioners_open(record: dict[str, Any], notification: dict[str
 
 
 def check_clock_agrees(records: Any) -> None:
-    """The scenario clock and the data agree (DESIGN 6): nothing is notified before it ended."""
+    """The scenario clock and the data agree (docs/design.md §6.3): nothing is notified before it ended."""
     for record in records:
         if record["notified_at"]:
             assert record["ended_at"] and record["notified_at"] >= record["ended_at"], record["job_name"]

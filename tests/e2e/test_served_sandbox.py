@@ -220,7 +220,7 @@ HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202
 
 
 def test_data_is_shown_never_obeyed_at_80_columns(served):
-    """DESIGN 4.2 on the terminal: no control, bidi or zero-width character from the data reaches it, and
+    """docs/design.md §4.2 on the terminal: no control, bidi or zero-width character from the data reaches it, and
     Rich markup in the data is printed as written."""
     outputs = [served.cli("list", "--output", "table", columns=80).stdout]
     for record in served.records:

@@ -1,4 +1,4 @@
-"""Stuck jobs and the digest, end to end (DESIGN 5, issue "what a practitioner opens next").
+"""Stuck jobs and the digest, end to end (docs/design.md §2.5, issue "what a practitioner opens next").
 
 `stuck_digest.json`: a job sits in ModelTuning for over four hours (past the default stuckAfterMinutes
 of 240) before it completes, beside a quick job and a failed one; the digest runs at the last tick, as

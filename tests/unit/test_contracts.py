@@ -1,4 +1,4 @@
-"""Contract tests: our published event (DESIGN 3) and the report record (DESIGN 4) are public shapes."""
+"""Contract tests: our published event (docs/design.md §3) and the report record (§4) are public shapes."""
 
 import json
 from datetime import UTC, datetime

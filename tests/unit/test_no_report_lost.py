@@ -1,4 +1,4 @@
-"""No report is lost for its content (DESIGN 5): whatever text the job and its data carry (any Unicode,
+"""No report is lost for its content (docs/design.md §5.3): whatever text the job and its data carry (any Unicode,
 lone surrogates included) and whatever JSON analysis.json holds, the job is recorded, claimed once and
 its notification renders within SNS's limit. The fake store refuses what DynamoDB refuses
 (`dynamodb_items.refusal`: text it cannot encode, an item over 400 KB), as the real store does."""

@@ -1,4 +1,4 @@
-"""Properties of one job's events under any interleaving, duplication and crash (DESIGN section 5).
+"""Properties of one job's events under any interleaving, duplication and crash (docs/design.md §5).
 
 A generated scenario is a job timeline (2-6 observable states, SageMaker's LastModifiedTime and the
 lifecycle rank strictly increasing, ending terminal or not, possibly with partial failures), the

@@ -119,7 +119,7 @@ def test_bad_time_and_delivery_settings_are_refused(change: dict[str, Any], expe
 
 
 def test_a_timeline_advances_one_entry_a_tick_once_the_clock_reaches_it() -> None:
-    """DESIGN 6: the clock and the data agree. Entries written at the schedule's pace show one a tick; an
+    """docs/design.md §6.3: the clock and the data agree. Entries written at the schedule's pace show one a tick; an
     entry modified later waits for the clock; a job whose first state lies ahead does not exist yet."""
     data = {
         "jobs": [

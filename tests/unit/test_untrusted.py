@@ -1,4 +1,4 @@
-"""Text from the job and its data is shown, never obeyed (DESIGN 4.2): every hostile form, through every
+"""Text from the job and its data is shown, never obeyed (docs/design.md §4.2): every hostile form, through every
 field that carries customer text, out through every medium (chat, e-mail, terminal, the record)."""
 
 from __future__ import annotations

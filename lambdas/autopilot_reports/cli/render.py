@@ -3,7 +3,7 @@
 
 Every data string (names, statuses, labels, S3 prefixes, failure reasons, partial failures) becomes a
 `Text` through `data()`, the terminal gate of domain/untrusted.py, and the console reads no markup: what
-the job wrote is shown, never obeyed (DESIGN 4.2). Layout follows layout.py: nothing a person copies is
+the job wrote is shown, never obeyed (docs/design.md §4.2). Layout follows layout.py: nothing a person copies is
 cut or ellipsized, at 80 columns too.
 """
 

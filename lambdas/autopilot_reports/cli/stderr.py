@@ -1,5 +1,5 @@
 """Everything the CLI says on stderr: one-line errors, and --debug's lines. Arguments, AWS messages and
-exception texts can carry any character, so each line passes the terminal gate (DESIGN 4.2) and stays
+exception texts can carry any character, so each line passes the terminal gate (docs/design.md §4.2) and stays
 one line."""
 
 from __future__ import annotations

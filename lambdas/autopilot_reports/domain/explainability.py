@@ -1,4 +1,4 @@
-"""The best candidate's explainability report (DESIGN 4.1): find Clarify's analysis.json under the
+"""The best candidate's explainability report (docs/design.md §4.1): find Clarify's analysis.json under the
 Explainability prefix and turn its kernel SHAP values into top feature importances."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ family; the default drops trailing `-<digits>` groups (`churn-2025-06-01` and `c
 The family's best lives in the table and is updated inside the reporter's one transaction, conditional
 on the standing best the reporter believed in (the watcher looked it up with the job's state, in the
 same BatchGetItem): no extra call on the hot path, and a race with another job of the family is seen
-and judged again (DESIGN 4, `new_best_in_family`).
+and judged again (docs/design.md §2.5 and §4, `new_best_in_family`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sends each message from the commit that claimed it (the table's stream), DESIGN section 5.
+"""Sends each message from the commit that claimed it (the table's stream), docs/design.md §5.2.
 
 Three commits lead to a message: a job's terminal report (`notified_at`, event_type `ended`), a stall's
 "may be stuck" alert (`stuck_alerted_for`, event_type `stuck`) and a digest's insert (event_type

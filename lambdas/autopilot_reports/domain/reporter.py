@@ -2,7 +2,7 @@
 
 The event is only a nudge: the record is built from what DescribeAutoMLJob says now, so replays and
 out-of-order events converge on the same record, and the table's conditional write decides whether
-anything is new (DESIGN section 5). A terminal record is committed together with its notification
+anything is new (docs/design.md §5.1). A terminal record is committed together with its notification
 claim; the notifier publishes from that commit (the table's stream), so no crash of this function can
 lose a notification.
 """

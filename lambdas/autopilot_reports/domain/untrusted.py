@@ -1,4 +1,4 @@
-"""Text from the job and its data is shown, never obeyed (DESIGN 4.2): one gate per medium.
+"""Text from the job and its data is shown, never obeyed (docs/design.md §4.2): one gate per medium.
 
 Feature names and label keys are the customer's column names; S3 prefixes, FailureReason,
 PartialFailureMessage and candidate names come from the account too. None of it is markup. Every such

@@ -1,4 +1,4 @@
-"""The scheduled digest (DESIGN 5, `event_type: digest`): what happened across all jobs in a period.
+"""The scheduled digest (docs/design.md §2.5, `event_type: digest`): what happened across all jobs in a period.
 
 Its `lambda` and `sqs` copies are this model's JSON, for programs; e-mail and chat render it readably.
 Every list names at most `DIGEST_LIST_LIMIT` jobs; `omitted` counts the rest, per list.

@@ -1,6 +1,6 @@
 """Inbound events (what invokes our functions) and the event we publish.
 
-`AutoMLJobStateChange` is a public contract (DESIGN section 3): change it only with its contract test.
+`AutoMLJobStateChange` is a public contract (docs/design.md §3): change it only with its contract test.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The report record (DESIGN section 4): what DynamoDB keeps, the CLI prints and the sandbox writes."""
+"""The report record (docs/design.md §4): what DynamoDB keeps, the CLI prints and the sandbox writes."""
 
 from __future__ import annotations
 

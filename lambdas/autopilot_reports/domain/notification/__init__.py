@@ -9,6 +9,10 @@ subject and filterable attributes. One module per medium:
 Every message carries the attribute `event_type` (`ended` here), so subscriptions can filter on it.
 Limits are kept, never by dropping content silently: every cut leaves a visible marker. Examples of
 the rendered texts: docs/messages.md.
+
+Pure functions from a record or digest to texts: they call no AWS API (the notifier hands the result to
+the SNS adapter), and a data text reaches a message only through its medium's gate in
+`domain/untrusted.py`, never formatted raw here.
 """
 
 from __future__ import annotations

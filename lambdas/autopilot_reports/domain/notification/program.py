@@ -1,4 +1,4 @@
-"""The `lambda` and `sqs` bodies: the record JSON (DESIGN section 4), for programs. Data is kept as
+"""The `lambda` and `sqs` bodies: the record JSON (docs/design.md §4), for programs. Data is kept as
 given (JSON escapes it); only when the whole SNS message would not fit are the copies shortened, with
 a note saying so."""
 
