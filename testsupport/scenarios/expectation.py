@@ -61,13 +61,8 @@ def _state(state: str, reason: str | None) -> Doc:
     return {"state": state} | ({"reason_contains": reason} if reason else {})
 
 
-def artifact_keys(reports: Sequence[str]) -> list[str]:
-    """The record's `artifacts` keys for analysis.json and these reports beside it."""
-    return ["analysis"] + [f"report_{kind}" for kind in reports]
-
-
-def expected_available(doc: Doc, artifact_keys: list[str]) -> Doc:
-    """The `explainability` expectation for a valid analysis.json (DESIGN 4.1)."""
+def expected_available(doc: Doc, reports: Sequence[str]) -> Doc:
+    """The `explainability` expectation for a valid analysis.json with these reports beside it (DESIGN 4.1)."""
     kernel_shap = doc["explanations"]["kernel_shap"]
     labels = list(kernel_shap)
     features: dict[str, None] = {}
@@ -86,7 +81,7 @@ def expected_available(doc: Doc, artifact_keys: list[str]) -> Doc:
         "top_features": [
             {"feature": storable_text(f), "importance": round(v, IMPORTANCE_PLACES)} for f, v in ranked[:TOP_N]
         ],
-        "artifact_keys": sorted(artifact_keys),
+        "artifact_keys": sorted(["analysis"] + [f"report_{kind}" for kind in reports]),
     }
 
 
@@ -104,7 +99,7 @@ def check_unambiguous(ranked: list[tuple[str, float]]) -> None:
 def expected_explainability(held: ExplainabilityInput) -> Doc:
     """Derived from a valid analysis; an outcome the author stated, as stated."""
     if isinstance(held, ValidAnalysis):
-        return expected_available(held.doc, artifact_keys(held.reports))
+        return expected_available(held.doc, held.reports)
     return held
 
 
