@@ -30,8 +30,11 @@ from typing import Any
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
 from sandbox.timeline import DEFAULT_TICK_SECONDS
-from testsupport.scenario_builder import CHURN_FEATURES, Clock, analysis_doc, clarify, credit_job, shap_values
-from testsupport.scenario_builder import Scenario as ScenarioBuilder
+from testsupport.scenarios.clarify import CHURN_FEATURES, analysis_doc, clarify, shap_values
+from testsupport.scenarios.clock import Clock
+from testsupport.scenarios.jobs import credit_job
+from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.rendering import scenario_document
 
 REGION = "us-east-1"
 WATCHER_HANDLER = "handlers.watcher.handler"
@@ -104,22 +107,21 @@ def completed_jobs_scenario(
     By default every job is created in the first tick and all are of one family (`<prefix>`);
     `own_family`: each job is the first of a family of its own; `jobs_per_tick`: jobs are created that many
     a tick, one wave after another."""
-    return load_scenario(
-        completed_jobs_builder(
-            jobs,
-            ticks,
-            prefix=prefix,
-            start=start,
-            seed=seed,
-            duplicates=duplicates,
-            shuffle=shuffle,
-            own_family=own_family,
-            jobs_per_tick=jobs_per_tick,
-        ).document()
+    plan = completed_jobs_plan(
+        jobs,
+        ticks,
+        prefix=prefix,
+        start=start,
+        seed=seed,
+        duplicates=duplicates,
+        shuffle=shuffle,
+        own_family=own_family,
+        jobs_per_tick=jobs_per_tick,
     )
+    return load_scenario(scenario_document(plan))
 
 
-def completed_jobs_builder(
+def completed_jobs_plan(
     jobs: int,
     ticks: int,
     *,
@@ -130,13 +132,13 @@ def completed_jobs_builder(
     shuffle: bool = False,
     own_family: bool = False,
     jobs_per_tick: int | None = None,
-) -> ScenarioBuilder:
+) -> ScenarioPlan:
     if not len(_ENDING) <= ticks <= len(_ENDING) + len(_IN_PROGRESS):
         raise ValueError(f"ticks must be between {len(_ENDING)} and {len(_ENDING) + len(_IN_PROGRESS)}")
     steps = list(_IN_PROGRESS[: ticks - len(_ENDING)] + _ENDING)
     clock = Clock(start)
-    builder = ScenarioBuilder(prefix, clock)
-    builder.delivery.update(duplicates=duplicates, shuffle=shuffle, seed=seed)
+    plan = ScenarioPlan(prefix, clock)
+    plan.delivery.update(duplicates=duplicates, shuffle=shuffle, seed=seed)
     for index in range(jobs):
         # The default jobFamilyPattern drops trailing -<digits>: `bench-0001` is of family `bench`, `bench-j0001`
         # of its own.
@@ -145,8 +147,8 @@ def completed_jobs_builder(
         job = credit_job(
             name, offset=60 + (index * 37) % 600, steps=list(steps), clock=_wave_clock(clock, index, jobs_per_tick)
         )
-        builder.add(job, clarify(job, analysis_doc({"label0": shap_values(job.name, CHURN_FEATURES)}, {"label0": 0.5})))
-    return builder
+        plan.add(job, clarify(job, analysis_doc({"label0": shap_values(job.name, CHURN_FEATURES)}, {"label0": 0.5})))
+    return plan
 
 
 def _wave_clock(clock: Clock, index: int, jobs_per_tick: int | None) -> Clock:

@@ -29,7 +29,7 @@ from autopilot_reports.models.record import Explainability
 from autopilot_reports.settings import Settings
 from bench import MB, REPORTER_HANDLER, Figure, completed_jobs_scenario, finish, fresh_python, print_table, stack
 from testsupport.fakes import FakeArtifacts
-from testsupport.scenario_builder import analysis_doc, shap_values
+from testsupport.scenarios.clarify import analysis_doc, shap_values
 
 SIZES = ((1 * MB, 1), (5 * MB, 2), (int(19.5 * MB), 3))  # (target body bytes, labels): the cap is 20 MiB
 CALIBRATION_FEATURES = 1_000

@@ -44,8 +44,10 @@ from bench import (
 )
 from bench.driven import DriveCallback, Driver, InvocationCalls, Run, observed_run
 from sandbox.scenario import Scenario, load_scenario
-from testsupport.scenario_builder import Clock, credit_job
-from testsupport.scenario_builder import Scenario as ScenarioBuilder
+from testsupport.scenarios.clock import Clock
+from testsupport.scenarios.jobs import credit_job
+from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.rendering import scenario_document
 
 # What one terminal report physically needs (docs/design.md §5.5 and §7).
 TERMINAL_MINIMUM = {
@@ -154,18 +156,16 @@ def history_scenario() -> Scenario:
     """10,000 jobs that completed in January 2024 and 50 that have been running for 6 hours at the deploy
     and move from Starting to AnalyzingData during tick 1 (shown from tick 2: the timeline waits for the
     clock); tick 0 is the deploy."""
-    builder = ScenarioBuilder("history", Clock(DEPLOYED_AT.isoformat()))
+    plan = ScenarioPlan("history", Clock(DEPLOYED_AT.isoformat()))
     for index in range(HISTORY_JOBS):
         day = Clock(f"2024-01-{1 + index // JOBS_PER_HISTORY_DAY:02d}T09:00:00+00:00")
         offset = 60 + index % JOBS_PER_HISTORY_DAY
-        builder.add(credit_job(f"hist-{index:05d}", offset=offset, steps=["Completed/Completed"], clock=day))
+        plan.add(credit_job(f"hist-{index:05d}", offset=offset, steps=["Completed/Completed"], clock=day))
     for index in range(CHANGED_JOBS):
         steps = ["InProgress/Starting", "InProgress/AnalyzingData"]
-        builder.add(
-            credit_job(f"live-{index:02d}", offset=60 + index * 11, steps=steps, running_since=timedelta(hours=6))
-        )
-    builder.deployed_at = DEPLOYED_AT
-    return load_scenario(builder.document())
+        plan.add(credit_job(f"live-{index:02d}", offset=60 + index * 11, steps=steps, running_since=timedelta(hours=6)))
+    plan.deployed_at = DEPLOYED_AT
+    return load_scenario(scenario_document(plan))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ Outputs:
   the records, leaderboards, notifications and history the pipeline must produce (docs/design.md §4, §4.1
   and §5).
 
-The scenarios are in `tools/scenario_catalog.py`; the builder (clock, jobs, Clarify documents, computed
-expectations, rendering) is `testsupport/scenario_builder.py`.
+The scenarios are in `tools/scenario_catalog.py`; they are built with `testsupport/scenarios/` (the plan
+of a scenario, the oracle that derives its expectation, the rendering of both).
 """
 
 from __future__ import annotations
@@ -27,19 +27,10 @@ if __package__ in (None, ""):  # run as a file: the project's root is not on sys
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox.scenario import load_scenario  # noqa: E402
-from testsupport.scenario_builder import (  # noqa: E402 - re-exported: bench/ builds its scenarios with them
-    CHURN_FEATURES,
-    Clock,
-    Scenario,
-    analysis_doc,
-    clarify,
-    credit_job,
-    render,
-    shap_values,
-)
+from testsupport.scenarios.expectation import expectation  # noqa: E402
+from testsupport.scenarios.plan import ScenarioPlan  # noqa: E402
+from testsupport.scenarios.rendering import render, scenario_document  # noqa: E402
 from tools.scenario_catalog import CATALOG, COMPACT, demo  # noqa: E402
-
-__all__ = ["CHURN_FEATURES", "Clock", "Scenario", "analysis_doc", "clarify", "credit_job", "main", "shap_values"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PATH = ROOT / "sandbox" / "scenarios" / "demo.json"
@@ -49,14 +40,14 @@ E2E_DIR = ROOT / "tests" / "e2e" / "scenarios"
 def outputs() -> dict[Path, str]:
     files = {DEMO_PATH: scenario_file(demo())}
     for name, build in CATALOG.items():
-        scenario = build()
-        files[E2E_DIR / f"{name}.json"] = scenario_file(scenario, name in COMPACT)
-        files[E2E_DIR / f"{name}.expect.json"] = render(scenario.expectation())
+        plan = build()
+        files[E2E_DIR / f"{name}.json"] = scenario_file(plan, name in COMPACT)
+        files[E2E_DIR / f"{name}.expect.json"] = render(expectation(plan))
     return files
 
 
-def scenario_file(scenario: Scenario, compact: bool = False) -> str:
-    document = scenario.document()
+def scenario_file(plan: ScenarioPlan, compact: bool = False) -> str:
+    document = scenario_document(plan)
     load_scenario(document)  # refuses what AWS could not return, naming the job, tick and field
     return render(document, compact)
 

@@ -1,8 +1,8 @@
 """The named scenarios: the sandbox demo and one e2e scenario per behaviour under test.
 
-Each function builds one `Scenario` (testsupport.scenario_builder); `tools/make_scenarios.py` writes
-them. Jobs, features and values are invented; what the pipeline must make of them is computed by the
-builder from the same timelines.
+Each function builds one `ScenarioPlan` (testsupport/scenarios/); `tools/make_scenarios.py` writes
+them. Jobs, features and values are invented; what the pipeline must make of them is derived by the
+oracle (testsupport/scenarios/expectation.py) from the same inputs.
 """
 
 from __future__ import annotations
@@ -14,32 +14,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from testsupport.scenario_builder import (
+from testsupport.scenarios.clarify import (
+    CHURN_FEATURES,
+    analysis_doc,
+    clarify,
+    labels_doc,
+    report_objects,
+    shap_values,
+    text,
+)
+from testsupport.scenarios.clock import Clock
+from testsupport.scenarios.expectation import error, missing, not_applicable, pending
+from testsupport.scenarios.jobs import (
     BUCKET,
     CANDIDATE_FAILURES,
-    CHURN_FEATURES,
     ENSEMBLE,
     HOLD,
     HPO,
-    Clock,
     Doc,
     Job,
-    Scenario,
-    analysis_doc,
-    clarify,
     credit_job,
-    error,
     fit,
-    labels_doc,
-    missing,
-    not_applicable,
-    pending,
-    report_objects,
-    shap_values,
     short_hash,
-    text,
     timeline,
 )
+from testsupport.scenarios.plan import ScenarioPlan
 
 ONE_MINUTE = 60  # the default template's schedule rate: scenarios written for first contact and crashes use it
 
@@ -123,8 +122,8 @@ def failed_job(name: str, offset: int, reason: str, steps: list[str] = FAILED_EA
 
 
 # ------------------------------------------------------------------------------------------------ demo
-def demo() -> Scenario:
-    s = Scenario("demo", Clock("2025-03-11T08:00:00+00:00"))
+def demo() -> ScenarioPlan:
+    s = ScenarioPlan("demo", Clock("2025-03-11T08:00:00+00:00"))
     # (a) completed binary classification, label0, 12 features; problem type only resolved.
     job = Job("demo-churn-binary", "binary", list(HPO), "churned", "telco-churn", offset=75, objective_value=0.8731)
     s.add_features(job, CHURN_FEATURES, expected_value=0.2634)
@@ -166,8 +165,8 @@ def demo() -> Scenario:
 
 
 # ------------------------------------------------------------------------------------------------- e2e
-def e2e_binary() -> Scenario:
-    s = Scenario("binary", Clock("2025-04-01T09:00:00+00:00"))
+def e2e_binary() -> ScenarioPlan:
+    s = ScenarioPlan("binary", Clock("2025-04-01T09:00:00+00:00"))
     job = Job("bin-renewal", "binary", list(HPO), "renewed", "saas-renewals", offset=95, objective_value=0.8815)
     pdp = {
         "feature_name": "seats_active_30d",
@@ -179,8 +178,8 @@ def e2e_binary() -> Scenario:
     return s
 
 
-def e2e_regression_nested() -> Scenario:
-    s = Scenario("regression_nested", Clock("2025-04-02T10:00:00+00:00"))
+def e2e_regression_nested() -> ScenarioPlan:
+    s = ScenarioPlan("regression_nested", Clock("2025-04-02T10:00:00+00:00"))
     steps = HPO[:-1] + ["Completed/MaxCandidatesReached"]
     job = Job("reg-delivery-eta", "regression", steps, "delivery_minutes", "deliveries", offset=140)
     job.objective_value = 38.61
@@ -241,8 +240,8 @@ LANDCOVER_UNITS: dict[
 LANDCOVER_CLASSES = ("forest", "grassland", "urban", "water")
 
 
-def e2e_multiclass() -> Scenario:
-    s = Scenario("multiclass", Clock("2025-04-03T11:00:00+00:00"))
+def e2e_multiclass() -> ScenarioPlan:
+    s = ScenarioPlan("multiclass", Clock("2025-04-03T11:00:00+00:00"))
     job = Job("mc-landcover", "multiclass", list(HPO), "land_cover", "landcover-tiles", offset=180)
     job.objective_value = 0.8342
     labels = {}
@@ -256,14 +255,14 @@ def e2e_multiclass() -> Scenario:
     return s
 
 
-def e2e_v2_tabular() -> Scenario:
-    s = Scenario("v2_tabular", Clock("2025-04-04T12:00:00+00:00"))
+def e2e_v2_tabular() -> ScenarioPlan:
+    s = ScenarioPlan("v2_tabular", Clock("2025-04-04T12:00:00+00:00"))
     s.add_features(v2_ensemble("v2-tab-fraud", "binary", "is_fraud", "card-txns", 160, 0.9123), FRAUD_FEATURES, 0.0214)
     return s
 
 
-def e2e_v2_timeseries() -> Scenario:
-    s = Scenario("v2_timeseries", Clock("2025-04-05T13:00:00+00:00"))
+def e2e_v2_timeseries() -> ScenarioPlan:
+    s = ScenarioPlan("v2_timeseries", Clock("2025-04-05T13:00:00+00:00"))
     ts_config = {
         "CompletionCriteria": {"MaxAutoMLJobRuntimeInSeconds": 21600},
         "ForecastFrequency": "W",
@@ -297,8 +296,8 @@ def e2e_v2_timeseries() -> Scenario:
     return s
 
 
-def e2e_failed() -> Scenario:
-    s = Scenario("failed", Clock("2025-04-06T14:00:00+00:00"))
+def e2e_failed() -> ScenarioPlan:
+    s = ScenarioPlan("failed", Clock("2025-04-06T14:00:00+00:00"))
     job = Job("failed-early", "binary", FAILED_EARLY, "converted", "web-sessions", offset=110)
     job.failure_reason = (
         "ClientError: Could not find the target attribute 'converted' in the header of "
@@ -315,8 +314,8 @@ def e2e_failed() -> Scenario:
     return s
 
 
-def e2e_stopped() -> Scenario:
-    s = Scenario("stopped", Clock("2025-04-07T15:00:00+00:00"))
+def e2e_stopped() -> ScenarioPlan:
+    s = ScenarioPlan("stopped", Clock("2025-04-07T15:00:00+00:00"))
     # Best candidate appears mid-tuning (same status, newer LastModifiedTime), Clarify has written its output
     # when the user stops the job: explainability follows the prefix.
     steps = timeline(
@@ -398,8 +397,8 @@ def candidate_failures(job: Job, indexes: tuple[int, ...]) -> list[str]:
     return [f"Candidate '{job.candidate_name(i)}' failed: {CANDIDATE_FAILURES[i % 2]}" for i in indexes]
 
 
-def e2e_explainability_error_partial() -> Scenario:
-    s = Scenario("explainability_error_partial", Clock("2025-04-08T16:00:00+00:00"))
+def e2e_explainability_error_partial() -> ScenarioPlan:
+    s = ScenarioPlan("explainability_error_partial", Clock("2025-04-08T16:00:00+00:00"))
     # ExplainabilityError takes precedence even though a valid analysis.json is under the prefix.
     job = credit_job("xai-error-five", 150, steps=EXPLAINABILITY_FAILED, other_candidates=3, failed_candidates=2)
     job.partial_failures = long_failures(job)
@@ -455,8 +454,8 @@ def latin1_analysis() -> Doc:
     return {"base64": base64.b64encode(json.dumps(doc, ensure_ascii=False).encode("latin-1")).decode()}
 
 
-def e2e_corrupt() -> Scenario:
-    s = Scenario("corrupt", Clock("2025-04-09T17:00:00+00:00"))
+def e2e_corrupt() -> ScenarioPlan:
+    s = ScenarioPlan("corrupt", Clock("2025-04-09T17:00:00+00:00"))
     offsets = iter(range(70, 700, 65))
 
     def add(name: str, analysis: object, explainability: Doc, reports: tuple[str, ...] = ()) -> None:
@@ -478,8 +477,8 @@ def e2e_corrupt() -> Scenario:
     return s
 
 
-def e2e_many_features() -> Scenario:
-    s = Scenario("many_features", Clock("2025-04-10T18:00:00+00:00"))
+def e2e_many_features() -> ScenarioPlan:
+    s = ScenarioPlan("many_features", Clock("2025-04-10T18:00:00+00:00"))
     job = Job("wide-3000-features", "binary", list(HPO), "failure_within_7d", "sensor-wide", offset=100)
     job.objective_value = 0.6912
     features = [f"sensor_{i:04d}" for i in range(3000)]
@@ -488,8 +487,8 @@ def e2e_many_features() -> Scenario:
     return s
 
 
-def e2e_duplicates_shuffled() -> Scenario:
-    s = Scenario("duplicates_shuffled", Clock("2025-04-11T19:00:00+00:00"))
+def e2e_duplicates_shuffled() -> ScenarioPlan:
+    s = ScenarioPlan("duplicates_shuffled", Clock("2025-04-11T19:00:00+00:00"))
     s.delivery.update(duplicates=2, shuffle=True, seed=7)
     # Four jobs changing in the same ticks, so shuffling reorders real work.
     job = Job("dup-binary", "binary", list(HPO), "churned", "telco-churn", offset=90, objective_value=0.8544)
@@ -507,8 +506,8 @@ def e2e_duplicates_shuffled() -> Scenario:
     return s
 
 
-def e2e_faults() -> Scenario:
-    s = Scenario("faults", Clock("2025-04-12T20:00:00+00:00"))
+def e2e_faults() -> ScenarioPlan:
+    s = ScenarioPlan("faults", Clock("2025-04-12T20:00:00+00:00"))
     s.delivery.update(seed=3, faults={"sagemaker": 0.2, "s3": 0.2, "dynamodb": 0.2, "sns": 0.2, "events": 0.2})
     # Trailing HOLD ticks give retries room after the terminal state.
     job = Job("faults-binary", "binary", HPO + [HOLD, HOLD], "renewed", "saas-renewals", offset=80)
@@ -531,7 +530,7 @@ OLD_REASONS = (
 )
 
 
-def add_old_job(s: Scenario, index: int) -> None:
+def add_old_job(s: ScenarioPlan, index: int) -> None:
     """One of the jobs that ended 2 to 8 weeks before the deploy: mixed outcomes, a sixth with Clarify output."""
     days = 14 + (index * 43) % 44  # created 14-57 days before the deploy, in no particular order
     clock = Clock((s.clock.start - timedelta(days=days, hours=index % 9)).isoformat())
@@ -553,11 +552,11 @@ def add_old_job(s: Scenario, index: int) -> None:
         s.add(credit_job(name, offset, STOPPED_EARLY, clock=clock, past=True), explainability=not_applicable())
 
 
-def first_contact() -> Scenario:
+def first_contact() -> ScenarioPlan:
     """Deployed into an account with history: 24 jobs that ended weeks before, 2 running at the deploy,
     11 created after it; a history import of the two months before the deploy at tick 3."""
     clock = Clock(FIRST_CONTACT_DEPLOY, ONE_MINUTE)
-    s = Scenario("first_contact", clock, deployed_at=clock.start)
+    s = ScenarioPlan("first_contact", clock, deployed_at=clock.start)
     for index in range(24):
         add_old_job(s, index)
     # Running at the deploy: last modified long before the first tick's window (watch start minus the overlap).
@@ -578,7 +577,7 @@ QUICK = timeline("Starting FeatureEngineering ModelTuning+best Completed/Complet
 QUICK_ENSEMBLE = timeline("Starting TrainingModels+best GeneratingExplainabilityReport Completed/Completed")
 
 
-def add_new_jobs(s: Scenario) -> None:
+def add_new_jobs(s: ScenarioPlan) -> None:
     """Eleven jobs created after the deploy, changing state every tick, mixed outcomes."""
     s.add_features(credit_job("new-credit", 70, QUICK), CHURN_FEATURES[:6], reports=("pdf",))
     job = credit_job("new-partial", 130, QUICK, other_candidates=3, failed_candidates=2)
@@ -615,11 +614,11 @@ def add_new_jobs(s: Scenario) -> None:
 CRASHES_SEED = 2
 
 
-def crashes() -> Scenario:
+def crashes() -> ScenarioPlan:
     """Hard stops after any AWS call (30 % of invocations), transient faults on every service, every event
     delivered twice and shuffled: every record right, every notification sent at least once."""
     clock = Clock("2026-06-01T09:00:00+00:00", ONE_MINUTE)
-    s = Scenario("crashes", clock, deployed_at=clock.start)
+    s = ScenarioPlan("crashes", clock, deployed_at=clock.start)
     s.delivery.update(duplicates=1, shuffle=True, seed=CRASHES_SEED, crashes=0.3)
     s.delivery["faults"] = dict.fromkeys(s.delivery["faults"], 0.1)
     add_new_jobs(s)
@@ -644,8 +643,8 @@ HOSTILE_FEATURES = [
 HOSTILE_LABEL = "churned <!everyone> \x9b31m"
 
 
-def e2e_hostile_text() -> Scenario:
-    s = Scenario("hostile_text", Clock("2025-04-13T09:00:00+00:00"))
+def e2e_hostile_text() -> ScenarioPlan:
+    s = ScenarioPlan("hostile_text", Clock("2025-04-13T09:00:00+00:00"))
     job = credit_job("hostile-features", 120, objective_value=0.8113)
     job.partial_failures = [
         "Candidate failed: \x1b[2J\x1b[Hscreen cleared <@U1> [x](https://evil.example/y)",
@@ -664,12 +663,12 @@ def e2e_hostile_text() -> Scenario:
 
 
 # ------------------------------------------------------------------------------------ families, stuck, digest
-def families() -> Scenario:
+def families() -> ScenarioPlan:
     """Two families of three runs each, ending one after another: a binary one whose objective rises then
     falls (higher is better) and a regression one whose MSE falls then rises (lower is better). Each marks
     exactly one new best, against the right previous best."""
     clock = Clock("2026-07-06T09:00:00+00:00", ONE_MINUTE)
-    s = Scenario("families", clock, deployed_at=clock.start)
+    s = ScenarioPlan("families", clock, deployed_at=clock.start)
     start = timeline("Starting AnalyzingData ModelTuning+best")
     for index, value in enumerate((0.8312, 0.8655, 0.8471)):
         steps = start + [HOLD] * (2 * index) + ["Completed/Completed"]
@@ -683,12 +682,12 @@ def families() -> Scenario:
     return s
 
 
-def stuck_digest() -> Scenario:
+def stuck_digest() -> ScenarioPlan:
     """A job that sits in ModelTuning for over four hours (past stuckAfterMinutes) before it completes:
     exactly one "may be stuck" message. A quick job beside it never alerts. The digest runs once at the
     end, as its schedule would, and its counts match the records."""
     clock = Clock("2026-08-03T06:00:00+00:00", ONE_MINUTE)
-    s = Scenario("stuck_digest", clock, deployed_at=clock.start)
+    s = ScenarioPlan("stuck_digest", clock, deployed_at=clock.start)
     steps = timeline("Starting AnalyzingData ModelTuning+best") + ["Completed/Completed"]
     job = credit_job("tune-stall-2026-08-03", 120, steps, objective_value=0.7721)
     job.pause = (3, timedelta(minutes=255))
@@ -701,7 +700,7 @@ def stuck_digest() -> Scenario:
     return s
 
 
-CATALOG: dict[str, Callable[[], Scenario]] = {
+CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "binary": e2e_binary,
     "regression_nested": e2e_regression_nested,
     "multiclass": e2e_multiclass,
