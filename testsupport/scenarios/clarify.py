@@ -41,7 +41,7 @@ def labels_doc(job: Job, features: Sequence[str], expected: dict[str, Any]) -> D
 
 
 def text(body: str) -> Doc:
-    """A scenario object stored as this raw body, not as JSON (DESIGN section 6)."""
+    """A scenario object stored as this raw body, not as JSON (docs/design.md §6.2)."""
     return {"text": body}
 
 
