@@ -38,6 +38,7 @@ from autopilot_reports.constants import (
     DEFAULT_STUCK_AFTER_MINUTES,
     DEFAULT_TOP_FEATURES,
     DEFAULT_WATERMARK_OVERLAP_SECONDS,
+    EXAMPLE_ACCOUNT_ID,
     TERMINAL_STATUSES,
 )
 from autopilot_reports.domain.family import family_of
@@ -48,8 +49,8 @@ from sandbox.timeline import DEFAULT_TICK_SECONDS, first_shown, shown_index
 Doc = dict[str, Any]
 
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
-BUCKET = "acme-automl-artifacts-123456789012"
+ACCOUNT = EXAMPLE_ACCOUNT_ID
+BUCKET = f"acme-automl-artifacts-{ACCOUNT}"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AcmeAutopilotExecutionRole"
 UNIT_TICK_SECONDS = 15 * 60  # the tick the offsets are written for
 TOP_N = DEFAULT_TOP_FEATURES
