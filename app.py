@@ -25,6 +25,7 @@ import aws_cdk as cdk  # noqa: E402
 
 from infra.config import ConfigError, StackConfig  # noqa: E402
 from infra.nag import enable_checks  # noqa: E402
+from infra.plans import deployment_plans  # noqa: E402
 from infra.stack import AutopilotReportsStack  # noqa: E402
 
 
@@ -34,15 +35,18 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
-    """The app with its one stack and its checks. `context` overrides cdk.json and the CLI's `-c`.
+    """The app with a stack per deployment plan, and its checks. `context` overrides cdk.json and the
+    CLI's `-c`.
 
-    The stack is named by context `stackName` (default AutopilotReports): one account and region can
-    hold several (staging beside production), since every name the stack types derives from it.
+    One plan today: a standalone stack named by context `stackName` (constants.DEFAULT_STACK_NAME when
+    unset). One account and region can hold several (staging beside production), since every name the
+    stack types derives from it.
     """
     app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
     # Every key in the context, so a misspelt one fails here instead of leaving its setting at the default.
     config = StackConfig.from_context(app.node.try_get_context, keys=app.node.get_all_context())
-    AutopilotReportsStack(app, config=config)
+    for plan in deployment_plans(config):
+        AutopilotReportsStack(app, plan=plan)
     enable_checks(app)
     return app
 

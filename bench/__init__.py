@@ -27,6 +27,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from autopilot_reports.constants import NOTIFIER_HANDLER as NOTIFIER_HANDLER
+from autopilot_reports.constants import REPORTER_HANDLER as REPORTER_HANDLER
+from autopilot_reports.constants import WATCHER_HANDLER as WATCHER_HANDLER
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
 from sandbox.timeline import DEFAULT_TICK_SECONDS
@@ -37,9 +40,6 @@ from testsupport.scenarios.plan import ScenarioPlan
 from testsupport.scenarios.rendering import scenario_document
 
 REGION = "us-east-1"
-WATCHER_HANDLER = "handlers.watcher.handler"
-REPORTER_HANDLER = "handlers.reporter.handler"
-NOTIFIER_HANDLER = "handlers.notifier.handler"
 MB = 1024 * 1024
 RESULTS_PATH = Path(__file__).resolve().parent / "out" / "results.json"
 # The Lambda code asset's root (infra/constructs/function.py): what Lambda puts on the path.

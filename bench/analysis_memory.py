@@ -26,7 +26,7 @@ from pathlib import Path
 from autopilot_reports.domain.description import JobDescription, describe_job
 from autopilot_reports.domain.explainability import ANALYSIS_FILE, collect_explainability, split_s3_uri
 from autopilot_reports.models.record import Explainability
-from autopilot_reports.settings import Settings
+from autopilot_reports.settings import ReporterSettings
 from bench import MB, REPORTER_HANDLER, Figure, completed_jobs_scenario, finish, fresh_python, print_table, stack
 from testsupport.fakes import FakeArtifacts
 from testsupport.scenarios.clarify import analysis_doc, shap_values
@@ -109,7 +109,7 @@ def completed_describe() -> dict[str, object]:
     return dict(completed_jobs_scenario(1, 2, prefix="cap").jobs[0].describe[-1])
 
 
-def process_peaks(target: int, labels: int, settings: Settings, describe_path: Path) -> Peaks:
+def process_peaks(target: int, labels: int, settings: ReporterSettings, describe_path: Path) -> Peaks:
     body, features = analysis_body(target, labels)
     peak, seconds = {}, {}
     with tempfile.NamedTemporaryFile(suffix=".json") as file:
@@ -125,7 +125,7 @@ def process_peaks(target: int, labels: int, settings: Settings, describe_path: P
     return Peaks(size, labels, features, peak, seconds)
 
 
-def collect_at(job: JobDescription, body: bytes, settings: Settings) -> tuple[Explainability, FakeArtifacts]:
+def collect_at(job: JobDescription, body: bytes, settings: ReporterSettings) -> tuple[Explainability, FakeArtifacts]:
     """collect_explainability with `body` as the analysis.json under the job's Explainability prefix."""
     assert job.explainability_prefix
     bucket, prefix = split_s3_uri(job.explainability_prefix)
@@ -143,7 +143,7 @@ def _mib(size: int) -> float:
 
 def measure() -> list[Figure]:
     reporter = stack().function_by_handler(REPORTER_HANDLER)
-    settings = Settings.from_env(reporter.environment)
+    settings = ReporterSettings.from_env(reporter.environment)
     describe = completed_describe()
     with tempfile.NamedTemporaryFile("w", suffix=".json") as describe_file:
         describe_file.write(json.dumps(describe))

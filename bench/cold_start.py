@@ -20,6 +20,7 @@ import statistics
 import sys
 from dataclasses import dataclass
 
+from autopilot_reports import constants as c
 from bench import (
     LAMBDA_CODE_ROOT,
     REGION,
@@ -40,9 +41,9 @@ BASELINE = (
     "from aws_lambda_powertools.utilities import parser\n"
 )
 BASELINE_WITH_OBJECTS = BASELINE + (
-    "Logger(service='autopilot-reports')\n"
-    "Tracer(service='autopilot-reports')\n"
-    "Metrics(namespace='AutopilotReports', service='autopilot-reports')\n"
+    f"Logger(service={c.SERVICE!r})\n"
+    f"Tracer(service={c.SERVICE!r})\n"
+    f"Metrics(namespace={c.NAMESPACE!r}, service={c.SERVICE!r})\n"
 )
 RATIO_BAR = 1.25  # reporter import / (baseline + objects): what "adds little" is held to here
 _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")

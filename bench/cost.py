@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from autopilot_reports import constants as c
+from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from bench import (
     NOTIFIER_HANDLER,
     REPORTER_HANDLER,
@@ -325,15 +326,19 @@ def measure() -> list[Figure]:
     base = template()
     with_board = report_cost("leaderboard 5", base)
     without_board = report_cost(
-        "leaderboard 0", with_environment(base, REPORTER_HANDLER, {c.ENV_LEADERBOARD_SIZE: "0"})
+        "leaderboard 0", with_environment(base, REPORTER_HANDLER, {ReporterSettings.env_name("leaderboard_size"): "0"})
     )
     one_family = report_cost("one family", base, own_family=False)
     print_report_costs([with_board, without_board, one_family])
     # The template's default watches for stuck jobs (STUCK_AFTER_MINUTES 240: one Query a tick); the
     # tick's own cost is measured with it off, in an account alike.
-    stuck_after = stack(base).function_by_handler(WATCHER_HANDLER).environment[c.ENV_STUCK_AFTER_MINUTES]
+    stuck_after = (
+        stack(base).function_by_handler(WATCHER_HANDLER).environment[WatcherSettings.env_name("stuck_after_minutes")]
+    )
     stuck = history_cost(f"on ({stuck_after} min)", base, drive=history_import)
-    plain = history_cost("off", with_environment(base, WATCHER_HANDLER, {c.ENV_STUCK_AFTER_MINUTES: "0"}))
+    plain = history_cost(
+        "off", with_environment(base, WATCHER_HANDLER, {WatcherSettings.env_name("stuck_after_minutes"): "0"})
+    )
     print_history_costs([plain, stuck])
     assert stuck.pieces is not None  # driven
     print_import(stuck.pieces)

@@ -25,6 +25,7 @@ from typing import Any
 
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.constants import EXAMPLE_ACCOUNT_ID
 from autopilot_reports.models.record import (
     Explainability,
     FeatureImportance,
@@ -89,7 +90,7 @@ def record(job: int, state: int) -> ReportRecord:
     terminal = status == "Completed"
     return ReportRecord(
         job_name=name,
-        job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{name}",
+        job_arn=f"arn:aws:sagemaker:us-east-1:{EXAMPLE_ACCOUNT_ID}:automl-job/{name}",
         api="v1",
         status=status,
         secondary_status=secondary,

@@ -36,7 +36,7 @@ from autopilot_reports.domain.ports import Saved
 from autopilot_reports.domain.reporter import Reporter
 from autopilot_reports.domain.watcher import state_change
 from autopilot_reports.models.events import DetectedBy
-from autopilot_reports.settings import Settings
+from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from bench import (
     REPORTER_HANDLER,
     WATCHER_HANDLER,
@@ -104,7 +104,7 @@ class SavingStore(FakeStore):
 
 
 def raw_report(
-    job: ScenarioJob, objects: Mapping[str, Any], settings: Settings, table: str, now: datetime
+    job: ScenarioJob, objects: Mapping[str, Any], settings: ReporterSettings, table: str, now: datetime
 ) -> RawReport:
     """What the reporter would send for this job, built with the domain on in-memory fakes."""
     describe = job.describe[-1]
@@ -169,7 +169,7 @@ class Timings:
 def drive(driver: Driver) -> Timings:
     sandbox = driver.sandbox
     function = driver.function(REPORTER_HANDLER)
-    settings = Settings.from_env(function.environment)
+    settings = ReporterSettings.from_env(function.environment)
     table = sandbox.stack.tables[0].logical_id
     jobs = sandbox.scenario.jobs
     half = len(jobs) // 2
@@ -198,7 +198,7 @@ def drive(driver: Driver) -> Timings:
 def measure() -> list[Figure]:
     # The watcher sees none of the jobs (NameContains), so each is new to the table when driven; each is
     # the first of its family, so its one transaction commits (the family's best is not there to move).
-    source = with_environment(template(), WATCHER_HANDLER, {c.ENV_JOB_NAME_PREFIX: "unwatched-"})
+    source = with_environment(template(), WATCHER_HANDLER, {WatcherSettings.env_name("job_name_prefix"): "unwatched-"})
     scenario = completed_jobs_scenario(2 * (ROUNDS + WARM_UP), 2, prefix="timed", own_family=True)
     run = observed_run(scenario, source, drive=drive)
     timings: Timings = run.driven

@@ -1,7 +1,7 @@
 """Template checks run after every synth: cfn-lint, failing on any error.
 
     python -m infra.checks cdk.out [--regions us-east-1 eu-west-1 ...]       # every stack synthesized
-    python -m infra.checks cdk.out/AutopilotReports.template.json             # one template
+    python -m infra.checks cdk.out/<stackName>.template.json                 # one template
 
 cdk-nag already ran inside the synth (a finding fails it); this checks the CloudFormation itself.
 Given the assembly directory, it lints the templates its manifest names, whatever `stackName` was.

@@ -14,18 +14,31 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from autopilot_reports.settings import check_family_pattern, check_terminal_statuses
+from autopilot_reports.settings import (
+    AnalysisMaxBytes,
+    DigestPeriodHours,
+    FunctionSettings,
+    ImportPagesPerPiece,
+    JobFamilyPattern,
+    JobNamePrefix,
+    LeaderboardSize,
+    NotifyStatuses,
+    StuckAfterMinutes,
+    TopFeatures,
+    WatermarkOverlapSeconds,
+)
 from infra import constants as c
+
+SettingsT = TypeVar("SettingsT", bound=FunctionSettings)
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
 SLACK_WORKSPACE_ID = re.compile(r"^[0-9A-Z]{1,255}$")
 SLACK_CHANNEL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
-JOB_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9-]{0,32}$")
 # A CloudFormation stack name, short enough for every name derived from it (constants.MAX_STACK_NAME_LENGTH).
 STACK_NAME = re.compile(rf"^[A-Za-z][A-Za-z0-9-]{{0,{c.MAX_STACK_NAME_LENGTH - 1}}}$")
 _PARTITION = r"aws(?:-[a-z]+)*"
@@ -37,7 +50,7 @@ TEAMS_ID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 TEAMS_CHANNEL_ID = re.compile(r"^[A-Za-z0-9_=+/.,-]*%3[aA][A-Za-z0-9_=+/.,-]*%40[A-Za-z0-9_=+/.,-]*$")
 TEAMS_CHANNEL_ID_MAX = 255
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": "123456789012"}
+BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": c.EXAMPLE_ACCOUNT_ID}
 PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
 # EventBridge Scheduler's recurring expressions: cron with six fields, or a rate
 SCHEDULE_EXPRESSION = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
@@ -127,7 +140,12 @@ class NotificationEmail(BaseModel):
 
 
 class StackConfig(BaseModel):
-    """Everything the stack needs to know about one deployment."""
+    """Everything the stack needs to know about one deployment.
+
+    A field that a function's settings model (autopilot_reports.settings) has by the same name is that
+    function's setting: it has the model's type (its bounds and rules written once, there) and its
+    default, and the stack carries it into the function's environment (`function_settings`).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -142,29 +160,16 @@ class StackConfig(BaseModel):
     schedule_rate_minutes: int = Field(
         default=c.DEFAULT_SCHEDULE_RATE_MINUTES, ge=1, le=c.MAX_SCHEDULE_RATE_MINUTES, alias=c.CTX_SCHEDULE_RATE_MINUTES
     )
-    notify_statuses: tuple[str, ...] = Field(default=c.DEFAULT_NOTIFY_STATUSES, alias=c.CTX_NOTIFY_STATUSES)
-    top_features: int = Field(default=c.DEFAULT_TOP_FEATURES, ge=1, le=c.MAX_TOP_FEATURES, alias=c.CTX_TOP_FEATURES)
-    analysis_max_bytes: int = Field(
-        default=c.DEFAULT_ANALYSIS_MAX_BYTES,
-        ge=c.MIN_ANALYSIS_MAX_BYTES,
-        le=c.MAX_ANALYSIS_MAX_BYTES,
-        alias=c.CTX_ANALYSIS_MAX_BYTES,
+    notify_statuses: NotifyStatuses = Field(default=c.DEFAULT_NOTIFY_STATUSES, alias=c.CTX_NOTIFY_STATUSES)
+    top_features: TopFeatures = Field(default=c.DEFAULT_TOP_FEATURES, alias=c.CTX_TOP_FEATURES)
+    analysis_max_bytes: AnalysisMaxBytes = Field(default=c.DEFAULT_ANALYSIS_MAX_BYTES, alias=c.CTX_ANALYSIS_MAX_BYTES)
+    leaderboard_size: LeaderboardSize = Field(default=c.DEFAULT_LEADERBOARD_SIZE, alias=c.CTX_LEADERBOARD_SIZE)
+    job_name_prefix: JobNamePrefix = Field(default=c.DEFAULT_JOB_NAME_PREFIX, alias=c.CTX_JOB_NAME_PREFIX)
+    watermark_overlap_seconds: WatermarkOverlapSeconds = Field(
+        default=c.DEFAULT_WATERMARK_OVERLAP_SECONDS, alias=c.CTX_WATERMARK_OVERLAP_SECONDS
     )
-    leaderboard_size: int = Field(
-        default=c.DEFAULT_LEADERBOARD_SIZE, ge=0, le=c.MAX_LEADERBOARD_SIZE, alias=c.CTX_LEADERBOARD_SIZE
-    )
-    job_name_prefix: str = Field(default=c.DEFAULT_JOB_NAME_PREFIX, alias=c.CTX_JOB_NAME_PREFIX)
-    watermark_overlap_seconds: int = Field(
-        default=c.DEFAULT_WATERMARK_OVERLAP_SECONDS,
-        ge=0,
-        le=c.MAX_WATERMARK_OVERLAP_SECONDS,
-        alias=c.CTX_WATERMARK_OVERLAP_SECONDS,
-    )
-    import_pages_per_piece: int = Field(
-        default=c.DEFAULT_IMPORT_PAGES_PER_PIECE,
-        ge=1,
-        le=c.MAX_IMPORT_PAGES_PER_PIECE,
-        alias=c.CTX_IMPORT_PAGES_PER_PIECE,
+    import_pages_per_piece: ImportPagesPerPiece = Field(
+        default=c.DEFAULT_IMPORT_PAGES_PER_PIECE, alias=c.CTX_IMPORT_PAGES_PER_PIECE
     )
     watcher_reserved_concurrency: int | None = Field(default=None, ge=1, alias=c.CTX_WATCHER_RESERVED_CONCURRENCY)
     output_locations: tuple[str, ...] = Field(default=c.DEFAULT_OUTPUT_LOCATIONS, alias=c.CTX_OUTPUT_LOCATIONS)
@@ -173,13 +178,13 @@ class StackConfig(BaseModel):
     log_retention_days: int = Field(default=c.DEFAULT_LOG_RETENTION_DAYS, alias=c.CTX_LOG_RETENTION_DAYS)
     removal_policy: Literal["retain", "destroy"] = Field(default=c.DEFAULT_REMOVAL_POLICY, alias=c.CTX_REMOVAL_POLICY)
     child_job_nudges: bool = Field(default=c.DEFAULT_CHILD_JOB_NUDGES, alias=c.CTX_CHILD_JOB_NUDGES)
-    job_family_pattern: str = Field(default=c.DEFAULT_JOB_FAMILY_PATTERN, alias=c.CTX_JOB_FAMILY_PATTERN)
-    stuck_after_minutes: int = Field(
-        default=c.DEFAULT_STUCK_AFTER_MINUTES, ge=0, le=c.MAX_STUCK_AFTER_MINUTES, alias=c.CTX_STUCK_AFTER_MINUTES
+    job_family_pattern: JobFamilyPattern = Field(default=c.DEFAULT_JOB_FAMILY_PATTERN, alias=c.CTX_JOB_FAMILY_PATTERN)
+    stuck_after_minutes: StuckAfterMinutes = Field(
+        default=c.DEFAULT_STUCK_AFTER_MINUTES, alias=c.CTX_STUCK_AFTER_MINUTES
     )
     digest_schedule: str = Field(default=c.DEFAULT_DIGEST_SCHEDULE, alias=c.CTX_DIGEST_SCHEDULE)
-    digest_period_hours: int = Field(
-        default=c.DEFAULT_DIGEST_PERIOD_HOURS, ge=1, le=c.MAX_DIGEST_PERIOD_HOURS, alias=c.CTX_DIGEST_PERIOD_HOURS
+    digest_period_hours: DigestPeriodHours = Field(
+        default=c.DEFAULT_DIGEST_PERIOD_HOURS, alias=c.CTX_DIGEST_PERIOD_HOURS
     )
 
     # --- decoding of command-line text -------------------------------------------------------------
@@ -298,13 +303,6 @@ class StackConfig(BaseModel):
             )
         return arn
 
-    _statuses = field_validator("notify_statuses")(check_terminal_statuses)  # the functions' own rule
-
-    @field_validator("job_family_pattern")
-    @classmethod
-    def _family_pattern(cls, pattern: str) -> str:
-        return check_family_pattern(pattern)
-
     @field_validator("digest_schedule")
     @classmethod
     def _digest_schedule(cls, expression: str) -> str:
@@ -316,13 +314,6 @@ class StackConfig(BaseModel):
     @property
     def digest_enabled(self) -> bool:
         return self.digest_schedule != "none"
-
-    @field_validator("job_name_prefix")
-    @classmethod
-    def _prefix(cls, prefix: str) -> str:
-        if not JOB_NAME_PREFIX.match(prefix):
-            raise ValueError(f"{prefix!r} cannot start an AutoML job name (letters, digits and '-', at most 32)")
-        return prefix
 
     @field_validator("output_locations")
     @classmethod
@@ -378,6 +369,15 @@ class StackConfig(BaseModel):
     @property
     def output_location_parts(self) -> tuple[OutputLocation, ...]:
         return tuple(OutputLocation.parse(location) for location in self.output_locations)
+
+    def function_settings(self, model: type[SettingsT], **resources: str) -> SettingsT:
+        """A function's settings: every field `model` shares by name with this config, carried over,
+        and `resources`, what the stack made for it (table name, bus name, topic ARN: tokens at synth)."""
+        shared = {name: getattr(self, name) for name in model.model_fields if name in type(self).model_fields}
+        overlap = sorted(shared.keys() & resources.keys())
+        if overlap:
+            raise TypeError(f"{model.__name__}: {overlap} come from the configuration, not from a resource")
+        return model.model_validate({**shared, **resources})
 
     @classmethod
     def context_keys(cls) -> tuple[str, ...]:

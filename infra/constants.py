@@ -1,8 +1,9 @@
 """The stack's own names, defaults and limits, in one place.
 
-Names the functions, the sandbox and the CLI also read (statuses, event names, environment variable
+Names the functions, the sandbox and the CLI also read (statuses, event names, handler ids, output
 names, table keys, metric names, shared defaults and bounds) live in `autopilot_reports.constants`, the
-import-free module of the Lambda code: they are imported here, never retyped. Everything else in this
+import-free module of the Lambda code: they are imported here, never retyped. Environment variable names
+have no constants: each is a settings field's name upper-cased (`autopilot_reports.settings`). Everything else in this
 module matters to the infrastructure alone.
 """
 
@@ -29,21 +30,9 @@ from autopilot_reports.constants import (
     DEFAULT_WATERMARK_OVERLAP_SECONDS,
     DIGEST_INPUT,
     DIGEST_SK,
-    ENV_ANALYSIS_MAX_BYTES,
-    ENV_DIGEST_PERIOD_HOURS,
-    ENV_EVENT_BUS_NAME,
-    ENV_IMPORT_PAGES_PER_PIECE,
-    ENV_JOB_FAMILY_PATTERN,
-    ENV_JOB_NAME_PREFIX,
-    ENV_LEADERBOARD_SIZE,
-    ENV_NOTIFY_STATUSES,
-    ENV_STUCK_AFTER_MINUTES,
-    ENV_TABLE_NAME,
-    ENV_TOP_FEATURES,
-    ENV_TOPIC_ARN,
-    ENV_WATERMARK_OVERLAP_SECONDS,
     EVENT_SOURCE,
     EVENT_TYPES,
+    EXAMPLE_ACCOUNT_ID,
     EXPLAINABILITY_STATE_PREFIX,
     EXPLAINABILITY_STATES,
     IMPORT_DETAIL_TYPE,
@@ -70,8 +59,24 @@ from autopilot_reports.constants import (
     NOTIFICATIONS_CLAIMED,
     NOTIFICATIONS_SENT,
     NOTIFIED_AT,
+    NOTIFIER_HANDLER,
+    OUTPUT_DASHBOARD_NAME,
+    OUTPUT_EVENT_BUS_NAME,
+    OUTPUT_HISTORY_IMPORT_COMMAND,
+    OUTPUT_NOTIFIER_FAILURE_QUEUE_URL,
+    OUTPUT_NOTIFIER_FUNCTION_NAME,
+    OUTPUT_OPERATORS_TOPIC_ARN,
+    OUTPUT_REPORTER_DELIVERY_DLQ_URL,
+    OUTPUT_REPORTER_FAILURE_QUEUE_URL,
+    OUTPUT_REPORTER_FUNCTION_NAME,
+    OUTPUT_REPORTS_TOPIC_ARN,
+    OUTPUT_TABLE_NAME,
+    OUTPUT_WATCHER_FAILURE_QUEUE_URL,
+    OUTPUT_WATCHER_FUNCTION_NAME,
+    OUTPUT_WATCHER_TRIGGER_DLQ_URL,
     PARTITION_KEY,
     REPORT_SK,
+    REPORTER_HANDLER,
     REPORTS_UNCHANGED,
     REPORTS_WRITTEN,
     SAGEMAKER_API_EVENT_SOURCE,
@@ -83,6 +88,7 @@ from autopilot_reports.constants import (
     STATE_CHANGES_PUBLISHED,
     STUCK_ALERTED_FOR,
     TERMINAL_STATUSES,
+    WATCHER_HANDLER,
     WATCHER_TICKS_SUCCEEDED,
 )
 
@@ -104,9 +110,6 @@ LAMBDA_ASSET_EXCLUDE = (
 STACK_DESCRIPTION = "autopilot-reports: reports and notifications for SageMaker Autopilot (AutoML) jobs"
 
 # --- functions -------------------------------------------------------------------------------------
-WATCHER_HANDLER = "autopilot_reports.handlers.watcher.handler"
-REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
-NOTIFIER_HANDLER = "autopilot_reports.handlers.notifier.handler"
 WATCHER_MEMORY_MB = 256
 WATCHER_TIMEOUT_SECONDS = 60
 NOTIFIER_MEMORY_MB = 256
@@ -219,10 +222,25 @@ DEFAULT_CHILD_JOB_NUDGES = False
 # Chatbot configuration names allow 128 characters: "<stackName>-teams-<region>" must fit.
 MAX_STACK_NAME_LENGTH = 100
 
-# An example window for the HistoryImportCommand output (the CLI's dates are the user's choice).
+# An example window for the history-import command output (the CLI's dates are the user's choice).
 HISTORY_IMPORT_EXAMPLE = {"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}
 
 __all__ = [
+    "EXAMPLE_ACCOUNT_ID",
+    "OUTPUT_TABLE_NAME",
+    "OUTPUT_EVENT_BUS_NAME",
+    "OUTPUT_REPORTS_TOPIC_ARN",
+    "OUTPUT_OPERATORS_TOPIC_ARN",
+    "OUTPUT_WATCHER_FUNCTION_NAME",
+    "OUTPUT_REPORTER_FUNCTION_NAME",
+    "OUTPUT_NOTIFIER_FUNCTION_NAME",
+    "OUTPUT_DASHBOARD_NAME",
+    "OUTPUT_WATCHER_TRIGGER_DLQ_URL",
+    "OUTPUT_WATCHER_FAILURE_QUEUE_URL",
+    "OUTPUT_REPORTER_DELIVERY_DLQ_URL",
+    "OUTPUT_REPORTER_FAILURE_QUEUE_URL",
+    "OUTPUT_NOTIFIER_FAILURE_QUEUE_URL",
+    "OUTPUT_HISTORY_IMPORT_COMMAND",
     "INDEX_BY_PARTIAL_FAILURE",
     "INDEX_BY_STATUS",
     "DIGEST_INPUT",
@@ -230,9 +248,6 @@ __all__ = [
     "DIGEST_SK",
     "MAX_STUCK_AFTER_MINUTES",
     "MAX_DIGEST_PERIOD_HOURS",
-    "ENV_STUCK_AFTER_MINUTES",
-    "ENV_JOB_FAMILY_PATTERN",
-    "ENV_DIGEST_PERIOD_HOURS",
     "DEFAULT_STUCK_AFTER_MINUTES",
     "DEFAULT_JOB_FAMILY_PATTERN",
     "DEFAULT_DIGEST_SCHEDULE",
@@ -246,16 +261,6 @@ __all__ = [
     "DEFAULT_STACK_NAME",
     "DEFAULT_TOP_FEATURES",
     "DEFAULT_WATERMARK_OVERLAP_SECONDS",
-    "ENV_ANALYSIS_MAX_BYTES",
-    "ENV_EVENT_BUS_NAME",
-    "ENV_IMPORT_PAGES_PER_PIECE",
-    "ENV_JOB_NAME_PREFIX",
-    "ENV_LEADERBOARD_SIZE",
-    "ENV_NOTIFY_STATUSES",
-    "ENV_TABLE_NAME",
-    "ENV_TOPIC_ARN",
-    "ENV_TOP_FEATURES",
-    "ENV_WATERMARK_OVERLAP_SECONDS",
     "EVENT_SOURCE",
     "EXPLAINABILITY_STATES",
     "EVENT_TYPES",
@@ -293,6 +298,9 @@ __all__ = [
     "STATE_CHANGE_DETAIL_TYPE",
     "TERMINAL_STATUSES",
     "WATCHER_TICKS_SUCCEEDED",
+    "WATCHER_HANDLER",
+    "REPORTER_HANDLER",
+    "NOTIFIER_HANDLER",
     "powertools_ssm_parameter",
     "powertools_version",
 ]

@@ -1,4 +1,4 @@
-"""The AutopilotReports stack: composition only; each capability is one construct in infra/constructs."""
+"""The stack of one deployment plan: composition only; each capability is one construct in infra/constructs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from autopilot_reports.settings import NotifierSettings, ReporterSettings, WatcherSettings
 from infra import constants as c
 from infra.config import StackConfig
+from infra.constructs.bus import EventBusConstruct
 from infra.constructs.encryption import MessagingKeyConstruct
 from infra.constructs.function import FunctionBasics, powertools_layer
 from infra.constructs.monitoring import MonitoringConstruct
@@ -18,17 +20,23 @@ from infra.constructs.notifier import NotifierConstruct
 from infra.constructs.reporter import ReporterConstruct
 from infra.constructs.store import ReportTableConstruct
 from infra.constructs.watcher import WatcherConstruct
+from infra.plans import DeploymentPlan
 
 
 class AutopilotReportsStack(cdk.Stack):
-    """Named by `config.stack_name`. Names typed here derive from it (and the region where a name is
-    account-wide), so two stacks never collide in one account; CloudFormation names everything else."""
+    """Named by `plan.stack_name`. Names typed here derive from it (and the region where a name is
+    account-wide), so two stacks never collide in one account; CloudFormation names everything else.
 
-    def __init__(self, scope: Construct, *, config: StackConfig, **kwargs: Any) -> None:
-        super().__init__(scope, config.stack_name, description=c.STACK_DESCRIPTION, analytics_reporting=False, **kwargs)
-        self.config = config
-        regional_name = f"{config.stack_name}-{cdk.Aws.REGION}"  # for names unique per account only
-        key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{config.stack_name}", retain=config.retain)
+    Each function is given its settings model, built from the configuration (every field the model
+    shares with it by name) and the resources made here (`StackConfig.function_settings`)."""
+
+    def __init__(self, scope: Construct, *, plan: DeploymentPlan, **kwargs: Any) -> None:
+        super().__init__(scope, plan.stack_name, description=c.STACK_DESCRIPTION, analytics_reporting=False, **kwargs)
+        self.plan = plan
+        self.config = config = plan.config
+        name = plan.stack_name
+        regional_name = f"{name}-{cdk.Aws.REGION}"  # for names unique per account only
+        key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{name}", retain=config.retain)
         basics = FunctionBasics(
             layer=powertools_layer(self, config.powertools_layer_arn),
             log_retention_days=config.log_retention_days,
@@ -40,44 +48,39 @@ class AutopilotReportsStack(cdk.Stack):
             self,
             "Notifications",
             key=key.key,
-            configuration_prefix=config.stack_name,
+            configuration_prefix=name,
             notification_emails=config.notification_emails,
             operator_emails=config.operator_emails,
             slack=_slack(config),
             teams=_teams(config),
         )
+        self.bus = EventBusConstruct(self, "Events", bus_name=name).bus
+        table_name = self.store.table.table_name
         self.watcher = WatcherConstruct(
             self,
             "Watching",
-            bus_name=config.stack_name,
+            bus=self.bus,
             table=self.store.table,
             key=key.key,
             basics=basics,
+            settings=config.function_settings(
+                WatcherSettings, table_name=table_name, event_bus_name=self.bus.event_bus_name
+            ),
             schedule_rate_minutes=config.schedule_rate_minutes,
-            job_name_prefix=config.job_name_prefix,
-            watermark_overlap_seconds=config.watermark_overlap_seconds,
-            import_pages_per_piece=config.import_pages_per_piece,
             reserved_concurrency=config.watcher_reserved_concurrency,
             child_job_nudges=config.child_job_nudges,
-            family_pattern=config.job_family_pattern,
-            stuck_after_minutes=config.stuck_after_minutes,
             digest_schedule=config.digest_schedule if config.digest_enabled else None,
-            digest_period_hours=config.digest_period_hours,
         )
         self.reporter = ReporterConstruct(
             self,
             "Reporting",
             table=self.store.table,
-            bus=self.watcher.bus,
+            bus=self.bus,
             key=key.key,
             basics=basics,
-            top_features=config.top_features,
-            analysis_max_bytes=config.analysis_max_bytes,
-            notify_statuses=config.notify_statuses,
-            leaderboard_size=config.leaderboard_size,
+            settings=config.function_settings(ReporterSettings, table_name=table_name),
             output_locations=config.output_location_parts,
             output_kms_keys=config.output_kms_keys,
-            family_pattern=config.job_family_pattern,
         )
         self.notifier = NotifierConstruct(
             self,
@@ -86,6 +89,7 @@ class AutopilotReportsStack(cdk.Stack):
             topic=self.notifications.reports_topic,
             key=key.key,
             basics=basics,
+            settings=config.function_settings(NotifierSettings, topic_arn=self.notifications.reports_topic.topic_arn),
         )
         self.monitoring = MonitoringConstruct(
             self,
@@ -108,20 +112,20 @@ class AutopilotReportsStack(cdk.Stack):
 
     def _outputs(self) -> None:
         outputs = {
-            "ReportsTableName": self.store.table.table_name,
-            "EventBusName": self.watcher.bus.event_bus_name,
-            "ReportsTopicArn": self.notifications.reports_topic.topic_arn,
-            "OperatorsTopicArn": self.notifications.operators_topic.topic_arn,
-            "WatcherFunctionName": self.watcher.function.function_name,
-            "ReporterFunctionName": self.reporter.function.function_name,
-            "NotifierFunctionName": self.notifier.function.function_name,
-            "DashboardName": self.monitoring.dashboard.dashboard_name,
-            "WatcherTriggerDeadLetterQueueUrl": self.watcher.dead_letter_queue.queue.queue_url,
-            "WatcherFailureQueueUrl": self.watcher.failure_queue.queue.queue_url,
-            "ReporterDeliveryDeadLetterQueueUrl": self.reporter.delivery_dead_letter_queue.queue.queue_url,
-            "ReporterFailureQueueUrl": self.reporter.failure_queue.queue.queue_url,
-            "NotifierFailureQueueUrl": self.notifier.failure_queue.queue.queue_url,
-            "HistoryImportCommand": self._history_import_command(),
+            c.OUTPUT_TABLE_NAME: self.store.table.table_name,
+            c.OUTPUT_EVENT_BUS_NAME: self.bus.event_bus_name,
+            c.OUTPUT_REPORTS_TOPIC_ARN: self.notifications.reports_topic.topic_arn,
+            c.OUTPUT_OPERATORS_TOPIC_ARN: self.notifications.operators_topic.topic_arn,
+            c.OUTPUT_WATCHER_FUNCTION_NAME: self.watcher.function.function_name,
+            c.OUTPUT_REPORTER_FUNCTION_NAME: self.reporter.function.function_name,
+            c.OUTPUT_NOTIFIER_FUNCTION_NAME: self.notifier.function.function_name,
+            c.OUTPUT_DASHBOARD_NAME: self.monitoring.dashboard.dashboard_name,
+            c.OUTPUT_WATCHER_TRIGGER_DLQ_URL: self.watcher.dead_letter_queue.queue.queue_url,
+            c.OUTPUT_WATCHER_FAILURE_QUEUE_URL: self.watcher.failure_queue.queue.queue_url,
+            c.OUTPUT_REPORTER_DELIVERY_DLQ_URL: self.reporter.delivery_dead_letter_queue.queue.queue_url,
+            c.OUTPUT_REPORTER_FAILURE_QUEUE_URL: self.reporter.failure_queue.queue.queue_url,
+            c.OUTPUT_NOTIFIER_FAILURE_QUEUE_URL: self.notifier.failure_queue.queue.queue_url,
+            c.OUTPUT_HISTORY_IMPORT_COMMAND: self._history_import_command(),
         }
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
@@ -131,7 +135,7 @@ class AutopilotReportsStack(cdk.Stack):
         payload = json.dumps({"backfill": c.HISTORY_IMPORT_EXAMPLE}, separators=(",", ":"))
         # The same range both ways: a bare --until date includes that whole day (ends at the next midnight).
         return (
-            f"autopilot-reports --stack {self.config.stack_name} --region {cdk.Aws.REGION} import-history "
+            f"autopilot-reports --stack {self.plan.stack_name} --region {cdk.Aws.REGION} import-history "
             "--since 2025-01-01 --until 2025-12-31 ; or the same range with the AWS CLI: "
             f"aws lambda invoke --region {cdk.Aws.REGION} --function-name {self.watcher.function.function_name} "
             f"--invocation-type Event --cli-binary-format raw-in-base64-out --payload '{payload}' /dev/null"

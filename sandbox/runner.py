@@ -28,6 +28,7 @@ from moto.events.models import EventPattern
 from moto.server import ThreadedMotoServer
 from moto.sqs.models import sqs_backends
 
+from autopilot_reports import constants as c
 from autopilot_reports.clock import set_clock
 from autopilot_reports.handlers import warm_state
 from autopilot_reports.observability import logger
@@ -279,7 +280,7 @@ class Sandbox:
             for backfill in self.scenario.backfills:
                 if backfill.tick == tick:  # as a user starts it: `aws lambda invoke --invocation-type Event`
                     request = {"backfill": {"start": backfill.start, "end": backfill.end}}
-                    self._invoke_async(self.stack.function_by_handler("watcher.handler"), request)
+                    self._invoke_async(self.stack.function_by_handler(c.WATCHER_HANDLER), request)
                     self._drain()
             published = len(self.observer.events)
             ticked = all(
@@ -310,11 +311,11 @@ class Sandbox:
         entries: list[PutEventsRequestEntryTypeDef] = []
         for job in created:
             name = job.describe[0]["AutoMLJobName"]
-            operation = "CreateAutoMLJobV2" if job.api == "v2" else "CreateAutoMLJob"
+            operation = c.CREATE_AUTOML_JOB_V2 if job.api == "v2" else c.CREATE_AUTOML_JOB
             created_at = parse_timestamp(job.describe[0]["CreationTime"])
             detail = {
                 "eventTime": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "eventSource": "sagemaker.amazonaws.com",
+                "eventSource": c.SAGEMAKER_API_EVENT_SOURCE,
                 "eventName": operation,
                 "awsRegion": self.scenario.region,
                 "requestParameters": {"autoMLJobName": name},
@@ -323,8 +324,8 @@ class Sandbox:
             entries.append(
                 {
                     "Time": created_at,  # the envelope's `time` is the call's, as CloudTrail's events have it
-                    "Source": "aws.sagemaker",
-                    "DetailType": "AWS API Call via CloudTrail",
+                    "Source": c.SAGEMAKER_EVENT_SOURCE,
+                    "DetailType": c.CLOUDTRAIL_DETAIL_TYPE,
                     "Detail": json.dumps(detail),
                 }
             )

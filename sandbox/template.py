@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ACCOUNT_ID = "123456789012"
+from autopilot_reports.constants import DEFAULT_STACK_NAME, EXAMPLE_ACCOUNT_ID
+
+ACCOUNT_ID = EXAMPLE_ACCOUNT_ID
 DEFAULT_BUS = "default"
-STACK_NAME = "AutopilotReports"
+STACK_NAME = DEFAULT_STACK_NAME
 TEMPLATE_PATH = Path("cdk.out") / f"{STACK_NAME}.template.json"
 
 

@@ -1,6 +1,6 @@
 """Shared session fixtures: the stack synthesized once, in process, with the default context.
 
-`template_json` is the same template `npx cdk synth` writes to cdk.out/AutopilotReports.template.json
+`template_json` is the same template `npx cdk synth` writes to cdk.out/<stackName>.template.json
 (cdk.json's context is loaded by `build_app`), so the sandbox and the infra tests read what deploys.
 Imports of aws_cdk stay inside the fixtures: sessions that never ask for a template never start jsii.
 """
@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from autopilot_reports.constants import DEFAULT_STACK_NAME
+
 if TYPE_CHECKING:
     import aws_cdk as cdk
     from aws_cdk import assertions
 
-STACK_NAME = "AutopilotReports"
+STACK_NAME = DEFAULT_STACK_NAME  # what cdk.json names the stack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 

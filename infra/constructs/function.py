@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from autopilot_reports.settings import FunctionSettings
 from infra import constants as c
 from infra.checkov import acknowledge_checkov
 from infra.constructs.queues import DeadLetterQueue, QueueDestination
@@ -45,12 +46,13 @@ class FunctionBasics:
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """What makes one function itself. `any_resource_actions`: action → why IAM cannot scope it."""
+    """What makes one function itself. `settings`: its settings model, written into its environment
+    (the handler reads the same model back). `any_resource_actions`: action → why IAM cannot scope it."""
 
     name: str  # logical ids: <name>Function, <name>Role, <name>RolePolicy, <name>LogGroup
     handler: str
     description: str
-    environment: Mapping[str, str]
+    settings: FunctionSettings
     memory_mb: int
     timeout_seconds: int
     reserved_concurrency: int | None = None
@@ -114,7 +116,7 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": c.SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": c.NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": c.POWERTOOLS_LOG_LEVEL,
-                **spec.environment,
+                **spec.settings.to_env(),
             },
         )
         pin_logical_id(self.function, f"{spec.name}Function")

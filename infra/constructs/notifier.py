@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from autopilot_reports.settings import NotifierSettings
 from infra import constants as c
 from infra.checkov import acknowledge_checkov
 from infra.constructs.encryption import SENDER_KEY_ACTIONS
@@ -46,6 +47,7 @@ class NotifierConstruct(Construct):
         topic: sns.ITopic,
         key: kms.IKey,
         basics: FunctionBasics,
+        settings: NotifierSettings,
     ) -> None:
         super().__init__(scope, construct_id)
         self.failure_queue = DeadLetterQueue(
@@ -64,7 +66,7 @@ class NotifierConstruct(Construct):
                 handler=c.NOTIFIER_HANDLER,
                 description="autopilot-reports notifier: publishes each claimed terminal notification from the "
                 "table's stream",
-                environment={c.ENV_TOPIC_ARN: topic.topic_arn},
+                settings=settings,
                 memory_mb=c.NOTIFIER_MEMORY_MB,
                 timeout_seconds=c.NOTIFIER_TIMEOUT_SECONDS,
             ),

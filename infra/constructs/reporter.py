@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from autopilot_reports.settings import ReporterSettings
 from infra import constants as c
 from infra.config import OutputLocation
 from infra.constructs.function import AsyncInvoke, EventDrivenFunction, FunctionBasics, FunctionSpec, QueueSpec
@@ -36,13 +37,9 @@ class ReporterConstruct(Construct):
         bus: events.IEventBus,
         key: kms.IKey,
         basics: FunctionBasics,
-        top_features: int,
-        analysis_max_bytes: int,
-        notify_statuses: Sequence[str],
-        leaderboard_size: int,
+        settings: ReporterSettings,
         output_locations: Sequence[OutputLocation],
         output_kms_keys: Sequence[str],
-        family_pattern: str,
     ) -> None:
         super().__init__(scope, construct_id)
         any_resource_actions = (
@@ -50,7 +47,7 @@ class ReporterConstruct(Construct):
                 "sagemaker:ListCandidatesForAutoMLJob": "supports no resource-level permissions (the service "
                 "authorization reference lists no resource type for it)"
             }
-            if leaderboard_size > 0
+            if settings.leaderboard_size > 0
             else {}
         )
         self.reporter = EventDrivenFunction(
@@ -61,15 +58,8 @@ class ReporterConstruct(Construct):
                 handler=c.REPORTER_HANDLER,
                 description="autopilot-reports reporter: describes the job, reads explainability and the "
                 "leaderboard, stores the report and claims its notification",
-                environment={
-                    c.ENV_TABLE_NAME: table.table_name,
-                    c.ENV_TOP_FEATURES: str(top_features),
-                    c.ENV_ANALYSIS_MAX_BYTES: str(analysis_max_bytes),
-                    c.ENV_NOTIFY_STATUSES: ",".join(notify_statuses),
-                    c.ENV_LEADERBOARD_SIZE: str(leaderboard_size),
-                    c.ENV_JOB_FAMILY_PATTERN: family_pattern,
-                },
-                memory_mb=c.reporter_memory_mb(analysis_max_bytes),
+                settings=settings,
+                memory_mb=c.reporter_memory_mb(settings.analysis_max_bytes),
                 timeout_seconds=c.REPORTER_TIMEOUT_SECONDS,
                 any_resource_actions=any_resource_actions,
             ),

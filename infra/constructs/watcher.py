@@ -1,4 +1,4 @@
-"""The watcher: the project's event bus, the function that notices AutoML state changes, what wakes it."""
+"""The watcher: the function that notices AutoML state changes, and what wakes it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
+from autopilot_reports.settings import WatcherSettings
 from infra import constants as c
 from infra.constructs.function import AsyncInvoke, EventDrivenFunction, FunctionBasics, FunctionSpec, QueueSpec
 from infra.ids import pin_logical_id
@@ -18,7 +19,7 @@ from infra.nag import acknowledge, iam5_resource
 
 
 class WatcherConstruct(Construct):
-    """The project's event bus, the watcher, and the four things that wake it.
+    """The watcher, publishing on the project's event bus, and the four things that wake it.
 
     - EventBridge Scheduler, every `schedule_rate_minutes`, input `{"trigger": "schedule"}`;
     - CloudTrail's CreateAutoMLJob / CreateAutoMLJobV2 / StopAutoMLJob calls (default bus; optional:
@@ -35,24 +36,18 @@ class WatcherConstruct(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        bus_name: str,
+        bus: events.IEventBus,
         table: dynamodb.ITable,
         key: kms.IKey,
         basics: FunctionBasics,
+        settings: WatcherSettings,
         schedule_rate_minutes: int,
-        job_name_prefix: str,
-        watermark_overlap_seconds: int,
-        import_pages_per_piece: int,
         reserved_concurrency: int | None,
         child_job_nudges: bool,
-        family_pattern: str,
-        stuck_after_minutes: int,
         digest_schedule: str | None,
-        digest_period_hours: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
-        pin_logical_id(self.bus, "EventBus")
+        self.bus = bus
         interval = cdk.Duration.minutes(schedule_rate_minutes)
         self.watcher = EventDrivenFunction(
             self,
@@ -62,16 +57,7 @@ class WatcherConstruct(Construct):
                 handler=c.WATCHER_HANDLER,
                 description="autopilot-reports watcher: lists AutoML jobs changed since the watermark, "
                 "publishes changes; imports history in pieces",
-                environment={
-                    c.ENV_TABLE_NAME: table.table_name,
-                    c.ENV_EVENT_BUS_NAME: self.bus.event_bus_name,
-                    c.ENV_JOB_NAME_PREFIX: job_name_prefix,
-                    c.ENV_WATERMARK_OVERLAP_SECONDS: str(watermark_overlap_seconds),
-                    c.ENV_IMPORT_PAGES_PER_PIECE: str(import_pages_per_piece),
-                    c.ENV_JOB_FAMILY_PATTERN: family_pattern,
-                    c.ENV_STUCK_AFTER_MINUTES: str(stuck_after_minutes),
-                    c.ENV_DIGEST_PERIOD_HOURS: str(digest_period_hours),
-                },
+                settings=settings,
                 memory_mb=c.WATCHER_MEMORY_MB,
                 timeout_seconds=c.WATCHER_TIMEOUT_SECONDS,
                 reserved_concurrency=reserved_concurrency,

@@ -24,8 +24,11 @@ SCHEMA_VERSION = "2"  # 2: FamilyStanding added (1 is still accepted)
 # --- what wakes the watcher ---------------------------------------------------------------------------
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 SAGEMAKER_EVENT_SOURCE = "aws.sagemaker"
-SAGEMAKER_API_EVENT_SOURCE = "sagemaker.amazonaws.com"
-AUTOML_API_CALLS = ("CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob")
+SAGEMAKER_API_EVENT_SOURCE = "sagemaker.amazonaws.com"  # CloudTrail's eventSource of SageMaker's calls
+CREATE_AUTOML_JOB = "CreateAutoMLJob"
+CREATE_AUTOML_JOB_V2 = "CreateAutoMLJobV2"
+STOP_AUTOML_JOB = "StopAutoMLJob"
+AUTOML_API_CALLS = (CREATE_AUTOML_JOB, CREATE_AUTOML_JOB_V2, STOP_AUTOML_JOB)  # CloudTrail's eventName
 CHILD_JOB_DETAIL_TYPES = (
     "SageMaker Training Job State Change",
     "SageMaker Processing Job State Change",
@@ -33,21 +36,6 @@ CHILD_JOB_DETAIL_TYPES = (
 )
 SCHEDULE_INPUT = {"trigger": "schedule"}
 DIGEST_INPUT = {"trigger": "digest"}  # plus "scheduled_time": <aws.scheduler.scheduled-time>
-
-# --- function environment (set by infra/, read by settings.py) ---------------------------------------
-ENV_TABLE_NAME = "TABLE_NAME"
-ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
-ENV_TOPIC_ARN = "TOPIC_ARN"
-ENV_TOP_FEATURES = "TOP_FEATURES"
-ENV_ANALYSIS_MAX_BYTES = "ANALYSIS_MAX_BYTES"
-ENV_NOTIFY_STATUSES = "NOTIFY_STATUSES"
-ENV_JOB_NAME_PREFIX = "JOB_NAME_PREFIX"
-ENV_WATERMARK_OVERLAP_SECONDS = "WATERMARK_OVERLAP_SECONDS"
-ENV_LEADERBOARD_SIZE = "LEADERBOARD_SIZE"
-ENV_IMPORT_PAGES_PER_PIECE = "IMPORT_PAGES_PER_PIECE"
-ENV_JOB_FAMILY_PATTERN = "JOB_FAMILY_PATTERN"
-ENV_STUCK_AFTER_MINUTES = "STUCK_AFTER_MINUTES"
-ENV_DIGEST_PERIOD_HOURS = "DIGEST_PERIOD_HOURS"
 
 # --- defaults and bounds ------------------------------------------------------------------------------
 DEFAULT_TOP_FEATURES = 10
@@ -129,8 +117,31 @@ EVENT_TYPE_STUCK = "stuck"  # an InProgress job whose LastModifiedTime has not m
 EVENT_TYPE_DIGEST = "digest"  # the scheduled summary
 EVENT_TYPES = (EVENT_TYPE_ENDED, EVENT_TYPE_STUCK, EVENT_TYPE_DIGEST)
 
-# --- appended by infra/ (names the stack, the CLI and the sandbox share) ----------------------------------
+# --- the stack, its functions and its outputs (names the stack, the CLI, the sandbox and the bench share) ---
 DEFAULT_STACK_NAME = "AutopilotReports"  # CDK context `stackName`; the CLI's `--stack` default
+# AWS's documentation account: the sandbox's default account (scenarios, the template's ${AWS::AccountId})
+# and the stand-in for ${AWS::AccountId} when the stack checks a bucket name's shape at synth.
+EXAMPLE_ACCOUNT_ID = "123456789012"
+# Each function's handler (the Lambda asset's root is lambdas/); each reads its own settings model
+# (settings.py: WatcherSettings, ReporterSettings, NotifierSettings).
+WATCHER_HANDLER = "autopilot_reports.handlers.watcher.handler"
+REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
+NOTIFIER_HANDLER = "autopilot_reports.handlers.notifier.handler"
+# The stack's CloudFormation outputs, by name (the CLI reads the table's and the bus's)
+OUTPUT_TABLE_NAME = "ReportsTableName"
+OUTPUT_EVENT_BUS_NAME = "EventBusName"
+OUTPUT_REPORTS_TOPIC_ARN = "ReportsTopicArn"
+OUTPUT_OPERATORS_TOPIC_ARN = "OperatorsTopicArn"
+OUTPUT_WATCHER_FUNCTION_NAME = "WatcherFunctionName"
+OUTPUT_REPORTER_FUNCTION_NAME = "ReporterFunctionName"
+OUTPUT_NOTIFIER_FUNCTION_NAME = "NotifierFunctionName"
+OUTPUT_DASHBOARD_NAME = "DashboardName"
+OUTPUT_WATCHER_TRIGGER_DLQ_URL = "WatcherTriggerDeadLetterQueueUrl"
+OUTPUT_WATCHER_FAILURE_QUEUE_URL = "WatcherFailureQueueUrl"
+OUTPUT_REPORTER_DELIVERY_DLQ_URL = "ReporterDeliveryDeadLetterQueueUrl"
+OUTPUT_REPORTER_FAILURE_QUEUE_URL = "ReporterFailureQueueUrl"
+OUTPUT_NOTIFIER_FAILURE_QUEUE_URL = "NotifierFailureQueueUrl"
+OUTPUT_HISTORY_IMPORT_COMMAND = "HistoryImportCommand"
 # SNS message attributes every job notification carries (subscription filter policies may use them)
 MESSAGE_ATTRIBUTES = (
     "event_type",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from autopilot_reports import constants as shared
-from autopilot_reports.settings import Settings
+from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from infra import constants as c
 from tests.infra.conftest import LAYER_ARN
 from tests.infra.helpers import function_by_handler, get_att, props, queue_policy_for, ref, resources
@@ -233,19 +233,23 @@ def test_function_environments_follow_the_settings_contract(template_json):
     assert notifier["Environment"]["Variables"] == {**COMMON_ENV, "TOPIC_ARN": ref("ReportsTopic")}
 
 
+def literal_environment(template, function_id):
+    """The function's environment with its resource references resolved to names, as Lambda gives it."""
+    variables = props(template, function_id)["Environment"]["Variables"]
+    return {name: value if isinstance(value, str) else f"<{name}>" for name, value in variables.items()}
+
+
 def test_configured_environment_is_what_the_handlers_parse(full_template_json):
-    reporter = props(full_template_json, "ReporterFunction")["Environment"]["Variables"]
-    watcher = props(full_template_json, "WatcherFunction")["Environment"]["Variables"]
-    literal = {k: v for k, v in {**watcher, **reporter}.items() if isinstance(v, str)}
-    settings = Settings.from_env({**literal, "TABLE_NAME": "table"})
-    assert settings.top_features == 25
-    assert settings.analysis_max_bytes == 10 * 1024 * 1024
-    assert settings.notify_statuses == ("Completed", "Failed")
-    assert settings.job_name_prefix == "team-a-"
-    assert settings.leaderboard_size == 0
-    assert settings.import_pages_per_piece == 3
-    assert settings.job_family_pattern == r"^team-a-(\w+)-\d+$"
-    assert settings.stuck_after is None and settings.digest_period_hours == 48
+    reporter = ReporterSettings.from_env(literal_environment(full_template_json, "ReporterFunction"))
+    watcher = WatcherSettings.from_env(literal_environment(full_template_json, "WatcherFunction"))
+    assert reporter.top_features == 25
+    assert reporter.analysis_max_bytes == 10 * 1024 * 1024
+    assert reporter.notify_statuses == ("Completed", "Failed")
+    assert reporter.leaderboard_size == 0
+    assert watcher.job_name_prefix == "team-a-"
+    assert watcher.import_pages_per_piece == 3
+    assert reporter.job_family_pattern == watcher.job_family_pattern == r"^team-a-(\w+)-\d+$"
+    assert watcher.stuck_after is None and watcher.digest_period_hours == 48
     assert "DigestSchedule" not in full_template_json["Resources"]  # digestSchedule=none
 
 
@@ -306,7 +310,8 @@ def test_infra_reads_shared_names_instead_of_retyping_them():
         "STATE_CHANGE_DETAIL_TYPE",
         "IMPORT_DETAIL_TYPE",
         "TERMINAL_STATUSES",
-        "ENV_TABLE_NAME",
+        "WATCHER_HANDLER",
+        "OUTPUT_TABLE_NAME",
     ):
         assert getattr(c, name) is getattr(shared, name), name
 

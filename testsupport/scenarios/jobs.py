@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from autopilot_reports.constants import TERMINAL_STATUSES
+from autopilot_reports.constants import EXAMPLE_ACCOUNT_ID, TERMINAL_STATUSES
 from testsupport.scenarios.clock import Clock, iso
 
 Doc = dict[str, Any]
 
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
-BUCKET = "acme-automl-artifacts-123456789012"
+ACCOUNT = EXAMPLE_ACCOUNT_ID
+BUCKET = f"acme-automl-artifacts-{ACCOUNT}"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AcmeAutopilotExecutionRole"
 TERMINAL = TERMINAL_STATUSES
 HOLD = "="  # timeline step: same response as the tick before

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -28,13 +27,14 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from autopilot_reports import constants as c
+from autopilot_reports.adapters.clients import CLIENT_CONFIG
 from autopilot_reports.cli.errors import CliError, ExitCode
 from autopilot_reports.cli.stderr import debug
 
-DEFAULT_STACK = "AutopilotReports"
-TABLE_OUTPUT = "ReportsTableName"
-BUS_OUTPUT = "EventBusName"
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
+DEFAULT_STACK = c.DEFAULT_STACK_NAME
+TABLE_OUTPUT = c.OUTPUT_TABLE_NAME
+BUS_OUTPUT = c.OUTPUT_EVENT_BUS_NAME
 NO_REGION = "no AWS region: pass --region or set AWS_REGION"
 
 CREDENTIAL_ERROR_CODES = {

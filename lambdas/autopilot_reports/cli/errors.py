@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from autopilot_reports import constants as c
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -32,7 +34,7 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.USAGE: "usage error: bad arguments, --endpoint-url without http(s)://, invalid --query, no region",
     ExitCode.BAD_DATE: "bad date: --since/--until not ISO 8601, out of range, or --since not before --until",
     ExitCode.NO_CREDENTIALS: "no credentials (none found, unknown profile, or rejected/expired)",
-    ExitCode.NO_STACK: "no such stack (or it lacks the ReportsTableName/EventBusName output)",
+    ExitCode.NO_STACK: f"no such stack (or it lacks the {c.OUTPUT_TABLE_NAME}/{c.OUTPUT_EVENT_BUS_NAME} output)",
     ExitCode.NO_TABLE: "no such table",
     ExitCode.NO_JOB: "no such job",
     ExitCode.TIMEOUT: "not done within --timeout (import-history, show --wait); it keeps running",

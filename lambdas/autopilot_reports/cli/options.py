@@ -17,10 +17,10 @@ from autopilot_reports.cli.errors import EXIT_CODES_HELP, CliError, ExitCode
 from autopilot_reports.cli.output import Format
 from autopilot_reports.cli.stderr import PROG
 
-DESCRIPTION = """Reports on SageMaker Autopilot (AutoML) jobs, read from the stack's DynamoDB table.
+DESCRIPTION = f"""Reports on SageMaker Autopilot (AutoML) jobs, read from the stack's DynamoDB table.
 
 The table (and the event bus, for import-history) come from the CloudFormation stack's outputs
-(ReportsTableName, EventBusName) unless --table is given. Standard AWS credentials; --endpoint-url
+({c.OUTPUT_TABLE_NAME}, {c.OUTPUT_EVENT_BUS_NAME}) unless --table is given. Standard AWS credentials; --endpoint-url
 points every client at an emulator (e.g. `make serve`). Global options go before or after the command.
 --output json prints the record contract: one JSON object per line (list, history, watch, families) or one
 object (show); text (the default when stdout is not a terminal) prints one tab-separated line per item."""
@@ -129,9 +129,9 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
     where = parser.add_argument_group("where to look (before or after the command)")
     where.add_argument(
-        "--table", default=default(None), help="the report table (default: the stack's ReportsTableName output)"
+        "--table", default=default(None), help=f"the report table (default: the stack's {c.OUTPUT_TABLE_NAME} output)"
     )
-    where.add_argument("--stack", default=default(None), help="the deployed stack (default: AutopilotReports)")
+    where.add_argument("--stack", default=default(None), help=f"the deployed stack (default: {c.DEFAULT_STACK_NAME})")
     where.add_argument(
         "--region", default=default(None), help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)"
     )

@@ -21,12 +21,12 @@ from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dyn
 from autopilot_reports.adapters.sns import SNSNotifier
 from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
-from autopilot_reports.settings import get_settings
+from autopilot_reports.settings import NotifierSettings, get_settings
 
 
 @lru_cache(maxsize=1)
 def default_sender() -> NotificationSender:
-    return NotificationSender(notifier=SNSNotifier(get_settings().topic_arn))
+    return NotificationSender(notifier=SNSNotifier(get_settings(NotifierSettings).topic_arn))
 
 
 @logger.inject_lambda_context

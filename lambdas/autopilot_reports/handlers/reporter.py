@@ -18,13 +18,13 @@ from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult
 from autopilot_reports.models.events import FamilyStandingDetail, StateChangeEvent
 from autopilot_reports.models.record import FamilyBest
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
-from autopilot_reports.settings import get_settings
+from autopilot_reports.settings import ReporterSettings, get_settings
 
 
 @lru_cache(maxsize=1)
 def default_reporter() -> Reporter:
     """Real adapters, built on the first invocation and reused while the function stays warm."""
-    settings = get_settings()
+    settings = get_settings(ReporterSettings)
     return Reporter(
         jobs=SageMakerAutoMLJobs(),
         artifacts=S3ArtifactReader(),

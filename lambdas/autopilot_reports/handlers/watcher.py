@@ -24,12 +24,12 @@ from autopilot_reports.domain.digest import Digester, DigestResult
 from autopilot_reports.domain.watcher import ImportResult, TickResult, Watcher
 from autopilot_reports.models.events import parse_watcher_event
 from autopilot_reports.observability import count, logger, metrics, tracer
-from autopilot_reports.settings import get_settings
+from autopilot_reports.settings import WatcherSettings, get_settings
 
 
 @lru_cache(maxsize=1)
 def default_watcher() -> Watcher:
-    settings = get_settings()
+    settings = get_settings(WatcherSettings)
     return Watcher(
         jobs=SageMakerAutoMLJobs(),
         store=DynamoDBReportStore(settings.table_name),
@@ -44,7 +44,7 @@ def default_watcher() -> Watcher:
 
 @lru_cache(maxsize=1)
 def default_digester() -> Digester:
-    settings = get_settings()
+    settings = get_settings(WatcherSettings)
     return Digester(
         store=DynamoDBReportStore(settings.table_name),
         period=timedelta(hours=settings.digest_period_hours),
