@@ -27,7 +27,8 @@ from rich.console import Console
 
 import autopilot_reports
 from autopilot_reports.adapters import dynamodb_items as items
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_queries import ReportQueries
+from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.cli import commands, importing, main, options, render
 from autopilot_reports.cli.aws import Aws
 from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
@@ -560,7 +561,7 @@ def import_progress(monkeypatch):
         assert import_id == IMPORT_ID
         return script.pop(0) if len(script) > 1 else script[0]
 
-    monkeypatch.setattr(DynamoDBReportStore, "get_import_progress", answer, raising=False)
+    monkeypatch.setattr(ReportQueries, "get_import_progress", answer, raising=False)
     return script
 
 
