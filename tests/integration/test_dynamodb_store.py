@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from autopilot_reports.adapters import dynamodb_items as items
+from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.domain.ports import Saved
@@ -17,8 +18,8 @@ from autopilot_reports.models.record import (
     Objective,
 )
 from tests.integration.conftest import REGION, CallRecorder
-from tests.integration.test_store_contract import NOTIFIED, T0, record, save
-from testsupport.fakes import job_ref
+from tests.integration.test_store_contract import ELSEWHERE, NOTIFIED, T0, record, save
+from testsupport.fakes import PLACE, job_ref
 
 
 @pytest.fixture
@@ -72,6 +73,7 @@ def test_the_record_is_stored_as_native_attributes(store, queries, table_name):
     assert item["leaderboard"]["L"][0]["M"]["candidate"] == {"S": "c1"}
     assert item["failure_reason"] == {"NULL": True}
     assert item["notified_at"] == {"S": "2030-01-01T00:00:00.000Z"}
+    assert (item["account_id"], item["region"]) == ({"S": "123456789012"}, {"S": "us-east-1"})  # from the ARN
     assert "report_json" not in item
     assert queries.get_report("rich") == rich
     history = queries.history("rich")[0]
@@ -163,3 +165,21 @@ def test_worst_case_record_fits_far_below_the_item_limit(store, table_name):
         TableName=table_name, Key={"pk": {"S": "JOB#" + "w" * 32}, "sk": {"S": "REPORT"}}
     )["Item"]
     assert len(json.dumps(item)) < 40 * 1024  # an upper bound of the item's size: a tenth of DynamoDB's 400 KB
+
+
+def test_an_organizations_table_answers_for_each_job_of_one_name_by_its_place(store, table_name):
+    """The CLI's reads in an organization's table (a hub's, later): a job is its name and its place."""
+    hub = DynamoDBReportStore(table_name, dynamodb=store.client, scope=KeyScope.ORGANIZATION)
+    reads = ReportQueries(table_name, dynamodb=store.client, scope=KeyScope.ORGANIZATION)
+    ours, theirs = record(minutes=5), record(secondary="ModelTuning", minutes=1, place=ELSEWHERE)
+    assert save(hub, ours) is Saved.WRITTEN
+    assert save(hub, theirs) is Saved.WRITTEN
+    assert reads.get_report("churn", PLACE) == ours
+    assert reads.get_report("churn", ELSEWHERE) == theirs
+    assert [entry.secondary_status for entry in reads.history("churn", ELSEWHERE)] == ["ModelTuning"]
+    assert {(r.account_id, r.region) for r in reads.recent()} == {
+        (PLACE.account, PLACE.region),
+        ("210987654321", "eu-west-1"),
+    }
+    with pytest.raises(ValueError, match="account and region"):
+        reads.get_report("churn")

@@ -245,6 +245,17 @@ REPORTER_EVENTS = [
     ("event is garbage text", "}{ not json", "invalid"),
     ("event is an empty object", {}, "invalid"),
     ("valid event for a job SageMaker does not know", state_change(AutoMLJobName="ghost"), "not_found"),
+    (
+        "job ARN that is not an AutoML job's",
+        state_change(AutoMLJobArn=ARN.replace("automl-job", "training-job")),
+        "invalid",
+    ),
+    ("job ARN without an account", state_change(AutoMLJobArn="arn:aws:sagemaker:us-east-1::automl-job/job"), "invalid"),
+    (
+        "job ARN naming the job in another case (the name is AutoMLJobName)",
+        state_change(AutoMLJobArn=ARN.removesuffix(JOB) + JOB.upper()),
+        "claimed",
+    ),
 ]
 
 
