@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from autopilot_reports.adapters import dynamodb_items as items
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.constants import EXAMPLE_ACCOUNT_ID
 from autopilot_reports.models.record import (
     Explainability,

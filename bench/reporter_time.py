@@ -30,12 +30,13 @@ import boto3
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import CLIENT_CONFIG
-from autopilot_reports.adapters.dynamodb import ReportTransaction
+from autopilot_reports.adapters.dynamodb_transaction import ReportTransaction
 from autopilot_reports.domain.explainability import ANALYSIS_FILE, split_s3_uri
 from autopilot_reports.domain.ports import Saved
 from autopilot_reports.domain.reporter import Reporter
 from autopilot_reports.domain.watcher import state_change
 from autopilot_reports.models.events import DetectedBy
+from autopilot_reports.models.place import JobRef
 from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from bench import (
     REPORTER_HANDLER,
@@ -120,7 +121,7 @@ def raw_report(
         leaderboard_size=settings.leaderboard_size,
         clock=lambda: now,
     )
-    record = reporter.report(job.name).record
+    record = reporter.report(JobRef.of_summary(describe)).record
     assert record is not None and record.notified_at is not None and record.explainability.s3_prefix
     # The very transaction the reporter's store sends (record, history, watch-start check, family best).
     saved, history, claim, family = store.saved[-1]

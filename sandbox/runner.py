@@ -532,10 +532,10 @@ class Sandbox:
     # --- outputs ------------------------------------------------------------------------------------
 
     def _write_outputs(self) -> dict[str, Any]:
-        from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+        from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 
         table = self.stack.tables[0].logical_id
-        store = DynamoDBReportStore(table, dynamodb=self.client("dynamodb"))
+        store = ReportQueries(table, dynamodb=self.client("dynamodb"))
         names = [job.describe[0]["AutoMLJobName"] for job in self.scenario.jobs]
         records = [record for record in (store.get_report(name) for name in names) if record]
         history = [entry for name in names for entry in store.history(name)]

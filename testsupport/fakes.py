@@ -32,7 +32,14 @@ from autopilot_reports.domain.rules import notify_worthy
 from autopilot_reports.models.common import as_utc
 from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
+from autopilot_reports.models.place import JobRef, Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
+
+PLACE = Place(account="123456789012", region="us-east-1")  # where the tests' jobs run, unless they say
+
+
+def job_ref(name: str, place: Place = PLACE) -> JobRef:
+    return JobRef(place, name)
 
 
 @dataclass
@@ -124,9 +131,10 @@ class FakeArtifacts:
 @dataclass
 class FakeStore:
     """The ReportStore port in memory, with the same rules: newer by `progress`, one claim per job, and
-    only for jobs that ended at or after the watch start (domain.rules.notify_worthy)."""
+    only for jobs that ended at or after the watch start (domain.rules.notify_worthy). Jobs are held by
+    their id in the key scope, as the table keys them: their name in the LOCAL scope."""
 
-    records: dict[str, ReportRecord] = field(default_factory=dict)
+    records: dict[str, ReportRecord] = field(default_factory=dict)  # by job id
     history: dict[tuple[str, str], HistoryEntry] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     watch_start: datetime | None = None
@@ -136,10 +144,11 @@ class FakeStore:
     claims: list[ReportRecord] = field(default_factory=list)  # what a notifier would be handed, in order
     writes: int = 0
     families: dict[str, tuple[FamilyStanding, int]] = field(default_factory=dict)  # standing best, jobs
-    stuck_alerted: dict[str, int] = field(default_factory=dict)  # job -> progress of the alerted stall
+    stuck_alerted: dict[str, int] = field(default_factory=dict)  # job id -> progress of the alerted stall
     stuck_claims: list[tuple[str, datetime]] = field(default_factory=list)
     digests: dict[datetime, Digest] = field(default_factory=dict)
     last_digest: datetime | None = None
+    scope: items.KeyScope = items.KeyScope.LOCAL
 
     def save_report(
         self,
@@ -148,10 +157,13 @@ class FakeStore:
         claim_notification: bool,
         family: FamilyUpdate | None = None,
     ) -> Saved:
-        refused = items.refusal(items.record_attributes(record)) or items.refusal(items.history_attributes(history))
+        refused = items.refusal(items.record_attributes(record, self.scope)) or items.refusal(
+            items.history_attributes(history, record.place, self.scope)
+        )
         if refused:  # the table's own limits, as the real store applies them
             raise RecordRejectedError(refused)
-        old = self.records.get(record.job_name)
+        job_id = self.scope.job_id(record.job_name, record.place)
+        old = self.records.get(job_id)
         newer = old is None or old.progress < record.progress
         claimed = (
             claim_notification
@@ -169,10 +181,10 @@ class FakeStore:
             record = record.model_copy(
                 update={"new_best_in_family": old.new_best_in_family, "previous_best": old.previous_best}
             )
-        self.records[record.job_name] = record
-        key = (record.job_name, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")
+        self.records[job_id] = record
+        key = (job_id, f"{record.last_modified_at}#{record.status}#{record.secondary_status}")
         self.history[key] = history
-        self.errors.pop(record.job_name, None)
+        self.errors.pop(job_id, None)
         self.writes += 1
         if claimed:
             self.claims.append(record)
@@ -186,32 +198,36 @@ class FakeStore:
             standing = FamilyStanding(update.family, update.becomes_best, update.metric, update.direction)
         self.families[update.family] = (standing, jobs + (1 if update.count_job else 0))
 
-    def record_error(self, job_name: str, reason: str) -> None:
-        if job_name in self.records:
-            self.errors[job_name] = reason
+    def job_id(self, job: JobRef) -> str:
+        return self.scope.job_id(job.name, job.place)
 
-    def known_states(self, job_names: Sequence[str], families: Sequence[str] = ()) -> Known:
-        jobs = {
-            name: KnownState(record.status, record.secondary_status, record.progress)
-            for name in job_names
-            if (record := self.records.get(name))
+    def record_error(self, job: JobRef, reason: str) -> None:
+        if self.job_id(job) in self.records:
+            self.errors[self.job_id(job)] = reason
+
+    def known_states(self, jobs: Sequence[JobRef], families: Sequence[str] = ()) -> Known:
+        known = {
+            job: KnownState(record.status, record.secondary_status, record.progress)
+            for job in jobs
+            if (record := self.records.get(self.job_id(job)))
         }
         standings = {name: self.families[name][0] for name in families if name in self.families}
-        return Known(jobs=jobs, families=standings)
+        return Known(jobs=known, families=standings)
 
     def stalled(self, quiet_since: datetime, not_before: datetime) -> list[StalledJob]:
         return [
-            StalledJob(record.job_name, record.progress, self.stuck_alerted.get(record.job_name) == record.progress)
-            for record in self.records.values()
+            StalledJob(record.job, record.progress, self.stuck_alerted.get(job_id) == record.progress)
+            for job_id, record in self.records.items()
             if record.status == c.IN_PROGRESS and not_before <= record.last_modified_at <= quiet_since
         ]
 
-    def claim_stuck(self, job_name: str, progress: int, at: datetime) -> bool:
-        record = self.records.get(job_name)
-        if record is None or record.progress != progress or self.stuck_alerted.get(job_name) == progress:
+    def claim_stuck(self, job: JobRef, progress: int, at: datetime) -> bool:
+        job_id = self.job_id(job)
+        record = self.records.get(job_id)
+        if record is None or record.progress != progress or self.stuck_alerted.get(job_id) == progress:
             return False
-        self.stuck_alerted[job_name] = progress
-        self.stuck_claims.append((job_name, at))
+        self.stuck_alerted[job_id] = progress
+        self.stuck_claims.append((job_id, at))
         return True
 
     def digest_inputs(self, start: datetime, end: datetime, stalled: tuple[datetime, datetime]) -> DigestInputs:

@@ -26,7 +26,8 @@ from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from autopilot_reports.adapters.clients import clear_clients
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_queries import ReportQueries
+from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.domain.ports import Saved
 from sandbox.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
 from sandbox.runner import passes_filters
@@ -369,17 +370,18 @@ def local_store(local_env, local_table):
 
 
 def store_suite() -> list:
-    """Every test of test_dynamodb_store.py that needs nothing but a store and its table."""
+    """Every test of test_dynamodb_store.py that needs nothing but a store, its queries and its table."""
     return [
         test
         for name, test in vars(test_dynamodb_store).items()
-        if name.startswith("test_") and set(inspect.signature(test).parameters) <= {"store", "table_name"}
+        if name.startswith("test_") and set(inspect.signature(test).parameters) <= {"store", "queries", "table_name"}
     ]
 
 
 @pytest.mark.parametrize("suite_test", store_suite(), ids=lambda test: test.__name__)
 def test_the_dynamodb_store_suite_holds_on_dynamodb_local(suite_test, local_store, local_table):
-    arguments = {"store": local_store, "table_name": local_table}
+    queries = ReportQueries(local_table, dynamodb=local_store.client)
+    arguments = {"store": local_store, "queries": queries, "table_name": local_table}
     suite_test(**{name: arguments[name] for name in inspect.signature(suite_test).parameters})
 
 

@@ -10,7 +10,8 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_queries import ReportQueries
+from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
@@ -157,6 +158,12 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
     reset_process()
 
 
+def stored_report(name):
+    """The job's record as the CLI reads it, through the reporter's own client."""
+    store = reporter_handler.default_reporter().store
+    return ReportQueries(store.table_name, dynamodb=store.client).get_report(name)
+
+
 def state_change(name, status="Completed", secondary="Completed"):
     """Our event as EventBridge delivers it to the reporter."""
     return complete_envelope(
@@ -216,7 +223,7 @@ def test_terminal_report_costs_the_physical_minimum_and_the_commit_leads_to_one_
         "s3.GetObject": 1,
         "dynamodb.TransactWriteItems": 1,
     }
-    record = reporter_handler.default_reporter().store.get_report("churn")
+    record = stored_report("churn")
     assert [entry.candidate for entry in record.leaderboard] == ["churn-c2", "churn-c1"]
 
     pipeline.use("handlers.notifier.handler")
@@ -269,8 +276,7 @@ def test_v2_job_is_described_by_the_v2_api_and_remembered(pipeline):
     reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
     assert dict(pipeline.recorder.calls)["sagemaker.DescribeAutoMLJobV2"] == 1
     assert "sagemaker.DescribeAutoMLJob" not in pipeline.recorder.calls
-    store = reporter_handler.default_reporter().store
-    assert store.get_report("forecast").api == "v2"
+    assert stored_report("forecast").api == "v2"
 
 
 def test_malformed_event_is_logged_with_its_id_and_writes_nothing(pipeline, capsys):
@@ -364,7 +370,7 @@ def test_oversized_analysis_is_recorded_as_an_error_and_still_reported(pipeline)
 
     assert reporter_handler.handler(state_change("churn"), Context())["outcome"] == "claimed"
 
-    record = reporter_handler.default_reporter().store.get_report("churn")
+    record = stored_report("churn")
     assert record.explainability.state == "error"
     assert "over the 1024-byte cap" in record.explainability.reason
     assert "s3.GetObject" not in pipeline.recorder.calls  # refused from the listing, never read

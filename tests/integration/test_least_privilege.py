@@ -178,7 +178,7 @@ def happy_paths(enforced, monkeypatch, stack_model, template_json):
 
     def body(roles, results):
         watcher = act_as(monkeypatch, stack_model, template_json, HANDLERS[0], roles[HANDLERS[0]])
-        from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+        from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 
         DynamoDBReportStore(stack_model.tables[0].logical_id).begin_watch(WATCH_START)
         results["watcher"] = watcher_handler.handler({"trigger": "schedule"}, Context())

@@ -50,7 +50,7 @@ from autopilot_reports.models.record import (
     Objective,
     ReportRecord,
 )
-from testsupport.fakes import FakeArtifacts, FakeJobs, FakeNotifier, FakePublisher, FakeStore
+from testsupport.fakes import FakeArtifacts, FakeJobs, FakeNotifier, FakePublisher, FakeStore, job_ref
 
 JOB = "job"
 ARN = f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{JOB}"
@@ -245,6 +245,17 @@ REPORTER_EVENTS = [
     ("event is garbage text", "}{ not json", "invalid"),
     ("event is an empty object", {}, "invalid"),
     ("valid event for a job SageMaker does not know", state_change(AutoMLJobName="ghost"), "not_found"),
+    (
+        "job ARN that is not an AutoML job's",
+        state_change(AutoMLJobArn=ARN.replace("automl-job", "training-job")),
+        "invalid",
+    ),
+    ("job ARN without an account", state_change(AutoMLJobArn="arn:aws:sagemaker:us-east-1::automl-job/job"), "invalid"),
+    (
+        "job ARN naming the job in another case (the name is AutoMLJobName)",
+        state_change(AutoMLJobArn=ARN.removesuffix(JOB) + JOB.upper()),
+        "claimed",
+    ),
 ]
 
 
@@ -317,7 +328,7 @@ def test_watcher_event(event: Any, capsys: pytest.CaptureFixture[str], caplog: p
 
 def claimed_record(**changes: Any) -> ReportRecord:
     reporter = make_reporter(describe())
-    reporter.report(JOB, "schedule")
+    reporter.report(job_ref(JOB), "schedule")
     record = reporter.store.records[JOB]  # type: ignore[attr-defined]
     return record.model_copy(update=changes)
 
@@ -600,11 +611,11 @@ def test_describe_response(case: DescribeCase) -> None:
     store: FakeStore = reporter.store  # type: ignore[assignment]
     if case.raises is not None:
         with pytest.raises(case.raises, match=case.match):
-            reporter.report(JOB, "schedule")
+            reporter.report(job_ref(JOB), "schedule")
         assert_nothing_written(store)
         return
 
-    result = reporter.report(JOB, "schedule")
+    result = reporter.report(job_ref(JOB), "schedule")
 
     assert result.outcome == case.outcome
     record = assert_sound(store)
@@ -729,7 +740,7 @@ ANALYSIS_CASES = [
 def test_hostile_analysis_json(case: AnalysisCase) -> None:
     reporter = make_reporter(describe(), objects=objects_under({"analysis.json": case.body, "report.pdf": b"%PDF"}))
 
-    assert reporter.report(JOB, "schedule").outcome == "claimed"
+    assert reporter.report(job_ref(JOB), "schedule").outcome == "claimed"
 
     record = assert_sound(reporter.store)  # type: ignore[arg-type]
     explainability = record.explainability
@@ -833,7 +844,7 @@ def test_odd_listing(case: ListingCase) -> None:
     reporter = make_reporter(describe(), objects=fake_objects(case.files))
     reporter.analysis_max_bytes = case.max_bytes
 
-    assert reporter.report(JOB, "schedule").outcome == "claimed"
+    assert reporter.report(job_ref(JOB), "schedule").outcome == "claimed"
 
     record = assert_sound(reporter.store)  # type: ignore[arg-type]
     explainability = record.explainability
@@ -938,10 +949,10 @@ def test_s3_adapter_error(case: S3Case) -> None:
     with stubber:
         if case.raises is not None:
             with pytest.raises(case.raises):
-                reporter.report(JOB, "schedule")
+                reporter.report(job_ref(JOB), "schedule")
             assert_nothing_written(store)
         else:
-            assert reporter.report(JOB, "schedule").outcome == "claimed"
+            assert reporter.report(job_ref(JOB), "schedule").outcome == "claimed"
             record = assert_sound(store)
             assert record.explainability.state == case.state
             for part in case.reason:
@@ -981,7 +992,7 @@ def pipeline_maximum() -> ReportRecord:
         }
     )
     reporter = make_reporter(describe(PartialFailureReasons=LONG_REASONS), objects=files, top_features=100)
-    reporter.report(JOB, "schedule")
+    reporter.report(job_ref(JOB), "schedule")
     return reporter.store.records[JOB]  # type: ignore[attr-defined]
 
 

@@ -198,6 +198,8 @@ def test_record_json_shape():
         "new_best_in_family": False,
         "previous_best": None,
         "notes": [],
+        "account_id": None,  # where the job ran, from its ARN: this one is not an AutoML job's
+        "region": None,
     }
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from autopilot_reports.domain.notification import SNS_MESSAGE_LIMIT, render_notification, sns_message_bytes
 from autopilot_reports.domain.reporter import Outcome, Reporter
 from autopilot_reports.models.record import ReportRecord
-from testsupport.fakes import FakeArtifacts, FakeJobs, FakeStore
+from testsupport.fakes import FakeArtifacts, FakeJobs, FakeStore, job_ref
 
 JOB = "prop-job"
 PREFIX = f"s3://bucket/{JOB}/explainability"
@@ -65,7 +65,7 @@ def report(response: dict[str, Any], analysis: bytes) -> tuple[Any, FakeStore]:
         notify_statuses=("Completed", "Failed", "Stopped"),
         leaderboard_size=0,
     )
-    return reporter.report(JOB, "schedule"), store
+    return reporter.report(job_ref(JOB), "schedule"), store
 
 
 def assert_reported_once(result: Any, store: FakeStore) -> ReportRecord:

@@ -33,7 +33,7 @@ from autopilot_reports.domain.notifier import NotificationSender
 from autopilot_reports.domain.reporter import Reporter
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.record import ReportRecord, state_rank
-from testsupport.fakes import FakeArtifacts, FakeJobs, FakeNotifier, FakeStore
+from testsupport.fakes import FakeArtifacts, FakeJobs, FakeNotifier, FakeStore, job_ref
 
 JOB = "prop-job"
 ARN = f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{JOB}"
@@ -207,7 +207,7 @@ def record_of(state: State, watch_start: datetime) -> ReportRecord:
     """The record a single, undisturbed report of `state` gives."""
     jobs = FakeJobs(responses={JOB: ("v1", state.describe())})
     store = FakeStore(watch_start=watch_start)
-    reporter_for(jobs, store).report(JOB, "schedule")
+    reporter_for(jobs, store).report(job_ref(JOB), "schedule")
     return store.records[JOB]
 
 
@@ -229,7 +229,7 @@ def test_any_interleaving_converges_and_notifies_once(scenario: Scenario) -> Non
     # An attempt that crashes after its commit has already written; its retry is a later attempt.
     for attempt in scenario.attempts:
         jobs.responses[JOB] = ("v1", timeline[attempt.looks_at].describe())
-        reporter.report(JOB, "schedule")
+        reporter.report(job_ref(JOB), "schedule")
 
     # The notifier: every claim commit reaches it through the stream, again after each crash that
     # followed a successful Publish.

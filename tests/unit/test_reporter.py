@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from autopilot_reports.domain.reporter import Outcome, Reporter
-from testsupport.fakes import FakeArtifacts, FakeJobs, FakeStore
+from testsupport.fakes import FakeArtifacts, FakeJobs, FakeStore, job_ref
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 WATCH_START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -55,8 +55,8 @@ def test_terminal_report_is_committed_with_one_claim_across_replays():
     jobs = FakeJobs(responses={"job": ("v1", response(partial=["disk full"]))})
     reporter = make_reporter(jobs)
 
-    first = reporter.report("job", "schedule")
-    replays = [reporter.report("job", "schedule") for _ in range(3)]
+    first = reporter.report(job_ref("job"), "schedule")
+    replays = [reporter.report(job_ref("job"), "schedule") for _ in range(3)]
 
     assert first.outcome is Outcome.CLAIMED
     assert [result.outcome for result in replays] == [Outcome.UNCHANGED] * 3
@@ -67,7 +67,7 @@ def test_terminal_report_is_committed_with_one_claim_across_replays():
 def test_non_terminal_transition_is_written_without_a_claim_or_a_leaderboard():
     jobs = FakeJobs(responses={"job": ("v1", response("InProgress", "ModelTuning"))})
     reporter = make_reporter(jobs)
-    assert reporter.report("job").outcome is Outcome.WRITTEN
+    assert reporter.report(job_ref("job")).outcome is Outcome.WRITTEN
     assert reporter.store.claims == []
     record = reporter.store.records["job"]
     assert record.explainability.state == "pending"
@@ -78,16 +78,16 @@ def test_non_terminal_transition_is_written_without_a_claim_or_a_leaderboard():
 def test_older_state_never_overwrites_newer():
     jobs = FakeJobs(responses={"job": ("v1", response())})
     reporter = make_reporter(jobs)
-    reporter.report("job")
+    reporter.report(job_ref("job"))
     jobs.responses["job"] = ("v1", response("InProgress", "ModelTuning", modified="2025-01-01T00:30:00Z"))
-    assert reporter.report("job").outcome is Outcome.UNCHANGED
+    assert reporter.report(job_ref("job")).outcome is Outcome.UNCHANGED
     assert reporter.store.records["job"].status == "Completed"
 
 
 def test_statuses_outside_the_notify_list_are_stored_silently():
     jobs = FakeJobs(responses={"job": ("v1", response())})
     reporter = make_reporter(jobs, notify_statuses=("Failed",))
-    assert reporter.report("job").outcome is Outcome.WRITTEN
+    assert reporter.report(job_ref("job")).outcome is Outcome.WRITTEN
     assert reporter.store.claims == []
     assert reporter.store.records["job"].notified_at is None
 
@@ -96,7 +96,7 @@ def test_a_job_that_ended_before_the_watch_began_is_never_claimed():
     store = FakeStore(watch_start=datetime(2025, 6, 1, tzinfo=UTC))
     jobs = FakeJobs(responses={"job": ("v1", response(ended="2025-01-01T00:59:00Z"))})
     reporter = make_reporter(jobs, store=store)
-    assert reporter.report("job", "backfill").outcome is Outcome.WRITTEN
+    assert reporter.report(job_ref("job"), "backfill").outcome is Outcome.WRITTEN
     assert store.claims == [] and store.records["job"].notified_at is None
 
 
@@ -104,18 +104,18 @@ def test_a_job_running_at_the_watch_start_is_claimed_when_it_ends():
     store = FakeStore(watch_start=datetime(2025, 1, 1, 0, 30, tzinfo=UTC))
     jobs = FakeJobs(responses={"job": ("v1", response("InProgress", "ModelTuning", modified="2025-01-01T00:20:00Z"))})
     reporter = make_reporter(jobs, store=store)
-    reporter.report("job", "backfill")
+    reporter.report(job_ref("job"), "backfill")
     jobs.responses["job"] = ("v1", response(ended="2025-01-01T00:59:00Z"))
-    assert reporter.report("job", "schedule").outcome is Outcome.CLAIMED
+    assert reporter.report(job_ref("job"), "schedule").outcome is Outcome.CLAIMED
     assert len(store.claims) == 1
 
 
 def test_terminal_job_changing_again_updates_the_record_without_a_second_claim():
     jobs = FakeJobs(responses={"job": ("v1", response())})
     reporter = make_reporter(jobs)
-    reporter.report("job")
+    reporter.report(job_ref("job"))
     jobs.responses["job"] = ("v1", response(secondary="ExplainabilityError", modified="2025-01-01T02:00:00Z"))
-    assert reporter.report("job").outcome is Outcome.WRITTEN
+    assert reporter.report(job_ref("job")).outcome is Outcome.WRITTEN
     assert len(reporter.store.claims) == 1
     assert reporter.store.records["job"].secondary_status == "ExplainabilityError"
     assert reporter.store.records["job"].notified_at == NOW
@@ -125,10 +125,10 @@ def test_unknown_job_is_recorded_and_skipped():
     store = FakeStore(watch_start=WATCH_START)
     jobs = FakeJobs(responses={"job": ("v1", response("InProgress", "Starting"))})
     reporter = make_reporter(jobs, store=store)
-    reporter.report("job")
+    reporter.report(job_ref("job"))
     del jobs.responses["job"]
 
-    result = reporter.report("job")
+    result = reporter.report(job_ref("job"))
 
     assert result.outcome is Outcome.NOT_FOUND
     assert "Could not find AutoML job" in store.errors["job"]
@@ -150,7 +150,7 @@ def test_leaderboard_is_best_first_completed_only_and_at_most_k():
     )
     reporter = make_reporter(jobs, leaderboard_size=3)
 
-    record = reporter.report("job").record
+    record = reporter.report(job_ref("job")).record
 
     assert [entry.candidate for entry in record.leaderboard] == ["c2", "c4", "c5"]
     assert record.leaderboard[0].objective.value == 0.93
@@ -182,7 +182,7 @@ def test_leaderboard_of_a_minimized_objective_is_lowest_first():
         for name, value in (("c1", 3.0), ("c2", 1.5), ("c3", 9.0))
     ]
     jobs = FakeJobs(responses={"job": ("v1", body)}, candidates={"job": mse})
-    record = make_reporter(jobs).report("job").record
+    record = make_reporter(jobs).report(job_ref("job")).record
     assert [entry.candidate for entry in record.leaderboard] == ["c2", "c1", "c3"]
 
 
@@ -208,7 +208,7 @@ def test_a_regression_job_of_2020_ranks_lowest_first_from_its_algorithm_metric_n
     body.pop("AutoMLJobObjective")
     values = {"best": 7.31, "c1": 88.0, "c2": 61.2, "c3": 53.3, "c4": 41.7, "c5": 30.9, "c6": 12.5}
     jobs = FakeJobs(responses={"job": ("v1", body)}, candidates={"job": [mse(n, v) for n, v in values.items()]})
-    record = make_reporter(jobs).report("job").record
+    record = make_reporter(jobs).report(job_ref("job")).record
     assert [entry.candidate for entry in record.leaderboard] == ["best", "c6", "c5", "c4", "c3"]
     assert jobs.last_descending is False
     assert record.objective.standard_metric == "MSE" and record.objective.direction == "Minimize"
@@ -219,21 +219,21 @@ def test_an_objective_nothing_decides_gets_no_leaderboard_and_says_so():
     body = response()
     body["AutoMLJobObjective"] = {"MetricName": "validation:house_score"}
     jobs = FakeJobs(responses={"job": ("v1", body)}, candidates={"job": [candidate("c1", 0.9)]})
-    result = make_reporter(jobs).report("job")
+    result = make_reporter(jobs).report(job_ref("job"))
     assert result.record.leaderboard == [] and jobs.candidate_calls == 0
     assert any("direction is unknown" in note and "house_score" in note for note in result.record.notes)
 
 
 def test_size_zero_makes_no_call_and_an_empty_board():
     jobs = FakeJobs(responses={"job": ("v1", response())}, candidates={"job": [candidate("c1", 0.9)]})
-    record = make_reporter(jobs, leaderboard_size=0).report("job").record
+    record = make_reporter(jobs, leaderboard_size=0).report(job_ref("job")).record
     assert record.leaderboard == []
     assert jobs.candidate_calls == 0
 
 
 def test_a_permanent_leaderboard_error_leaves_an_empty_board_and_the_report_goes_out():
     jobs = FakeJobs(responses={"job": ("v2", response())}, candidates_error="ValidationException: no such job")
-    result = make_reporter(jobs).report("job")
+    result = make_reporter(jobs).report(job_ref("job"))
     assert result.outcome is Outcome.CLAIMED
     assert result.record.leaderboard == []
     assert "ValidationException" in result.leaderboard_error
@@ -241,4 +241,4 @@ def test_a_permanent_leaderboard_error_leaves_an_empty_board_and_the_report_goes
 
 def test_the_deployed_endpoint_is_recorded():
     jobs = FakeJobs(responses={"job": ("v1", {**response(), "ModelDeployResult": {"EndpointName": "churn-ep"}})})
-    assert make_reporter(jobs).report("job").record.endpoint == "churn-ep"
+    assert make_reporter(jobs).report(job_ref("job")).record.endpoint == "churn-ep"

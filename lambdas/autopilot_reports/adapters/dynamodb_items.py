@@ -1,18 +1,22 @@
 """How records live in the report table: keys, index attributes and native DynamoDB values.
 
 Key design (one table):
-- latest record:  pk = JOB#<name>, sk = REPORT; every record field under its own name, as native
+- latest record:  pk = JOB#<job id>, sk = REPORT; every record field under its own name, as native
   DynamoDB types (maps, lists, numbers, strings, null), beside the key and index attributes and
   `progress` (models.record.progress, the number the "newer" condition compares)
-- history item:   pk = JOB#<name>, sk = HISTORY#<last modified ISO>#<status>#<secondary status>
+- history item:   pk = JOB#<job id>, sk = HISTORY#<last modified ISO>#<status>#<secondary status>
 - watcher state:  pk = WATCHER,    sk = WATERMARK (watch_start, watermark, and their _ms twins)
 - import progress: pk = IMPORT#<id>, sk = PROGRESS
 - family's best:  pk = FAMILY#<family>, sk = BEST (family, best_job, best_value, best_metric, direction,
   jobs); on the by_status index under the partition FAMILY (sort key: the family), so `families` is a Query
 - digest:         pk = DIGEST#<period end ISO>, sk = DIGEST (the digest, native; its insert is the claim)
-GSIs (latest records only, and the families): by_status (STATUS#<status>, <last modified>#<name>),
-by_partial_failure (sparse: PARTIAL, <last modified>#<name>), recent (JOBS, <last modified>#<name>).
+GSIs (latest records only, and the families): by_status (STATUS#<status>, <last modified>#<job id>),
+by_partial_failure (sparse: PARTIAL, <last modified>#<job id>), recent (JOBS, <last modified>#<job id>).
 A record's "may be stuck" claim: stuck_alerted_for (the progress alerted), stuck_notified_at.
+
+The job id is the key scope's (KeyScope): the job name in one account and region's table (LOCAL, every
+table so far), `<account>#<region>#<name>` in an organization's (ORGANIZATION), where two accounts may
+each run a job of the same name. Neither a name (AutoMLJobName's pattern) nor a place contains `#`.
 
 Values go through boto3's TypeSerializer / TypeDeserializer; the only conversions of our own are the
 ones DynamoDB needs (floats as Decimal going in, numbers back to int or float coming out).
@@ -23,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -31,6 +36,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.events import ImportProgress
+from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import FamilyBest, HistoryEntry, ReportRecord
 
 if TYPE_CHECKING:  # imported where a digest is read (the notifier), not by every function
@@ -50,8 +56,11 @@ LAST_ERROR = "last_error"
 STUCK_ALERTED_FOR = c.STUCK_ALERTED_FOR
 STUCK_NOTIFIED_AT = c.STUCK_NOTIFIED_AT
 VERDICT_FIELDS = ("new_best_in_family", "previous_best")  # given once, when the job first becomes Completed
-# The record's own fields that every write sets (notified_at is set only by the commit that claims it).
-RECORD_FIELDS = tuple(name for name in ReportRecord.model_fields if name != c.NOTIFIED_AT)
+# The record's own fields that every write sets (notified_at is set only by the commit that claims it),
+# and those it derives (account_id, region: stored as data, derived again when read).
+RECORD_FIELDS = tuple(
+    name for name in (*ReportRecord.model_fields, *ReportRecord.model_computed_fields) if name != c.NOTIFIED_AT
+)
 NEWER = f"attribute_not_exists({c.PARTITION_KEY}) OR {PROGRESS} < :progress"
 
 MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit (names and values, UTF-8)
@@ -62,12 +71,29 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-def job_pk(job_name: str) -> str:
-    return f"JOB#{job_name}"
+class KeyScope(StrEnum):
+    """Whose jobs one table holds, hence how it keys a job: by name in one account and region (LOCAL: a
+    standalone stack or a spoke; today's keys, so existing tables need no migration), by account, region
+    and name in an organization's hub (ORGANIZATION)."""
+
+    LOCAL = "local"
+    ORGANIZATION = "organization"
+
+    def job_id(self, job_name: str, place: Place | None) -> str:
+        """The job's part of its keys. ORGANIZATION needs the job's place."""
+        if self is KeyScope.LOCAL:
+            return job_name
+        if place is None:
+            raise ValueError(f"an organization's table keys job {job_name!r} by its account and region: none known")
+        return f"{place.account}#{place.region}#{job_name}"
 
 
-def report_key(job_name: str) -> dict[str, str]:
-    return {c.PARTITION_KEY: job_pk(job_name), c.SORT_KEY: c.REPORT_SK}
+def job_pk(job_name: str, place: Place | None = None, scope: KeyScope = KeyScope.LOCAL) -> str:
+    return f"JOB#{scope.job_id(job_name, place)}"
+
+
+def report_key(job_name: str, place: Place | None = None, scope: KeyScope = KeyScope.LOCAL) -> dict[str, str]:
+    return {c.PARTITION_KEY: job_pk(job_name, place, scope), c.SORT_KEY: c.REPORT_SK}
 
 
 def import_key(import_id: str) -> dict[str, str]:
@@ -86,9 +112,9 @@ def history_sk(history: HistoryEntry) -> str:
     return f"{HISTORY_SK_PREFIX}{iso_utc(history.last_modified_at)}#{history.status}#{history.secondary_status}"
 
 
-def index_order(record: ReportRecord) -> str:
-    """The sort key of every index: time first, so a range of times is a key condition."""
-    return f"{iso_utc(record.last_modified_at)}#{record.job_name}"
+def index_order(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) -> str:
+    """The sort key of every index: time first, so a range of times is a key condition; then the job."""
+    return f"{iso_utc(record.last_modified_at)}#{scope.job_id(record.job_name, record.place)}"
 
 
 # --- values ---------------------------------------------------------------------------------------------
@@ -158,7 +184,7 @@ def item_bytes(value: Any) -> int:
 # --- records ----------------------------------------------------------------------------------------------
 
 
-def record_attributes(record: ReportRecord) -> dict[str, Any]:
+def record_attributes(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) -> dict[str, Any]:
     """The latest item's attributes (plain data), except the key and notified_at."""
     data = record.model_dump(mode="json", include=set(RECORD_FIELDS))
     data[PROGRESS] = record.progress
@@ -167,13 +193,13 @@ def record_attributes(record: ReportRecord) -> dict[str, Any]:
         partitions[c.INDEX_BY_PARTIAL_FAILURE] = PARTIAL_FAILURE_PK
     for index, partition in partitions.items():
         partition_key, sort_key = c.INDEXES[index]
-        data.update({partition_key: partition, sort_key: index_order(record)})
+        data.update({partition_key: partition, sort_key: index_order(record, scope)})
     return data
 
 
-def record_attributes_keeping_verdict(record: ReportRecord) -> dict[str, Any]:
+def record_attributes_keeping_verdict(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) -> dict[str, Any]:
     """The record's attributes without its family verdict (a later write of a family's best job)."""
-    return {name: value for name, value in record_attributes(record).items() if name not in VERDICT_FIELDS}
+    return {name: value for name, value in record_attributes(record, scope).items() if name not in VERDICT_FIELDS}
 
 
 def record_removals(record: ReportRecord) -> list[str]:
@@ -188,9 +214,11 @@ def record_from_item(item: Mapping[str, Any]) -> ReportRecord:
     return ReportRecord.model_validate({name: item.get(name) for name in ReportRecord.model_fields if name in item})
 
 
-def history_attributes(history: HistoryEntry) -> dict[str, Any]:
+def history_attributes(
+    history: HistoryEntry, place: Place | None = None, scope: KeyScope = KeyScope.LOCAL
+) -> dict[str, Any]:
     return {
-        c.PARTITION_KEY: job_pk(history.job_name),
+        c.PARTITION_KEY: job_pk(history.job_name, place, scope),
         c.SORT_KEY: history_sk(history),
         **history.model_dump(mode="json"),
     }

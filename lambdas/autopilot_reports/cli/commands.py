@@ -14,8 +14,8 @@ from rich.status import Status
 from rich.text import Text
 
 from autopilot_reports import constants as c
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.adapters.dynamodb_items import FAMILIES_PK
+from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.cli import render
 from autopilot_reports.cli.aws import Aws
 from autopilot_reports.cli.columns import family_fields, family_row, history_row, record_row
@@ -31,8 +31,8 @@ WATCH_WINDOW = 50  # the most recently modified jobs each watch poll reads (one 
 ENDED = {c.COMPLETED: ExitCode.OK, c.FAILED: ExitCode.JOB_FAILED, c.STOPPED: ExitCode.JOB_STOPPED}
 
 
-def store_for(aws: Aws) -> DynamoDBReportStore:
-    return DynamoDBReportStore(aws.table(), dynamodb=aws.client("dynamodb"))
+def queries_for(aws: Aws) -> ReportQueries:
+    return ReportQueries(aws.table(), dynamodb=aws.client("dynamodb"))
 
 
 def no_job(job_name: str, aws: Aws) -> CliError:
@@ -53,27 +53,27 @@ def newest_first(records: Sequence[ReportRecord]) -> list[ReportRecord]:
 def show(args: argparse.Namespace, aws: Aws, out: Output) -> int:
     if args.timeout is not None and not args.wait:
         raise CliError(ExitCode.USAGE, "--timeout goes with --wait (see autopilot-reports show --help)")
-    store = store_for(aws)
+    queries = queries_for(aws)
     if not args.wait:
-        record = store.get_report(args.job_name)
+        record = queries.get_report(args.job_name)
         if record is None:
             raise no_job(args.job_name, aws)
         emit_record(out, record)
         return ExitCode.OK
-    record = wait_until_ended(store, args.job_name, args.timeout, args.poll_interval, out)
+    record = wait_until_ended(queries, args.job_name, args.timeout, args.poll_interval, out)
     emit_record(out, record)
     return ENDED.get(record.status, ExitCode.OK)
 
 
 def wait_until_ended(
-    store: DynamoDBReportStore, job_name: str, timeout: float | None, interval: float, out: Output
+    queries: ReportQueries, job_name: str, timeout: float | None, interval: float, out: Output
 ) -> ReportRecord:
     """GetItem every `interval` seconds until the job's record is terminal. A job the table does not know
     yet is waited for too: its first record lands when the watcher sees it."""
     deadline = None if timeout is None else time.monotonic() + timeout
     with _waiting(out, job_name) as status:
         while True:
-            record = store.get_report(job_name)
+            record = queries.get_report(job_name)
             if record is not None and record.is_terminal:
                 return record
             state = f"{record.status} / {record.secondary_status}" if record else "no report yet"
@@ -102,9 +102,9 @@ def _waiting(out: Output, job_name: str) -> Iterator[Status | None]:
 
 
 def history(args: argparse.Namespace, aws: Aws, out: Output) -> int:
-    store = store_for(aws)
-    entries = store.history(args.job_name)
-    if not entries and store.get_report(args.job_name) is None:
+    queries = queries_for(aws)
+    entries = queries.history(args.job_name)
+    if not entries and queries.get_report(args.job_name) is None:
         raise no_job(args.job_name, aws)
     out.emit(
         [entry.model_dump(mode="json") for entry in entries],
@@ -159,26 +159,26 @@ class JobFilter:
         return "/".join(option for option, value in given if value)
 
 
-def in_range(store: DynamoDBReportStore, jobs: JobFilter, start: datetime, end: datetime) -> list[ReportRecord]:
+def in_range(queries: ReportQueries, jobs: JobFilter, start: datetime, end: datetime) -> list[ReportRecord]:
     """One Query on the narrowest index: by_partial_failure (sparse) or by_status; every status's
     partition when neither filter is given."""
     if jobs.partial_failures:
-        found = store.with_partial_failures(start, end)
+        found = queries.with_partial_failures(start, end)
     elif jobs.status:
-        found = store.by_status(jobs.status, start, end)
+        found = queries.by_status(jobs.status, start, end)
     else:
-        found = [record for status in c.JOB_STATUSES for record in store.by_status(status, start, end)]
+        found = [record for status in c.JOB_STATUSES for record in queries.by_status(status, start, end)]
     return [record for record in found if jobs.matches(record)]
 
 
-def newest(store: DynamoDBReportStore, jobs: JobFilter, end: datetime | None, limit: int) -> list[ReportRecord]:
+def newest(queries: ReportQueries, jobs: JobFilter, end: datetime | None, limit: int) -> list[ReportRecord]:
     """The newest jobs whatever their age: one Query on `recent` when nothing filters them; else the
     filter's index walked back in growing windows until `limit` jobs are found (or 1970 is reached)."""
     if not jobs.any and end is None and limit:
-        return store.recent(limit)
+        return queries.recent(limit)
     found: list[ReportRecord] = []
     for start, stop in windows_back(end or FAR_FUTURE, datetime.now(UTC)):
-        found += in_range(store, jobs, start, stop)
+        found += in_range(queries, jobs, start, stop)
         if limit and len(found) >= limit:
             break
     return found
@@ -190,12 +190,12 @@ def list_jobs(args: argparse.Namespace, aws: Aws, out: Output) -> int:
     end = inclusive_end(args.until) if args.until else None
     if start is not None:
         check_order(start, end or FAR_FUTURE)
-    store = store_for(aws)
+    queries = queries_for(aws)
     if start is None:
-        found = newest_first(newest(store, jobs, end, args.limit))
+        found = newest_first(newest(queries, jobs, end, args.limit))
         title = newest_title(jobs, end, found, args.limit)
     else:
-        found = newest_first(in_range(store, jobs, start, end or FAR_FUTURE))
+        found = newest_first(in_range(queries, jobs, start, end or FAR_FUTURE))
         title = range_title(jobs, start, end, found, args.limit)
     shown = found[: args.limit] if args.limit else found
     if not shown:
@@ -259,12 +259,12 @@ def empty_answer(jobs: JobFilter, start: datetime | None, end: datetime | None) 
 def watch(args: argparse.Namespace, aws: Aws, out: Output) -> int:
     """Each job's report once, when it has ended, until Ctrl-C (exit 130). Jobs that had ended before
     the watch began are not shown, unless --since asks for those that ended since then."""
-    store = store_for(aws)
+    queries = queries_for(aws)
     jobs = JobFilter(args.status, prefix=args.prefix)
-    seen = {record.job_name for record in store.recent(WATCH_WINDOW) if record.is_terminal}
+    seen = {record.job_name for record in queries.recent(WATCH_WINDOW) if record.is_terminal}
     if args.since:
         since = start_of(args.since)
-        ended = [record for status in c.TERMINAL_STATUSES for record in store.by_status(status, since, FAR_FUTURE)]
+        ended = [record for status in c.TERMINAL_STATUSES for record in queries.by_status(status, since, FAR_FUTURE)]
         seen |= land(out, ended, jobs, set())
     if out.readable:
         note = (
@@ -273,7 +273,7 @@ def watch(args: argparse.Namespace, aws: Aws, out: Output) -> int:
         out.console.print(Text(terminal_text(note), style="dim"))
     while True:
         time.sleep(args.poll_interval)
-        seen |= land(out, [record for record in store.recent(WATCH_WINDOW) if record.is_terminal], jobs, seen)
+        seen |= land(out, [record for record in queries.recent(WATCH_WINDOW) if record.is_terminal], jobs, seen)
 
 
 def land(out: Output, ended: Sequence[ReportRecord], jobs: JobFilter, seen: set[str]) -> set[str]:
@@ -298,7 +298,7 @@ def families(args: argparse.Namespace, aws: Aws, out: Output) -> int:
     """Each family's best job, its value and its number of jobs: one Query (the by_status index's FAMILY
     partition), by family name; --prefix filters the names."""
     found = [
-        (standing, jobs) for standing, jobs in store_for(aws).families() if standing.family.startswith(args.prefix)
+        (standing, jobs) for standing, jobs in queries_for(aws).families() if standing.family.startswith(args.prefix)
     ]
     found.sort(key=lambda family: family[0].family)
     title = families_title(args.prefix, len(found))

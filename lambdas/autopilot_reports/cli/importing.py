@@ -21,11 +21,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn
 from rich.text import Text
 
 from autopilot_reports import constants as c
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.cli import render
 from autopilot_reports.cli.aws import BUS_OUTPUT, Aws
 from autopilot_reports.cli.columns import import_row, import_started_row
-from autopilot_reports.cli.commands import store_for
+from autopilot_reports.cli.commands import queries_for
 from autopilot_reports.cli.dates import check_order, exclusive_end, start_of
 from autopilot_reports.cli.errors import CliError, ExitCode
 from autopilot_reports.cli.output import Output
@@ -42,8 +42,8 @@ ASK_FOR_BUS = "pass --bus NAME (the stack's EventBusName output)"
 
 def import_history(args: argparse.Namespace, aws: Aws, out: Output) -> int:
     request = import_request(args.since, args.until, args.force)
-    store = store_for(aws)
-    before = store.get_import_progress(request.import_id)
+    queries = queries_for(aws)
+    before = queries.get_import_progress(request.import_id)
     if before is not None and before.status == "done" and not args.force:
         out.emit(before.model_dump(mode="json"), [import_row(before)], lambda console: already_done(console, before))
         return ExitCode.OK
@@ -56,7 +56,7 @@ def import_history(args: argparse.Namespace, aws: Aws, out: Output) -> int:
         started = request.model_dump(mode="json", include={"import_id", "start", "end", "force"})
         out.emit(started, [import_started_row(request)], lambda console: started_note(console, request))
         return ExitCode.OK
-    done = wait_for_import(store, request, before, args, out)
+    done = wait_for_import(queries, request, before, args, out)
     out.emit(
         done.model_dump(mode="json"),
         [import_row(done)],
@@ -205,7 +205,7 @@ def put_import_event(aws: Aws, bus: str, request: ImportRequest) -> None:
 
 
 def wait_for_import(
-    store: DynamoDBReportStore,
+    queries: ReportQueries,
     request: ImportRequest,
     before: ImportProgress | None,
     args: argparse.Namespace,
@@ -226,7 +226,7 @@ def wait_for_import(
     with Progress(*columns, console=out.console, transient=False, disable=not out.readable) as bar:
         task = bar.add_task(f"import {request.import_id}", total=100, jobs_seen=0, pieces=0)
         while True:
-            current = store.get_import_progress(request.import_id)
+            current = queries.get_import_progress(request.import_id)
             if current is not None and current != before:
                 done = _percent(current, request, total)
                 bar.update(task, completed=done, jobs_seen=current.jobs_seen, pieces=current.pieces)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
+from autopilot_reports.models.place import JobRef
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
 if TYPE_CHECKING:  # a watcher's and the notifier's model: the reporter does not import it
@@ -60,7 +61,7 @@ class Known:
     """What one lookup of the table returns for a listing: each known job's state, and the standing best
     of each family asked for (absent: the family has no item yet)."""
 
-    jobs: dict[str, KnownState]
+    jobs: dict[JobRef, KnownState]
     families: dict[str, FamilyStanding]
 
 
@@ -68,7 +69,7 @@ class Known:
 class StalledJob:
     """An InProgress record whose LastModifiedTime is older than the stuck threshold."""
 
-    job_name: str
+    job: JobRef
     progress: int  # models.record.progress of the stored state: one alert per stall
     alerted: bool  # this stall was alerted already
 
@@ -140,6 +141,9 @@ class ArtifactReader(Protocol):
 
 
 class ReportStore(Protocol):
+    """The report table as the domain uses it. A job is a JobRef (its place and name); a record names its
+    own (models.record.ReportRecord.job)."""
+
     def save_report(
         self,
         record: ReportRecord,
@@ -155,16 +159,16 @@ class ReportStore(Protocol):
         (else FamilyChangedError, with the standing best to judge again against).
         Raises RecordRejectedError when the table refuses the record itself."""
 
-    def record_error(self, job_name: str, reason: str) -> None:
+    def record_error(self, job: JobRef, reason: str) -> None:
         """Notes a permanent error on the job's record, where there is one."""
 
-    def known_states(self, job_names: Sequence[str], families: Sequence[str] = ()) -> Known:
+    def known_states(self, jobs: Sequence[JobRef], families: Sequence[str] = ()) -> Known:
         """What the table knows of these jobs and families, in one read (BatchGetItem)."""
 
     def stalled(self, quiet_since: datetime, not_before: datetime) -> list[StalledJob]:
         """InProgress records last modified in [not_before, quiet_since] (one Query, never a Scan)."""
 
-    def claim_stuck(self, job_name: str, progress: int, at: datetime) -> bool:
+    def claim_stuck(self, job: JobRef, progress: int, at: datetime) -> bool:
         """Claims the one "may be stuck" alert of this stall (the record still at `progress`); the
         notifier sends it from the commit. False when claimed already or the job moved on."""
 

@@ -32,6 +32,7 @@ from autopilot_reports.domain.ports import (
 from autopilot_reports.domain.untrusted import has_lone_surrogate, storable_text
 from autopilot_reports.domain.why_ended import why_ended
 from autopilot_reports.models.common import epoch_ms
+from autopilot_reports.models.place import JobRef
 from autopilot_reports.models.record import Explainability, HistoryEntry, LeaderboardEntry, ReportRecord
 
 REDUCED_REASON_CHARS = 512
@@ -68,7 +69,7 @@ class Reporter:
 
     def report(
         self,
-        job_name: str,
+        job_ref: JobRef,
         detected_by: str | None = None,
         standing: FamilyStanding | None = None,
         previous_status: str | None = None,
@@ -77,10 +78,10 @@ class Reporter:
         looked up); `previous_status` the job's status the table held then, so a job counts in its family
         once, when it first ends."""
         try:
-            api, response = self.jobs.describe(job_name)
+            api, response = self.jobs.describe(job_ref.name)
         except JobNotFoundError as error:
             reason = f"SageMaker does not know this job: {error}"
-            self.store.record_error(job_name, reason)
+            self.store.record_error(job_ref, reason)
             return ReportResult(Outcome.NOT_FOUND, reason=reason)
         job = describe_job(api, response)
         explainability = collect_explainability(job, self.artifacts, self.top_features, self.analysis_max_bytes)

@@ -30,6 +30,7 @@ from autopilot_reports.models.events import (
     ImportProgress,
     ImportRequest,
 )
+from autopilot_reports.models.place import JobRef
 from autopilot_reports.models.record import progress
 
 
@@ -93,11 +94,11 @@ class Watcher:
         # Stalls are looked for on the schedule only: a nudge's pass is about the job that moved.
         alerts = 0
         if detected_by is DetectedBy.SCHEDULE:
-            moved = {s["AutoMLJobName"] for s in summaries if s["AutoMLJobStatus"] == c.IN_PROGRESS}
+            moved = {JobRef.of_summary(s) for s in summaries if s["AutoMLJobStatus"] == c.IN_PROGRESS}
             alerts = self.alert_stuck(watch_start, skip=moved)
         return TickResult(listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts)
 
-    def alert_stuck(self, watch_start: datetime, skip: set[str]) -> int:
+    def alert_stuck(self, watch_start: datetime, skip: set[JobRef]) -> int:
         """One "may be stuck" alert per stall: InProgress records whose LastModifiedTime has not moved for
         `stuck_after` (one Query a tick), each claimed once (the notifier sends it from the claim). As for
         endings, only stalls that crossed the threshold after the watch began count: imported history
@@ -106,8 +107,8 @@ class Watcher:
             return 0
         moment = self.clock()
         stalled = self.store.stalled(moment - self.stuck_after, stalls_since(watch_start, self.stuck_after))
-        fresh = [job for job in stalled if not job.alerted and job.job_name not in skip]
-        return sum(1 for job in fresh if self.store.claim_stuck(job.job_name, job.progress, moment))
+        fresh = [stall for stall in stalled if not stall.alerted and stall.job not in skip]
+        return sum(1 for stall in fresh if self.store.claim_stuck(stall.job, stall.progress, moment))
 
     def import_history(self, request: ImportRequest) -> ImportResult:
         """One bounded piece of a history import: at most `import_pages_per_piece` pages of jobs created
@@ -175,14 +176,13 @@ class Watcher:
             if summary["AutoMLJobStatus"] == c.COMPLETED
         }
         # One BatchGetItem: the jobs' states and, for Completed ones, their family's standing best.
-        known = self.store.known_states([summary["AutoMLJobName"] for summary in summaries], list(families.values()))
+        jobs = [JobRef.of_summary(summary) for summary in summaries]
+        known = self.store.known_states(jobs, list(families.values()))
         changes = []
-        for summary in summaries:
-            name = summary["AutoMLJobName"]
-            if force or is_news(summary, known.jobs.get(name)):
-                changes.append(
-                    state_change(summary, known.jobs.get(name), detected_by, standing_detail(families, known, name))
-                )
+        for summary, job in zip(summaries, jobs, strict=True):
+            state = known.jobs.get(job)
+            if force or is_news(summary, state):
+                changes.append(state_change(summary, state, detected_by, standing_detail(families, known, job.name)))
         if changes:
             self.publisher.publish(changes)
         return changes

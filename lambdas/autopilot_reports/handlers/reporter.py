@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -10,12 +11,13 @@ from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from autopilot_reports import constants as c
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult
 from autopilot_reports.models.events import FamilyStandingDetail, StateChangeEvent
+from autopilot_reports.models.place import InvalidJobArnError, JobRef
 from autopilot_reports.models.record import FamilyBest
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import ReporterSettings, get_settings
@@ -43,28 +45,35 @@ def default_reporter() -> Reporter:
 def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | None = None) -> dict[str, Any]:
     try:
         change = parse(event=event, model=StateChangeEvent)
+        job = JobRef.of(change.detail.AutoMLJobArn, change.detail.AutoMLJobName)
     except ValidationError as error:
-        # Retrying cannot fix a malformed event: log it whole (it is small) and write nothing.
-        logger.error(
-            "invalid state change event",
-            event_id=event.get("id") if isinstance(event, dict) else None,
-            job_name=_raw_job_name(event),
-            errors=error.errors(include_url=False, include_context=False),
-            event=event,
-        )
-        count(c.INVALID_EVENTS)
-        return {"outcome": "invalid"}
+        return _invalid(event, error.errors(include_url=False, include_context=False))
+    except InvalidJobArnError as error:
+        return _invalid(event, [str(error)])
 
     detail = change.detail
     logger.append_keys(job_name=detail.AutoMLJobName, event_id=change.id)
     result = (reporter or default_reporter()).report(
-        detail.AutoMLJobName,
+        job,
         detected_by=detail.DetectedBy.value,
         standing=family_standing(detail.FamilyStanding),
         previous_status=detail.PreviousStatus,
     )
     _observe(result)
     return {"outcome": result.outcome.value, "job_name": detail.AutoMLJobName}
+
+
+def _invalid(event: Any, errors: Sequence[Any]) -> dict[str, Any]:
+    """Retrying cannot fix a malformed event: log it whole (it is small) and write nothing."""
+    logger.error(
+        "invalid state change event",
+        event_id=event.get("id") if isinstance(event, dict) else None,
+        job_name=_raw_job_name(event),
+        errors=errors,
+        event=event,
+    )
+    count(c.INVALID_EVENTS)
+    return {"outcome": "invalid"}
 
 
 def _observe(result: ReportResult) -> None:

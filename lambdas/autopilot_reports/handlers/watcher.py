@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
-from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
+from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.domain.digest import Digester, DigestResult

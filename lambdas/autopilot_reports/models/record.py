@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from autopilot_reports import constants as c
 from autopilot_reports.models.common import StorableFloat, UtcDatetime, epoch_ms
+from autopilot_reports.models.place import JobRef, Place
 
 # How far along a job is, for two observations with the same LastModifiedTime (SageMaker bumps it on
 # every change, but a tie must still order the same way everywhere): status first, then the secondary
@@ -172,10 +173,29 @@ class ReportRecord(BaseModel):
         return self.status in c.TERMINAL_STATUSES
 
     @property
-    def region(self) -> str:
-        """The job's region, from its ARN (arn:partition:sagemaker:region:account:automl-job/name)."""
-        parts = self.job_arn.split(":")
-        return parts[3] if len(parts) > 3 else ""
+    def place(self) -> Place | None:
+        """Where the job ran, from its ARN (None only for a record made by hand with another ARN)."""
+        return Place.of_arn_or_none(self.job_arn)
+
+    @property
+    def job(self) -> JobRef:
+        """Which job this is in an organization. Raises InvalidJobArnError when the ARN is not an AutoML
+        job's (only a record made by hand has such an ARN)."""
+        return JobRef.of(self.job_arn, self.job_name)
+
+    # In the record's JSON and stored as attributes (DESIGN section 4), derived again when read: an item
+    # stored before they existed reads the same.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def account_id(self) -> str | None:
+        place = self.place
+        return place.account if place else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def region(self) -> str | None:
+        place = self.place
+        return place.region if place else None
 
     @property
     def progress(self) -> int:
