@@ -35,7 +35,7 @@ from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress
 from autopilot_reports.models.place import JobRef, Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
-PLACE = Place(account="123456789012", region="us-east-1")  # where the tests' jobs run, unless they say
+PLACE = Place(account=c.EXAMPLE_ACCOUNT_ID, region="us-east-1")  # where the tests' jobs run, unless they say
 
 
 def job_ref(name: str, place: Place = PLACE) -> JobRef:
