@@ -69,7 +69,7 @@ checkov: synth $(CHECKOV_STAMP)
 	  --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
 
 demo: $(SYNTHESIZED)
-	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
+	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --pages --template $(TEMPLATE)
 
 # The demo, then its emulators stay up on 127.0.0.1:$(PORT) for `autopilot-reports`, the AWS CLI or
 # PartiQL (see docs/querying.md) until Ctrl-C; the stack's functions keep running on what they receive.

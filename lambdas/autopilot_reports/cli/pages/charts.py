@@ -151,6 +151,7 @@ def leaderboard(entries: Sequence[Scored], metric: str, direction: str | None, n
             axes.annotate(f"{entry.value:.6g}", (entry.value, row), xytext=(8, -3), textcoords="offset points")
         axes.set_yticks(rows, [f"{index}. {label(entry.name)}" for index, entry in enumerate(entries, start=1)])
         axes.set_ylim(-0.7, len(entries) - 0.3)
+        axes.xaxis.set_major_locator(MaxNLocator(6))
         axes.margins(x=0.15)
         axes.grid(axis="y", visible=False)
         axes.set_xlabel(f"{label(metric)} ({direction_words(direction)})")
@@ -241,19 +242,19 @@ class FamilySeries:
     direction: str | None
     runs: Sequence[Run]
     bests: Sequence[float]  # the family's best once each run had committed, in the order of `runs`
-    until: datetime  # the end of the period: the last best holds until then
 
 
-def family_bests(series: Sequence[FamilySeries], name: str = "bests") -> Chart:
-    """One small panel per family: its best over time as a step line, each run a dot, new bests stars."""
+def family_bests(series: Sequence[FamilySeries], since: datetime, until: datetime, name: str = "bests") -> Chart:
+    """One small panel per family, all on the period's time axis: its best over time as a step line (the
+    last best holds until the period ends), each run a dot, new bests stars."""
     columns = 2 if len(series) > 1 else 1
     rows = -(-len(series) // columns)
     marks = 0
     with drawing(name):
         figure = Figure(figsize=(WIDTH_INCHES, 0.4 + 2.3 * rows), layout="constrained")
-        panels = figure.subplots(rows, columns, squeeze=False)
+        panels = figure.subplots(rows, columns, squeeze=False, sharex=True)
         for panel, family in zip(panels.flat, series, strict=False):
-            times = [run.at for run in family.runs] + [family.until]
+            times = [run.at for run in family.runs] + [until]
             panel.step(_days(times), [*family.bests, family.bests[-1]], where="post", color=BEST, linewidth=1.6)
             for run in family.runs:
                 (dot,) = panel.plot(
@@ -268,7 +269,9 @@ def family_bests(series: Sequence[FamilySeries], name: str = "bests") -> Chart:
                 marks += 1
             panel.set_title(label(family.family), fontsize=10, loc="left")
             panel.set_ylabel(f"{label(family.metric)}\n({direction_words(family.direction)})", fontsize=9)
-            panel.margins(x=0.08, y=0.25)
+            panel.margins(y=0.25)
+            start, end = _days([since, until])
+            panel.set_xlim(start - (end - start) * 0.03, end + (end - start) * 0.03)
             _date_axis(panel)
         for unused in list(panels.flat)[len(series) :]:
             unused.set_visible(False)

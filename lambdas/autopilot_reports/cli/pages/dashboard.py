@@ -137,10 +137,10 @@ def failures_section(page: AccountPage) -> Markup:
     rows = [
         el(
             "tr",
-            el("td", console_link(record)),
+            el("td", console_link(record), class_="name"),
             el("td", account_of(record) or "-") if several else None,
             el("td", badge(record.status)),
-            el("td", when(record.ended_at)),
+            el("td", when(record.ended_at), class_="name"),
             el("td", reasons(record)),
         )
         for record in ordered
@@ -159,16 +159,19 @@ def reasons(record: ReportRecord) -> Markup:
 
 
 def family_series(page: AccountPage) -> list[FamilySeries]:
-    """Each family's Completed jobs in the period, oldest first, with the family's best once each had
-    committed: its own value when it became the best (a new best, or the first of its family), else the
-    standing best it was judged against."""
+    """Each family with two or more Completed jobs in the period (a trend), its jobs oldest first, with the
+    family's best once each had committed: its own value when it became the best (a new best, or the first
+    of its family), else the standing best it was judged against."""
     standings = {standing.family: standing for standing, _ in page.families}
     by_family: dict[str, list[ReportRecord]] = {}
     for record in page.ended:
-        if record.family and record.objective is not None and record.objective.value is not None:
+        scored = record.objective is not None and record.objective.value is not None
+        if record.family and record.status == c.COMPLETED and scored:
             by_family.setdefault(record.family, []).append(record)
     series = []
     for family, records in by_family.items():
+        if len(records) < 2:
+            continue
         records.sort(key=lambda record: (record.ended_at or record.last_modified_at, record.job_name))
         standing = standings.get(family)
         objective = records[-1].objective
@@ -184,7 +187,7 @@ def family_series(page: AccountPage) -> list[FamilySeries]:
             )
             beaten = record.previous_best
             bests.append(value if record.new_best_in_family or beaten is None else beaten.value)
-        series.append(FamilySeries(family, metric, direction, runs, bests, page.until))
+        series.append(FamilySeries(family, metric, direction, runs, bests))
     series.sort(key=lambda each: (-len(each.runs), each.family))
     return series[:MAX_FAMILY_PANELS]
 
@@ -194,15 +197,16 @@ def families_section(page: AccountPage, drawn: list[Chart]) -> Markup:
     parts = [heading]
     series = family_series(page)
     if series:
-        chart = charts.family_bests(series)
+        chart = charts.family_bests(series, page.since, page.until)
         drawn.append(chart)
         caption = (
-            f"The Completed jobs of {plural(len(series), 'family', 'families')} by when they ended (dots), the family's best after each "
-            "(line; judged against the family's whole history), and the jobs that set a new best (stars)."
+            f"The Completed jobs of {plural(len(series), 'family', 'families')} with two or more in this period, by when "
+            "they ended (dots), the family's best after each (line; judged against the family's whole history), and "
+            "the jobs that set a new best (stars)."
         )
         parts.append(el("figure", chart.svg, el("figcaption", caption)))
     else:
-        parts.append(el("p", "No family has a Completed job with an objective in this period.", class_="note"))
+        parts.append(el("p", "No family has two Completed jobs with an objective in this period.", class_="note"))
     if page.families:
         parts.append(families_table(page.families))
     return join(parts)
@@ -248,7 +252,7 @@ def stuck_section(page: AccountPage) -> Markup:
     rows = [
         el(
             "tr",
-            el("td", console_link(record)),
+            el("td", console_link(record), class_="name"),
             el("td", record.secondary_status),
             el("td", when(record.last_modified_at)),
             el("td", hours_minutes((page.until - record.last_modified_at).total_seconds())),

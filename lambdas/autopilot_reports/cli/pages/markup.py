@@ -81,7 +81,7 @@ h1 { font-size: 26px; margin: 0 0 6px; overflow-wrap: anywhere; }
 h2 { font-size: 19px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 15px; margin: 18px 0 6px; }
 .sub { color: var(--muted); margin: 0 0 18px; }
-.badge { display: inline-block; padding: 2px 10px; border-radius: 999px; color: #fff; font-weight: 600;
+.badge { display: inline-block; white-space: nowrap; padding: 2px 10px; border-radius: 999px; color: #fff; font-weight: 600;
   font-size: 13px; vertical-align: middle; background: var(--running); }
 .badge.Completed { background: var(--completed); } .badge.Failed { background: var(--failed); }
 .badge.Stopped, .badge.Stopping { background: var(--stopped); }
@@ -96,7 +96,7 @@ figcaption { color: var(--muted); font-size: 13px; margin: 2px 0 8px; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
 th, td { text-align: left; padding: 4px 12px 4px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; } td.name { white-space: nowrap; overflow-wrap: normal; }
 .data { white-space: pre-wrap; overflow-wrap: anywhere; font: 13px/1.45 ui-monospace, "DejaVu Sans Mono", monospace;
   background: var(--panel); border-left: 3px solid var(--line); padding: 6px 10px; margin: 4px 0; }
 .failure { border-left-color: var(--failed); }

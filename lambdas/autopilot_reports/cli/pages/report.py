@@ -258,8 +258,11 @@ def family_section(page: JobPage, drawn: list[Chart]) -> Markup:
         and (run.objective.standard_metric or run.objective.metric) == metric
     ]
     standing = _standing_words(page)
-    if not runs or metric is None:
+    if metric is None or not runs:
         return heading + el("p", "No Completed job of this family has an objective yet.", class_="note") + standing
+    if len(runs) == 1:
+        alone = "This job is" if runs[0].job_name == record.job_name else f"{runs[0].job_name} is"
+        return heading + el("p", f"{alone} the family's only Completed job so far: no trend yet.", class_="note")
     direction = page.standing.direction if page.standing and page.standing.direction else _direction(record)
     chart = charts.family_trend(runs, record.job_name, metric, direction)
     drawn.append(chart)
@@ -293,7 +296,7 @@ def _standing_words(page: JobPage) -> Markup:
     standing = page.standing
     if standing is None or standing.best is None:
         return Markup("")
-    jobs = f" among {page.family_jobs} ended jobs" if page.family_jobs is not None else ""
+    jobs = f" among {plural(page.family_jobs, 'ended job')}" if page.family_jobs is not None else ""
     best = Markup(f"{html_text(standing.best.job_name)} at {number(standing.best.value)}")
     return el("p", Markup(f"The family's best now{jobs}: ") + best + Markup("."), class_="note")
 
