@@ -657,6 +657,8 @@ HOSTILE_FEATURES = [
     "\u202egnp.exe\u200b",
     "tenure\rmonths",
     "bad\udc80name",  # a JSON escape that parses to a lone surrogate, which DynamoDB cannot store
+    "<img src=x onerror=alert(document.domain)>",  # HTML: a report page shows it as text
+    "javascript:alert(document.cookie)",  # a link's target where data could become one
 ]
 HOSTILE_LABEL = "churned <!everyone> \x9b31m"
 
