@@ -54,6 +54,7 @@ RC: dict[RcKeyType, Any] = {
     "ytick.color": "#59636e",
     "legend.frameon": False,
 }
+NO_METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}  # no RDF block
 _STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 
 
@@ -91,7 +92,7 @@ def drawing(name: str) -> Iterator[None]:
 def written(figure: Figure, name: str, marks: int) -> Chart:
     """The figure as inline SVG: from its <svg> element on (the XML declaration and doctype dropped)."""
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    figure.savefig(buffer, format="svg", metadata=NO_METADATA)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     return Chart(name, Markup(svg), tuple(_STYLE_ELEMENT.findall(svg)), marks)
