@@ -212,19 +212,28 @@ def _legend(axes: Axes) -> None:
 
 
 def ended_per_day(days: Sequence[date], counts: Mapping[str, Sequence[int]], name: str = "ended") -> Chart:
-    """Stacked bars: jobs ended each day, one colour per status; a bar segment is a mark."""
+    """Stacked bars: jobs ended each day, one colour per status, on the period's axis; only the segments
+    with jobs are drawn (a year of empty days costs nothing), each a mark."""
     with drawing(name):
         figure = Figure(figsize=(WIDTH_INCHES, 3.0), layout="constrained")
         axes = figure.add_subplot()
+        positions = _days(days)
         bottom = [0] * len(days)
         marks = 0
         for status, values in counts.items():
-            bars = axes.bar(_days(days), values, bottom=bottom, color=STATUS_COLOURS.get(status, MUTED), label=status)
-            for bar, value in zip(bars, values, strict=True):
-                if value:
-                    bar.set_gid(mark_id(name, marks))
-                    marks += 1
+            drawn = [index for index, value in enumerate(values) if value]
+            bars = axes.bar(
+                [positions[index] for index in drawn],
+                [values[index] for index in drawn],
+                bottom=[bottom[index] for index in drawn],
+                color=STATUS_COLOURS.get(status, MUTED),
+                label=status,
+            )
+            for bar in bars:
+                bar.set_gid(mark_id(name, marks))
+                marks += 1
             bottom = [below + value for below, value in zip(bottom, values, strict=True)]
+        axes.set_xlim(positions[0] - 0.7, positions[-1] + 0.7)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(axis="x", visible=False)
         axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(counts), fontsize=9)
