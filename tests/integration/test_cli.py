@@ -360,7 +360,7 @@ def test_an_empty_table_says_so(table_name, capsys):
     assert "0 jobs (all statuses) of any age (index recent): the table has no reports yet" in out
 
 
-def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
+def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder, tmp_path):
     table = seeded.table_name
     for args in (
         ("show", "churn"),
@@ -374,6 +374,8 @@ def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
         ("show", "churn", "--wait"),
         ("families",),
         ("list", "--family", "churn"),
+        ("report", "churn", "-o", str(tmp_path / "churn.html")),
+        ("dashboard", *WINDOW, "-o", str(tmp_path / "dashboard.html")),
     ):
         run(capsys, "--table", table, *args)
     assert recorder.calls
