@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autopilot_reports.cli import main as cli
+from autopilot_reports.cli.pages.commands import DASHBOARD_FILE, report_file
 from autopilot_reports.domain.untrusted import terminal_text
 from sandbox.printing import read_jsonl
 
 PAGES_DIR = "pages"
-DASHBOARD = "dashboard.html"
 
 
 class PagesError(Exception):
@@ -43,17 +43,14 @@ def write_pages(out_dir: Path, endpoint: dict[str, str]) -> list[Path]:
     written = []
     for record in records:
         name = record["job_name"]
-        written.append(_run(where, ["report", name, "-o", str(folder / f"{_file_name(name)}.html")]))
+        written.append(_run(where, ["report", name, "-o", str(folder / report_file(name))]))
     if records:
         since = min(record["created_at"] for record in records)[:10]
         until = max(record["last_modified_at"] for record in records)
-        written.append(_run(where, ["dashboard", "--since", since, "--until", until, "-o", str(folder / DASHBOARD)]))
+        written.append(
+            _run(where, ["dashboard", "--since", since, "--until", until, "-o", str(folder / DASHBOARD_FILE)])
+        )
     return written
-
-
-def _file_name(job_name: str) -> str:
-    """Job names are [a-zA-Z0-9-] on AWS; anything else a scenario holds becomes `_`."""
-    return "".join(char if char.isascii() and (char.isalnum() or char in "-_.") else "_" for char in job_name)
 
 
 def _run(where: list[str], command: list[str]) -> Path:
@@ -72,8 +69,8 @@ def print_pages(out_dir: Path) -> None:
     pages = sorted(folder.glob("*.html"))
     if not pages:
         return
-    jobs = [page for page in pages if page.name != DASHBOARD]
+    jobs = [page for page in pages if page.name != DASHBOARD_FILE]
     print(f"\nReport pages (open them in a browser; they load nothing): {terminal_text(str(folder))}/")
-    print(f"  {DASHBOARD:<32} the account: jobs ended per day, failures, families' bests, stuck jobs")
+    print(f"  {DASHBOARD_FILE:<32} the account: jobs ended per day, failures, families' bests, stuck jobs")
     for page in jobs:
         print(f"  {terminal_text(page.name)}")

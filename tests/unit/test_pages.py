@@ -14,7 +14,8 @@ from autopilot_reports.cli.pages import charts
 from autopilot_reports.cli.pages.dashboard import AccountPage, dashboard_page, family_series
 from autopilot_reports.cli.pages.facts import Cost, account_of, cost_of
 from autopilot_reports.cli.pages.markup import Markup, el, style_hash, text
-from autopilot_reports.cli.pages.report import JobPage, Rendered, cost_section, report_page
+from autopilot_reports.cli.pages.parts import Rendered
+from autopilot_reports.cli.pages.report import JobPage, cost_section, report_page
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.models.record import (
     CandidateMetric,

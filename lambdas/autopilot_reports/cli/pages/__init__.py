@@ -2,7 +2,7 @@
 self-contained HTML file that opens offline and loads nothing.
 
 - `commands.py`: the two commands, reading through the CLI's own queries (GetItem and Query only);
-- `report.py`, `dashboard.py`: each page's sections;
+- `report.py`, `dashboard.py`: each page's sections; `parts.py`: what both are made of;
 - `charts.py`: the charts, drawn by matplotlib as inline SVG (no script on the page at all);
 - `markup.py`: HTML from parts, every data text through the HTML gate of domain/untrusted.py, and the
   page's Content-Security-Policy;

@@ -27,7 +27,13 @@ from autopilot_reports.domain.untrusted import terminal_text
 FAMILY_RUNS = 100  # the family trend: its newest Completed jobs, at most
 DEFAULT_DASHBOARD_DAYS = 7
 STDOUT = "-"
+DASHBOARD_FILE = "dashboard.html"
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def report_file(job_name: str) -> str:
+    """The page's default file name: the job's name (AWS allows [a-zA-Z0-9-]; anything else becomes `_`)."""
+    return _UNSAFE_IN_FILE_NAME.sub("_", job_name) + ".html"
 
 
 def source(aws: Aws) -> str:
@@ -56,8 +62,9 @@ def report(args: argparse.Namespace, aws: Aws, out: Output) -> int:
         generated_at=datetime.now(UTC),
         source=source(aws),
     )
-    default = _UNSAFE_IN_FILE_NAME.sub("_", record.job_name) + ".html"
-    write_page(out, args.page_file or default, report_page(page).html, {"job_name": record.job_name})
+    write_page(
+        out, args.page_file or report_file(record.job_name), report_page(page).html, {"job_name": record.job_name}
+    )
     return ExitCode.OK
 
 
@@ -92,7 +99,7 @@ def dashboard(args: argparse.Namespace, aws: Aws, out: Output) -> int:
         generated_at=now,
         source=source(aws),
     )
-    write_page(out, args.page_file or "dashboard.html", dashboard_page(page).html, {"jobs_ended": len(ended)})
+    write_page(out, args.page_file or DASHBOARD_FILE, dashboard_page(page).html, {"jobs_ended": len(ended)})
     return ExitCode.OK
 
 

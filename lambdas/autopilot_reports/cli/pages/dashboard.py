@@ -15,7 +15,7 @@ from autopilot_reports.cli.pages import charts
 from autopilot_reports.cli.pages.charts import Chart, FamilySeries, Run
 from autopilot_reports.cli.pages.facts import account_of
 from autopilot_reports.cli.pages.markup import Markup, document, el, join, text
-from autopilot_reports.cli.pages.report import Rendered, badge, link, number, plural, when
+from autopilot_reports.cli.pages.parts import Rendered, badge, figure, link, number, plural, when
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.links import Link, job_console_url
 from autopilot_reports.models.common import hours_minutes, iso_utc
@@ -109,7 +109,7 @@ def ended_section(page: AccountPage, drawn: list[Chart]) -> Markup:
     chart = charts.ended_per_day(days, counts)
     drawn.append(chart)
     caption = f"{plural(len(page.ended), 'job')} ended, by the UTC day they ended."
-    return heading + el("figure", chart.svg, el("figcaption", caption))
+    return heading + figure(chart, caption)
 
 
 def console_link(record: ReportRecord) -> Markup:
@@ -204,7 +204,7 @@ def families_section(page: AccountPage, drawn: list[Chart]) -> Markup:
             "they ended (dots), the family's best after each (line; judged against the family's whole history), and "
             "the jobs that set a new best (stars)."
         )
-        parts.append(el("figure", chart.svg, el("figcaption", caption)))
+        parts.append(figure(chart, caption))
     else:
         parts.append(el("p", "No family has two Completed jobs with an objective in this period.", class_="note"))
     if page.families:

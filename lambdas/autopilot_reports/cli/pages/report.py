@@ -16,6 +16,7 @@ from autopilot_reports.cli.pages import charts
 from autopilot_reports.cli.pages.charts import Chart, Run, Scored
 from autopilot_reports.cli.pages.facts import Cost, account_of, cost_of
 from autopilot_reports.cli.pages.markup import Markup, document, el, join, text
+from autopilot_reports.cli.pages.parts import Rendered, badge, figure, gated, link, number, plural, when
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.links import Link, arn_partition, arn_region, report_links, s3_console_url
 from autopilot_reports.domain.notification.common import (
@@ -30,8 +31,6 @@ from autopilot_reports.domain.untrusted import html_text
 from autopilot_reports.models.common import hours_minutes, iso_utc
 from autopilot_reports.models.record import LeaderboardEntry, Objective, ReportRecord
 
-STATUSES = ("Completed", "Failed", "Stopped", "Stopping", "InProgress")  # the badge's colour classes
-
 
 @dataclass(frozen=True)
 class JobPage:
@@ -45,25 +44,6 @@ class JobPage:
     source: str  # where the page was read from, in words
 
 
-@dataclass(frozen=True)
-class Rendered:
-    html: str
-    charts: tuple[Chart, ...]
-
-    @property
-    def marks(self) -> dict[str, int]:
-        return {chart.name: chart.marks for chart in self.charts}
-
-
-def gated(value: str) -> str:
-    """The HTML gate as `common`'s helpers take it: their result is escaped data and our own words."""
-    return html_text(value)
-
-
-def number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.6g}"
-
-
 def direction_text(direction: str | None) -> str:
     return f"{direction}: {charts.direction_words(direction)}" if direction else DIRECTION_UNKNOWN
 
@@ -75,23 +55,11 @@ def objective_markup(objective: Objective | None) -> Markup:
     return Markup(f"{name} = <b>{number(objective.value)}</b> ({direction_text(objective.direction)})")
 
 
-def badge(status: str) -> Markup:
-    return el("span", status, class_="badge " + (status if status in STATUSES else ""))
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
-
-
 def status_markup(record: ReportRecord) -> Markup:
     """The status as a badge, and the secondary status where it says more."""
     if record.secondary_status in ("", record.status):
         return badge(record.status)
     return join([badge(record.status), Markup(" "), text(record.secondary_status)])
-
-
-def when(value: datetime | None) -> str:
-    return iso_utc(value) if value else "-"
 
 
 # --- the page ------------------------------------------------------------------------------------------
@@ -114,10 +82,6 @@ def report_page(page: JobPage) -> Rendered:
     title = f"{record.job_name}: {record.status}"
     html = document(title, join(sections), [style for chart in drawn for style in chart.styles])
     return Rendered(html, tuple(drawn))
-
-
-def figure(chart: Chart, caption: Markup | str) -> Markup:
-    return el("figure", chart.svg, el("figcaption", caption))
 
 
 def header(page: JobPage) -> Markup:
@@ -317,15 +281,6 @@ def failures_section(record: ReportRecord) -> Markup:
     if not parts:
         return Markup("")
     return el("h2", "Failures and notes") + join(parts)
-
-
-def link(target: Link) -> Markup:
-    """Our own console link (built from the ARN and URIs, percent-encoded), with its s3:// URI beside it;
-    a partition without a public console gets the URI as text."""
-    uri = el("code", target.s3_uri) if target.s3_uri else Markup("")
-    if target.url is None:
-        return join([text(target.label), Markup(" "), uri, el("span", " (no console link in this partition)")])
-    return join([el("a", target.label, href=target.url, rel="noreferrer"), Markup(" "), uri])
 
 
 def artifacts_section(record: ReportRecord) -> Markup:
