@@ -308,3 +308,9 @@ def test_an_organization_says_how_many_accounts():
 def test_an_empty_period_says_so():
     shown = visible_text(dashboard_page(account(ended=[], partial=[], stuck=[], families=[])).html)
     assert "No job ended in this period." in shown and "None in this period." in shown
+
+
+def test_a_long_period_still_draws_every_day_with_jobs_and_stays_small():
+    page = dashboard_page(account(since=T0 - timedelta(days=3 * 365), until=T0 + timedelta(days=2 * 365)))
+    assert page.marks["ended"] == 5
+    assert len(page.html.encode()) < 200_000

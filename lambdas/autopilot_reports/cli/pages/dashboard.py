@@ -22,7 +22,6 @@ from autopilot_reports.models.common import hours_minutes, iso_utc
 from autopilot_reports.models.record import ReportRecord
 
 MAX_FAMILY_PANELS = 12  # the families with the most runs in the period; the table lists every family
-MAX_DAYS = 400  # a longer period is drawn per day up to its last MAX_DAYS (the table of failures is whole)
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,8 @@ def header(page: AccountPage) -> Markup:
 
 
 def ended_days(page: AccountPage) -> list[date]:
+    """Every UTC day of the period (the chart draws only those with jobs, so a long period costs nothing)."""
     first, last = page.since.date(), page.until.date()
-    first = max(first, last - timedelta(days=MAX_DAYS - 1))
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
