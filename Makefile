@@ -18,9 +18,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth checkov demo serve test lint bench clean
+.PHONY: setup browser synth checkov demo serve test lint bench clean
 
-setup: $(STAMP) node_modules/.installed $(DYNAMODB_LOCAL)
+setup: $(STAMP) node_modules/.installed $(DYNAMODB_LOCAL) browser
 
 # Last step: the `autopilot-reports` command (editable: it runs the code in lambdas/; pyproject.toml).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -41,6 +41,16 @@ node_modules/.installed: package.json package-lock.json
 $(DYNAMODB_LOCAL): tools/fetch_dynamodb_local.py sandbox/LoopbackDynamoDBLocal.java | $(STAMP)
 	@$(BIN)/python -m tools.fetch_dynamodb_local
 	@touch $@
+
+# Debian's Chromium for the report pages' browser tests (tests/e2e/test_sandbox_cli.py): installed with apt-get
+# where this runs as root and it is missing (about a minute, once); elsewhere the tests skip and say why.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests (apt-get, once: about a minute)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-liberation fonts-dejavu-core >/dev/null) || echo "chromium could not be installed: the browser tests will skip"; \
+	else echo "chromium is not installed (apt-get install chromium, as root): the browser tests will skip"; fi
 
 # Offline: no credentials, no lookups. cdk-nag runs inside the synth; cfn-lint checks its output (every
 # stack in cdk.out's manifest: the template's name follows `stackName`).
@@ -69,7 +79,7 @@ checkov: synth $(CHECKOV_STAMP)
 	  --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
 
 demo: $(SYNTHESIZED)
-	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --template $(TEMPLATE)
+	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --pages --template $(TEMPLATE)
 
 # The demo, then its emulators stay up on 127.0.0.1:$(PORT) for `autopilot-reports`, the AWS CLI or
 # PartiQL (see docs/querying.md) until Ctrl-C; the stack's functions keep running on what they receive.

@@ -17,6 +17,7 @@ from bench import (
     cold_start,
     cost,
     finish,
+    pages,
     print_table,
     reporter_time,
     sandbox_scale,
@@ -28,6 +29,7 @@ BENCHES: tuple[tuple[str, Callable[[], list[Figure]]], ...] = (
     ("bench.analysis_memory", analysis_memory.measure),
     ("bench.cold_start", cold_start.measure),
     ("bench.sandbox_scale", sandbox_scale.measure),
+    ("bench.pages", pages.measure),
 )
 
 

@@ -1,5 +1,6 @@
-"""`python -m sandbox run SCENARIO.json --out DIR [--serve [--port N]]`: the whole pipeline on local
-emulators; with --serve, the emulators stay up afterwards for queries until SIGINT/SIGTERM."""
+"""`python -m sandbox run SCENARIO.json --out DIR [--pages] [--serve [--port N]]`: the whole pipeline on
+local emulators; with --pages, each job's report page and the dashboard under DIR/pages/; with --serve, the
+emulators stay up afterwards for queries until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sandbox.pages import PagesError, page_writer, print_pages
 from sandbox.printing import print_reports, print_summary
-from sandbox.runner import ENGINES, EngineError, run_scenario
+from sandbox.runner import ENGINES, EngineError, ServeCallback, run_scenario
 from sandbox.scenario import ScenarioError, load_scenario
 from sandbox.serve import DEFAULT_PORT, ENDPOINT_FILE, first_job, port_free, query_hint, serve_until_signal
 from sandbox.template import TemplateError, load_template, read_stack
@@ -24,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, required=True, help="directory for records.jsonl, summary.json, ...")
     run.add_argument("--template", type=Path, help="synthesized template (default: cdk.out, else synthesize)")
     run.add_argument("--quiet", action="store_true", help="do not print the reports")
+    run.add_argument(
+        "--pages",
+        action="store_true",
+        help="after the run, write each job's report page and the dashboard (autopilot-reports report, dashboard) "
+        "into DIR/pages/",
+    )
     run.add_argument(
         "--serve",
         action="store_true",
@@ -51,20 +59,39 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print_reports(args.out)
             print_summary(args.out)
+            print_pages(args.out)
 
     try:
         scenario = load_scenario(args.scenario)
         template = load_template(args.template)
+        pages = page_writer(args.out) if args.pages else None
         serve = serve_until_signal(args.out, show) if args.serve else None
-        summary = run_scenario(scenario, template, args.out, serve=serve, port=args.port, engine=args.dynamodb)
+        after = in_turn(pages, serve)
+        summary = run_scenario(scenario, template, args.out, serve=after, port=args.port, engine=args.dynamodb)
     except (ScenarioError, TemplateError, EngineError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
+    except PagesError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 1
     if not args.serve:
         show()
         if not args.quiet:
             print_query_hint(args.out, scenario.region, read_stack(template, scenario.region).tables[0].logical_id)
     return invocation_failures(summary, args.out)
+
+
+def in_turn(*callbacks: ServeCallback | None) -> ServeCallback | None:
+    """What runs while the emulators are up after the run (pages, then serving), one after another."""
+    given = [callback for callback in callbacks if callback is not None]
+    if not given:
+        return None
+
+    def each(endpoint: dict[str, str], pump: Any) -> None:
+        for callback in given:
+            callback(endpoint, pump)
+
+    return each
 
 
 class OneLine(logging.Filter):

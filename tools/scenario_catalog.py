@@ -122,8 +122,17 @@ def failed_job(name: str, offset: int, reason: str, steps: list[str] = FAILED_EA
 
 
 # ------------------------------------------------------------------------------------------------ demo
+def renewal_job(name: str, offset: int, value: float, **changes: object) -> Job:
+    """A V1 binary job of the demo's weekly family (`demo-renewal`), all the way to Completed."""
+    job = Job(name, "binary", list(HPO), "renewed", "saas-renewals", offset=offset, objective_value=value)
+    for key, change in changes.items():
+        setattr(job, key, change)
+    return job
+
+
 def demo() -> ScenarioPlan:
-    s = ScenarioPlan("demo", Clock("2025-03-11T08:00:00+00:00"))
+    clock = Clock("2025-03-11T08:00:00+00:00")
+    s = ScenarioPlan("demo", clock, deployed_at=clock.start)
     # (a) completed binary classification, label0, 12 features; problem type only resolved.
     job = Job("demo-churn-binary", "binary", list(HPO), "churned", "telco-churn", offset=75, objective_value=0.8731)
     s.add_features(job, CHURN_FEATURES, expected_value=0.2634)
@@ -161,6 +170,14 @@ def demo() -> ScenarioPlan:
     # (g) completed V2 tabular job (ensembling), Clarify output in a per-candidate folder.
     job = v2_ensemble("demo-energy-use-v2", "regression", "kwh_next_day", "building-energy", 610, 23.84)
     s.add_features(job, ENERGY_FEATURES, expected_value=182.4)
+    # (h) a family retrained every week (`demo-renewal`): four runs that ended before the deploy, improving and
+    # then falling back, enter the table through a history import at tick 1; this week's run falls back again.
+    for week, value in enumerate((0.7814, 0.8042, 0.8261, 0.8187)):
+        created = clock.start - timedelta(days=7 * (4 - week))
+        past = renewal_job(f"demo-renewal-{created:%Y-%m-%d}", 270, value, clock=Clock(created.isoformat()), past=True)
+        s.add_features(past, RENEWAL_FEATURES, expected_value=0.38)
+    s.add_features(renewal_job("demo-renewal-2025-03-11", 270, 0.8093), RENEWAL_FEATURES, expected_value=0.38)
+    s.backfill(1, clock.start - timedelta(days=35), clock.start)
     return s
 
 
@@ -639,6 +656,8 @@ HOSTILE_FEATURES = [
     "\u202egnp.exe\u200b",
     "tenure\rmonths",
     "bad\udc80name",  # a JSON escape that parses to a lone surrogate, which DynamoDB cannot store
+    "<img src=x onerror=alert(document.domain)>",  # HTML: a report page shows it as text
+    "javascript:alert(document.cookie)",  # a link's target where data could become one
 ]
 HOSTILE_LABEL = "churned <!everyone> \x9b31m"
 

@@ -366,7 +366,7 @@ def test_an_empty_table_says_so(table_name, capsys):
     assert "0 jobs (all statuses) of any age (index recent): the table has no reports yet" in out
 
 
-def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
+def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder, tmp_path):
     table = seeded.table_name
     for args in (
         ("show", "churn"),
@@ -380,6 +380,8 @@ def test_every_read_is_a_get_item_or_a_query(seeded, capsys, recorder):
         ("show", "churn", "--wait"),
         ("families",),
         ("list", "--family", "churn"),
+        ("report", "churn", "-o", str(tmp_path / "churn.html")),
+        ("dashboard", *WINDOW, "-o", str(tmp_path / "dashboard.html")),
     ):
         run(capsys, "--table", table, *args)
     assert recorder.calls
@@ -1302,6 +1304,10 @@ def no_aws(monkeypatch):
         (("show",), ExitCode.USAGE, "required: JOB"),
         (("show", "x", "--query", "[?"), ExitCode.USAGE, "not valid JMESPath"),
         (("show", "x", "--timeout", "5"), ExitCode.USAGE, "--timeout goes with --wait"),
+        (("dashboard", "--stuck-after", "-5"), ExitCode.USAGE, "--stuck-after"),
+        (("dashboard", "--since", "yesterday"), ExitCode.BAD_DATE, "--since"),
+        (("dashboard", "--since", "2025-06-02", "--until", "2025-06-01"), ExitCode.BAD_DATE, "must be before"),
+        (("report",), ExitCode.USAGE, "required: JOB"),
     ],
 )
 def test_no_traceback_whatever_the_input(no_aws, capsys, args, code, text):
@@ -1431,6 +1437,69 @@ def test_import_history_asks_for_the_bus_when_it_cannot_find_one(aws, import_pro
         result, ExitCode.NO_BUS, "no bus named 'Mine', and no bus with a history-import rule); pass --bus NAME"
     )
     assert "no stack named" not in result[2]
+
+
+# --- report and dashboard: self-contained HTML pages, read by GetItem and Query only ------------------------------
+
+
+def test_report_writes_the_jobs_page_and_says_where(seeded, capsys, recorder, tmp_path):
+    page = tmp_path / "churn.html"
+    code, out, err = run(capsys, "--table", seeded.table_name, "report", "churn", "-o", str(page), "--json")
+
+    assert (code, err) == (0, "")
+    answer = json.loads(out)
+    assert answer == {"job_name": "churn", "page": str(page), "bytes": page.stat().st_size}
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and "<title>churn: Completed</title>" in html
+    assert 'id="features-mark-1"' in html and 'id="leaderboard-mark-1"' in html
+    assert set(recorder.calls) <= {"dynamodb.GetItem", "dynamodb.Query"}  # never a Scan
+    assert recorder.calls["dynamodb.GetItem"] == 1
+
+
+def test_report_defaults_to_the_jobs_name_here_or_stdout(seeded, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "--table", seeded.table_name, "report", "fraud", "--output", "text")
+    assert code == 0
+    assert out == f"{tmp_path / 'fraud.html'}\n"
+    assert "ClientError: the target column has one value" in (tmp_path / "fraud.html").read_text()
+
+    code, out, _ = run(capsys, "--table", seeded.table_name, "report", "fraud", "-o", "-")
+    assert code == 0 and out.startswith("<!doctype html>") and out.rstrip().endswith("</html>")
+
+
+def test_report_errors_are_one_line_with_their_codes(seeded, capsys, tmp_path):
+    assert_error(run(capsys, "--table", seeded.table_name, "report", "nope"), ExitCode.NO_JOB, "no report for job")
+    unwritable = tmp_path / "missing" / "page.html"
+    result = run(capsys, "--table", seeded.table_name, "report", "churn", "-o", str(unwritable))
+    assert_error(result, ExitCode.CANNOT_WRITE, f"cannot write {unwritable}")
+
+
+def test_dashboard_reads_by_query_only_and_counts_the_period(seeded, capsys, recorder, tmp_path):
+    page = tmp_path / "dashboard.html"
+    code, out, err = run(
+        capsys, "--table", seeded.table_name, "dashboard", *WINDOW, "-o", str(page), "--stuck-after", "0", "--json"
+    )
+
+    assert (code, err) == (0, "")
+    assert json.loads(out)["jobs_ended"] == 4  # churn, churn-v2, fraud, scoring ended that day; fraud-old before
+    assert set(recorder.calls) == {"dynamodb.Query"}
+    html = page.read_text()
+    for job in ("fraud", "scoring", "churn"):  # failed, or with partial failures
+        assert f"#/automl-jobs/{job}" in html
+    assert "fraud-old" not in html
+    assert 'id="ended-mark-' in html
+
+
+def test_dashboard_lists_the_jobs_stuck_now(store, capsys, tmp_path):
+    now = datetime.now(UTC)
+    save(store, record("quiet", "InProgress", at=now - timedelta(hours=6), secondary="ModelTuning"))
+    save(store, record("busy", "InProgress", at=now - timedelta(minutes=10), secondary="ModelTuning"))
+    page = tmp_path / "dashboard.html"
+    code, _, err = run(capsys, "--table", store.table_name, "dashboard", "-o", str(page))
+    assert (code, err) == (0, "")
+    html = page.read_text()
+    assert "1 job InProgress and quiet for 4h 00m or more" in html
+    assert "#/automl-jobs/quiet" in html and "#/automl-jobs/busy" not in html
 
 
 # --- the CLI's documentation: exit codes, text columns, examples that run ------------------------------------------

@@ -1,21 +1,34 @@
 """Text from the job and its data is shown, never obeyed (docs/design.md §4.2): every hostile form, through every
-field that carries customer text, out through every medium (chat, e-mail, terminal, the record)."""
+field that carries customer text, out through every medium (chat, e-mail, terminal, HTML pages, the
+record)."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 from rich.console import Console
 
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.cli import render
+from autopilot_reports.cli.pages.report import JobPage, report_page
 from autopilot_reports.domain.notification import render_notification
 from autopilot_reports.domain.reporter import storable
-from autopilot_reports.domain.untrusted import chat_code, chat_text, email_block, email_line, terminal_text
+from autopilot_reports.domain.untrusted import (
+    chart_label,
+    chat_code,
+    chat_text,
+    email_block,
+    email_line,
+    html_attribute,
+    html_text,
+    terminal_text,
+)
 from autopilot_reports.models.record import (
     Explainability,
     FeatureImportance,
@@ -39,6 +52,9 @@ HOSTILE = {
     "zero width": "a\u200bb\u200cc\u200dd\u2060e\ufeff",
     "100 KB": "A" * 100_000,
     "fake header lines": f"ok\nJob in the SageMaker console:\n  {EVIL}\nStatus:         Completed",
+    "javascript link": "javascript:alert(document.cookie)",
+    "attribute breakout": '" onmouseover="alert(1)" x=\' onfocus=\'alert(2)',
+    "mathtext": "$\\frac{1}{0}$ $x^2$",
 }
 FIELDS = ("feature", "label", "s3 prefix", "failure reason", "partial failure", "candidate name")
 HIDDEN = re.compile(
@@ -150,6 +166,50 @@ def check_terminal(output: str) -> None:
     assert not HIDDEN.search(output.replace("\n", "").replace("\t", "")), "a control character reached the terminal"
 
 
+# What a report page is made of: our tags and matplotlib's SVG; nothing else may appear, whatever the data.
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "dl", "dt", "dd", "b"}
+PAGE_TAGS |= {"span", "div", "figure", "figcaption", "table", "tr", "th", "td", "details", "summary", "ul", "li"}
+PAGE_TAGS |= {"a", "code", "footer"}
+SVG_TAGS = {"svg", "metadata", "defs", "style", "g", "path", "use", "text", "clippath", "rect"}
+SVG_TAGS |= {"rdf:rdf", "cc:work", "dc:type", "dc:format", "dc:creator", "cc:agent", "dc:title"}
+
+
+class PageParts(HTMLParser):
+    """A page as the browser's tokenizer sees it: its tags, its attributes, its text (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes += attrs
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check_html(page: str, shown: str) -> None:
+    """No tag, attribute or link from data; no hidden character shown; and the data's own text is there."""
+    parts = PageParts()
+    parts.feed(page)
+    parts.close()
+    assert parts.tags <= PAGE_TAGS | SVG_TAGS, f"tags from data: {parts.tags - PAGE_TAGS - SVG_TAGS}"
+    names = {name for name, _ in parts.attributes}
+    assert not [name for name in names if name.startswith("on")], "an event handler from data"
+    for name, value in parts.attributes:
+        if name in ("href", "src", "xlink:href"):
+            assert value and (value.startswith(OUR_HOSTS) or re.fullmatch(r"#[\w-]+", value)), f"{name}={value}"
+    text = "".join(parts.text)
+    assert not HIDDEN.search(text.replace("\n", "").replace("\t", "")), "a hidden character reached the page"
+    assert shown in text, "the data's text is not shown as text"
+
+
 @pytest.mark.parametrize(("field", "form"), CASES, ids=[f"{field}-{form}" for field, form in CASES])
 def test_hostile_text_is_shown_never_obeyed_in_every_medium(field: str, form: str) -> None:
     record = storable(record_with(field, HOSTILE[form]))
@@ -167,6 +227,9 @@ def test_hostile_text_is_shown_never_obeyed_in_every_medium(field: str, form: st
     console = Console(file=io.StringIO(), width=80, color_system=None, force_terminal=False)
     render.show_report(console, record)
     check_terminal(console.file.getvalue())  # type: ignore[attr-defined]
+
+    page = report_page(JobPage(record, [record], None, None, datetime(2025, 1, 6, 11, tzinfo=UTC), "a table"))
+    check_html(page.html, terminal_text(HOSTILE[form].splitlines()[0])[:30])  # labels are cut at 40
 
 
 def test_the_record_keeps_data_as_given_but_a_lone_surrogate() -> None:
@@ -189,3 +252,8 @@ def test_each_gate_on_its_own() -> None:
     assert email_block("one\r\ntwo") == "  | one\n  | two"
     assert terminal_text("\x1b]0;t\x07") == "\\x1b]0;t\\x07"
     assert terminal_text("a\nb", multiline=True) == "a\nb"
+    assert html_text("<img src=x onerror='a(1)'> & \x1b") == "&lt;img src=x onerror=&#x27;a(1)&#x27;&gt; &amp; \\x1b"
+    assert html_text("one\ntwo", multiline=True) == "one\ntwo" and html_text("one\ntwo") == "one\\x0atwo"
+    assert html_attribute('" onmouseover="x') == "&quot; onmouseover=&quot;x"
+    assert chart_label("<b>\u202e</b>") == "<b>\\u202e</b>"  # the chart library escapes what it draws
+    assert html.unescape(html_text("\udc80")) == "\ufffd"

@@ -1,5 +1,5 @@
 """`autopilot-reports`: the command line for the report table (show, history, list, watch, families,
-import-history).
+import-history, and the pages: report, dashboard).
 
 Installed as a console script by `make setup` (pyproject.toml); `python -m autopilot_reports.cli` works
 too. It runs on people's machines, never in Lambda: `infra/constants.py` excludes this folder from the

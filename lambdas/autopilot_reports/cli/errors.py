@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     NO_BUS = 9
     JOB_FAILED = 10
     JOB_STOPPED = 11
+    CANNOT_WRITE = 12
     INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not something the user did
     INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
     BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a writer whose reader left (`| head`)
@@ -41,6 +42,7 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.NO_BUS: "import-history: the event bus was not found (pass --bus)",
     ExitCode.JOB_FAILED: "show --wait: the job ended Failed",
     ExitCode.JOB_STOPPED: "show --wait: the job ended Stopped",
+    ExitCode.CANNOT_WRITE: "report, dashboard: the page could not be written (-o FILE)",
     ExitCode.INTERNAL: "internal error (a bug: run with --debug and report it)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C; how watch ends)",
     ExitCode.BROKEN_PIPE: "stdout closed early (e.g. `| head`): the rest is dropped quietly",

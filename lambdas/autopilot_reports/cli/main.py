@@ -16,6 +16,7 @@ from autopilot_reports.cli.aws import Aws, aws_errors
 from autopilot_reports.cli.errors import CliError, ExitCode
 from autopilot_reports.cli.options import parser
 from autopilot_reports.cli.output import Output
+from autopilot_reports.cli.pages import commands as pages
 from autopilot_reports.cli.stderr import debug, debug_exception, say
 
 COMMANDS = {
@@ -24,6 +25,8 @@ COMMANDS = {
     "list": commands.list_jobs,
     "watch": commands.watch,
     "families": commands.families,
+    "report": pages.report,
+    "dashboard": pages.dashboard,
     "import-history": importing.import_history,
 }
 

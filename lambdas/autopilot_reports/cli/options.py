@@ -104,6 +104,30 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
     families = command("families", "each job family's best job, its value and its number of jobs, by name")
     families.add_argument("--prefix", default="", help="only families whose name starts with this")
 
+    page = command("report", "one job's report as a self-contained HTML page with charts (opens offline)")
+    page.add_argument("job_name", metavar="JOB")
+    page.add_argument(
+        "-o", dest="page_file", metavar="FILE.html", help="write the page here (default: JOB.html here; - for stdout)"
+    )
+
+    board = command(
+        "dashboard",
+        "the account's jobs as a self-contained HTML page: ended per day, failures, families' bests, stuck jobs",
+    )
+    board.add_argument("--since", help="ISO 8601 date or datetime: jobs that ended since then (default: 7 days ago)")
+    board.add_argument("--until", help="ISO 8601 date (the whole day) or datetime (default: now)")
+    board.add_argument(
+        "--stuck-after",
+        type=minutes,
+        default=c.DEFAULT_STUCK_AFTER_MINUTES,
+        metavar="MINUTES",
+        help=f"an InProgress job quiet this long is stuck (default {c.DEFAULT_STUCK_AFTER_MINUTES}, as the stack's "
+        "stuckAfterMinutes; 0: do not look)",
+    )
+    board.add_argument(
+        "-o", dest="page_file", metavar="FILE.html", help="write the page here (default: dashboard.html; - for stdout)"
+    )
+
     backfill = command(
         "import-history",
         "import the jobs created in [--since, --until) that the table does not know (runs in the stack)",
@@ -179,6 +203,16 @@ def interval(text: str) -> float:
     value = seconds(text)
     if value > MAX_POLL_INTERVAL:
         raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_POLL_INTERVAL:g} seconds")
+    return value
+
+
+def minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
+    if not 0 <= value <= c.MAX_STUCK_AFTER_MINUTES:
+        raise argparse.ArgumentTypeError(f"{text!r}: minutes must be 0 to {c.MAX_STUCK_AFTER_MINUTES}")
     return value
 
 

@@ -10,11 +10,14 @@ every field and every medium.
   `chat_code` inside `code` or a ``` block;
 - e-mail (plain text): `email_line` for one-line values, `email_block` for multi-line free text;
 - terminal (the CLI's readable output): `terminal_text`;
+- HTML (the CLI's report pages): `html_text` for text, `html_attribute` for an attribute's value, and
+  `chart_label` for text a chart library draws (it escapes what it writes itself);
 - the record (DynamoDB): `storable_text`.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 # Characters no person should receive unseen: C0 controls (tab and newline are handled per medium),
@@ -86,6 +89,29 @@ def terminal_text(text: str, multiline: bool = False) -> str:
     """For the CLI: every control shown visibly (ESC can recolour, clear or retitle a terminal; CR can
     overwrite a line). Newlines and tabs stay only where the layout has room for them."""
     return _reveal(text, lines=multiline)
+
+
+# --- HTML (report pages) ------------------------------------------------------------------------------
+
+
+def html_text(text: str, multiline: bool = False) -> str:
+    """Text between tags: every hidden character shown visibly, then `& < > " '` as entities, so no tag,
+    entity or attribute can start from data. Newlines and tabs stay only with `multiline` (the page shows
+    them with `white-space: pre-wrap`)."""
+    return html.escape(_reveal(text, lines=multiline), quote=True)
+
+
+def html_attribute(text: str) -> str:
+    """An attribute's value, always written double-quoted: the same escapes, quotes included, and one
+    line. Only our own links go into `href` (domain.links); this keeps any value inside its quotes."""
+    return html.escape(_reveal(text, lines=False), quote=True)
+
+
+def chart_label(text: str) -> str:
+    """Text a chart library draws (axis labels): hidden characters shown, one line, never escaped here:
+    the library writes it as text and escapes it itself (matplotlib's SVG writer), so entities would be
+    drawn literally. The page renderer turns the library's own syntax (mathtext's `$...$`) off."""
+    return _reveal(text, lines=False)
 
 
 # --- chat (client-markdown) ------------------------------------------------------------------------------
