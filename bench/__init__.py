@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sandbox.place import DEFAULT_ACCOUNT, Place
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
 from sandbox.timeline import DEFAULT_TICK_SECONDS
@@ -67,7 +68,7 @@ def template() -> dict[str, Any]:
 
 
 def stack(source: Mapping[str, Any] | None = None) -> StackModel:
-    return read_stack(dict(source or template()), REGION)
+    return read_stack(dict(source or template()), Place(DEFAULT_ACCOUNT, REGION))
 
 
 def with_environment(source: Mapping[str, Any], handler_suffix: str, updates: Mapping[str, str]) -> dict[str, Any]:

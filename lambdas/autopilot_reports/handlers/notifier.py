@@ -7,7 +7,7 @@ record that keeps failing lands in the on-failure queue, with an alarm.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -17,16 +17,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dynamodb, record_from_item
 from autopilot_reports.adapters.sns import SNSNotifier
 from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
-from autopilot_reports.settings import get_settings
+from autopilot_reports.settings import Settings, get_settings
 
 
-@lru_cache(maxsize=1)
 def default_sender() -> NotificationSender:
-    return NotificationSender(notifier=SNSNotifier(get_settings().topic_arn))
+    return sender_for(get_settings(), client_origin())
+
+
+@cache  # keyed by what built it, as reporter.reporter_for
+def sender_for(settings: Settings, origin: ClientOrigin) -> NotificationSender:
+    return NotificationSender(notifier=SNSNotifier(settings.topic_arn))
 
 
 @logger.inject_lambda_context
