@@ -124,10 +124,6 @@ class StackModel:
     schedules: list[ScheduleSpec] = field(default_factory=list)
     stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
 
-    @property
-    def region(self) -> str:
-        return self.place.region
-
     def table(self, logical_id: str) -> TableSpec:
         match = next((table for table in self.tables if table.logical_id == logical_id), None)
         if match is None:
