@@ -29,7 +29,7 @@ from sandbox.event_delivery import SWEEP_AFTER
 from sandbox.front import Front
 from sandbox.lambda_runtime import SharedProcess
 from sandbox.outputs import WorldFacts
-from sandbox.place import Place
+from sandbox.place import DEFAULT_ACCOUNT, Place
 from sandbox.scenario import Scenario, ScenarioJob, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
 from sandbox.timeline import DEFAULT_TICK_SECONDS
@@ -116,8 +116,8 @@ class World:
         """Runs the scenario, writes every deployment's outputs and returns the home's summary."""
         for deployment in self.deployments:
             deployment.out_dir.mkdir(parents=True, exist_ok=True)
-        # Served with DynamoDB Local, the asked-for port is the front's (one endpoint); moto takes a free one.
-        moto_port = 0 if self.serve is not None and self.local is not None else self.port
+        # Served through a front, the asked-for port is the front's (one endpoint); moto takes a free one.
+        moto_port = 0 if self.serve is not None and self._front_needed else self.port
         with (
             moto_server(moto_port) as moto_url,
             AutoMLSimulator(self.scenario, self.tick_seconds) as simulator,
@@ -149,19 +149,28 @@ class World:
         """The emulators stay up while `serve` runs (until SIGINT/SIGTERM), so any tool can query, and the
         stacks' functions keep running on the events they receive (a history import started against the
         served sandbox completes), on the scenario clock's last moment. With DynamoDB Local, one front
-        endpoint answers for both engines."""
+        endpoint answers for both engines; at another account than moto's default, the front says which."""
         assert self.serve is not None
         endpoint = {"region": self.home.place.region, "table": self.home.stack.tables[0].table_name}
         with contextlib.ExitStack() as stack:
             for deployment in self.deployments:
                 stack.enter_context(deployment.functions_log("a"))
-            if self.local is None:
+            if not self._front_needed:
                 endpoint["endpoint_url"] = moto_url
             else:
-                front = stack.enter_context(Front(moto_url, self.local.endpoint_url, self.port))
-                endpoint |= {"endpoint_url": front.endpoint_url, "dynamodb_endpoint_url": self.local.endpoint_url}
+                dynamodb_url = self.local.endpoint_url if self.local is not None else moto_url
+                account = self.home.place.account if self.home.place.account != DEFAULT_ACCOUNT else None
+                front = stack.enter_context(Front(moto_url, dynamodb_url, self.port, account))
+                endpoint["endpoint_url"] = front.endpoint_url
+                if self.local is not None:
+                    endpoint["dynamodb_endpoint_url"] = self.local.endpoint_url
             endpoint["dynamodb_engine"] = self.engine
             self.serve(endpoint, self._pump)
+
+    @property
+    def _front_needed(self) -> bool:
+        """Served callers reach moto without the account header: the front adds it where it matters."""
+        return self.local is not None or self.home.place.account != DEFAULT_ACCOUNT
 
     def _pump(self) -> None:
         for deployment in self.deployments:

@@ -11,13 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto.dynamodb.models import dynamodb_backends
 
 from autopilot_reports import constants as c
 from sandbox.deployment import DeploymentPlan
 from sandbox.place import Place
-from sandbox.runner import World
+from sandbox.runner import World, run_scenario
 from sandbox.scenario import load_scenario
 from tests.e2e.test_scenarios import SCENARIOS, read_jsonl
 
@@ -55,9 +56,10 @@ def test_two_deployments_in_one_process_each_write_their_own_table(
         own = json.loads((out / "summary.json").read_text())
         assert all(stats["failed"] == 0 for stats in own["invocations"].values()), own["invocations"]
         assert own["aws_calls"]["dynamodb.TransactWriteItems"] >= 3  # its reporter's commits, counted as its own
-    assert summary["deployments"][SPOKE.label]["aws_calls"] == json.loads((spoke / "summary.json").read_text())[
-        "aws_calls"
-    ]
+    assert (
+        summary["deployments"][SPOKE.label]["aws_calls"]
+        == json.loads((spoke / "summary.json").read_text())["aws_calls"]
+    )
     tables = [deployment.stack.tables[0].table_name for deployment in world.deployments]
     assert tables == ["ReportsTable", f"ReportsTable-{SPOKE.label}"]  # the home's name as a standalone run's
     if summary["dynamodb_engine"] == "moto":  # moto keeps each account and region apart, as AWS does
@@ -73,5 +75,29 @@ def test_a_deployment_whose_rules_send_to_another_bus_is_refused_until_the_organ
     rule["Properties"]["Targets"].append({"Id": "Hub", "Arn": "arn:aws:events:us-east-1:999988887777:event-bus/Hub"})
     scenario = load_scenario(SCENARIOS / "failed.json")
 
-    with pytest.raises(Exception, match="event bus arn:aws:events:us-east-1:999988887777:event-bus/Hub.*organization mode"):
+    with pytest.raises(
+        Exception, match="event bus arn:aws:events:us-east-1:999988887777:event-bus/Hub.*organization mode"
+    ):
         World(scenario, [DeploymentPlan(spoke, scenario.place, tmp_path)], engine="moto").run()
+
+
+@pytest.mark.parametrize("engine", ["moto", "auto"])
+def test_a_served_sandbox_at_another_account_answers_for_that_account(
+    tmp_path: Path, template_json: dict[str, Any], engine: str
+) -> None:
+    """The CLI and the AWS CLI cannot name moto's account: the served endpoint names the stack's."""
+    data = json.loads((SCENARIOS / "failed.json").read_text())
+    scenario = load_scenario({**data, "account": SPOKE.account})
+    seen: dict[str, Any] = {}
+
+    def serve(endpoint: dict[str, str], _pump: Any) -> None:
+        outside = boto3.Session(aws_access_key_id="any", aws_secret_access_key="any", region_name=endpoint["region"])
+        dynamodb = outside.client("dynamodb", endpoint_url=endpoint["endpoint_url"])
+        seen["items"] = dynamodb.scan(TableName=endpoint["table"], Select="COUNT")["Count"]
+        events = outside.client("events", endpoint_url=endpoint["endpoint_url"])
+        seen["buses"] = [bus["Name"] for bus in events.list_event_buses()["EventBuses"]]
+
+    summary = run_scenario(scenario, template_json, tmp_path, serve=serve, engine=engine)
+
+    assert summary["records"] == 2 and seen["items"] > 0
+    assert "EventBus" in seen["buses"]  # the stack's bus, in its account
