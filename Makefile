@@ -9,9 +9,10 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # Extra CDK context for `make synth` (and the targets built on it): make synth CONTEXT='-c stackName=X'
 CONTEXT ?=
-# The synthesized stack's template, from cdk.out/manifest.json (its name follows `stackName`). Expanded
-# when a recipe that uses it starts, so only in targets that depend on `synth`.
-TEMPLATE = $(shell $(BIN)/python -m infra.assembly cdk.out)
+# Every synthesized stack's template, from cdk.out/manifest.json (each named after its stack). Expanded
+# when a recipe that uses it starts, so only in targets that depend on `synth`. The sandbox reads the
+# folder itself (--templates cdk.out).
+TEMPLATES = $(shell $(BIN)/python -m infra.assembly cdk.out)
 DYNAMODB_LOCAL := .tools/dynamodb-local/.installed
 PORT ?= 4566
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -76,16 +77,16 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # check; an unparsable template fails instead of scanning nothing.
 checkov: synth $(CHECKOV_STAMP)
 	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov \
-	  --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
+	  $(addprefix --file ,$(TEMPLATES)) --framework cloudformation --skip-download --compact --quiet
 
 demo: $(SYNTHESIZED)
-	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --pages --template $(TEMPLATE)
+	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/demo --pages --templates cdk.out
 
 # The demo, then its emulators stay up on 127.0.0.1:$(PORT) for `autopilot-reports`, the AWS CLI or
 # PartiQL (see docs/querying.md) until Ctrl-C; the stack's functions keep running on what they receive.
 # Its own output folder: a `make demo` beside it never touches the served endpoint.json.
 serve: $(SYNTHESIZED)
-	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/serve --template $(TEMPLATE) --serve --port $(PORT)
+	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/serve --templates cdk.out --serve --port $(PORT)
 
 # Two workers for the two cores; a test module stays on one worker (its module fixtures are started once).
 test: setup lint

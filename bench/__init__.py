@@ -31,6 +31,7 @@ from typing import Any
 from autopilot_reports.constants import NOTIFIER_HANDLER as NOTIFIER_HANDLER
 from autopilot_reports.constants import REPORTER_HANDLER as REPORTER_HANDLER
 from autopilot_reports.constants import WATCHER_HANDLER as WATCHER_HANDLER
+from sandbox.place import DEFAULT_ACCOUNT, Place
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
 from sandbox.timeline import DEFAULT_TICK_SECONDS
@@ -73,7 +74,7 @@ def template() -> dict[str, Any]:
 
 
 def stack(source: Mapping[str, Any] | None = None) -> StackModel:
-    return read_stack(dict(source or template()), REGION)
+    return read_stack(dict(source or template()), Place(DEFAULT_ACCOUNT, REGION))
 
 
 def with_environment(source: Mapping[str, Any], handler_suffix: str, updates: Mapping[str, str]) -> dict[str, Any]:

@@ -195,9 +195,9 @@ def history_import(driver: Driver) -> list[ImportPiece]:
 def _detach_reporter(driver: Driver) -> None:
     """The reporter is not under test here: its rule keeps matching the import's 10,000 state changes
     (PutEvents is unchanged), but delivers them nowhere, so moto need not queue them."""
-    sandbox = driver.sandbox
-    events = sandbox.admin.client("events")
-    for rule in sandbox.stack.rules:
+    deployment = driver.deployment
+    events = deployment.client("events")
+    for rule in deployment.stack.rules:
         if c.STATE_CHANGE_DETAIL_TYPE not in rule.pattern.get("detail-type", []):
             continue
         targets = events.list_targets_by_rule(Rule=rule.logical_id, EventBusName=rule.bus)["Targets"]
@@ -206,9 +206,9 @@ def _detach_reporter(driver: Driver) -> None:
 
 def _handed_on(driver: Driver) -> dict[str, Any]:
     """The "AutoML History Import" event the last piece put on the bus, from the rule that routes it."""
-    sandbox = driver.sandbox
-    rule = next(rule for rule in sandbox.stack.rules if c.IMPORT_DETAIL_TYPE in rule.pattern.get("detail-type", []))
-    events = sandbox.take_tapped(rule.logical_id)
+    deployment = driver.deployment
+    rule = next(rule for rule in deployment.stack.rules if c.IMPORT_DETAIL_TYPE in rule.pattern.get("detail-type", []))
+    events = deployment.events.take_tapped(rule.logical_id)
     if len(events) != 1:
         raise RuntimeError(f"expected one handed-on import event, found {len(events)}")
     return events[0]

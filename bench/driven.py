@@ -4,15 +4,14 @@ with two additions the benches need, both through the sandbox's public surface:
 - `InvocationLog`: the sandbox's own call observer, also splitting its counts by invocation (which
   function, at which tick). Summed, the records are the run's `aws_calls`.
 - `Driver`: after the scenario's ticks, while the emulators are still up (the sandbox's `serve` hook),
-  handlers are invoked one event at a time, as Lambda would invoke them, each invocation's calls counted.
+  handlers are invoked one event at a time through the deployment's Lambda runtime (its environment,
+  session and context), each invocation's calls counted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
-import os
 import tempfile
 import time
 from collections import Counter
@@ -22,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from autopilot_reports.observability import logger
-from autopilot_reports.settings import get_settings
 from sandbox.aws_hooks import Invocation, Observer
-from sandbox.runner import LOCAL_ONLY_ENV, LambdaContext, Sandbox
+from sandbox.deployment import Deployment, DeploymentPlan
+from sandbox.lambda_runtime import Handler
+from sandbox.runner import World
 from sandbox.scenario import Scenario
-from sandbox.template import ACCOUNT_ID, FunctionSpec
+from sandbox.template import FunctionSpec
 
 
 @dataclass(frozen=True)
@@ -81,46 +81,34 @@ class Run:
 
 
 class Driver:
-    """Invokes the stack's handlers directly while a sandbox's emulators are up."""
+    """Invokes the stack's handlers directly while a sandbox's emulators are up, through the deployment's
+    own Lambda runtime (its environment, session and context)."""
 
-    def __init__(self, sandbox: Sandbox, sink: io.StringIO) -> None:
-        self.sandbox = sandbox
+    def __init__(self, world: World, sink: io.StringIO) -> None:
+        self.world = world
+        self.deployment: Deployment = world.home
         self.sink = sink
 
     @property
     def observer(self) -> InvocationLog:
-        observer = self.sandbox.observer
+        observer = self.deployment.observer
         assert isinstance(observer, InvocationLog)
         return observer
 
     def function(self, handler_suffix: str) -> FunctionSpec:
-        return self.sandbox.stack.function_by_handler(handler_suffix)
+        return self.deployment.stack.function_by_handler(handler_suffix)
 
-    def handler(self, function: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
+    def handler(self, function: FunctionSpec) -> Handler:
         """The function's handler, with its own environment in place (and no other function's)."""
-        for other in self.sandbox.stack.functions.values():
-            for name in other.environment:
-                os.environ.pop(name, None)
-        os.environ.update(function.environment)
-        os.environ.update(LOCAL_ONLY_ENV)
-        get_settings.cache_clear()
-        module_name, _, attribute = function.handler.rpartition(".")
-        handler: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module_name), attribute)
+        handler = self.deployment.runtime.handler(function)
+        logger.registered_handler.stream = self.sink  # type: ignore[attr-defined]  # not the run's lambda.log
         return handler
-
-    def context(self, function: FunctionSpec) -> LambdaContext:
-        return LambdaContext(
-            function_name=function.logical_id,
-            memory_limit_in_mb=function.memory,
-            invoked_function_arn=f"arn:aws:lambda:{self.sandbox.scenario.region}:{ACCOUNT_ID}:function:{function.logical_id}",
-            timeout_seconds=function.timeout,
-        )
 
     def invoke(self, handler_suffix: str, event: dict[str, Any]) -> tuple[Any, InvocationCalls, float]:
         """One invocation: the handler's response, its AWS calls, and its wall seconds (handler only)."""
         function = self.function(handler_suffix)
         handler = self.handler(function)
-        context = self.context(function)
+        context = self.deployment.runtime.context(function)
         observer = self.observer
         observer.invocation = Invocation(function.logical_id, None)
         try:
@@ -140,20 +128,18 @@ def observed_run(scenario: Scenario, template: Mapping[str, Any], drive: DriveCa
     ticked: list[int] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-") as out, contextlib.redirect_stderr(io.StringIO()):
-        sandbox: Sandbox
 
         def serve(_endpoints: dict[str, str], _drain: Callable[[], None]) -> None:
-            logger.registered_handler.stream = sink  # type: ignore[attr-defined]  # the run's log file is closed
             ticked.append(len(log.records))
             if drive is not None:
-                driven.append(drive(Driver(sandbox, sink)))
+                driven.append(drive(Driver(world, sink)))
 
-        sandbox = Sandbox(scenario, dict(template), Path(out), serve=serve)
         log = InvocationLog(
-            fault_rates=scenario.delivery.faults.model_dump(), seed=scenario.delivery.seed, tick=lambda: sandbox.tick
+            fault_rates=scenario.delivery.faults.model_dump(), seed=scenario.delivery.seed, tick=lambda: world.tick
         )
-        sandbox.observer = log
-        summary = sandbox.run()
+        plan = DeploymentPlan(dict(template), scenario.place, Path(out))
+        world = World(scenario, [plan], serve=serve, observe=lambda _plan: log)
+        summary = world.run()
     failed = {name: stats for name, stats in summary["invocations"].items() if stats["failed"] or stats["retried"]}
     if failed:
         raise RuntimeError(f"invocations failed in the sandbox run: {failed}")

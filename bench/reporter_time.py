@@ -49,7 +49,8 @@ from bench import (
     with_environment,
 )
 from bench.driven import Driver, observed_run
-from sandbox.runner import complete_envelope, object_body
+from sandbox.event_delivery import complete_envelope
+from sandbox.runner import object_body
 from sandbox.scenario import ScenarioJob
 from testsupport.fakes import FakeArtifacts, FakeJobs, FakeStore
 
@@ -168,18 +169,18 @@ class Timings:
 
 
 def drive(driver: Driver) -> Timings:
-    sandbox = driver.sandbox
+    world, deployment = driver.world, driver.deployment
     function = driver.function(REPORTER_HANDLER)
     settings = ReporterSettings.from_env(function.environment)
-    table = sandbox.stack.tables[0].logical_id
-    jobs = sandbox.scenario.jobs
+    table = deployment.stack.tables[0].table_name
+    jobs = world.scenario.jobs
     half = len(jobs) // 2
     through_handler, direct = jobs[:half], jobs[half:]
-    raws = [raw_report(job, sandbox.scenario.objects, settings, table, sandbox.now()) for job in direct]
+    raws = [raw_report(job, world.scenario.objects, settings, table, world.now()) for job in direct]
     calls = RawCalls(settings.analysis_max_bytes)
     handler_times, raw_times = [], []
     for index, (job, raw) in enumerate(zip(through_handler, raws, strict=True)):
-        event = state_change_event(job.describe[-1], sandbox.scenario.region)
+        event = state_change_event(job.describe[-1], world.scenario.region)
         order = ("handler", "raw") if index % 2 == 0 else ("raw", "handler")
         times: dict[str, float] = {}
         for which in order:

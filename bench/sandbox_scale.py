@@ -75,7 +75,8 @@ class ScaleRun:
 def child_run(jobs: int, engine: str, template_path: Path) -> ScaleRun:
     """Runs the scenario here (the child) and measures it; refuses a run that did not report every job."""
     from sandbox.dynamodb_local import proc_status_bytes
-    from sandbox.runner import dynamodb_engine, run_scenario
+    from sandbox.emulators import dynamodb_engine
+    from sandbox.runner import run_scenario
 
     scenario = completed_jobs_scenario(jobs, STATES, prefix="scale")
     source = json.loads(template_path.read_text())

@@ -1,9 +1,10 @@
-"""Where the synthesized stack's template is: read from the cloud assembly's manifest, not guessed.
+"""Where the synthesized stacks' templates are: read from the cloud assembly's manifest, not guessed.
 
-    python -m infra.assembly [cdk.out]     # prints cdk.out/<stackName>.template.json
+    python -m infra.assembly [cdk.out]     # prints each stack's template, one a line: cdk.out/<stackName>.template.json
 
-The stack's name (and so its template's file name) follows context `stackName`, which may come from
-cdk.json or `-c`; the manifest CDK writes with every synth says which stack that synth produced.
+A stack's name (and so its template's file name) follows context `stackName`, which may come from
+cdk.json or `-c`; the manifest CDK writes with every synth says which stacks that synth produced. An app
+may synthesize several (one per deployment): the sandbox takes the folder and picks its stack by name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ STACK_ARTIFACT = "aws:cloudformation:stack"
 
 
 class AssemblyError(RuntimeError):
-    """The directory holds no synthesized assembly with exactly one stack."""
+    """The directory holds no synthesized assembly, or not the stack asked for."""
 
 
 def stack_templates(outdir: Path = DEFAULT_OUTDIR) -> dict[str, Path]:
@@ -34,19 +35,30 @@ def stack_templates(outdir: Path = DEFAULT_OUTDIR) -> dict[str, Path]:
     }
 
 
-def template_path(outdir: Path = DEFAULT_OUTDIR) -> Path:
-    """The one stack's template (the app defines exactly one stack)."""
+def template_paths(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
+    """Every stack's template; an assembly without a stack is refused."""
     templates = stack_templates(outdir)
-    if len(templates) != 1:
-        raise AssemblyError(f"{outdir} should hold exactly one stack, found {sorted(templates) or 'none'}")
-    (path,) = templates.values()
-    return path
+    if not templates:
+        raise AssemblyError(f"{outdir} should hold a stack, found none")
+    return list(templates.values())
+
+
+def template_path(outdir: Path = DEFAULT_OUTDIR, stack: str | None = None) -> Path:
+    """One stack's template: the one named `stack`, or the assembly's only stack."""
+    templates = stack_templates(outdir)
+    if stack is None and len(templates) == 1:
+        return next(iter(templates.values()))
+    if stack is not None and stack in templates:
+        return templates[stack]
+    wanted = f"the stack {stack!r}" if stack else "exactly one stack (or name one)"
+    raise AssemblyError(f"{outdir} should hold {wanted}, found {sorted(templates) or 'none'}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        print(template_path(Path(args[0]) if args else DEFAULT_OUTDIR))
+        for path in template_paths(Path(args[0]) if args else DEFAULT_OUTDIR):
+            print(path)
     except AssemblyError as error:
         print(f"infra.assembly: {error}", file=sys.stderr)
         return 2

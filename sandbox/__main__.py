@@ -1,6 +1,6 @@
-"""`python -m sandbox run SCENARIO.json --out DIR [--pages] [--serve [--port N]]`: the whole pipeline on
-local emulators; with --pages, each job's report page and the dashboard under DIR/pages/; with --serve, the
-emulators stay up afterwards for queries until SIGINT/SIGTERM."""
+"""`python -m sandbox run SCENARIO.json --out DIR [--templates cdk.out | --template FILE] [--pages]
+[--serve [--port N]]`: the whole pipeline on local emulators; with --pages, each job's report page and the
+dashboard under DIR/pages/; with --serve, the emulators stay up afterwards for queries until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from autopilot_reports.constants import DEFAULT_STACK_NAME
+from sandbox.emulators import ENGINES, EngineError
 from sandbox.pages import PagesError, page_writer, print_pages
 from sandbox.printing import print_reports, print_summary
-from sandbox.runner import ENGINES, EngineError, ServeCallback, run_scenario
+from sandbox.runner import ServeCallback, run_scenario
 from sandbox.scenario import ScenarioError, load_scenario
 from sandbox.serve import DEFAULT_PORT, ENDPOINT_FILE, first_job, port_free, query_hint, serve_until_signal
-from sandbox.template import TemplateError, load_template, read_stack
+from sandbox.template import TemplateError, load_template, load_templates, read_stack, standalone_stack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run a scenario file through the pipeline")
     run.add_argument("scenario", type=Path)
     run.add_argument("--out", type=Path, required=True, help="directory for records.jsonl, summary.json, ...")
-    run.add_argument("--template", type=Path, help="synthesized template (default: cdk.out, else synthesize)")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument(
+        "--templates",
+        type=Path,
+        help="a cloud assembly folder (its manifest lists every stack's template; default: cdk.out, else synthesize)",
+    )
+    source.add_argument("--template", type=Path, help="one synthesized template file, instead of --templates")
+    run.add_argument("--stack", help="the standalone stack to run, where the assembly holds several")
     run.add_argument("--quiet", action="store_true", help="do not print the reports")
     run.add_argument(
         "--pages",
@@ -63,11 +72,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         scenario = load_scenario(args.scenario)
-        template = load_template(args.template)
+        stack_name, template = pick_template(args.templates, args.template, args.stack)
         pages = page_writer(args.out) if args.pages else None
         serve = serve_until_signal(args.out, show) if args.serve else None
         after = in_turn(pages, serve)
-        summary = run_scenario(scenario, template, args.out, serve=after, port=args.port, engine=args.dynamodb)
+        summary = run_scenario(
+            scenario, template, args.out, serve=after, port=args.port, engine=args.dynamodb, stack_name=stack_name
+        )
     except (ScenarioError, TemplateError, EngineError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
@@ -77,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.serve:
         show()
         if not args.quiet:
-            print_query_hint(args.out, scenario.region, read_stack(template, scenario.region).tables[0].logical_id)
+            table = read_stack(template, scenario.place, stack_name).tables[0].table_name
+            print_query_hint(args.out, scenario.region, table)
     return invocation_failures(summary, args.out)
 
 
@@ -92,6 +104,14 @@ def in_turn(*callbacks: ServeCallback | None) -> ServeCallback | None:
             callback(endpoint, pump)
 
     return each
+
+
+def pick_template(folder: Path | None, file: Path | None, stack: str | None) -> tuple[str, dict[str, Any]]:
+    """The standalone stack's name and template: from one file (named `stack`, default the default stack
+    name), or from an assembly folder's stacks."""
+    if file is not None:
+        return stack or DEFAULT_STACK_NAME, load_template(file)
+    return standalone_stack(load_templates(folder), stack)
 
 
 class OneLine(logging.Filter):

@@ -1,7 +1,8 @@
 """What the sandbox observes and injects at the boto3 layer, without a single branch in the handlers:
-call counts per operation, the events and notifications that were really accepted, transient faults
-for the services moto plays (the simulator injects SageMaker's own), and hard stops of an invocation
-right after one of its AWS calls (docs/design.md §6.4, `delivery.crashes`)."""
+the account each request is for (sessions made by `session_at`), call counts per operation, the events
+and notifications that were really accepted, transient faults for the services moto plays (the
+simulator injects SageMaker's own), and hard stops of an invocation right after one of its AWS calls
+(docs/design.md §6.4, `delivery.crashes`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSRequest, AWSResponse
+
+from sandbox.place import Place
 
 # botocore event names use the service id ("eventbridge"); scenario faults use the endpoint name ("events").
 FAULTY_SERVICES = {"s3": "s3", "dynamodb": "dynamodb", "sns": "sns", "eventbridge": "events"}
+# Any credentials do: no emulator checks them (moto takes the account from ACCOUNT_HEADER instead).
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_SESSION_TOKEN": "sandbox"}
+ACCOUNT_HEADER = "x-moto-account-id"  # moto server keeps a backend per (account, region) and reads this
+
+
+def session_at(place: Place) -> boto3.Session:
+    """A boto3 session of its own for one place: its region, the sandbox's credentials, and every request
+    marked with the place's account, so moto answers from that account's backends (DynamoDB Local and
+    the simulator ignore the header). Hooks (the observer, the taps' sweep) go on before any client is
+    made: a client copies its session's hooks when it is created."""
+    session = boto3.Session(
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+        region_name=place.region,
+    )
+
+    def mark_account(request: AWSRequest, **_: Any) -> None:
+        request.headers[ACCOUNT_HEADER] = place.account
+
+    session.events.register("before-sign", mark_account)
+    return session
 
 
 class _Body:

@@ -1,8 +1,10 @@
 """One endpoint for a served sandbox: DynamoDB (and its streams) answered by DynamoDB Local, every other
 service by moto server, behind one loopback port, so the CLI, the AWS CLI and PartiQL need one
 `--endpoint-url`. Requests are routed by their `X-Amz-Target` (DynamoDB's JSON protocol names its
-service there); nobody checks signatures on loopback, so the Host header may change on the way.
-Each request that fails is logged as one line, never a traceback."""
+service there); nobody checks signatures on loopback, so the Host header may change on the way. Where
+the served stack is not in moto's default account, each request is marked with the stack's account
+(which a caller's credentials cannot say to moto). Each request that fails is logged as one line, never
+a traceback."""
 
 from __future__ import annotations
 
@@ -13,16 +15,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from sandbox.aws_hooks import ACCOUNT_HEADER
+
 logger = logging.getLogger(__name__)
 DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"}
 
 
 class Front:
-    """Listens on `port` (0: a free one) and forwards each request to DynamoDB Local or moto."""
+    """Listens on `port` (0: a free one) and forwards each request to DynamoDB Local or moto (the same URL
+    twice without DynamoDB Local), for `account` unless a request names one."""
 
-    def __init__(self, moto_url: str, dynamodb_url: str, port: int = 0) -> None:
+    def __init__(self, moto_url: str, dynamodb_url: str, port: int = 0, account: str | None = None) -> None:
         self.upstreams = {"moto": urlsplit(moto_url), "dynamodb": urlsplit(dynamodb_url)}
+        self.account = account
         self._server = _Server(("127.0.0.1", port), _Handler, self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True, name="front")
 
@@ -60,6 +66,8 @@ class _Handler(BaseHTTPRequestHandler):
         upstream = self.server.front.upstream_for(self.headers.get("X-Amz-Target", ""))
         headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
         headers["Host"] = upstream.netloc
+        if self.server.front.account and ACCOUNT_HEADER not in {name.lower() for name in headers}:
+            headers[ACCOUNT_HEADER] = self.server.front.account
         connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
         try:
             connection.request(self.command, self.path, body=body, headers=headers)

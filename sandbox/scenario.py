@@ -13,7 +13,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
@@ -24,6 +24,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from sandbox.place import ACCOUNT_PATTERN, DEFAULT_ACCOUNT, Place
 from sandbox.timeline import DEFAULT_TICK_SECONDS, Timeline, first_shown
 
 __all__ = [
@@ -267,6 +268,7 @@ def _show(value: object) -> str:
 # Scenario models
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
 
 
 class Faults(BaseModel):
@@ -326,6 +328,8 @@ class ScenarioJob(BaseModel):
     api: Literal["v1", "v2"] = "v1"
     describe: list[dict[str, Any]] = Field(min_length=1)
     candidates: list[dict[str, Any]] = Field(default_factory=list)
+    account: str | None = Field(default=None, pattern=ACCOUNT_PATTERN)  # where the job runs: default the
+    region: str | None = Field(default=None, pattern=REGION_PATTERN)  # scenario's account and region
 
     @property
     def name(self) -> str:
@@ -336,7 +340,8 @@ class ScenarioJob(BaseModel):
 class Scenario(BaseModel):
     model_config = _STRICT
 
-    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    account: str = Field(default=DEFAULT_ACCOUNT, pattern=ACCOUNT_PATTERN)
+    region: str = Field(default="us-east-1", pattern=REGION_PATTERN)
     jobs: list[ScenarioJob]
     objects: dict[str, Any] = Field(default_factory=dict)
     delivery: Delivery = Field(default_factory=Delivery)
@@ -378,6 +383,14 @@ class Scenario(BaseModel):
         return next((job for job in self.jobs if job.name == name), None)
 
     @property
+    def place(self) -> Place:
+        """Where the scenario's standalone stack is deployed, and its jobs run unless they say otherwise."""
+        return Place(self.account, self.region)
+
+    def place_of(self, job: ScenarioJob) -> Place:
+        return Place(job.account or self.account, job.region or self.region)
+
+    @property
     def unlisted_enum_values(self) -> dict[str, int]:
         """Enum values the scenario's responses hold that botocore does not list (`shape=value`: count):
         accepted, as AWS returns them, and counted for summary.json."""
@@ -391,7 +404,8 @@ class Scenario(BaseModel):
         # message reaches the user as written.
         for index, job in enumerate(self.jobs):
             _check_job(index, job, self._unlisted)
-        _check_unique_names(self.jobs)
+        _check_unique_names(self.jobs, self.place_of)
+        _check_one_place(self.jobs, self.place, self.place_of)
         _check_object_keys(self.objects)
         if self.deployed_at is not None:
             try:
@@ -446,15 +460,28 @@ def _api_hint(job: ScenarioJob, error: ShapeError) -> str:
     return ""
 
 
-def _check_unique_names(jobs: list[ScenarioJob]) -> None:
-    first_index: dict[str, int] = {}
+def _check_unique_names(jobs: list[ScenarioJob], place_of: Callable[[ScenarioJob], Place]) -> None:
+    """A job is named by its account, region and name (as its ARN names it): one name per place."""
+    first_index: dict[tuple[Place, str], int] = {}
     for index, job in enumerate(jobs):
-        if job.name in first_index:
+        key = (place_of(job), job.name)
+        if key in first_index:
             raise ScenarioError(
                 f"job {job.name!r} describe[0]: AutoMLJobName: jobs[{index}] repeats the name of "
-                f"jobs[{first_index[job.name]}]; job names must be unique"
+                f"jobs[{first_index[key]}] in {key[0]}; job names must be unique in an account and region"
             )
-        first_index[job.name] = index
+        first_index[key] = index
+
+
+def _check_one_place(jobs: list[ScenarioJob], home: Place, place_of: Callable[[ScenarioJob], Place]) -> None:
+    """Until the sandbox runs an organization (a hub and its spokes), every job runs where the stack is."""
+    for job in jobs:
+        place = place_of(job)
+        if place != home:
+            raise ScenarioError(
+                f"job {job.name!r} runs in {place}, not the scenario's {home}: jobs at other places need the "
+                'organization mode (a top-level "hub"), which this sandbox does not run yet'
+            )
 
 
 def _check_object_keys(objects: Mapping[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Reads the synthesized CloudFormation template: the single source of what the sandbox creates.
 
-moto's own CloudFormation cannot deploy this stack (DESIGN section 6), so we read the resources we need
+moto's own CloudFormation cannot deploy this stack (docs/design.md §6.1), so we read the resources we need
 and resolve `Ref`, `Fn::GetAtt`, `Fn::Sub` and `Fn::Join` ourselves, against names the sandbox chooses.
+A stack is read at a place (an account and a region): every ARN and pseudo-parameter resolves to it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from autopilot_reports.constants import DEFAULT_STACK_NAME, EXAMPLE_ACCOUNT_ID
+from autopilot_reports.constants import DEFAULT_STACK_NAME
+from infra.assembly import DEFAULT_OUTDIR, AssemblyError, stack_templates
+from sandbox.place import Place
 
-ACCOUNT_ID = EXAMPLE_ACCOUNT_ID
 DEFAULT_BUS = "default"
-STACK_NAME = DEFAULT_STACK_NAME
-TEMPLATE_PATH = Path("cdk.out") / f"{STACK_NAME}.template.json"
+EVENT_BUS_ARN = re.compile(r"^arn:[\w-]+:events:[\w-]+:\d{12}:event-bus/.+$")
 
 
 class TemplateError(ValueError):
@@ -33,11 +34,16 @@ class TableSpec:
     attribute_definitions: list[dict[str, str]]
     global_secondary_indexes: list[dict[str, Any]]
     stream_view_type: str | None = None
+    name: str = ""  # the physical name (Names.table_name); "" reads as the logical id
+
+    @property
+    def table_name(self) -> str:
+        return self.name or self.logical_id
 
     def create_table_params(self) -> dict[str, Any]:
-        """CreateTable arguments for this table, named by its logical id, keys and indexes as deployed."""
+        """CreateTable arguments for this table, under its physical name, keys and indexes as deployed."""
         params: dict[str, Any] = {
-            "TableName": self.logical_id,
+            "TableName": self.table_name,
             "KeySchema": self.key_schema,
             "AttributeDefinitions": self.attribute_definitions,
             "BillingMode": "PAY_PER_REQUEST",
@@ -61,11 +67,20 @@ class FunctionSpec:
 
 
 @dataclass(frozen=True)
+class BusTarget:
+    """A rule's target that is an event bus (a spoke's route to its hub's bus, in another account)."""
+
+    arn: str
+    role_arn: str | None  # the role EventBridge assumes to put onto a bus of another account
+
+
+@dataclass(frozen=True)
 class RuleSpec:
     logical_id: str
     bus: str  # bus name as resolved; "default" for the account's default bus
     pattern: dict[str, Any]
     function_ids: list[str]
+    bus_targets: list[BusTarget] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,8 @@ class StreamMappingSpec:
 
 @dataclass
 class StackModel:
-    region: str
+    place: Place
+    stack_name: str = DEFAULT_STACK_NAME
     tables: list[TableSpec] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
@@ -108,6 +124,12 @@ class StackModel:
     schedules: list[ScheduleSpec] = field(default_factory=list)
     stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
 
+    def table(self, logical_id: str) -> TableSpec:
+        match = next((table for table in self.tables if table.logical_id == logical_id), None)
+        if match is None:
+            raise TemplateError(f"the stack has no table {logical_id!r}")
+        return match
+
     def function_by_handler(self, suffix: str) -> FunctionSpec:
         matches = [spec for spec in self.functions.values() if spec.handler.endswith(suffix)]
         if len(matches) != 1:
@@ -116,32 +138,64 @@ class StackModel:
 
 
 def load_template(path: Path | None = None) -> dict[str, Any]:
-    """The synthesized template; synthesizes in-process (about 10 s) when cdk.out has none."""
-    path = path or TEMPLATE_PATH
-    if path.exists():
-        template: dict[str, Any] = json.loads(path.read_text())
-        return template
-    from app import build_app  # deferred: importing the CDK starts Node
+    """A synthesized template file; without one, the standalone stack's of cdk.out (`load_templates`)."""
+    if path is None:
+        return standalone_stack(load_templates())[1]
+    template: dict[str, Any] = json.loads(path.read_text())
+    return template
 
-    assembly = build_app().synth()
-    synthesized: dict[str, Any] = assembly.get_stack_by_name(STACK_NAME).template
-    return synthesized
+
+def load_templates(folder: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Every stack's template in a cloud assembly folder, by stack name, as its manifest lists them. Without
+    a folder: cdk.out's, or, where cdk.out holds no assembly, synthesized in process (about 10 s)."""
+    if folder is None and not (DEFAULT_OUTDIR / "manifest.json").is_file():
+        from app import build_app  # deferred: importing the CDK starts Node
+
+        return {stack.stack_name: stack.template for stack in build_app().synth().stacks}
+    try:
+        paths = stack_templates(folder or DEFAULT_OUTDIR)
+    except AssemblyError as error:
+        raise TemplateError(str(error)) from None
+    return {name: json.loads(path.read_text()) for name, path in paths.items()}
+
+
+def standalone_stack(templates: Mapping[str, dict[str, Any]], name: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The stack the sandbox deploys, with its name: the one named, or the assembly's only stack."""
+    if name is None and len(templates) == 1:
+        (name,) = templates
+    if name is None or name not in templates:
+        listed = ", ".join(sorted(templates))
+        if not templates:
+            raise TemplateError("the assembly holds no stack; run `make synth` (npx cdk synth)")
+        asked = f"no stack {name!r}" if name else "more than one stack"
+        raise TemplateError(f"the assembly holds {asked} (stacks: {listed}); name the standalone stack to run")
+    return name, templates[name]
 
 
 class Names:
-    """Physical names the sandbox gives each resource, and what Ref / Fn::GetAtt return for them."""
+    """Physical names the sandbox gives each resource at a place, and what Ref / Fn::GetAtt return for them.
 
-    def __init__(self, resources: Mapping[str, Any], region: str) -> None:
+    A resource is named by its logical id; a table also carries `table_suffix`, because DynamoDB Local
+    keeps one database for every account and region (-sharedDb): two deployments' tables there need two
+    names. Every other service keeps each account and region apart, as AWS does."""
+
+    def __init__(self, resources: Mapping[str, Any], place: Place, table_suffix: str = "") -> None:
         self.resources = resources
-        self.region = region
+        self.place = place
+        self.table_suffix = table_suffix
+
+    def table_name(self, logical_id: str) -> str:
+        return logical_id + self.table_suffix
 
     def ref(self, logical_id: str) -> str:
         kind = self._kind(logical_id)
         if kind == "AWS::SNS::Topic":
-            return f"arn:aws:sns:{self.region}:{ACCOUNT_ID}:{logical_id}"
+            return f"arn:aws:sns:{self.place.region}:{self.place.account}:{logical_id}"
         if kind == "AWS::SQS::Queue":
             return f"queue:{logical_id}"  # replaced by the real URL once the queue exists
-        return logical_id  # tables, buses, functions, keys, roles: the logical id is the name
+        if kind == "AWS::DynamoDB::Table":
+            return self.table_name(logical_id)
+        return logical_id  # buses, functions, keys, roles: the logical id is the name
 
     def get_att(self, logical_id: str, attribute: str) -> str:
         kind = self._kind(logical_id)
@@ -159,11 +213,15 @@ class Names:
             return logical_id
         if attribute in ("Arn", "TopicArn", "StreamArn", "KeyArn") and service:
             name, resource = service
-            region = "" if name == "iam" else self.region
-            return f"arn:aws:{name}:{region}:{ACCOUNT_ID}:{resource}{logical_id}"
+            region = "" if name == "iam" else self.place.region
+            return f"arn:aws:{name}:{region}:{self.place.account}:{resource}{self.ref_name(logical_id)}"
         if attribute == "QueueUrl":
             return self.ref(logical_id)
         raise TemplateError(f"cannot resolve Fn::GetAtt {logical_id}.{attribute} ({kind})")
+
+    def ref_name(self, logical_id: str) -> str:
+        """The name inside the resource's ARN."""
+        return self.table_name(logical_id) if self._kind(logical_id) == "AWS::DynamoDB::Table" else logical_id
 
     def _kind(self, logical_id: str) -> str:
         if logical_id not in self.resources:
@@ -172,14 +230,20 @@ class Names:
 
 
 class Resolver:
-    def __init__(self, template: Mapping[str, Any], region: str) -> None:
-        self.names = Names(template.get("Resources", {}), region)
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        place: Place,
+        stack_name: str = DEFAULT_STACK_NAME,
+        table_suffix: str = "",
+    ) -> None:
+        self.names = Names(template.get("Resources", {}), place, table_suffix)
         self.pseudo = {
-            "AWS::Region": region,
-            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Region": place.region,
+            "AWS::AccountId": place.account,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": STACK_NAME,
+            "AWS::StackName": stack_name,
         }
         self.parameters = template.get("Parameters", {})
 
@@ -231,15 +295,22 @@ class Resolver:
         return re.sub(r"\$\{([^}!][^}]*)\}", replace, text)
 
 
-def read_stack(template: Mapping[str, Any], region: str) -> StackModel:
-    resolve = Resolver(template, region)
+def read_stack(
+    template: Mapping[str, Any],
+    place: Place,
+    stack_name: str = DEFAULT_STACK_NAME,
+    table_suffix: str = "",
+) -> StackModel:
+    """The stack `template` as deployed at `place` under `stack_name`: every ARN, `AWS::AccountId` and
+    `AWS::Region` resolves to the place. `table_suffix`: see Names."""
+    resolve = Resolver(template, place, stack_name, table_suffix)
     resources: Mapping[str, Any] = template.get("Resources", {})
-    stack = StackModel(region=region)
+    stack = StackModel(place=place, stack_name=stack_name)
     invoke_configs = {}
     for logical_id, resource in resources.items():
         kind, props = resource["Type"], resource.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
-            stack.tables.append(_table(logical_id, props))
+            stack.tables.append(_table(logical_id, props, resolve.names.table_name(logical_id)))
         elif kind == "AWS::SNS::Topic":
             stack.topics.append(logical_id)
         elif kind == "AWS::SQS::Queue":
@@ -254,15 +325,7 @@ def read_stack(template: Mapping[str, Any], region: str) -> StackModel:
     for logical_id, resource in resources.items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::Events::Rule" and "EventPattern" in props:
-            targets = [_logical_id_of(target["Arn"]) for target in props.get("Targets", [])]
-            stack.rules.append(
-                RuleSpec(
-                    logical_id=logical_id,
-                    bus=str(resolve(props.get("EventBusName", DEFAULT_BUS))),
-                    pattern=resolve(props["EventPattern"]),
-                    function_ids=[target for target in targets if target in stack.functions],
-                )
-            )
+            stack.rules.append(_rule(logical_id, props, resolve, stack.functions))
         elif resource["Type"] == "AWS::Scheduler::Schedule":
             target = props["Target"]
             stack.schedules.append(
@@ -276,6 +339,41 @@ def read_stack(template: Mapping[str, Any], region: str) -> StackModel:
         elif resource["Type"] == "AWS::Lambda::EventSourceMapping" and _is_stream(props.get("EventSourceArn")):
             stack.stream_mappings.append(_stream_mapping(logical_id, props))
     return stack
+
+
+def _rule(logical_id: str, props: Mapping[str, Any], resolve: Resolver, functions: Mapping[str, Any]) -> RuleSpec:
+    """A rule and its targets: functions of the stack and event buses (with the role EventBridge puts with).
+    Any other target is refused by name: dropping it would hide where the rule's events go."""
+    function_ids: list[str] = []
+    bus_targets: list[BusTarget] = []
+    for target in props.get("Targets", []):
+        reference = target["Arn"]
+        if isinstance(reference, dict) and _referenced_id(reference) in functions:
+            function_ids.append(_logical_id_of(reference))
+            continue
+        arn = str(resolve(reference))
+        if not EVENT_BUS_ARN.match(arn):
+            raise TemplateError(
+                f"rule {logical_id} target {target.get('Id', '?')} is {arn!r}: the sandbox delivers to the "
+                "stack's functions and to event buses only"
+            )
+        role = target.get("RoleArn")
+        bus_targets.append(BusTarget(arn=arn, role_arn=str(resolve(role)) if role is not None else None))
+    return RuleSpec(
+        logical_id=logical_id,
+        bus=str(resolve(props.get("EventBusName", DEFAULT_BUS))),
+        pattern=resolve(props["EventPattern"]),
+        function_ids=function_ids,
+        bus_targets=bus_targets,
+    )
+
+
+def _referenced_id(reference: Mapping[str, Any]) -> str | None:
+    """The logical id a `Ref` / `Fn::GetAtt` names, or None for any other value."""
+    try:
+        return _logical_id_of(reference)
+    except TemplateError:
+        return None
 
 
 def _is_stream(source: Any) -> bool:
@@ -317,9 +415,10 @@ def _rate_seconds(expression: str) -> int | None:
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
-def _table(logical_id: str, props: Mapping[str, Any]) -> TableSpec:
+def _table(logical_id: str, props: Mapping[str, Any], name: str) -> TableSpec:
     return TableSpec(
         logical_id=logical_id,
+        name=name,
         key_schema=props["KeySchema"],
         attribute_definitions=props["AttributeDefinitions"],
         global_secondary_indexes=[

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.runner import EngineError, dynamodb_engine, run_scenario
+from sandbox.emulators import EngineError, dynamodb_engine
+from sandbox.runner import run_scenario
 from sandbox.scenario import load_scenario
 from tests.e2e.test_scenarios import SCENARIOS, check_outputs, comparable, load_expectation, read_jsonl
 

@@ -100,14 +100,32 @@ def test_checks_command_lints_the_stacks_of_an_assembly_directory(synth_app, cap
     )
 
 
-def test_an_assembly_without_exactly_one_stack_is_refused(tmp_path, capsys):
+def test_an_assembly_without_a_stack_is_refused(tmp_path, capsys):
     from infra import assembly
 
     assert assembly.main([str(tmp_path)]) == 2
     assert checks.main([str(tmp_path)]) == 2
     assert "manifest.json does not exist" in capsys.readouterr().err
     (tmp_path / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": {}}), encoding="utf-8")
-    with pytest.raises(assembly.AssemblyError, match="exactly one stack, found none"):
+    with pytest.raises(assembly.AssemblyError, match="exactly one stack .*, found none"):
         assembly.template_path(tmp_path)
+    assert assembly.main([str(tmp_path)]) == 2
     assert checks.main([str(tmp_path)]) == 2
     assert "holds no stack template" in capsys.readouterr().err
+
+
+def test_an_assembly_of_several_stacks_gives_each_template_by_name(tmp_path, capsys):
+    """One stack per deployment: every template is listed (what `make lint` scans), one is found by name."""
+    from infra import assembly
+
+    stack = {"type": assembly.STACK_ARTIFACT}
+    artifacts = {name: {**stack, "properties": {"templateFile": f"{name}.template.json"}} for name in ("Hub", "Spoke")}
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}), encoding="utf-8")
+    assert assembly.stack_templates(tmp_path) == {name: tmp_path / f"{name}.template.json" for name in artifacts}
+    assert assembly.main([str(tmp_path)]) == 0
+    assert capsys.readouterr().out.split() == [str(tmp_path / "Hub.template.json"), str(tmp_path / "Spoke.template.json")]
+    assert assembly.template_path(tmp_path, "Spoke") == tmp_path / "Spoke.template.json"
+    with pytest.raises(assembly.AssemblyError, match=r"exactly one stack .*, found \['Hub', 'Spoke'\]"):
+        assembly.template_path(tmp_path)
+    with pytest.raises(assembly.AssemblyError, match="the stack 'Other'"):
+        assembly.template_path(tmp_path, "Other")

@@ -17,7 +17,8 @@ from moto.dynamodb.models import dynamodb_backends
 
 from autopilot_reports.adapters.clients import clear_clients
 from sandbox.dynamodb_local import DynamoDBLocal, shared_engine
-from sandbox.runner import lambda_stream_record, passes_filters
+from sandbox.place import Place
+from sandbox.stream_delivery import lambda_stream_record, passes_filters
 from sandbox.template import read_stack
 
 REGION = "us-east-1"
@@ -44,7 +45,7 @@ def aws(monkeypatch):
 
 @pytest.fixture
 def stack_model(template_json):
-    return read_stack(template_json, REGION)
+    return read_stack(template_json, Place(DEFAULT_ACCOUNT_ID, REGION))
 
 
 @pytest.fixture

@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.template import ACCOUNT_ID, Resolver
+from sandbox.place import DEFAULT_ACCOUNT as ACCOUNT_ID
+from sandbox.place import Place
+from sandbox.template import Resolver
 
 REGION = "us-east-1"
 
@@ -24,7 +26,7 @@ REGION = "us-east-1"
 def function_policies(template: dict[str, Any], function_id: str) -> list[dict[str, Any]]:
     """Resolved policy documents of the function's execution role (inline and AWS::IAM::Policy)."""
     resources = template["Resources"]
-    resolve = Resolver(template, REGION)
+    resolve = Resolver(template, Place(ACCOUNT_ID, REGION))
     role_ref = resources[function_id]["Properties"]["Role"]
     role_id = role_ref["Fn::GetAtt"][0]
     documents = [policy["PolicyDocument"] for policy in resources[role_id]["Properties"].get("Policies", [])]

@@ -30,7 +30,7 @@ from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.domain.ports import Saved
 from sandbox.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
-from sandbox.runner import passes_filters
+from sandbox.stream_delivery import passes_filters
 from sandbox.streams import StreamReader
 from tests.integration import test_cli, test_dynamodb_store
 from tests.integration.conftest import REGION, CallRecorder

@@ -17,7 +17,7 @@ from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.settings import get_settings
-from sandbox.runner import complete_envelope
+from sandbox.event_delivery import complete_envelope
 from tests.integration.conftest import REGION, CallRecorder, stream_event
 from testsupport.process import reset_process
 from testsupport.stepping import stepping_simulator

@@ -16,7 +16,7 @@ from moto.core import set_initial_no_auth_action_count
 from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
-from sandbox.template import ACCOUNT_ID
+from sandbox.place import DEFAULT_ACCOUNT as ACCOUNT_ID
 from tests.integration.conftest import stream_event
 from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions, widened_for_moto
 from tests.integration.test_handlers import SCENARIO, WATCH_START, Context, describe, state_change

@@ -303,6 +303,64 @@ def test_duplicate_job_names_are_rejected() -> None:
     assert "jobs[1] repeats the name of jobs[0]" in error_of(data)
 
 
+def test_a_scenario_names_its_account_and_each_job_its_place() -> None:
+    """`account` (default 123456789012) and `jobs[].account` / `jobs[].region`, each defaulting to the
+    scenario's: a job that names the scenario's own place is accepted."""
+    assert load_scenario(scenario_with(v1_describe())).place.account == ACCOUNT
+    data = {
+        "account": "111122223333",
+        "region": "eu-west-1",
+        "jobs": [
+            {"describe": [v1_describe("a")], "account": "111122223333", "region": "eu-west-1"},
+            {"describe": [v1_describe("b")], "region": "eu-west-1"},
+            {"describe": [v1_describe("c")]},
+        ],
+    }
+    scenario = load_scenario(data)
+
+    assert (scenario.place.account, scenario.place.region) == ("111122223333", "eu-west-1")
+    assert {scenario.place_of(job) for job in scenario.jobs} == {scenario.place}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"account": "12345"}, "account: String should match pattern"),
+        ({"account": 123456789012}, "account: Input should be a valid string"),
+        ({"jobs": [{"describe": [v1_describe()], "account": "1234567890123"}]}, "(jobs[0].account): String should"),
+        ({"jobs": [{"describe": [v1_describe()], "region": "mars-central"}]}, "(jobs[0].region): String should"),
+    ],
+)
+def test_accounts_and_regions_must_look_like_aws_ones(change: dict[str, Any], expected: str) -> None:
+    assert expected in error_of({**scenario_with(v1_describe()), **change})
+
+
+@pytest.mark.parametrize(
+    ("job", "place"),
+    [
+        ({"account": "111122223333"}, "111122223333/us-east-1"),
+        ({"region": "eu-west-1"}, "123456789012/eu-west-1"),
+    ],
+)
+def test_a_job_at_another_place_needs_the_organization_mode(job: dict[str, Any], place: str) -> None:
+    data = {"jobs": [{"describe": [v1_describe("x")]}, {"describe": [v1_describe("y")], **job}]}
+
+    assert error_of(data) == (
+        f"job 'y' runs in {place}, not the scenario's 123456789012/us-east-1: jobs at other places need the "
+        'organization mode (a top-level "hub"), which this sandbox does not run yet'
+    )
+
+
+def test_job_names_are_unique_per_account_and_region() -> None:
+    """The same name at two places is two jobs (the organization mode refuses the second place for now);
+    at one place, even spelled out, it is a repeat."""
+    elsewhere = {"jobs": [{"describe": [v1_describe()]}, {"describe": [v1_describe()], "region": "eu-west-1"}]}
+    spelled_out = {"jobs": [{"describe": [v1_describe()]}, {"describe": [v1_describe()], "account": ACCOUNT}]}
+
+    assert "organization mode" in error_of(elsewhere)
+    assert "jobs[1] repeats the name of jobs[0] in 123456789012/us-east-1" in error_of(spelled_out)
+
+
 def test_invalid_candidate_names_job_and_index() -> None:
     broken = best_candidate()
     broken["CandidateStatus"] = 7

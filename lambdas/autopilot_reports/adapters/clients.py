@@ -1,13 +1,17 @@
 """boto3 clients, created on first use and shared for the life of the process.
 
 Created lazily so tests and the sandbox can point the environment (AWS_ENDPOINT_URL, credentials) at
-moto or the simulator first; `clear_clients()` forgets them when that environment changes.
+moto or the simulator first. A client is kept under what it was made from (`ClientOrigin`: boto3's
+default session and the AWS_* environment botocore reads), so a process that serves two deployments
+(the sandbox's spokes) never hands one deployment's client to the other; on Lambda the origin never
+changes and there is one client per service. `clear_clients()` forgets them all.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -26,14 +30,41 @@ CLIENT_CONFIG = Config(
 ClientT = TypeVar("ClientT")
 
 
-@cache
+AWS_VARIABLES = "AWS_"  # region, credentials, profile, endpoints (AWS_ENDPOINT_URL[_<SERVICE>]), retries
+
+
+class ClientOrigin(NamedTuple):
+    """What a client is made from: the session boto3 makes it with (its credentials, region and event
+    hooks) and the AWS_* variables botocore reads when it does. Hashable: it keys the clients, and the
+    handlers' warm adapters (with their Settings)."""
+
+    session: boto3.Session
+    environment: tuple[tuple[str, str], ...]
+
+
+def client_origin() -> ClientOrigin:
+    """This process's origin now: a scan of the environment (about 20 microseconds among Lambda's few
+    dozen variables), no AWS call; cheap enough for once an invocation."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()  # what boto3.client() would do
+    assert boto3.DEFAULT_SESSION is not None  # just set up
+    variables = sorted((name, value) for name, value in os.environ.items() if name.startswith(AWS_VARIABLES))
+    return ClientOrigin(boto3.DEFAULT_SESSION, tuple(variables))
+
+
 def shared_client(service: str) -> Any:
-    # Any: boto3-stubs types boto3.client() only for a literal service name; each adapter names its own type.
-    return boto3.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    """The client of `service` for this process's origin now, made on first use."""
+    return _client(service, client_origin())
+
+
+@cache
+def _client(service: str, origin: ClientOrigin) -> Any:
+    # Any: boto3-stubs types client() only for a literal service name; each adapter names its own type.
+    return origin.session.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
 
 
 def clear_clients() -> None:
-    shared_client.cache_clear()
+    _client.cache_clear()
 
 
 def error_code(error: ClientError) -> str:

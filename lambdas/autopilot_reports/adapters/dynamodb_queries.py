@@ -1,6 +1,6 @@
 """What people ask the report table: one job's report and history, jobs by status or with partial
 failures in a time range, the most recent jobs, the families, a history import's progress. Each is one
-GetItem or Query (never a Scan; DESIGN section 4). The CLI and the sandbox's output files read through
+GetItem or Query (never a Scan; docs/design.md §4.3). The CLI and the sandbox's output files read through
 it, and so does the digest (through the store's `digest_inputs`), so a question has one answer.
 
 Items and keys: `dynamodb_items.py`.

@@ -5,7 +5,7 @@ Items and keys: `dynamodb_items.py`; the report's transaction: `dynamodb_transac
 ask the table: `dynamodb_queries.py` (the digest's inputs are read through it). Every read is a GetItem,
 BatchGetItem or Query; every write is conditional or idempotent. The terminal notification is claimed by
 the same transaction that commits the record, and the table's stream carries that commit to the
-notifier (DESIGN section 5).
+notifier (docs/design.md §5.2).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The report's one TransactWriteItems, built as data (the store sends it), and how to read its
 cancellation: which conditions failed, what the table returned for them, whether it refused the content.
 
-The conditions are the delivery rules of DESIGN section 5 written as expressions: the record only if
+The conditions are the delivery rules of docs/design.md §5 written as expressions: the record only if
 newer (models.record.progress), the claim once and only for a job that ended after the watch began
 (domain.rules.notify_worthy), the family's best only if it still is what the job was judged against.
 The store contract suite (tests/integration/test_store_contract.py) holds them to the fake's rules.

@@ -7,7 +7,7 @@ record that keeps failing lands in the on-failure queue, with an alarm.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dynamodb, record_from_item
 from autopilot_reports.adapters.sns import SNSNotifier
 from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
@@ -24,9 +25,13 @@ from autopilot_reports.observability import count, count_now, logger, metrics, t
 from autopilot_reports.settings import NotifierSettings, get_settings
 
 
-@lru_cache(maxsize=1)
 def default_sender() -> NotificationSender:
-    return NotificationSender(notifier=SNSNotifier(get_settings(NotifierSettings).topic_arn))
+    return sender_for(get_settings(NotifierSettings), client_origin())
+
+
+@cache  # keyed by what built it, as reporter.reporter_for
+def sender_for(settings: NotifierSettings, origin: ClientOrigin) -> NotificationSender:
+    return NotificationSender(notifier=SNSNotifier(settings.topic_arn))
 
 
 @logger.inject_lambda_context

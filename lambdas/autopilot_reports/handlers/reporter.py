@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
@@ -23,10 +24,15 @@ from autopilot_reports.observability import count, count_now, logger, metrics, t
 from autopilot_reports.settings import ReporterSettings, get_settings
 
 
-@lru_cache(maxsize=1)
 def default_reporter() -> Reporter:
     """Real adapters, built on the first invocation and reused while the function stays warm."""
-    settings = get_settings(ReporterSettings)
+    return reporter_for(get_settings(ReporterSettings), client_origin())
+
+
+@cache  # one entry on Lambda; one per deployment where a process serves several (the sandbox)
+def reporter_for(settings: ReporterSettings, origin: ClientOrigin) -> Reporter:
+    """The reporter of the deployment these settings and this origin describe (warm state is keyed by
+    what built it: another deployment in the same process gets its own)."""
     return Reporter(
         jobs=SageMakerAutoMLJobs(),
         artifacts=S3ArtifactReader(),

@@ -1,6 +1,7 @@
 """What the handlers build on first use and keep while a function stays warm (settings, clients,
-adapters). `forget()` drops it all, as a new Lambda process would start without it: the sandbox calls it
-when a simulated process dies or its emulators change, tests between cases."""
+adapters; the adapters and clients keyed by the settings and the client origin they were built from).
+`forget()` drops it all, as a new Lambda process would start without it: the sandbox calls it when a
+simulated process dies or its emulators change, tests between cases."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from autopilot_reports.settings import get_settings
 def forget() -> None:
     get_settings.cache_clear()
     clear_clients()
-    reporter.default_reporter.cache_clear()
-    watcher.default_watcher.cache_clear()
-    watcher.default_digester.cache_clear()
-    notifier.default_sender.cache_clear()
+    reporter.reporter_for.cache_clear()
+    watcher.watcher_for.cache_clear()
+    watcher.digester_for.cache_clear()
+    notifier.sender_for.cache_clear()

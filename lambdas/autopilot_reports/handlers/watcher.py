@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
@@ -27,9 +28,12 @@ from autopilot_reports.observability import count, logger, metrics, tracer
 from autopilot_reports.settings import WatcherSettings, get_settings
 
 
-@lru_cache(maxsize=1)
 def default_watcher() -> Watcher:
-    settings = get_settings(WatcherSettings)
+    return watcher_for(get_settings(WatcherSettings), client_origin())
+
+
+@cache  # keyed by what built it, as reporter.reporter_for
+def watcher_for(settings: WatcherSettings, origin: ClientOrigin) -> Watcher:
     return Watcher(
         jobs=SageMakerAutoMLJobs(),
         store=DynamoDBReportStore(settings.table_name),
@@ -42,9 +46,12 @@ def default_watcher() -> Watcher:
     )
 
 
-@lru_cache(maxsize=1)
 def default_digester() -> Digester:
-    settings = get_settings(WatcherSettings)
+    return digester_for(get_settings(WatcherSettings), client_origin())
+
+
+@cache
+def digester_for(settings: WatcherSettings, origin: ClientOrigin) -> Digester:
     return Digester(
         store=DynamoDBReportStore(settings.table_name),
         period=timedelta(hours=settings.digest_period_hours),

@@ -25,12 +25,20 @@ class InvalidJobArnError(ValueError):
     """The text is not an AutoML job ARN (arn:<partition>:sagemaker:<region>:<account>:automl-job/<name>)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Place:
-    """An AWS account and region: where a job ran."""
+    """An AWS account and region: where a job ran, or where a deployment is."""
 
     account: str
     region: str
+
+    def __str__(self) -> str:
+        return f"{self.account}/{self.region}"
+
+    @property
+    def label(self) -> str:
+        """The place in a name (folders, physical names): `111122223333-eu-west-1`."""
+        return f"{self.account}-{self.region}"
 
     @classmethod
     def of_arn(cls, arn: object) -> Place:

@@ -183,7 +183,7 @@ class ReportRecord(BaseModel):
         job's (only a record made by hand has such an ARN)."""
         return JobRef.of(self.job_arn, self.job_name)
 
-    # In the record's JSON and stored as attributes (DESIGN section 4), derived again when read: an item
+    # In the record's JSON and stored as attributes (docs/design.md §4), derived again when read: an item
     # stored before they existed reads the same.
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -53,7 +53,7 @@ def dashboard_page(page: AccountPage) -> Rendered:
 
 
 def where(records: Sequence[ReportRecord]) -> str:
-    """`account 123456789012 (eu-west-1)`, or how many accounts and regions the table holds."""
+    """`account <account id> (eu-west-1)`, or how many accounts and regions the table holds."""
     accounts = sorted({account for record in records if (account := record.account_id)})
     regions = sorted({record.region for record in records if record.region})
     if len(accounts) > 1:

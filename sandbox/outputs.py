@@ -1,0 +1,98 @@
+"""What a deployment's run leaves in its output folder (docs/design.md §6.5): records.jsonl (one latest record
+per job), history.jsonl, events.jsonl (the state changes published), notifications.jsonl (one line per
+SNS publish) and summary.json (calls, faults and crashes injected, invocations, failure queue depths)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from autopilot_reports.adapters.dynamodb_queries import ReportQueries
+from sandbox.aws_hooks import Observer
+from sandbox.lambda_runtime import Invocations
+from sandbox.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class WorldFacts:
+    """What the world knows of the run, the same for each of its deployments."""
+
+    ticks: int
+    start: datetime
+    end: datetime
+    simulator_calls: Mapping[str, int]
+    sagemaker_faults: int
+    engine: str
+
+
+@dataclass(frozen=True)
+class DeploymentFacts:
+    """What one deployment observed."""
+
+    observer: Observer
+    invocations: Mapping[str, Invocations]
+    queue_depths: Mapping[str, int]  # failure queue logical id -> messages waiting
+    duplicates_delivered: int
+
+
+def write_outputs(
+    out_dir: Path,
+    scenario: Scenario,
+    store: ReportQueries,
+    deployment: DeploymentFacts,
+    world: WorldFacts,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Writes every output file into `out_dir` and returns the summary (with `extra` keys, if any)."""
+    names = [job.describe[0]["AutoMLJobName"] for job in scenario.jobs]
+    records = [record for record in (store.get_report(name) for name in names) if record]
+    history = [entry for name in names for entry in store.history(name)]
+    observer = deployment.observer
+    write_jsonl(out_dir / "records.jsonl", [record.model_dump(mode="json") for record in records])
+    write_jsonl(out_dir / "history.jsonl", [entry.model_dump(mode="json") for entry in history])
+    write_jsonl(out_dir / "events.jsonl", observer.events)
+    write_jsonl(out_dir / "notifications.jsonl", observer.notifications)
+    summary = {
+        "generated_at": datetime.now(UTC).isoformat(),
+        "ticks": world.ticks,
+        "jobs": len(scenario.jobs),
+        "records": len(records),
+        "history_items": len(history),
+        "events_published": len(observer.events),
+        "notifications": len(observer.notifications),
+        "statuses": count_by(record.status for record in records),
+        "explainability_states": count_by(record.explainability.state.value for record in records),
+        "invocations": {name: vars(stats) for name, stats in deployment.invocations.items()},
+        "queue_depths": dict(deployment.queue_depths),
+        "aws_calls": dict(sorted(observer.calls.items())),
+        "simulator_calls": dict(sorted(world.simulator_calls.items())),
+        "faults_injected": {**dict(observer.faults), "sagemaker": world.sagemaker_faults},
+        "crashes_injected": dict(sorted(observer.crashes.items())),
+        "crashes_after_publish": observer.crashes_after_publish,
+        "duplicates_delivered": deployment.duplicates_delivered,
+        # accepted as AWS returns them (enums are open); botocore's model does not list them
+        "unlisted_enum_values": scenario.unlisted_enum_values,
+        "scenario_time": {"start": world.start.isoformat(), "end": world.end.isoformat()},
+        "delivery": scenario.delivery.model_dump(),
+        "dynamodb_engine": world.engine,
+        **(extra or {}),
+    }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return summary
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> None:
+    with path.open("w") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, sort_keys=True) + "\n")
+
+
+def count_by(values: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,113 @@
+"""A deployment's table streams delivered to their functions as Lambda's event source mappings do: new
+records read after every asynchronous invocation, filtered by the mapping's patterns, in batches, each
+batch invoked synchronously until it is checkpointed (item failures retried from the first failed record,
+a failed invocation retried whole), the rest sent to the on-failure destination past the retry limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from moto.dynamodb.models import dynamodb_backends
+from moto.events.models import EventPattern
+
+from sandbox.lambda_runtime import LambdaRuntime
+from sandbox.place import ClientsAt
+from sandbox.streams import StreamReader
+from sandbox.template import StackModel, StreamMappingSpec, TemplateError
+
+
+class StreamDelivery:
+    """Reads through the real DynamoDB Streams API on DynamoDB Local (`open_readers`); from moto's
+    backend otherwise (it runs in this process)."""
+
+    def __init__(self, stack: StackModel, runtime: LambdaRuntime) -> None:
+        self.stack = stack
+        self.runtime = runtime
+        self.readers: dict[str, StreamReader] = {}  # mapping logical id -> its reader, on DynamoDB Local
+
+    def open_readers(self, clients: ClientsAt) -> None:
+        """One reader per mapping, on DynamoDB Local; the records carry the stack's place (the engine
+        reports region `ddblocal`, account 000000000000)."""
+        place = self.stack.place
+        for mapping in self.stack.stream_mappings:
+            table = self.stack.table(mapping.table_id).table_name
+            arn = f"arn:aws:dynamodb:{place.region}:{place.account}:table/{table}/stream/sandbox"
+            self.readers[mapping.logical_id] = StreamReader.for_table(
+                clients("dynamodb"), clients("dynamodbstreams"), table, arn, place.region
+            )
+
+    def deliver(self) -> None:
+        for mapping in self.stack.stream_mappings:
+            records = [record for record in self._read(mapping) if passes_filters(record, mapping)]
+            for start in range(0, len(records), mapping.batch_size):
+                self._deliver_batch(mapping, records[start : start + mapping.batch_size])
+
+    def _read(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
+        """New records of the table's stream, consumed."""
+        reader = self.readers.get(mapping.logical_id)
+        if reader is not None:
+            return reader.read()
+        return self._read_moto(mapping)
+
+    def _read_moto(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
+        """New records of the table's stream, consumed. Read from moto's backend (it runs in this
+        process) rather than through GetShardIterator/GetRecords: moto keeps every shard iterator it
+        ever issued, each pinning the stream as it was (a cancelled transaction makes moto rebuild the
+        table, stream included), and copies the whole stream on every transaction; polling after every
+        invocation made memory grow with the square of the run. Consumed records are dropped, their
+        sequence numbers kept moving (moto numbers a record len(items) + starting number)."""
+        place = self.stack.place
+        name = self.stack.table(mapping.table_id).table_name
+        table = dynamodb_backends[place.account][place.region].get_table(name)
+        shard = table.stream_shard
+        if shard is None:
+            raise TemplateError(f"{mapping.table_id} has no stream for {mapping.logical_id}")
+        arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+        records = [lambda_stream_record(item.to_json(), arn) for item in shard.items]
+        shard.starting_sequence_number += len(shard.items)
+        shard.items.clear()
+        return records
+
+    def _deliver_batch(self, mapping: StreamMappingSpec, batch: list[dict[str, Any]]) -> None:
+        """Invokes synchronously until the batch is checkpointed: reported item failures are retried from
+        the first failed record on, a failed invocation retries the whole batch; past the retry limit the
+        rest goes to the on-failure destination, as Lambda does."""
+        function = self.stack.functions[mapping.function_id]
+        stats = self.runtime.stats(function)
+        attempts = 0
+        while batch:
+            response = self.runtime.call(function, {"Records": batch})
+            if response is not None:
+                stats.succeeded += 1
+                failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
+                if not failed or not mapping.report_item_failures:
+                    return
+                batch = batch[min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed) :]
+            attempts += 1
+            if 0 <= mapping.max_retry_attempts < attempts:
+                stats.failed += 1
+                self.runtime.send_to_failure_queue(mapping.on_failure_queue, function, {"Records": batch})
+                return
+            stats.retried += 1
+
+
+def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A moto stream record as Lambda hands it over: JSON, epoch seconds, with its source ARN."""
+    record = dict(record)
+    images = dict(record["dynamodb"])
+    created = images.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        images["ApproximateCreationDateTime"] = int(created.timestamp())
+    record["dynamodb"] = images
+    record["eventSourceARN"] = stream_arn
+    return record
+
+
+def passes_filters(record: dict[str, Any], mapping: StreamMappingSpec) -> bool:
+    """Lambda's event filtering: delivered when any filter pattern matches (moto's pattern matcher)."""
+    return not mapping.filter_patterns or any(
+        # moto types its matcher for EventBridge events; Lambda's filters match stream records the same way.
+        EventPattern.load(pattern).matches_event(record)  # type: ignore[arg-type]
+        for pattern in mapping.filter_patterns
+    )
