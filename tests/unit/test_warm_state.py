@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import client_origin, shared_client
 from autopilot_reports.handlers import notifier, reporter, warm_state, watcher
 from autopilot_reports.settings import NotifierSettings, ReporterSettings, WatcherSettings, get_settings
