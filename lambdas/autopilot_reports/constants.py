@@ -67,6 +67,12 @@ DEFAULT_DIGEST_PERIOD_HOURS = 24  # what the first digest covers
 MAX_DIGEST_PERIOD_HOURS = 24 * 31
 DIGEST_LIST_LIMIT = 50  # jobs named per list of a digest; the rest are counted
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
+# --- the cost of a job (docs/design.md §4, `compute`) -----------------------------------------------------
+DEFAULT_COSTING = True  # CDK context `costing`: false deploys no coster
+CANDIDATES_PAGE_SIZE = 300  # ListCandidatesForAutoMLJob's maximum MaxResults (AutoMLMaxResultsForTrials)
+COST_DESCRIBES_PER_PIECE = 200  # child jobs described per coster invocation before the rest is handed on
+PRICE_TTL_DAYS = 7  # a cached price is looked up again after this long
+PRICING_SERVICE_CODE = "AmazonSageMaker"
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
 PARTITION_KEY = "pk"
@@ -85,6 +91,9 @@ NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's termi
 STUCK_ALERTED_FOR = "stuck_alerted_for"  # the progress (models.record.progress) of the stall alerted
 STUCK_NOTIFIED_AT = "stuck_notified_at"  # when that "may be stuck" alert was claimed
 DIGEST_SK = "DIGEST"  # a digest item's sort key: its insert is the digest's claim
+COST_SK = "COST"  # a job's costing in progress (its next piece): its write hands the rest on
+PRICE_SK = "PRICE"  # a cached on-demand price (pk PRICE#<region>#<usage>#<instance type>)
+COMPUTE = "compute"  # the record's cost figures, written by the coster after the report (docs/design.md §4)
 
 # --- metrics --------------------------------------------------------------------------------------------
 NAMESPACE = "AutopilotReports"
@@ -107,6 +116,12 @@ INVALID_EVENTS = "InvalidEvents"
 LEADERBOARD_ERRORS = "LeaderboardErrors"
 RECORDS_REDUCED = "RecordsReduced"  # the table refused the full record; a reduced one went out
 EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATES
+# coster
+JOBS_COSTED = "JobsCosted"  # compute written on a terminal record
+COSTS_INCOMPLETE = "CostsIncomplete"  # ... with `incomplete` set (a child job or a price missing)
+COST_PIECES_HANDED_ON = "CostPiecesHandedOn"  # the rest of a job's child jobs handed to the next piece
+CHILD_JOBS_DESCRIBED = "ChildJobsDescribed"
+PRICE_LOOKUPS = "PriceLookups"  # GetProducts calls (one per region and instance type a week)
 # notifier
 STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
@@ -123,10 +138,11 @@ DEFAULT_STACK_NAME = "AutopilotReports"  # CDK context `stackName`; the CLI's `-
 # and the stand-in for ${AWS::AccountId} when the stack checks a bucket name's shape at synth.
 EXAMPLE_ACCOUNT_ID = "123456789012"
 # Each function's handler (the Lambda asset's root is lambdas/); each reads its own settings model
-# (settings.py: WatcherSettings, ReporterSettings, NotifierSettings).
+# (settings.py: WatcherSettings, ReporterSettings, NotifierSettings, CosterSettings).
 WATCHER_HANDLER = "autopilot_reports.handlers.watcher.handler"
 REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
 NOTIFIER_HANDLER = "autopilot_reports.handlers.notifier.handler"
+COSTER_HANDLER = "autopilot_reports.handlers.coster.handler"
 # The stack's CloudFormation outputs, by name (the CLI reads the table's and the bus's)
 OUTPUT_TABLE_NAME = "ReportsTableName"
 OUTPUT_EVENT_BUS_NAME = "EventBusName"

@@ -152,6 +152,10 @@ class NotifierSettings(FunctionSettings):
     topic_arn: str
 
 
+class CosterSettings(FunctionSettings):
+    table_name: str
+
+
 SettingsT = TypeVar("SettingsT", bound=FunctionSettings)
 
 

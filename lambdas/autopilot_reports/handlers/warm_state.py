@@ -6,7 +6,7 @@ simulated process dies or its emulators change, tests between cases."""
 from __future__ import annotations
 
 from autopilot_reports.adapters.clients import clear_clients
-from autopilot_reports.handlers import notifier, reporter, watcher
+from autopilot_reports.handlers import coster, notifier, reporter, watcher
 from autopilot_reports.settings import get_settings
 
 
@@ -17,3 +17,4 @@ def forget() -> None:
     watcher.watcher_for.cache_clear()
     watcher.digester_for.cache_clear()
     notifier.sender_for.cache_clear()
+    coster.coster_for.cache_clear()
