@@ -186,6 +186,7 @@ class StackConfig(BaseModel):
     digest_period_hours: DigestPeriodHours = Field(
         default=c.DEFAULT_DIGEST_PERIOD_HOURS, alias=c.CTX_DIGEST_PERIOD_HOURS
     )
+    costing: bool = Field(default=c.DEFAULT_COSTING, alias=c.CTX_COSTING)  # false: no coster is deployed
 
     # --- decoding of command-line text -------------------------------------------------------------
     @field_validator("notification_emails", mode="before")

@@ -18,7 +18,11 @@ from autopilot_reports.constants import (
     AUTOML_API_CALLS,
     CHILD_JOB_DETAIL_TYPES,
     CLOUDTRAIL_DETAIL_TYPE,
+    COMPUTE,
+    COST_SK,
+    COSTER_HANDLER,
     DEFAULT_ANALYSIS_MAX_BYTES,
+    DEFAULT_COSTING,
     DEFAULT_DIGEST_PERIOD_HOURS,
     DEFAULT_DIGEST_SCHEDULE,
     DEFAULT_IMPORT_PAGES_PER_PIECE,
@@ -60,6 +64,7 @@ from autopilot_reports.constants import (
     NOTIFICATIONS_SENT,
     NOTIFIED_AT,
     NOTIFIER_HANDLER,
+    OUTPUT_COSTER_FAILURE_QUEUE_URL,
     OUTPUT_DASHBOARD_NAME,
     OUTPUT_EVENT_BUS_NAME,
     OUTPUT_HISTORY_IMPORT_COMMAND,
@@ -166,6 +171,29 @@ NOTIFIER_FILTER_PATTERNS = (
     {"eventName": ["INSERT"], "dynamodb": {"Keys": {SORT_KEY: {"S": [DIGEST_SK]}}}},
 )
 
+# --- the coster's stream (docs/design.md §4, `compute`: after the report, off its hot path) ------------
+COSTER_MEMORY_MB = 256
+COSTER_TIMEOUT_SECONDS = 300  # a piece of at most COST_DESCRIBES_PER_PIECE Describe calls, and the prices
+COSTER_BATCH_SIZE = 1  # one job (or one piece of one) an invocation: a piece may use the whole time budget
+COSTER_PARALLELIZATION_FACTOR = 4  # jobs costed at once per shard (a job's own pieces stay in order)
+COSTER_RETRY_ATTEMPTS = 5
+# A terminal record committed without `compute` (the reporter never writes it: the coster's own last write
+# does, so that write passes no filter), and a job's costing handed on to its next piece.
+COSTER_FILTER_PATTERNS = (
+    {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {
+            "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
+            # exists:false only on a leaf (a number every compute has), as Lambda's filters match
+            "NewImage": {
+                "status": {"S": list(TERMINAL_STATUSES)},
+                COMPUTE: {"M": {"billable_seconds": {"N": [{"exists": False}]}}},
+            },
+        },
+    },
+    {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {SORT_KEY: {"S": [COST_SK]}}}},
+)
+
 # --- EventBridge / Scheduler delivery --------------------------------------------------------------
 TARGET_RETRY_ATTEMPTS = 4
 TARGET_MAX_EVENT_AGE_SECONDS = 2 * 3600
@@ -206,6 +234,7 @@ CTX_JOB_FAMILY_PATTERN = "jobFamilyPattern"
 CTX_STUCK_AFTER_MINUTES = "stuckAfterMinutes"
 CTX_DIGEST_SCHEDULE = "digestSchedule"
 CTX_DIGEST_PERIOD_HOURS = "digestPeriodHours"
+CTX_COSTING = "costing"
 
 DEFAULT_SCHEDULE_RATE_MINUTES = 1
 MAX_SCHEDULE_RATE_MINUTES = 360  # Lambda's maximum event age (6 h) and CloudWatch's 1-day alarm window
@@ -240,6 +269,7 @@ __all__ = [
     "OUTPUT_REPORTER_DELIVERY_DLQ_URL",
     "OUTPUT_REPORTER_FAILURE_QUEUE_URL",
     "OUTPUT_NOTIFIER_FAILURE_QUEUE_URL",
+    "OUTPUT_COSTER_FAILURE_QUEUE_URL",
     "OUTPUT_HISTORY_IMPORT_COMMAND",
     "INDEX_BY_PARTIAL_FAILURE",
     "INDEX_BY_STATUS",
@@ -301,6 +331,10 @@ __all__ = [
     "WATCHER_HANDLER",
     "REPORTER_HANDLER",
     "NOTIFIER_HANDLER",
+    "COSTER_HANDLER",
+    "COMPUTE",
+    "COST_SK",
+    "DEFAULT_COSTING",
     "powertools_ssm_parameter",
     "powertools_version",
 ]

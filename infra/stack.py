@@ -8,10 +8,11 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from autopilot_reports.settings import NotifierSettings, ReporterSettings, WatcherSettings
+from autopilot_reports.settings import CosterSettings, NotifierSettings, ReporterSettings, WatcherSettings
 from infra import constants as c
 from infra.config import StackConfig
 from infra.constructs.bus import EventBusConstruct
+from infra.constructs.costing import CostingConstruct
 from infra.constructs.encryption import MessagingKeyConstruct
 from infra.constructs.function import FunctionBasics, powertools_layer
 from infra.constructs.monitoring import MonitoringConstruct
@@ -91,6 +92,20 @@ class AutopilotReportsStack(cdk.Stack):
             basics=basics,
             settings=config.function_settings(NotifierSettings, topic_arn=self.notifications.reports_topic.topic_arn),
         )
+        # After the report, off its hot path: nothing above waits for it (context `costing`).
+        self.costing = (
+            CostingConstruct(
+                self,
+                "Costing",
+                table=self.store.table,
+                stream_arn=self.store.stream_arn,
+                key=key.key,
+                basics=basics,
+                settings=config.function_settings(CosterSettings, table_name=table_name),
+            )
+            if config.costing
+            else None
+        )
         self.monitoring = MonitoringConstruct(
             self,
             "Monitoring",
@@ -103,6 +118,7 @@ class AutopilotReportsStack(cdk.Stack):
                 ("ReporterDelivery", self.reporter.delivery_dead_letter_queue),
                 ("ReporterFailures", self.reporter.failure_queue),
                 ("NotifierFailures", self.notifier.failure_queue),
+                *([("CosterFailures", self.costing.failure_queue)] if self.costing else []),
             ],
             operators_topic=self.notifications.operators_topic,
             schedule_rate_minutes=config.schedule_rate_minutes,
@@ -127,6 +143,8 @@ class AutopilotReportsStack(cdk.Stack):
             c.OUTPUT_NOTIFIER_FAILURE_QUEUE_URL: self.notifier.failure_queue.queue.queue_url,
             c.OUTPUT_HISTORY_IMPORT_COMMAND: self._history_import_command(),
         }
+        if self.costing is not None:
+            outputs[c.OUTPUT_COSTER_FAILURE_QUEUE_URL] = self.costing.failure_queue.queue.queue_url
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
 

@@ -16,7 +16,9 @@ from types import FrameType
 ENDPOINT_FILE = "endpoint.json"
 PUMP_SECONDS = 0.5
 DEFAULT_PORT = 4566
-CREDENTIALS_HINT = "export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox  # any value: the emulators check none"
+CREDENTIALS_HINT = (
+    "export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox  # any value: the emulators check none"
+)
 
 
 def port_free(port: int) -> bool:

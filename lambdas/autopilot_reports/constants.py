@@ -157,6 +157,7 @@ OUTPUT_WATCHER_FAILURE_QUEUE_URL = "WatcherFailureQueueUrl"
 OUTPUT_REPORTER_DELIVERY_DLQ_URL = "ReporterDeliveryDeadLetterQueueUrl"
 OUTPUT_REPORTER_FAILURE_QUEUE_URL = "ReporterFailureQueueUrl"
 OUTPUT_NOTIFIER_FAILURE_QUEUE_URL = "NotifierFailureQueueUrl"
+OUTPUT_COSTER_FAILURE_QUEUE_URL = "CosterFailureQueueUrl"  # only where costing is on
 OUTPUT_HISTORY_IMPORT_COMMAND = "HistoryImportCommand"
 # SNS message attributes every job notification carries (subscription filter policies may use them)
 MESSAGE_ATTRIBUTES = (
