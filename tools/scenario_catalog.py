@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from testsupport.scenarios.children import ChildRun, children_of
 from testsupport.scenarios.clarify import (
     CHURN_FEATURES,
     analysis_doc,
@@ -39,6 +40,7 @@ from testsupport.scenarios.jobs import (
     timeline,
 )
 from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.prices import Rate, price_list
 
 ONE_MINUTE = 60  # the default template's schedule rate: scenarios written for first contact and crashes use it
 
@@ -719,6 +721,44 @@ def stuck_digest() -> ScenarioPlan:
     return s
 
 
+# ------------------------------------------------------------------------------------------------- cost
+def e2e_cost() -> ScenarioPlan:
+    """What a job cost (docs/design.md §4, `compute`): three candidates that share the data builder
+    (processing), the preprocessing pipeline's training job and its transform job (two instances); one
+    trial on managed spot (billed for 840 of its 2,400 seconds); one trial that cannot be described (the
+    simulator answers it does not exist). The served prices cover us-east-1 and, to be filtered out,
+    eu-west-1; every usage of both instance types, and Hosting besides."""
+    s = ScenarioPlan("cost", Clock("2026-03-02T09:00:00+00:00"))
+    job = credit_job("cost-churn-2026-03", offset=110, objective_value=0.8512)
+    s.add_features(job, CHURN_FEATURES[:6], expected_value=0.27)
+    first, spot, _undescribed = (job.candidate_name(index) for index in range(3))
+    shared = {step["CandidateStepName"]: step["CandidateStepType"] for step in job.candidate_steps(first)[:3]}
+    builder, preprocessing, transform = shared
+    job.children = children_of(
+        job,
+        {
+            builder: ChildRun("ml.m5.2xlarge", 1, start_after=60, seconds=481.5),
+            preprocessing: ChildRun("ml.m5.2xlarge", 1, start_after=600, seconds=905),
+            transform: ChildRun("ml.m5.4xlarge", 2, start_after=1560, seconds=312.25),
+            first: ChildRun("ml.m5.4xlarge", 1, start_after=1900, seconds=1800),
+            spot: ChildRun("ml.m5.4xlarge", 1, start_after=1900, seconds=2400, billable_seconds=840, spot=True),
+        },
+    )
+    rates = [
+        Rate(region, instance, usage, price)
+        for region, scale in (("us-east-1", 1.0), ("eu-west-1", 1.1))
+        for instance, base in (("ml.m5.2xlarge", 0.461), ("ml.m5.4xlarge", 0.922))
+        for usage, price in (
+            ("Training", f"{base * scale:.10f}"),
+            ("Processing", f"{base * scale:.10f}"),
+            ("BatchTransform", f"{base * scale:.10f}"),
+            ("Hosting", f"{base * 1.4 * scale:.10f}"),
+        )
+    ]
+    s.prices = price_list(rates)
+    return s
+
+
 CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "binary": e2e_binary,
     "regression_nested": e2e_regression_nested,
@@ -737,5 +777,6 @@ CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "families": families,
     "hostile_text": e2e_hostile_text,
     "stuck_digest": stuck_digest,
+    "cost": e2e_cost,
 }
 COMPACT = {"many_features"}  # written without indentation: 3,000 features

@@ -69,6 +69,7 @@ class ScenarioPlan:
     deployed_at: datetime | None = None  # tick 0 (written to the file); None: the earliest CreationTime
     backfills: list[BackfillAt] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)  # ticks at which the digest schedule fires
+    prices: Doc | None = None  # one GetProducts answer (prices.py): what the jobs' child jobs are priced at
 
     def add(self, job: Job, objects: Doc | None = None, explainability: ExplainabilityInput | None = None) -> Job:
         """Add a job (on the scenario's clock unless it has its own), the objects it brings, and what its
