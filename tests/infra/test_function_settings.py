@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from autopilot_reports.settings import FunctionSettings, NotifierSettings, ReporterSettings, WatcherSettings
+from autopilot_reports.settings import CosterSettings, FunctionSettings, NotifierSettings, ReporterSettings, WatcherSettings
 from infra.config import StackConfig
 from infra.plans import DeploymentPlan, deployment_plans
 from tests.infra.conftest import FULL_CONTEXT
 
-MODELS = (WatcherSettings, ReporterSettings, NotifierSettings)
+MODELS = (WatcherSettings, ReporterSettings, NotifierSettings, CosterSettings)
 # What the stack makes and gives a function by name; every other setting is a context key.
 RESOURCES = {"table_name", "event_bus_name", "topic_arn"}
 
