@@ -14,9 +14,12 @@ import pytest
 
 from autopilot_reports.domain import costing
 from autopilot_reports.domain.coster import Coster, CostOutcome
+from autopilot_reports.domain.digest import summarize
+from autopilot_reports.domain.ports import DigestInputs
 from autopilot_reports.models.cost import CachedPrice, ChildJob, ChildKind, PriceKey, Tally
+from autopilot_reports.models.digest import Period
 from autopilot_reports.models.place import JobRef
-from autopilot_reports.models.record import Compute, Explainability, ReportRecord
+from autopilot_reports.models.record import Compute, EstimatedCost, Explainability, ReportRecord
 from testsupport.cost_fakes import NOT_FOUND, FakeChildJobs, FakeCostStore, FakePriceList, step
 from testsupport.fakes import PLACE, FakeStore
 from testsupport.scenarios.prices import Rate, price_entry
@@ -327,3 +330,44 @@ def test_a_record_that_is_gone_is_not_created():
     other = JobRef(PLACE, "churn-2026-03")
     assert coster.start(other, record().job_arn, "churn", lambda: 300.0).outcome is CostOutcome.SUPERSEDED
     assert store.reports.records == {}
+
+
+# --- the digest ---------------------------------------------------------------------------------------------
+
+
+def costed(name: str, account: str, amount: float | None, incomplete: str | None = None) -> ReportRecord:
+    base = record(name).model_copy(
+        update={"job_arn": f"arn:aws:sagemaker:{REGION}:{account}:automl-job/{name}", "family": name.split("-")[0]}
+    )
+    if amount is None:
+        return base
+    estimate = EstimatedCost(amount=amount, currency="USD", basis="on-demand list price, us-east-1, fetched 2026-03-02")
+    compute = Compute(
+        child_jobs={"training": 1},
+        instance_seconds={},
+        billable_seconds=1.0,
+        spot_savings_seconds=0.0,
+        estimated_cost=estimate,
+        incomplete=incomplete,
+    )
+    return base.model_copy(update={"compute": compute})
+
+
+def test_the_digest_totals_match_the_records_by_family_and_by_account():
+    records = [
+        costed("churn-1", "111122223333", 1.25),
+        costed("churn-2", "444455556666", 0.5, incomplete="1 of 6 child jobs could not be described"),
+        costed("fraud-1", "111122223333", 2.0),
+        costed("fraud-2", "111122223333", None),  # ended, not costed yet
+        record("prices-1", status="InProgress"),  # running: no cost to count
+    ]
+    end = NOW + timedelta(hours=1)
+    digest = summarize(Period(start=NOW - timedelta(days=1), end=end), DigestInputs(records, [], [], []))
+    cost = digest.cost
+    assert cost is not None
+    terminal = [r for r in records if r.compute and r.compute.estimated_cost]
+    assert cost.total == pytest.approx(sum(r.compute.estimated_cost.amount for r in terminal))  # type: ignore[union-attr]
+    assert cost.by_family == {"fraud": 2.0, "churn": 1.75}
+    assert cost.by_account == {"111122223333": 3.25, "444455556666": 0.5}
+    assert (cost.costed_jobs, cost.not_costed_jobs, cost.incomplete_jobs) == (3, 1, 1)
+    assert summarize(digest.period, DigestInputs([costed("fraud-2", "111122223333", None)], [], [], [])).cost is None

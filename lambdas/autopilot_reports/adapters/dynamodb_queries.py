@@ -16,8 +16,8 @@ from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.clients import AwsAdapter
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.models.cost import FamilyCost
 from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.cost import FamilyCost
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord

@@ -29,7 +29,8 @@ from autopilot_reports.models.cost import (
     PriceKey,
     Tally,
 )
-from autopilot_reports.models.record import Compute, EstimatedCost
+from autopilot_reports.models.digest import DigestCost
+from autopilot_reports.models.record import Compute, EstimatedCost, ReportRecord
 
 # AutoMLCandidateStep.CandidateStepType (old SDK mocks wrote "Sagemaker": compared without case)
 STEP_KINDS = {
@@ -283,3 +284,39 @@ def incompleteness(tally: Tally, unpriced: Sequence[str], region: str, listing: 
     if unpriced:
         parts.append(f"no on-demand price in {region} for {', '.join(unpriced)}")
     return ". ".join(parts) if parts else None
+
+
+# --- the digest ----------------------------------------------------------------------------------------------
+
+
+def digest_cost(records: Iterable[ReportRecord], limit: int) -> DigestCost | None:
+    """The cost of the jobs among `records` that ended: their estimates summed, by family and by account
+    (each at most `limit` entries, the largest; the total counts every one). None when none was costed."""
+    ended = sorted((record for record in records if record.is_terminal), key=lambda record: record.job_name)
+    priced = [
+        (record, record.compute.estimated_cost) for record in ended if record.compute and record.compute.estimated_cost
+    ]
+    if not priced:
+        return None
+    currency = priced[0][1].currency
+    counted = [(record, estimate.amount) for record, estimate in priced if estimate.currency == currency]
+    by_family: dict[str, float] = {}
+    by_account: dict[str, float] = {}
+    for record, amount in counted:
+        by_family[record.family] = by_family.get(record.family, 0.0) + amount
+        account = record.account_id or "unknown"
+        by_account[account] = by_account.get(account, 0.0) + amount
+    return DigestCost(
+        currency=currency,
+        total=round(sum(amount for _, amount in counted), AMOUNT_PLACES),
+        costed_jobs=len(counted),
+        not_costed_jobs=len(ended) - len(counted),
+        incomplete_jobs=sum(1 for record, _ in counted if record.compute and record.compute.incomplete),
+        by_family=_largest(by_family, limit),
+        by_account=_largest(by_account, limit),
+    )
+
+
+def _largest(amounts: Mapping[str, float], limit: int) -> dict[str, float]:
+    ranked = sorted(amounts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return {name: round(amount, AMOUNT_PLACES) for name, amount in ranked}

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
+from autopilot_reports.domain.costing import digest_cost
 from autopilot_reports.domain.ports import DigestInputs, ReportStore
 from autopilot_reports.domain.watcher import stalls_since
 from autopilot_reports.models.digest import Digest, DigestBest, FamilySummary, Period
@@ -73,6 +74,7 @@ def summarize(period: Period, inputs: DigestInputs, stuck: bool = True, region: 
         stuck=names("stuck", _unique(inputs.stalled)) if stuck else [],
         omitted=omitted,
         region=region,
+        cost=digest_cost(modified, c.DIGEST_LIST_LIMIT),
     )
 
 

@@ -14,6 +14,7 @@ from autopilot_reports.domain.links import Link, ReportLinks, arn_partition, arn
 from autopilot_reports.domain.notification.common import (
     chart,
     clip,
+    cost_summary,
     duration,
     family_line,
     importance_basis,
@@ -205,6 +206,9 @@ def digest_email(digest: Digest, title: str) -> str:
     if digest.omitted.get("families"):
         family_lines.append(f"  [... and {digest.omitted['families']} more families]")
     blocks.append(_section(f"FAMILIES ({len(digest.families) + digest.omitted.get('families', 0)})", family_lines))
+    if digest.cost is not None:
+        lines = [f"  {line}" for line in cost_summary(digest.cost, email_line)]
+        blocks.append(_section("ESTIMATED COST OF THE JOBS THAT ENDED (on-demand list prices, compute only)", lines))
     blocks.append(DIGEST_FOOTER)
     return "\n\n".join(blocks) + "\n"
 
