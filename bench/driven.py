@@ -34,6 +34,7 @@ class InvocationCalls:
     function: str  # logical id
     tick: int
     calls: Counter[str]
+    seconds: float = 0.0  # wall time of the attempt (the sandbox's, not Lambda's)
 
     @property
     def total(self) -> int:
@@ -51,10 +52,11 @@ class InvocationLog(Observer):
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "invocation" and "records" in self.__dict__:
             if value is not None:
-                self.__dict__["opened"] = (value.function, self.tick(), Counter(self.calls))
+                self.__dict__["opened"] = (value.function, self.tick(), Counter(self.calls), time.perf_counter())
             elif self.__dict__.get("opened") is not None:
-                function, tick, before = self.__dict__.pop("opened")
-                self.records.append(InvocationCalls(function, tick, self.calls - before))
+                function, tick, before, started = self.__dict__.pop("opened")
+                seconds = time.perf_counter() - started
+                self.records.append(InvocationCalls(function, tick, self.calls - before, seconds))
         super().__setattr__(name, value)
 
     def by_function(self) -> dict[str, Counter[str]]:
