@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from autopilot_reports.settings import CosterSettings, FunctionSettings, NotifierSettings, ReporterSettings, WatcherSettings
+from autopilot_reports.settings import (
+    CosterSettings,
+    FunctionSettings,
+    NotifierSettings,
+    ReporterSettings,
+    WatcherSettings,
+)
 from infra.config import StackConfig
 from infra.plans import DeploymentPlan, deployment_plans
 from tests.infra.conftest import FULL_CONTEXT
