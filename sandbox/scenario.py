@@ -24,6 +24,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from autopilot_reports.constants import AWS_REGION_PATTERN
 from sandbox.timeline import DEFAULT_TICK_SECONDS, Timeline, first_shown
 
 __all__ = [
@@ -336,7 +337,7 @@ class ScenarioJob(BaseModel):
 class Scenario(BaseModel):
     model_config = _STRICT
 
-    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    region: str = Field(default="us-east-1", pattern=AWS_REGION_PATTERN)
     jobs: list[ScenarioJob]
     objects: dict[str, Any] = Field(default_factory=dict)
     delivery: Delivery = Field(default_factory=Delivery)

@@ -79,6 +79,9 @@ DEFAULT_DIGEST_PERIOD_HOURS = 24  # what the first digest covers
 MAX_DIGEST_PERIOD_HOURS = 24 * 31
 DIGEST_LIST_LIMIT = 50  # jobs named per list of a digest; the rest are counted
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
+# An AWS region name (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-4): console links are built only for
+# these, and a scenario's region must be one.
+AWS_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
 PARTITION_KEY = "pk"
