@@ -291,7 +291,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         item = self.client.get_item(TableName=self.table_name, Key=items.serialize(items.report_key(job_name))).get(
             "Item"
         )
-        return items.record_from_item(items.deserialize(item)) if item else None
+        return items.shown_record(items.deserialize(item)) if item else None
 
     def history(self, job_name: str) -> list[HistoryEntry]:
         found = self._query(
@@ -318,7 +318,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             Limit=limit,
             max_items=limit,
         )
-        return [items.record_from_item(items.deserialize(item)) for item in found]
+        return [items.shown_record(items.deserialize(item)) for item in found]
 
     def _query_index(self, index: str, pk: str, start: datetime, end: datetime) -> list[ReportRecord]:
         if start > end:  # DynamoDB refuses a BETWEEN whose bounds are reversed
@@ -331,7 +331,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
                 {":pk": pk, ":start": iso_utc(start), ":end": iso_utc(end) + "#\uffff"}
             ),
         )
-        return [items.record_from_item(items.deserialize(item)) for item in found]
+        return [items.shown_record(items.deserialize(item)) for item in found]
 
     def _query(self, max_items: int | None = None, **params: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
