@@ -575,6 +575,7 @@ class Sandbox:
             "duplicates_delivered": self.duplicates_delivered,
             # accepted as AWS returns them (enums are open); botocore's model does not list them
             "unlisted_enum_values": self.scenario.unlisted_enum_values,
+            "missing_required_members": self.scenario.missing_required_members,  # as AWS omits them
             "scenario_time": {"start": self.start.isoformat(), "end": self.now().isoformat()},
             "delivery": self.delivery.model_dump(),
             "dynamodb_engine": self.engine,
