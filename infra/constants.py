@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from autopilot_reports.constants import (
+    ANALYSIS_FILE,
     AUTOML_API_CALLS,
     CHILD_JOB_DETAIL_TYPES,
     CLOUDTRAIL_DETAIL_TYPE,

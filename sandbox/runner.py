@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import random
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ import boto3
 import jsonpath_ng.ext
 from moto.dynamodb.models import dynamodb_backends
 from moto.events.models import EventPattern
-from moto.server import ThreadedMotoServer
 from moto.sqs.models import sqs_backends
 
 from autopilot_reports.clock import set_clock
@@ -34,6 +32,7 @@ from autopilot_reports.observability import logger
 from sandbox.aws_hooks import Invocation, Observer, SimulatedCrash
 from sandbox.dynamodb_local import DynamoDBLocal, shared_engine
 from sandbox.front import Front
+from sandbox.loopback import LoopbackMotoServer, reset_moto
 from sandbox.scenario import Scenario, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
 from sandbox.streams import StreamReader
@@ -151,13 +150,11 @@ class Sandbox:
     def run(self) -> dict[str, Any]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         share_jsonpath_parsers()
-        # Served with DynamoDB Local, the asked-for port is the front's (one endpoint); moto takes a free one.
-        moto_port = 0 if self.serve is not None and self.local is not None else self.port
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        # Served, the asked-for port is the front's (one endpoint); moto takes a free one. Local tools only.
+        moto = LoopbackMotoServer()
         moto.start()
         host, port = moto.get_host_and_port()
-        # moto keeps its state in process-wide backends: a second run in one process starts clean.
-        urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
+        reset_moto()  # moto keeps its state in process-wide backends: a second run in one process starts clean
         try:
             with AutoMLSimulator(self.scenario, self.tick_seconds) as simulator, self._environment(moto, simulator):
                 self.simulator = simulator
@@ -178,22 +175,24 @@ class Sandbox:
     def _serve(self, moto_url: str) -> None:
         """The emulators stay up while `serve` runs (until SIGINT/SIGTERM), so any tool can query, and the
         stack's functions keep running on the events they receive (a history import started against the
-        served sandbox completes), on the scenario clock's last moment. With DynamoDB Local, one front
-        endpoint answers for both engines."""
+        served sandbox completes), on the scenario clock's last moment. One front endpoint answers for
+        DynamoDB's engine, the AutoML simulator and moto (sandbox/front.py)."""
         assert self.serve is not None
         endpoint = {"region": self.scenario.region, "table": self.stack.tables[0].logical_id}
         with contextlib.ExitStack() as stack, (self.out_dir / "lambda.log").open("a") as log:
             self.log = log
-            if self.local is None:
-                endpoint["endpoint_url"] = moto_url
-            else:
-                front = stack.enter_context(Front(moto_url, self.local.endpoint_url, self.port))
-                endpoint |= {"endpoint_url": front.endpoint_url, "dynamodb_endpoint_url": self.local.endpoint_url}
+            dynamodb_url = self.local.endpoint_url if self.local is not None else moto_url
+            simulator = self.simulator
+            front = Front(moto_url, dynamodb_url, self.port, simulator.endpoint_url, simulator.operations)
+            stack.enter_context(front)
+            endpoint |= {"endpoint_url": front.endpoint_url, "sagemaker_endpoint_url": simulator.endpoint_url}
+            if self.local is not None:
+                endpoint["dynamodb_endpoint_url"] = self.local.endpoint_url
             endpoint["dynamodb_engine"] = self.engine
             self.serve(endpoint, lambda: self._drain(force=True))
 
     @contextlib.contextmanager
-    def _environment(self, moto: ThreadedMotoServer, simulator: AutoMLSimulator) -> Iterator[None]:
+    def _environment(self, moto: LoopbackMotoServer, simulator: AutoMLSimulator) -> Iterator[None]:
         host, port = moto.get_host_and_port()
         saved = dict(os.environ)
         os.environ.update(CREDENTIALS)

@@ -104,9 +104,11 @@ class FakeArtifacts:
     denied: bool = False
     reads: int = 0
     lists: int = 0
+    owners: set[str] = field(default_factory=set)  # the expected bucket owners the calls named
 
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]:
         self.lists += 1
+        self.owners.add(owner)
         if self.denied:
             raise ArtifactAccessError(f"AccessDenied for s3://{bucket}/{prefix}")
         start = f"{bucket}/{prefix}"
@@ -116,8 +118,9 @@ class FakeArtifacts:
             if path.startswith(start)
         ]
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         self.reads += 1
+        self.owners.add(owner)
         return self.objects[f"{bucket}/{key}"][: max_bytes + 1]
 
 

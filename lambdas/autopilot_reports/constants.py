@@ -14,6 +14,7 @@ EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"  # a secondary status
 
 # --- explainability states (DESIGN 4.1) -------------------------------------------------------------
 EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applicable")
+ANALYSIS_FILE = "analysis.json"  # Clarify's output: the one object the reporter reads (and may read)
 
 # --- our events (DESIGN 3) ----------------------------------------------------------------------------
 EVENT_SOURCE = "autopilot-reports"

@@ -22,7 +22,7 @@ AUTOML_JOBS = {
     ]
 }
 DEFAULT_BUCKET = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}"}
-DEFAULT_OBJECTS = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}/*"}
+DEFAULT_OBJECTS = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}/*/analysis.json"}
 XRAY = {"xray:PutTraceSegments": ["*"], "xray:PutTelemetryRecords": ["*"]}
 
 
@@ -113,9 +113,11 @@ def test_reporter_reads_only_configured_output_locations_and_prefixes(full_templ
     assert sorted(map(str, allowed["s3:ListBucket"])) == sorted(
         map(str, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::ml-output"}, DEFAULT_BUCKET])
     )
+    # Only Clarify's analysis.json files: the report files beside them are linked, never read.
     assert sorted(map(str, allowed["s3:GetObject"])) == sorted(
-        map(str, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::ml-output/autopilot/*"}, DEFAULT_OBJECTS])
+        map(str, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::ml-output/autopilot/*/analysis.json"}, DEFAULT_OBJECTS])
     )
+    assert [action for action in allowed if action.startswith("s3:")] == ["s3:ListBucket", "s3:GetObject"]
     list_conditions = {
         str(as_list(s["Resource"])[0]): s.get("Condition")
         for s in statements

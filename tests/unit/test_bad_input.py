@@ -855,8 +855,14 @@ def stubbed_s3() -> tuple[Any, Stubber]:
     return client, Stubber(client)
 
 
-LIST_PARAMS = {"Bucket": BUCKET, "Prefix": f"{KEY_PREFIX}/"}
-GET_PARAMS = {"Bucket": BUCKET, "Key": f"{KEY_PREFIX}/analysis.json", "Range": f"bytes=0-{MAX_BYTES}"}
+OWNER = "123456789012"  # the job's account (its ARN): S3 reads only a bucket that account owns
+LIST_PARAMS = {"Bucket": BUCKET, "Prefix": f"{KEY_PREFIX}/", "ExpectedBucketOwner": OWNER}
+GET_PARAMS = {
+    "Bucket": BUCKET,
+    "Key": f"{KEY_PREFIX}/analysis.json",
+    "Range": f"bytes=0-{MAX_BYTES}",
+    "ExpectedBucketOwner": OWNER,
+}
 LISTED = {"Contents": [{"Key": f"{KEY_PREFIX}/analysis.json", "Size": len(GOOD_ANALYSIS)}], "IsTruncated": False}
 KMS_MESSAGE = (
     "User: arn:aws:sts::123456789012:assumed-role/reporter/fn is not authorized to perform: kms:Decrypt on the "

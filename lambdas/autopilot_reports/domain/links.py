@@ -88,6 +88,11 @@ def arn_region(arn: str) -> str:
     return parts[3] if len(parts) > 3 and parts[0] == "arn" else ""
 
 
+def arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 and parts[0] == "arn" else ""
+
+
 AWS_REGION = re.compile(c.AWS_REGION_PATTERN)
 
 
