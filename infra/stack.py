@@ -16,6 +16,7 @@ from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.notifications import NotificationsConstruct, SlackChannel, TeamsChannel
 from infra.constructs.notifier import NotifierConstruct
 from infra.constructs.reporter import ReporterConstruct
+from infra.constructs.sealing import SealKeyConstruct
 from infra.constructs.store import ReportTableConstruct
 from infra.constructs.watcher import WatcherConstruct
 
@@ -29,11 +30,13 @@ class AutopilotReportsStack(cdk.Stack):
         self.config = config
         regional_name = f"{config.stack_name}-{cdk.Aws.REGION}"  # for names unique per account only
         key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{config.stack_name}", retain=config.retain)
+        seal = SealKeyConstruct(self, "Sealing", alias_name=f"alias/{config.stack_name}-seal", retain=config.retain)
         basics = FunctionBasics(
             layer=powertools_layer(self, config.powertools_layer_arn),
             log_retention_days=config.log_retention_days,
             retain=config.retain,
             log_key=key.key,
+            seal_key=seal,
         )
         self.store = ReportTableConstruct(self, "Store", retain=config.retain)
         self.notifications = NotificationsConstruct(

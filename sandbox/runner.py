@@ -34,6 +34,7 @@ from sandbox.dynamodb_local import DynamoDBLocal, shared_engine
 from sandbox.front import Front
 from sandbox.loopback import LoopbackMotoServer, reset_moto
 from sandbox.scenario import Scenario, parse_timestamp
+from sandbox.sealing import create_mac_keys
 from sandbox.simulator import AutoMLSimulator
 from sandbox.streams import StreamReader
 from sandbox.template import ACCOUNT_ID, FunctionSpec, StackModel, StreamMappingSpec, TemplateError, read_stack
@@ -236,6 +237,7 @@ class Sandbox:
                 self.stream_readers[mapping.logical_id] = StreamReader.for_table(
                     dynamodb, self.client("dynamodbstreams"), mapping.table_id, arn, self.scenario.region
                 )
+        create_mac_keys(self.client("kms"), self.stack)
         sns = self.client("sns")
         for topic in self.stack.topics:
             sns.create_topic(Name=topic)

@@ -99,6 +99,18 @@ class FakeJobs:
 
 
 @dataclass
+class FakeSealKey:
+    """The SealKeySource port: a fixed key, and how often it was derived (once per process on AWS)."""
+
+    key: bytes = b"testsupport seal key"
+    derivations: int = 0
+
+    def seal_key(self) -> bytes:
+        self.derivations += 1
+        return self.key
+
+
+@dataclass
 class FakeArtifacts:
     objects: dict[str, bytes] = field(default_factory=dict)  # "bucket/key" -> body
     denied: bool = False

@@ -18,6 +18,7 @@ from constructs import Construct
 from infra import constants as c
 from infra.checkov import acknowledge_checkov
 from infra.constructs.queues import DeadLetterQueue, QueueDestination
+from infra.constructs.sealing import SealKeyConstruct
 from infra.ids import pin_logical_id
 from infra.nag import acknowledge, iam5_resource
 
@@ -41,6 +42,7 @@ class FunctionBasics:
     log_retention_days: int
     retain: bool
     log_key: kms.IKey  # encrypts every function's log group (the stack's one customer-managed key)
+    seal_key: SealKeyConstruct  # every function seals what it writes, or checks the seals (domain/seal.py)
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,11 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": c.SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": c.NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": c.POWERTOOLS_LOG_LEVEL,
+                c.ENV_SEAL_KEY_ID: basics.seal_key.alias_name,
                 **spec.environment,
             },
         )
+        basics.seal_key.allow(self.role)
         pin_logical_id(self.function, f"{spec.name}Function")
         pin_logical_id(self.role, f"{spec.name}Role")
         pin_logical_id(self.log_group, f"{spec.name}LogGroup")

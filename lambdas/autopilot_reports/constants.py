@@ -49,6 +49,7 @@ ENV_IMPORT_PAGES_PER_PIECE = "IMPORT_PAGES_PER_PIECE"
 ENV_JOB_FAMILY_PATTERN = "JOB_FAMILY_PATTERN"
 ENV_STUCK_AFTER_MINUTES = "STUCK_AFTER_MINUTES"
 ENV_DIGEST_PERIOD_HOURS = "DIGEST_PERIOD_HOURS"
+ENV_SEAL_KEY_ID = "SEAL_KEY_ID"  # every function: the alias of the HMAC key the stack's writes are sealed with
 
 # --- defaults and bounds ------------------------------------------------------------------------------
 DEFAULT_TOP_FEATURES = 10
@@ -101,6 +102,11 @@ NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's termi
 STUCK_ALERTED_FOR = "stuck_alerted_for"  # the progress (models.record.progress) of the stall alerted
 STUCK_NOTIFIED_AT = "stuck_notified_at"  # when that "may be stuck" alert was claimed
 DIGEST_SK = "DIGEST"  # a digest item's sort key: its insert is the digest's claim
+# Seals (domain/seal.py): what the stack wrote, told apart from what anyone hands the notifier.
+SEAL = "seal"  # a latest record's ({fields, mac}) and a digest's
+STUCK_SEAL = "stuck_seal"  # beside a "may be stuck" claim
+SEAL_MAC_ALGORITHM = "HMAC_SHA_256"  # the key policy admits GenerateMac with this algorithm only
+SEAL_KEY_MESSAGE = b"autopilot-reports seal key v1"  # what every function MACs (KMS) to derive the seal key
 
 # --- metrics --------------------------------------------------------------------------------------------
 NAMESPACE = "AutopilotReports"
@@ -126,6 +132,7 @@ EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATE
 # notifier
 STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
+CLAIMS_REFUSED = "ClaimsRefused"  # stream records whose claim the stack did not seal: forged, never sent
 
 # --- what a message is about: the `event_type` SNS attribute every message carries -----------------------
 EVENT_TYPE_ENDED = "ended"  # the terminal report

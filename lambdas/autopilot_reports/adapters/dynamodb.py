@@ -28,6 +28,7 @@ from autopilot_reports.domain.ports import (
     StalledJob,
     WatchState,
 )
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -52,9 +53,12 @@ CONTENT_REFUSALS = frozenset({"ValidationError", "ItemCollectionSizeLimitExceede
 class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
     service = "dynamodb"
 
-    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None, sealer: Sealer | None = None) -> None:
+        """`sealer`: seals each write that can lead to a message (domain/seal.py); the functions' stores have
+        one, the CLI's reads need none."""
         super().__init__(dynamodb)
         self.table_name = table_name
+        self.sealer = sealer
 
     # --- the report ---------------------------------------------------------------------------------
 
@@ -68,7 +72,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         refused = items.refusal(items.record_attributes(record)) or items.refusal(items.history_attributes(history))
         if refused:
             raise RecordRejectedError(refused)
-        transaction = ReportTransaction(self.table_name, record, history, claim_notification, family)
+        transaction = ReportTransaction(self.table_name, record, history, claim_notification, family, self.sealer)
         try:
             self.client.transact_write_items(TransactItems=transaction.items)
             return Saved.CLAIMED if claim_notification else Saved.WRITTEN
@@ -205,11 +209,14 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         return stalled
 
     def claim_stuck(self, job_name: str, progress: int, at: datetime) -> bool:
+        claim: dict[str, Any] = {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)}
+        if self.sealer is not None:
+            claim[c.STUCK_SEAL] = self.sealer.stuck_seal(job_name, progress, iso_utc(at))
         try:
             self.client.update_item(
                 **self._update(
                     items.report_key(job_name),
-                    {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)},
+                    claim,
                     condition=f"{items.PROGRESS} = :{items.STUCK_ALERTED_FOR} AND "
                     f"(attribute_not_exists({items.STUCK_ALERTED_FOR}) OR "
                     f"{items.STUCK_ALERTED_FOR} <> :{items.STUCK_ALERTED_FOR})",
@@ -250,10 +257,13 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
 
     def save_digest(self, digest: Digest) -> bool:
         end = digest.period.end
+        item = items.digest_attributes(digest)
+        if self.sealer is not None:
+            item[c.SEAL] = self.sealer.digest_seal(item["digest"])
         put: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self.table_name,
-                "Item": items.serialize(items.digest_attributes(digest)),
+                "Item": items.serialize(item),
                 "ConditionExpression": f"attribute_not_exists({c.PARTITION_KEY})",
             }
         }
@@ -410,10 +420,16 @@ class ReportTransaction:
     cancellation says which condition failed."""
 
     def __init__(
-        self, table: str, record: ReportRecord, history: HistoryEntry, claim: bool, family: FamilyUpdate | None
+        self,
+        table: str,
+        record: ReportRecord,
+        history: HistoryEntry,
+        claim: bool,
+        family: FamilyUpdate | None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.items: list[TransactWriteItemTypeDef] = []
-        self.latest = self._add({"Update": self._latest(table, record, claim, family)})
+        self.latest = self._add({"Update": self._latest(table, record, claim, family, sealer)})
         self.history = self._add(
             {"Put": {"TableName": table, "Item": items.serialize(items.history_attributes(history))}}
         )
@@ -425,7 +441,9 @@ class ReportTransaction:
         return len(self.items) - 1
 
     @staticmethod
-    def _latest(table: str, record: ReportRecord, claim: bool, family: FamilyUpdate | None) -> UpdateTypeDef:
+    def _latest(
+        table: str, record: ReportRecord, claim: bool, family: FamilyUpdate | None, sealer: Sealer | None
+    ) -> UpdateTypeDef:
         keep_verdict = family is not None and family.keep_verdict
         attributes = (
             items.record_attributes_keeping_verdict(record) if keep_verdict else items.record_attributes(record)
@@ -436,6 +454,8 @@ class ReportTransaction:
             attributes[c.NOTIFIED_AT] = iso_utc(record.notified_at)
             # The same state, not yet claimed, may claim too (e.g. an earlier write that could not).
             condition = f"attribute_not_exists({c.NOTIFIED_AT}) AND ({items.NEWER} OR {items.PROGRESS} = :progress)"
+        if sealer is not None:  # over exactly what this write sets, the claim included
+            attributes[c.SEAL] = sealer.record_seal(attributes)
         latest = update_params(
             table, items.report_key(record.job_name), attributes, items.record_removals(record), condition
         )

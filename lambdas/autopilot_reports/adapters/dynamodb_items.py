@@ -279,12 +279,6 @@ def digest_attributes(digest: Digest) -> dict[str, Any]:
     return {**digest_key(digest), "digest": digest.model_dump(mode="json")}
 
 
-def digest_from_item(item: Mapping[str, Any]) -> Digest:
-    from autopilot_reports.models.digest import Digest  # noqa: PLC0415  (the reporter never needs it)
-
-    return Digest.model_validate(item["digest"])
-
-
 def import_attributes(progress: ImportProgress) -> dict[str, Any]:
     return {**import_key(progress.import_id), **progress.model_dump(mode="json")}
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.domain.digest import Digester, DigestResult
 from autopilot_reports.domain.watcher import ImportResult, TickResult, Watcher
@@ -32,7 +33,7 @@ def default_watcher() -> Watcher:
     settings = get_settings()
     return Watcher(
         jobs=SageMakerAutoMLJobs(),
-        store=DynamoDBReportStore(settings.table_name),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_key_id)),
         publisher=EventBridgePublisher(settings.event_bus_name),
         overlap=timedelta(seconds=settings.watermark_overlap_seconds),
         job_name_prefix=settings.job_name_prefix,
@@ -46,7 +47,7 @@ def default_watcher() -> Watcher:
 def default_digester() -> Digester:
     settings = get_settings()
     return Digester(
-        store=DynamoDBReportStore(settings.table_name),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_key_id)),
         period=timedelta(hours=settings.digest_period_hours),
         stuck_after=settings.stuck_after,
         region=os.environ.get("AWS_REGION", ""),
