@@ -56,6 +56,9 @@ TERMINAL_MINIMUM = {
     "dynamodb.TransactWriteItems": 1,
     "sns.Publish": 1,
 }
+# Calls a function makes once per process (a cold start), not per report: the seal key's derivation
+# (domain/seal.py). Counted apart, per process, and never in the per-report figures.
+PER_PROCESS_CALLS = frozenset({"kms.GenerateMac"})
 COST_JOBS, COST_TICKS = 20, 4
 HISTORY_JOBS, CHANGED_JOBS = 10_000, 50
 JOBS_PER_HISTORY_DAY = 600  # old jobs are spread over days so that every CreationTime differs
@@ -77,6 +80,8 @@ class ReportCost:
     non_terminal_transitions: int
     non_terminal_calls: Counter[str]
     run: Run
+    per_process_calls: Counter[str]  # PER_PROCESS_CALLS, over the run
+    processes: int  # reporter and notifier processes the run started (each derives the seal key once)
 
     @property
     def per_terminal_report(self) -> float:
@@ -100,18 +105,25 @@ def report_cost(label: str, source: Mapping[str, Any], *, own_family: bool = Tru
     notifier = functions.function_by_handler(NOTIFIER_HANDLER).logical_id
     _check_split(run)
     _check_family_hints(run)
-    terminal, non_terminal = Counter[str](), Counter[str]()
+    terminal, non_terminal, per_process = Counter[str](), Counter[str](), Counter[str]()
     non_terminal_invocations = 0
     for record in run.log.records:
-        if record.function == notifier or (record.function == reporter and record.tick >= terminal_tick):
-            terminal.update(record.calls)
-        elif record.function == reporter:
-            non_terminal.update(record.calls)
+        if record.function not in (reporter, notifier):
+            continue
+        per_process.update({op: n for op, n in record.calls.items() if op in PER_PROCESS_CALLS})
+        calls = Counter({op: n for op, n in record.calls.items() if op not in PER_PROCESS_CALLS})
+        if record.function == notifier or record.tick >= terminal_tick:
+            terminal.update(calls)
+        else:
+            non_terminal.update(calls)
             non_terminal_invocations += 1
     terminal_reports = run.summary["notifications"]
     if terminal_reports != COST_JOBS:
         raise RuntimeError(f"{label}: {terminal_reports} notifications for {COST_JOBS} completed jobs")
-    return ReportCost(label, terminal_reports, terminal, non_terminal_invocations, non_terminal, run)
+    processes = 2  # one reporter, one notifier: the run injects no crash, so no process starts twice
+    return ReportCost(
+        label, terminal_reports, terminal, non_terminal_invocations, non_terminal, run, per_process, processes
+    )
 
 
 def _last_entry_tick(scenario: Scenario, seconds: int, prefix: str = "") -> int:
@@ -275,7 +287,8 @@ def print_report_costs(costs: Sequence[ReportCost]) -> None:
         print(
             f"{cost.label}: {cost.non_terminal_transitions} non-terminal transitions at "
             f"{cost.per_non_terminal_transition:.2f} calls each ({_by_operation(cost.non_terminal_calls)}); "
-            f"run {cost.run.seconds:.1f} s"
+            f"once per process, not per report: {_by_operation(cost.per_process_calls)} for {cost.processes} "
+            f"processes; run {cost.run.seconds:.1f} s"
         )
 
 
@@ -369,6 +382,13 @@ def measure() -> list[Figure]:
             with_board.per_non_terminal_transition,
             None,
             "Describe + TWI",
+        ),
+        Figure(
+            "seal_key_calls_per_function_process",
+            sum(with_board.per_process_calls.values()) / with_board.processes,
+            1,
+            "kms.GenerateMac once per reporter or notifier process (a cold start), never per report: "
+            f"{sum(with_board.per_process_calls.values())} in a run of {COST_JOBS} jobs",
         ),
         Figure(
             "watcher_first_tick_calls_10k_history",

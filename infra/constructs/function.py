@@ -116,7 +116,7 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": c.SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": c.NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": c.POWERTOOLS_LOG_LEVEL,
-                c.ENV_SEAL_KEY_ID: basics.seal_key.alias_name,
+                c.ENV_SEAL_ALIAS: basics.seal_key.alias_name,
                 **spec.environment,
             },
         )

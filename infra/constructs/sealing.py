@@ -97,7 +97,7 @@ class SealKeyConstruct(Construct):
 
     @property
     def alias_name(self) -> str:
-        """What the functions name the key by (SEAL_KEY_ID): a Ref, so CloudFormation creates it first."""
+        """What the functions name the key by (SEAL_ALIAS): a Ref, so CloudFormation creates it first."""
         return self.alias.ref
 
     def allow(self, role: iam.IRole) -> None:

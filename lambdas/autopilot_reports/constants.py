@@ -49,7 +49,7 @@ ENV_IMPORT_PAGES_PER_PIECE = "IMPORT_PAGES_PER_PIECE"
 ENV_JOB_FAMILY_PATTERN = "JOB_FAMILY_PATTERN"
 ENV_STUCK_AFTER_MINUTES = "STUCK_AFTER_MINUTES"
 ENV_DIGEST_PERIOD_HOURS = "DIGEST_PERIOD_HOURS"
-ENV_SEAL_KEY_ID = "SEAL_KEY_ID"  # every function: the alias of the HMAC key the stack's writes are sealed with
+ENV_SEAL_ALIAS = "SEAL_ALIAS"  # every function: the alias of the HMAC key the stack's writes are sealed with
 
 # --- defaults and bounds ------------------------------------------------------------------------------
 DEFAULT_TOP_FEATURES = 10

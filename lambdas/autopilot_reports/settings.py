@@ -65,7 +65,7 @@ class Settings(BaseModel):
     job_family_pattern: str = c.DEFAULT_JOB_FAMILY_PATTERN
     stuck_after_minutes: int = Field(default=c.DEFAULT_STUCK_AFTER_MINUTES, ge=0, le=c.MAX_STUCK_AFTER_MINUTES)
     digest_period_hours: int = Field(default=c.DEFAULT_DIGEST_PERIOD_HOURS, ge=1, le=c.MAX_DIGEST_PERIOD_HOURS)
-    seal_key_id: str = ""  # every function: the HMAC key's alias (domain/seal.py); "" seals nothing, sends nothing
+    seal_alias: str = ""  # every function: the HMAC key's alias (domain/seal.py); "" seals nothing, sends nothing
 
     _split_statuses = field_validator("notify_statuses", mode="before")(split_csv)
     _only_terminal = field_validator("notify_statuses")(check_terminal_statuses)
@@ -93,7 +93,7 @@ class Settings(BaseModel):
             "job_family_pattern": c.ENV_JOB_FAMILY_PATTERN,
             "stuck_after_minutes": c.ENV_STUCK_AFTER_MINUTES,
             "digest_period_hours": c.ENV_DIGEST_PERIOD_HOURS,
-            "seal_key_id": c.ENV_SEAL_KEY_ID,
+            "seal_alias": c.ENV_SEAL_ALIAS,
         }
         return cls(**{field: env[name] for field, name in names.items() if env.get(name) not in (None, "")})
 

@@ -299,3 +299,28 @@ def test_no_secrets_in_function_environments(full_template_json):
     for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction"):
         variables = props(full_template_json, name)["Environment"]["Variables"]
         assert not [v for v in variables if any(word in v.upper() for word in suspicious)], variables
+
+
+def test_the_seal_key_is_used_by_the_stacks_functions_only(template_json):
+    """An HMAC key whose use IAM cannot grant: the account administers it, never uses it (no kms:* and no
+    CreateGrant for the account), and only the three functions' roles may derive the seal key, with
+    HMAC_SHA_256. The functions name it by its alias."""
+    key = props(template_json, "SealKey")
+    assert (key["KeySpec"], key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    statements = {s["Sid"]: s for s in key["KeyPolicy"]["Statement"]}
+    assert set(statements) == {"AdministeredByTheAccountNeverUsed", "SealedByTheStacksFunctionsOnly"}
+    administration = statements["AdministeredByTheAccountNeverUsed"]["Action"]
+    assert "kms:*" not in administration and "kms:CreateGrant" not in administration
+    assert not [action for action in administration if action.startswith(("kms:Generate", "kms:Verify"))]
+    assert "kms:PutKeyPolicy" in administration  # KMS requires it: a change of users is a policy change
+    use = statements["SealedByTheStacksFunctionsOnly"]
+    assert use["Action"] == "kms:GenerateMac"
+    assert sorted(p["Fn::GetAtt"][0] for p in use["Principal"]["AWS"]) == [
+        "NotifierRole",
+        "ReporterRole",
+        "WatcherRole",
+    ]
+    assert use["Condition"] == {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}
+    alias = props(template_json, "SealKeyAlias")
+    assert (alias["AliasName"], alias["TargetKeyId"]) == ("alias/AutopilotReports-seal", {"Ref": "SealKey"})
+    assert template_json["Resources"]["SealKey"]["DeletionPolicy"] == "Retain"

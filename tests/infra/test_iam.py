@@ -24,6 +24,7 @@ AUTOML_JOBS = {
 DEFAULT_BUCKET = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}"}
 DEFAULT_OBJECTS = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}/*/analysis.json"}
 XRAY = {"xray:PutTraceSegments": ["*"], "xray:PutTelemetryRecords": ["*"]}
+SEAL = {"kms:GenerateMac": [get_att("SealKey")]}  # every function derives the seal key (domain/seal.py)
 
 
 def _logs(log_group: str) -> dict[str, list[Any]]:
@@ -39,6 +40,7 @@ def test_watcher_role_grants_exactly_what_the_watcher_calls(template_json):
     assert grants(policy_statements_for_role(template_json, "WatcherRole")) == {
         **_logs("WatcherLogGroup"),
         **XRAY,
+        **SEAL,
         "sagemaker:ListAutoMLJobs": ["*"],
         "dynamodb:GetItem": table,
         "dynamodb:BatchGetItem": table,
@@ -58,6 +60,7 @@ def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
     assert grants(policy_statements_for_role(template_json, "ReporterRole")) == {
         **_logs("ReporterLogGroup"),
         **XRAY,
+        **SEAL,
         "sagemaker:DescribeAutoMLJob": [AUTOML_JOBS],
         "sagemaker:DescribeAutoMLJobV2": [AUTOML_JOBS],
         "sagemaker:ListCandidatesForAutoMLJob": ["*"],
@@ -96,6 +99,7 @@ def test_notifier_role_publishes_reads_the_stream_and_parks_failures(template_js
     assert grants(policy_statements_for_role(template_json, "NotifierRole")) == {
         **_logs("NotifierLogGroup"),
         **XRAY,
+        **SEAL,
         "sns:Publish": [ref("ReportsTopic")],
         "kms:GenerateDataKey": key,
         "kms:Decrypt": key,

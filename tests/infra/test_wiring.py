@@ -221,6 +221,7 @@ COMMON_ENV = {
     "POWERTOOLS_SERVICE_NAME": shared.SERVICE,
     "POWERTOOLS_METRICS_NAMESPACE": shared.NAMESPACE,
     "POWERTOOLS_LOG_LEVEL": "INFO",
+    "SEAL_ALIAS": ref("SealKeyAlias"),  # every function seals what it writes, or checks the seals
 }
 
 

@@ -32,7 +32,7 @@ class KmsSealKey(AwsAdapter["KMSClient"]):
 
 
 def sealer_for(key_id: str) -> Sealer | None:
-    """The process's Sealer for the configured key (SEAL_KEY_ID), its key derived on first use; None where
+    """The process's Sealer for the configured key (SEAL_ALIAS), its key derived on first use; None where
     none is configured: the stores then seal nothing and the notifier sends nothing (it fails closed)."""
     return _sealer(key_id) if key_id else None
 

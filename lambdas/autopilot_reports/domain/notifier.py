@@ -63,7 +63,7 @@ class NotificationSender:
         """Sends the message `claim` names, from what the image's seals cover. Raises ForgedClaimError
         for what the stack did not seal."""
         if self.sealer is None:
-            raise ForgedClaimError(f"no seal key is configured ({c.ENV_SEAL_KEY_ID}): nothing can be verified")
+            raise ForgedClaimError(f"no seal key is configured ({c.ENV_SEAL_ALIAS}): nothing can be verified")
         if claim is Claim.DIGEST:
             self.send_digest(self.sealer.opened_digest(image))
         elif claim is Claim.STUCK:

@@ -29,7 +29,7 @@ from autopilot_reports.settings import get_settings
 @lru_cache(maxsize=1)
 def default_sender() -> NotificationSender:
     settings = get_settings()
-    return NotificationSender(notifier=SNSNotifier(settings.topic_arn), sealer=sealer_for(settings.seal_key_id))
+    return NotificationSender(notifier=SNSNotifier(settings.topic_arn), sealer=sealer_for(settings.seal_alias))
 
 
 @logger.inject_lambda_context

@@ -29,7 +29,7 @@ def default_reporter() -> Reporter:
     return Reporter(
         jobs=SageMakerAutoMLJobs(),
         artifacts=S3ArtifactReader(),
-        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_key_id)),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         top_features=settings.top_features,
         analysis_max_bytes=settings.analysis_max_bytes,
         notify_statuses=settings.notify_statuses,

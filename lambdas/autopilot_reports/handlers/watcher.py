@@ -33,7 +33,7 @@ def default_watcher() -> Watcher:
     settings = get_settings()
     return Watcher(
         jobs=SageMakerAutoMLJobs(),
-        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_key_id)),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         publisher=EventBridgePublisher(settings.event_bus_name),
         overlap=timedelta(seconds=settings.watermark_overlap_seconds),
         job_name_prefix=settings.job_name_prefix,
@@ -47,7 +47,7 @@ def default_watcher() -> Watcher:
 def default_digester() -> Digester:
     settings = get_settings()
     return Digester(
-        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_key_id)),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         period=timedelta(hours=settings.digest_period_hours),
         stuck_after=settings.stuck_after,
         region=os.environ.get("AWS_REGION", ""),
