@@ -127,8 +127,9 @@ class ServiceFunction(Construct):
         acknowledge(
             self.function,
             "AwsSolutions-L1",
-            "Python 3.13 on purpose: it is the runtime the handlers are tested on and the one the pinned "
-            "Powertools layer is resolved for (/aws/service/powertools/python/x86_64/python3.13/<version>); "
+            "Python 3.13 on purpose: make test runs the Lambda package's unit and integration suites on it a "
+            "second time, with the runtime's boto3 and the layer's packages (constraints-lambda.txt), and the "
+            "pinned Powertools layer is resolved for it (/aws/service/powertools/python/x86_64/python3.13/<version>); "
             "moving to a newer runtime changes the layer path, the tests and this line together.",
         )
         self._acknowledge_checkov(spec)
