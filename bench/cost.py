@@ -31,6 +31,7 @@ from typing import Any
 from autopilot_reports import constants as c
 from bench import (
     NOTIFIER_HANDLER,
+    PER_PROCESS_CALLS,
     REPORTER_HANDLER,
     WATCHER_HANDLER,
     Figure,
@@ -56,9 +57,6 @@ TERMINAL_MINIMUM = {
     "dynamodb.TransactWriteItems": 1,
     "sns.Publish": 1,
 }
-# Calls a function makes once per process (a cold start), not per report: the seal key's derivation
-# (domain/seal.py). Counted apart, per process, and never in the per-report figures.
-PER_PROCESS_CALLS = frozenset({"kms.GenerateMac"})
 COST_JOBS, COST_TICKS = 20, 4
 HISTORY_JOBS, CHANGED_JOBS = 10_000, 50
 JOBS_PER_HISTORY_DAY = 600  # old jobs are spread over days so that every CreationTime differs

@@ -13,8 +13,8 @@ from posixpath import basename, dirname
 from typing import Any, cast
 
 from autopilot_reports import constants as c
+from autopilot_reports.domain.arns import arn_account
 from autopilot_reports.domain.description import JobDescription
-from autopilot_reports.domain.links import arn_account
 from autopilot_reports.domain.ports import ArtifactAccessError, ArtifactReader, StoredObject
 from autopilot_reports.models.record import Explainability, ExplainabilityState, FeatureImportance
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from autopilot_reports import constants as c
+from autopilot_reports.domain.arns import arn_partition, arn_region
 from autopilot_reports.models.record import ReportRecord
 
 # partition -> console host; the commercial one is regional (the documented form), the others are not.
@@ -76,21 +77,6 @@ class ReportLinks:
             self.backtest_results,
         )
         return [link for link in ordered if link]
-
-
-def arn_partition(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[1] if len(parts) > 1 and parts[0] == "arn" else ""
-
-
-def arn_region(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 3 and parts[0] == "arn" else ""
-
-
-def arn_account(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 and parts[0] == "arn" else ""
 
 
 AWS_REGION = re.compile(c.AWS_REGION_PATTERN)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autopilot_reports.domain.links import Link, ReportLinks, arn_partition, arn_region, s3_console_url, s3_uris_in
+from autopilot_reports.domain.arns import arn_partition, arn_region
+from autopilot_reports.domain.links import Link, ReportLinks, s3_console_url, s3_uris_in
 from autopilot_reports.domain.notification.common import (
     chart,
     clip,
