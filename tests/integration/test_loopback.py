@@ -42,7 +42,7 @@ def test_moto_answers_local_tools_and_nothing_else(moto_port):
         aws_access_key_id="x",
         aws_secret_access_key="x",
     )
-    assert "QueueUrls" not in sqs.list_queues()  # boto3 is answered
+    assert sqs.list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200  # boto3 is answered
     local = f"127.0.0.1:{moto_port}"
     for headers, path in (
         ({"Host": f"rebound.example:{moto_port}"}, "/?Action=ListQueues"),  # DNS rebinding
