@@ -18,6 +18,7 @@ from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.notifications import NotificationsConstruct, SlackChannel, TeamsChannel
 from infra.constructs.notifier import NotifierConstruct
 from infra.constructs.reporter import ReporterConstruct
+from infra.constructs.sealing import SealKeyConstruct
 from infra.constructs.store import ReportTableConstruct
 from infra.constructs.watcher import WatcherConstruct
 from infra.plans import DeploymentPlan
@@ -37,11 +38,13 @@ class AutopilotReportsStack(cdk.Stack):
         name = plan.stack_name
         regional_name = f"{name}-{cdk.Aws.REGION}"  # for names unique per account only
         key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{name}", retain=config.retain)
+        seal = SealKeyConstruct(self, "Sealing", alias_name=f"alias/{name}-seal", retain=config.retain)
         basics = FunctionBasics(
             layer=powertools_layer(self, config.powertools_layer_arn),
             log_retention_days=config.log_retention_days,
             retain=config.retain,
             log_key=key.key,
+            seal_key=seal,
         )
         self.store = ReportTableConstruct(self, "Store", retain=config.retain)
         self.notifications = NotificationsConstruct(
@@ -56,6 +59,7 @@ class AutopilotReportsStack(cdk.Stack):
         )
         self.bus = EventBusConstruct(self, "Events", bus_name=name).bus
         table_name = self.store.table.table_name
+        sealed = {"seal_alias": seal.alias_name}  # every function seals its writes or checks the seals
         self.watcher = WatcherConstruct(
             self,
             "Watching",
@@ -64,7 +68,7 @@ class AutopilotReportsStack(cdk.Stack):
             key=key.key,
             basics=basics,
             settings=config.function_settings(
-                WatcherSettings, table_name=table_name, event_bus_name=self.bus.event_bus_name
+                WatcherSettings, table_name=table_name, event_bus_name=self.bus.event_bus_name, **sealed
             ),
             schedule_rate_minutes=config.schedule_rate_minutes,
             reserved_concurrency=config.watcher_reserved_concurrency,
@@ -78,7 +82,7 @@ class AutopilotReportsStack(cdk.Stack):
             bus=self.bus,
             key=key.key,
             basics=basics,
-            settings=config.function_settings(ReporterSettings, table_name=table_name),
+            settings=config.function_settings(ReporterSettings, table_name=table_name, **sealed),
             output_locations=config.output_location_parts,
             output_kms_keys=config.output_kms_keys,
         )
@@ -89,7 +93,9 @@ class AutopilotReportsStack(cdk.Stack):
             topic=self.notifications.reports_topic,
             key=key.key,
             basics=basics,
-            settings=config.function_settings(NotifierSettings, topic_arn=self.notifications.reports_topic.topic_arn),
+            settings=config.function_settings(
+                NotifierSettings, topic_arn=self.notifications.reports_topic.topic_arn, **sealed
+            ),
         )
         self.monitoring = MonitoringConstruct(
             self,

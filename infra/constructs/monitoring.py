@@ -80,6 +80,20 @@ class MonitoringConstruct(Construct):
             description=f"The notifier is more than {c.ITERATOR_AGE_ALARM_MINUTES} minutes behind the table's "
             "stream: notifications are late (failing batches are retried for up to 24 hours).",
         )
+        self._alarm(
+            "ClaimsRefused",
+            cloudwatch.Metric(
+                namespace=c.NAMESPACE,
+                metric_name=c.CLAIMS_REFUSED,
+                dimensions_map={"service": c.SERVICE},
+                statistic="Sum",
+                period=PERIOD,
+            ),
+            threshold=0,
+            description="The notifier was handed a stream record the stack did not seal (a hand-made or altered "
+            "claim, or no seal key configured) and sent nothing: find who invoked the notifier "
+            "(CloudTrail, lambda:Invoke) and its log line 'claim refused' (job name, stream event id).",
+        )
         self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes)
         self.dashboard = self._dashboard(dashboard_name, watcher, reporter, notifier, dead_letter_queues)
 

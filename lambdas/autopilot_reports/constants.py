@@ -14,6 +14,7 @@ EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"  # a secondary status
 
 # --- explainability states (docs/design.md §4.1) ----------------------------------------------------
 EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applicable")
+ANALYSIS_FILE = "analysis.json"  # Clarify's output: the one object the reporter reads (and may read)
 
 # --- our events (docs/design.md §3) -------------------------------------------------------------------
 EVENT_SOURCE = "autopilot-reports"
@@ -67,6 +68,9 @@ DEFAULT_DIGEST_PERIOD_HOURS = 24  # what the first digest covers
 MAX_DIGEST_PERIOD_HOURS = 24 * 31
 DIGEST_LIST_LIMIT = 50  # jobs named per list of a digest; the rest are counted
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
+# An AWS region name (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-4): console links are built only for
+# these, and a scenario's region must be one.
+AWS_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
 PARTITION_KEY = "pk"
@@ -85,6 +89,11 @@ NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's termi
 STUCK_ALERTED_FOR = "stuck_alerted_for"  # the progress (models.record.progress) of the stall alerted
 STUCK_NOTIFIED_AT = "stuck_notified_at"  # when that "may be stuck" alert was claimed
 DIGEST_SK = "DIGEST"  # a digest item's sort key: its insert is the digest's claim
+# Seals (domain/seal.py): what the stack wrote, told apart from what anyone hands the notifier.
+SEAL = "seal"  # a latest record's ({fields, mac}) and a digest's
+STUCK_SEAL = "stuck_seal"  # beside a "may be stuck" claim
+SEAL_MAC_ALGORITHM = "HMAC_SHA_256"  # the key policy admits GenerateMac with this algorithm only
+SEAL_KEY_MESSAGE = b"autopilot-reports seal key v1"  # what every function MACs (KMS) to derive the seal key
 
 # --- metrics --------------------------------------------------------------------------------------------
 NAMESPACE = "AutopilotReports"
@@ -110,6 +119,7 @@ EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATE
 # notifier
 STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
+CLAIMS_REFUSED = "ClaimsRefused"  # stream records whose claim the stack did not seal: forged, never sent
 
 # --- what a message is about: the `event_type` SNS attribute every message carries -----------------------
 EVENT_TYPE_ENDED = "ended"  # the terminal report

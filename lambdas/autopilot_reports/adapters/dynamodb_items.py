@@ -26,18 +26,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.common import iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
-from autopilot_reports.models.record import FamilyBest, HistoryEntry, ReportRecord
+from autopilot_reports.models.record import (
+    Explainability,
+    ExplainabilityState,
+    FamilyBest,
+    HistoryEntry,
+    ReportRecord,
+)
 
 if TYPE_CHECKING:  # imported where a digest is read (the notifier), not by every function
     from autopilot_reports.models.digest import Digest
@@ -214,6 +222,57 @@ def record_from_item(item: Mapping[str, Any]) -> ReportRecord:
     return ReportRecord.model_validate({name: item.get(name) for name in ReportRecord.model_fields if name in item})
 
 
+UNREADABLE_NOTE = "this item is malformed"  # how a stand-in for an item that is not a record begins its note
+
+
+def shown_record(item: Mapping[str, Any]) -> ReportRecord:
+    """A latest item as the queries show it: the record, or, for an item that is not one (hand-edited, or
+    written by a tool that is not the stack), a stand-in built from what it holds, whose note says so and
+    why. One malformed item never sinks a listing, a `show` or a digest."""
+    try:
+        return record_from_item(item)
+    except ValidationError as error:
+        return _stand_in(item, error)
+
+
+def is_unreadable(record: ReportRecord) -> bool:
+    return bool(record.notes) and record.notes[0].startswith(UNREADABLE_NOTE)
+
+
+def _stand_in(item: Mapping[str, Any], error: ValidationError) -> ReportRecord:
+    def text(name: str, default: str = "?") -> str:
+        value = item.get(name)
+        return value if isinstance(value, str) and value else default
+
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+        for problem in error.errors(include_url=False)[:5]
+    )
+    pk = text(c.PARTITION_KEY, "")
+    name = text("job_name", pk.removeprefix("JOB#") or "?")
+    modified = _item_time(item.get("last_modified_at")) or _item_time(text(c.INDEXES[c.INDEX_RECENT][1], "")[:24])
+    when = modified or parse_iso_utc("1970-01-01T00:00:00Z")
+    return ReportRecord(
+        job_name=name,
+        job_arn=text("job_arn", ""),
+        api="v2" if item.get("api") == "v2" else "v1",
+        status=text("status"),
+        secondary_status=text("secondary_status"),
+        explainability=Explainability(state=ExplainabilityState.ERROR, reason="not read: the item is malformed"),
+        created_at=_item_time(item.get("created_at")) or when,
+        last_modified_at=when,
+        family=text("family", ""),
+        notes=[f"{UNREADABLE_NOTE} ({problems}); shown only as far as it could be read"],
+    )
+
+
+def _item_time(value: Any) -> datetime | None:
+    try:
+        return parse_iso_utc(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def history_attributes(
     history: HistoryEntry, place: Place | None = None, scope: KeyScope = KeyScope.LOCAL
 ) -> dict[str, Any]:
@@ -246,12 +305,6 @@ def standing_from_item(item: Mapping[str, Any]) -> FamilyStanding:
 
 def digest_attributes(digest: Digest) -> dict[str, Any]:
     return {**digest_key(digest), "digest": digest.model_dump(mode="json")}
-
-
-def digest_from_item(item: Mapping[str, Any]) -> Digest:
-    from autopilot_reports.models.digest import Digest  # noqa: PLC0415  (the reporter never needs it)
-
-    return Digest.model_validate(item["digest"])
 
 
 def import_attributes(progress: ImportProgress) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from autopilot_reports.domain.ports import (
     StalledJob,
     WatchState,
 )
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import JobRef
@@ -62,11 +63,17 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
     service = "dynamodb"
 
     def __init__(
-        self, table_name: str, dynamodb: DynamoDBClient | None = None, scope: KeyScope = KeyScope.LOCAL
+        self,
+        table_name: str,
+        dynamodb: DynamoDBClient | None = None,
+        scope: KeyScope = KeyScope.LOCAL,
+        sealer: Sealer | None = None,
     ) -> None:
+        """`sealer`: seals each write that can lead to a message (domain/seal.py)."""
         super().__init__(dynamodb)
         self.table_name = table_name
         self.scope = scope
+        self.sealer = sealer
 
     @cached_property
     def _queries(self) -> ReportQueries:
@@ -86,7 +93,9 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         )
         if refused:
             raise RecordRejectedError(refused)
-        transaction = ReportTransaction(self.table_name, record, history, claim_notification, family, self.scope)
+        transaction = ReportTransaction(
+            self.table_name, record, history, claim_notification, family, self.scope, self.sealer
+        )
         try:
             self.client.transact_write_items(TransactItems=transaction.items)
             return Saved.CLAIMED if claim_notification else Saved.WRITTEN
@@ -229,11 +238,14 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         return stalled
 
     def claim_stuck(self, job: JobRef, progress: int, at: datetime) -> bool:
+        claim: dict[str, Any] = {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)}
+        if self.sealer is not None:
+            claim[c.STUCK_SEAL] = self.sealer.stuck_seal(job.name, progress, iso_utc(at))
         try:
             self.client.update_item(
                 **self._update(
                     self._report_key(job),
-                    {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)},
+                    claim,
                     condition=f"{items.PROGRESS} = :{items.STUCK_ALERTED_FOR} AND "
                     f"(attribute_not_exists({items.STUCK_ALERTED_FOR}) OR "
                     f"{items.STUCK_ALERTED_FOR} <> :{items.STUCK_ALERTED_FOR})",
@@ -262,10 +274,13 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
 
     def save_digest(self, digest: Digest) -> bool:
         end = digest.period.end
+        item = items.digest_attributes(digest)
+        if self.sealer is not None:
+            item[c.SEAL] = self.sealer.digest_seal(item["digest"])
         put: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self.table_name,
-                "Item": items.serialize(items.digest_attributes(digest)),
+                "Item": items.serialize(item),
                 "ConditionExpression": f"attribute_not_exists({c.PARTITION_KEY})",
             }
         }

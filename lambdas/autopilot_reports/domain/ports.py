@@ -134,9 +134,12 @@ class AutoMLJobs(Protocol):
 
 
 class ArtifactReader(Protocol):
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]: ...
+    """Reads of Autopilot's S3 output. `owner`: the account that must own the bucket (the job's own), so a
+    bucket of the same name in another account is never read (S3's ExpectedBucketOwner)."""
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]: ...
+
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         """At most max_bytes + 1 bytes, so a caller can tell an oversized object without reading it all."""
 
 
