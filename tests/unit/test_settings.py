@@ -20,6 +20,7 @@ from autopilot_reports.settings import (
 # The functions' environment contract, as deployed stacks have it (the stack writes these names).
 ENV_NAMES = {
     WatcherSettings: [
+        "SEAL_ALIAS",
         "TABLE_NAME",
         "EVENT_BUS_NAME",
         "JOB_NAME_PREFIX",
@@ -30,6 +31,7 @@ ENV_NAMES = {
         "DIGEST_PERIOD_HOURS",
     ],
     ReporterSettings: [
+        "SEAL_ALIAS",
         "TABLE_NAME",
         "TOP_FEATURES",
         "ANALYSIS_MAX_BYTES",
@@ -37,12 +39,13 @@ ENV_NAMES = {
         "LEADERBOARD_SIZE",
         "JOB_FAMILY_PATTERN",
     ],
-    NotifierSettings: ["TOPIC_ARN"],
+    NotifierSettings: ["SEAL_ALIAS", "TOPIC_ARN"],
 }
+SEAL = {"seal_alias": "alias/reports-seal"}  # every function's
 REQUIRED = {
-    WatcherSettings: {"table_name": "reports", "event_bus_name": "bus"},
-    ReporterSettings: {"table_name": "reports"},
-    NotifierSettings: {"topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
+    WatcherSettings: {**SEAL, "table_name": "reports", "event_bus_name": "bus"},
+    ReporterSettings: {**SEAL, "table_name": "reports"},
+    NotifierSettings: {**SEAL, "topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
 }
 # A value other than the default for every field.
 NOT_DEFAULT = {
@@ -87,6 +90,7 @@ def test_the_environment_round_trip_gives_back_the_same_settings(model, values):
 def test_the_environment_holds_text_as_the_functions_always_read_it():
     environment = ReporterSettings(**NOT_DEFAULT[ReporterSettings]).to_env()
     assert environment == {
+        "SEAL_ALIAS": "alias/reports-seal",
         "TABLE_NAME": "reports",
         "TOP_FEATURES": "25",
         "ANALYSIS_MAX_BYTES": "1024",
@@ -128,7 +132,9 @@ def test_an_invalid_value_is_named_by_its_variable_and_value():
 
 
 def test_an_empty_variable_means_the_default():
-    settings = WatcherSettings.from_env({"TABLE_NAME": "t", "EVENT_BUS_NAME": "b", "STUCK_AFTER_MINUTES": ""})
+    settings = WatcherSettings.from_env(
+        {"SEAL_ALIAS": "s", "TABLE_NAME": "t", "EVENT_BUS_NAME": "b", "STUCK_AFTER_MINUTES": ""}
+    )
     assert settings.stuck_after_minutes == 240
     assert settings.stuck_after == timedelta(hours=4)
     assert WatcherSettings(**{**REQUIRED[WatcherSettings], "stuck_after_minutes": 0}).stuck_after is None
@@ -167,19 +173,20 @@ class Flags(FunctionSettings):
 
 
 def test_every_kind_of_field_travels_through_the_environment():
-    flags = Flags(costing=True, labels=("x", "y"))
-    assert flags.to_env() == {"COSTING": "true", "LABELS": "x,y"}  # None is left out
+    flags = Flags(seal_alias="s", costing=True, labels=("x", "y"))
+    assert flags.to_env() == {"SEAL_ALIAS": "s", "COSTING": "true", "LABELS": "x,y"}  # None is left out
     assert Flags.from_env(flags.to_env()) == flags
-    assert Flags.from_env({"HUB_BUS_ARN": "arn:bus"}).hub_bus_arn == "arn:bus"
+    assert Flags.from_env({"SEAL_ALIAS": "s", "HUB_BUS_ARN": "arn:bus"}).hub_bus_arn == "arn:bus"
 
 
 def test_an_item_holding_a_comma_cannot_travel_comma_separated():
     with pytest.raises(SettingsError, match="LABELS"):
-        Flags(labels=("a,b",)).to_env()
+        Flags(seal_alias="s", labels=("a,b",)).to_env()
 
 
 def test_get_settings_reads_each_model_once_until_cleared(monkeypatch):
     get_settings.cache_clear()
+    monkeypatch.setenv("SEAL_ALIAS", "alias/seal")
     monkeypatch.setenv("TABLE_NAME", "first")
     monkeypatch.setenv("TOPIC_ARN", "arn:topic")
     try:
