@@ -209,6 +209,12 @@ CTX_JOB_FAMILY_PATTERN = "jobFamilyPattern"
 CTX_STUCK_AFTER_MINUTES = "stuckAfterMinutes"
 CTX_DIGEST_SCHEDULE = "digestSchedule"
 CTX_DIGEST_PERIOD_HOURS = "digestPeriodHours"
+# An organization (docs/deploy.md section 16): the hub bus a spoke sends to, and the StackSet roll-out.
+CTX_HUB_EVENT_BUS_ARN = "hubEventBusArn"
+CTX_SPOKE_ORGANIZATIONAL_UNIT_IDS = "spokeOrganizationalUnitIds"
+CTX_SPOKE_REGIONS = "spokeRegions"
+CTX_STACK_SET_CALL_AS = "stackSetCallAs"
+CTX_STACK_SET_ORGANIZATION_ID = "stackSetOrganizationId"
 
 DEFAULT_SCHEDULE_RATE_MINUTES = 1
 MAX_SCHEDULE_RATE_MINUTES = 360  # Lambda's maximum event age (6 h) and CloudWatch's 1-day alarm window
@@ -224,6 +230,24 @@ DEFAULT_REMOVAL_POLICY: Final = "retain"  # Final: its literal type fits config'
 DEFAULT_CHILD_JOB_NUDGES = False
 # Chatbot configuration names allow 128 characters: "<stackName>-teams-<region>" must fit.
 MAX_STACK_NAME_LENGTH = 100
+
+# --- the organization roll-out (infra/stackset.py) --------------------------------------------------
+# CloudFormation's CallAs: a delegated administrator of StackSets (the default: AWS recommends deploying
+# from one rather than from the management account), or the management account itself.
+STACK_SET_CALL_AS_VALUES: Final = ("DELEGATED_ADMIN", "SELF")
+DEFAULT_STACK_SET_CALL_AS: Final = "DELEGATED_ADMIN"
+# The stackset plan's stack is `<stackName>Spokes`; its asset buckets' stacks `<stackName>SpokeAssets-<region>`.
+STACK_SET_STACK_SUFFIX = "Spokes"
+ASSET_BUCKETS_STACK_SUFFIX = "SpokeAssets"
+# An S3 bucket name is at most 63 characters; the asset buckets are `<prefix>-<region>` and the longest
+# region names (ap-southeast-5, ap-northeast-3, ...) have 14.
+MAX_BUCKET_NAME_LENGTH = 63
+LONGEST_REGION_NAME = 14
+# How the StackSet rolls out: regions in parallel; within a region, a quarter of the accounts at a time,
+# and an operation stops once a tenth of its stack instances failed (a broken template stops early
+# instead of failing in every account).
+STACK_SET_MAX_CONCURRENT_PERCENTAGE = 25
+STACK_SET_FAILURE_TOLERANCE_PERCENTAGE = 10
 
 # An example window for the history-import command output (the CLI's dates are the user's choice).
 HISTORY_IMPORT_EXAMPLE = {"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}

@@ -25,30 +25,41 @@ from infra.plans import DeploymentPlan
 
 
 class AutopilotReportsStack(cdk.Stack):
-    """Named by `plan.stack_name`. Names typed here derive from it (and the region where a name is
-    account-wide), so two stacks never collide in one account; CloudFormation names everything else.
-
-    Each function is given its settings model, built from the configuration (every field the model
-    shares with it by name) and the resources made here (`StackConfig.function_settings`)."""
+    """The stack of a standalone plan, named by `plan.stack_name`: a `StandaloneComposition` of its own."""
 
     def __init__(self, scope: Construct, *, plan: DeploymentPlan, **kwargs: Any) -> None:
         super().__init__(scope, plan.stack_name, description=c.STACK_DESCRIPTION, analytics_reporting=False, **kwargs)
         self.plan = plan
+        self.composition = StandaloneComposition(self, plan)
+
+
+class StandaloneComposition:
+    """Every construct of a standalone deployment, composed straight into `stack` (no construct in
+    between, so the logical ids are the stack's own): this project's stack, or the spoke stack a StackSet
+    deploys (infra/stackset.py), which holds the same constructs.
+
+    Names typed here derive from `plan.stack_name` (and the region where a name is account-wide), so two
+    stacks never collide in one account; CloudFormation names everything else. Each function is given its
+    settings model, built from the configuration (every field the model shares with it by name) and the
+    resources made here (`StackConfig.function_settings`)."""
+
+    def __init__(self, stack: cdk.Stack, plan: DeploymentPlan) -> None:
+        self.plan = plan
         self.config = config = plan.config
         name = plan.stack_name
         regional_name = f"{name}-{cdk.Aws.REGION}"  # for names unique per account only
-        key = MessagingKeyConstruct(self, "Encryption", alias_name=f"alias/{name}", retain=config.retain)
-        seal = SealKeyConstruct(self, "Sealing", alias_name=f"alias/{name}-seal", retain=config.retain)
+        key = MessagingKeyConstruct(stack, "Encryption", alias_name=f"alias/{name}", retain=config.retain)
+        seal = SealKeyConstruct(stack, "Sealing", alias_name=f"alias/{name}-seal", retain=config.retain)
         basics = FunctionBasics(
-            layer=powertools_layer(self, config.powertools_layer_arn),
+            layer=powertools_layer(stack, config.powertools_layer_arn),
             log_retention_days=config.log_retention_days,
             retain=config.retain,
             log_key=key.key,
             seal_key=seal,
         )
-        self.store = ReportTableConstruct(self, "Store", retain=config.retain)
+        self.store = ReportTableConstruct(stack, "Store", retain=config.retain)
         self.notifications = NotificationsConstruct(
-            self,
+            stack,
             "Notifications",
             key=key.key,
             configuration_prefix=name,
@@ -57,11 +68,11 @@ class AutopilotReportsStack(cdk.Stack):
             slack=_slack(config),
             teams=_teams(config),
         )
-        self.bus = EventBusConstruct(self, "Events", bus_name=name).bus
+        self.bus = EventBusConstruct(stack, "Events", bus_name=name).bus
         table_name = self.store.table.table_name
         sealed = {"seal_alias": seal.alias_name}  # every function seals its writes or checks the seals
         self.watcher = WatcherConstruct(
-            self,
+            stack,
             "Watching",
             bus=self.bus,
             table=self.store.table,
@@ -76,7 +87,7 @@ class AutopilotReportsStack(cdk.Stack):
             digest_schedule=config.digest_schedule if config.digest_enabled else None,
         )
         self.reporter = ReporterConstruct(
-            self,
+            stack,
             "Reporting",
             table=self.store.table,
             bus=self.bus,
@@ -87,7 +98,7 @@ class AutopilotReportsStack(cdk.Stack):
             output_kms_keys=config.output_kms_keys,
         )
         self.notifier = NotifierConstruct(
-            self,
+            stack,
             "Notifying",
             stream_arn=self.store.stream_arn,
             topic=self.notifications.reports_topic,
@@ -98,7 +109,7 @@ class AutopilotReportsStack(cdk.Stack):
             ),
         )
         self.monitoring = MonitoringConstruct(
-            self,
+            stack,
             "Monitoring",
             watcher=self.watcher.function,
             reporter=self.reporter.function,
@@ -114,9 +125,9 @@ class AutopilotReportsStack(cdk.Stack):
             schedule_rate_minutes=config.schedule_rate_minutes,
             dashboard_name=regional_name,
         )
-        self._outputs()
+        self._outputs(stack)
 
-    def _outputs(self) -> None:
+    def _outputs(self, stack: cdk.Stack) -> None:
         outputs = {
             c.OUTPUT_TABLE_NAME: self.store.table.table_name,
             c.OUTPUT_EVENT_BUS_NAME: self.bus.event_bus_name,
@@ -134,7 +145,7 @@ class AutopilotReportsStack(cdk.Stack):
             c.OUTPUT_HISTORY_IMPORT_COMMAND: self._history_import_command(),
         }
         for name, value in outputs.items():
-            cdk.CfnOutput(self, name, value=value)
+            cdk.CfnOutput(stack, name, value=value)
 
     def _history_import_command(self) -> str:
         """How to import the account's history (docs/deploy.md): the CLI, or the same with the AWS CLI."""

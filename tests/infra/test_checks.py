@@ -68,9 +68,11 @@ def _acknowledgments(template: dict) -> dict[str, set[str]]:
     return found
 
 
-def test_every_acknowledgment_is_in_the_decision_log(template_json, full_template_json):
+def test_every_acknowledgment_is_in_the_decision_log(template_json, full_template_json, roll_out):
     log = (ROOT / "docs" / "decision_log.md").read_text(encoding="utf-8")
     rules = {**_acknowledgments(template_json), **_acknowledgments(full_template_json)}
+    for template in roll_out.templates.values():
+        rules.update(_acknowledgments(template))
     assert rules, "cdk-nag acknowledgments should be written into the template metadata"
     # One entry stands for every configured S3 location.
     s3_location = "[Resource::arn:<AWS::Partition>:s3:::<bucket>/<prefix>/*/analysis.json]"
