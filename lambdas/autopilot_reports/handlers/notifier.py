@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
-from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dynamodb, record_from_item
+from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dynamodb, record_from_item, spoke_from_item
 from autopilot_reports.adapters.sns import SNSNotifier
 from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
@@ -31,7 +31,7 @@ def default_sender() -> NotificationSender:
 
 @cache  # keyed by what built it, as reporter.reporter_for
 def sender_for(settings: NotifierSettings, origin: ClientOrigin) -> NotificationSender:
-    return NotificationSender(notifier=SNSNotifier(settings.topic_arn))
+    return NotificationSender(notifier=SNSNotifier(settings.topic_arn), organization=settings.organization)
 
 
 @logger.inject_lambda_context
@@ -65,6 +65,8 @@ def _send(stream_record: DynamoDBRecord, sender: NotificationSender) -> None:
             sender.send_digest(digest_from_item(new_image))
         elif claim is Claim.STUCK:
             sender.send_stuck(record_from_item(new_image), new_image.get(c.STUCK_NOTIFIED_AT))
+        elif claim is Claim.SPOKE_SILENT:
+            sender.send_silence(spoke_from_item(new_image), new_image.get(c.SILENT_NOTIFIED_AT))
         else:
             sender.send(record_from_item(new_image))
     except ValidationError as error:
