@@ -104,6 +104,10 @@ AccountNames = Annotated[tuple[tuple[str, str], ...], BeforeValidator(pairs), Af
 
 # --- one model per function ----------------------------------------------------------------------------
 
+# A field's `json_schema_extra` marking it as left out of the environment at its default (the settings an
+# organization added to the standalone functions: a standalone stack's environment stays as deployed).
+OMITTED_AT_DEFAULT = {"omitted_at_default": True}
+
 
 class SettingsError(RuntimeError):
     """A function's environment does not hold its settings; the message names each variable and why."""
@@ -127,11 +131,14 @@ class FunctionSettings(BaseModel):
         return field.upper()
 
     def to_env(self) -> dict[str, str]:
-        """The function's environment variables, in field order (what the stack writes)."""
+        """The function's environment variables, in field order (what the stack writes). A field marked
+        OMITTED_AT_DEFAULT is left out at its default, so adding one leaves deployed environments as they are."""
         environment: dict[str, str] = {}
         for name, value in self.model_dump(mode="json").items():
-            if value is not None:
-                environment[self.env_name(name)] = _env_text(self.env_name(name), value)
+            field = type(self).model_fields[name]
+            if value is None or (_omitted_at_default(field) and getattr(self, name) == field.default):
+                continue
+            environment[self.env_name(name)] = _env_text(self.env_name(name), value)
         return environment
 
     @classmethod
@@ -159,7 +166,8 @@ class WatcherSettings(FunctionSettings):
     job_family_pattern: JobFamilyPattern = c.DEFAULT_JOB_FAMILY_PATTERN
     stuck_after_minutes: StuckAfterMinutes = c.DEFAULT_STUCK_AFTER_MINUTES
     digest_period_hours: DigestPeriodHours = c.DEFAULT_DIGEST_PERIOD_HOURS
-    heartbeat_minutes: int = Field(default=0, ge=0)  # the plan's: a spoke's heartbeat interval; 0: none
+    # The plan's: a spoke's heartbeat interval (constants.HEARTBEAT_MINUTES); 0: none (a standalone stack).
+    heartbeat_minutes: int = Field(default=0, ge=0, json_schema_extra=OMITTED_AT_DEFAULT)
 
     @property
     def stuck_after(self) -> timedelta | None:
@@ -182,7 +190,8 @@ class ReporterSettings(FunctionSettings):
 
 class NotifierSettings(FunctionSettings):
     topic_arn: str
-    organization: bool = False  # the plan's: a hub's messages name the account in their subject and thread
+    # The plan's: a hub's messages name the account in their subject and chat thread.
+    organization: bool = Field(default=False, json_schema_extra=OMITTED_AT_DEFAULT)
 
 
 class ForwarderSettings(FunctionSettings):
@@ -240,6 +249,11 @@ class ProcessSettings:
 
 
 get_settings = ProcessSettings()
+
+
+def _omitted_at_default(field: Any) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("omitted_at_default") is True
 
 
 def _is_sequence(annotation: Any) -> bool:
