@@ -38,9 +38,10 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
     """The app with a stack per deployment plan, and its checks. `context` overrides cdk.json and the
     CLI's `-c`.
 
-    One plan today: a standalone stack named by context `stackName` (constants.DEFAULT_STACK_NAME when
-    unset). One account and region can hold several (staging beside production), since every name the
-    stack types derives from it.
+    By default one plan: a standalone stack named by context `stackName` (constants.DEFAULT_STACK_NAME
+    when unset). One account and region can hold several (staging beside production), since every name
+    the stack types derives from it. An organization's context asks for a hub (`organizationId`) and a
+    spoke (`hubEventBusArn`), one stack each (infra/plans.py).
     """
     app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
     # Every key in the context, so a misspelt one fails here instead of leaving its setting at the default.

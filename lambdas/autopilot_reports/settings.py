@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.config import JsonDict
 
 from autopilot_reports import constants as c
 
@@ -106,7 +107,7 @@ AccountNames = Annotated[tuple[tuple[str, str], ...], BeforeValidator(pairs), Af
 
 # A field's `json_schema_extra` marking it as left out of the environment at its default (the settings an
 # organization added to the standalone functions: a standalone stack's environment stays as deployed).
-OMITTED_AT_DEFAULT = {"omitted_at_default": True}
+OMITTED_AT_DEFAULT: JsonDict = {"omitted_at_default": True}
 
 
 class SettingsError(RuntimeError):
