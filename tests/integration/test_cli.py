@@ -741,6 +741,9 @@ def test_text_output_has_stable_tab_separated_columns(seeded, capsys):
         "new_best_in_family": "false",
         "duration_seconds": "3900",
         "why_ended": "-",
+        "account_id": "123456789012",  # where the job ran (every table)
+        "region": "us-east-1",
+        "account_name": "-",  # a hub's, where its accountNames names the account
     }
     code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "text")
     rows = [dict(zip(HISTORY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
