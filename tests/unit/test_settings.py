@@ -81,7 +81,7 @@ NOT_DEFAULT = {
     ForwarderSettings: REQUIRED[ForwarderSettings],
     HubRecorderSettings: {
         **REQUIRED[HubRecorderSettings],
-        "account_names": {"111122223333": "team-churn", "444455556666": "Équipe, \"prod\""},
+        "account_names": {"111122223333": "team-churn", "444455556666": 'Équipe, "prod"'},
         "notify_statuses": ("Failed",),
     },
     SpokeMonitorSettings: {
