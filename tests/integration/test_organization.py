@@ -21,8 +21,9 @@ from autopilot_reports.adapters.dynamodb_hub import DynamoDBHubStore
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
-from autopilot_reports.clock import set_clock
 from autopilot_reports.cli import main
+from autopilot_reports.clock import set_clock
+from autopilot_reports.domain.hub import HubRecorder
 from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.handlers import forwarder as forwarder_handler
 from autopilot_reports.handlers import hub_recorder as hub_recorder_handler
@@ -31,14 +32,14 @@ from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import spoke_monitor as spoke_monitor_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
-from autopilot_reports.models.forwarded import ReportDetail
+from autopilot_reports.models.forwarded import ForwardedEvent, HubEvent, ReportDetail
 from autopilot_reports.models.place import Place
 from sandbox.stream_delivery import lambda_stream_record, passes_filters
 from sandbox.template import read_stack
 from tests.conftest import HUB_STACK_NAME, STACK_NAME
 from tests.integration.conftest import REGION, CallRecorder
-from tests.integration.test_cli import recorder  # noqa: F401  (the fixture: every call the CLI's clients make)
 from tests.integration.test_handlers import PREFIX, SCENARIO, WATCH_START, Context, state_change
+from tests.unit.test_organization import envelope, record
 from testsupport.process import reset_process
 from testsupport.stepping import stepping_simulator
 
@@ -268,21 +269,32 @@ def test_the_hub_keeps_the_newest_heartbeat_and_answers_by_query(organization):
 # --- the CLI on the hub's table: across accounts, Queries only -----------------------------------------------------
 
 
+@pytest.fixture
+def cli_calls(monkeypatch) -> CallRecorder:
+    """Every AWS call the CLI's clients make."""
+    calls = CallRecorder()
+    real_client = boto3.Session.client
+
+    def counted(self, *args, **kwargs):
+        client = real_client(self, *args, **kwargs)
+        calls.attach(client)
+        return client
+
+    monkeypatch.setattr(boto3.Session, "client", counted)
+    return calls
+
+
 def seed_hub(organization) -> DynamoDBHubStore:
     """The same job name in two accounts, and a second job in another region, as the hub recorder stores them."""
-    from autopilot_reports.domain.hub import HubRecorder
-    from autopilot_reports.models.forwarded import ForwardedEvent, HubEvent
-    from tests.unit.test_organization import envelope, record
-
     store = DynamoDBHubStore(organization.hub.table.logical_id + "Hub", boto3.client("dynamodb", region_name=REGION))
-    recorder = HubRecorder(store, {OTHER: "team-churn"})
+    hub = HubRecorder(store, {OTHER: "team-churn"})
     for rec, account in [
         (record(account=SPOKE.account, region=REGION), SPOKE.account),
         (record(account=OTHER, region="eu-west-1"), OTHER),
         (record(name="fraud-1", account=OTHER, region="us-west-2", status="Failed"), OTHER),
     ]:
         detail = ReportDetail(Record=rec, Claimed=True).model_dump(mode="json")
-        recorder.receive(ForwardedEvent.of(HubEvent.model_validate(envelope(c.REPORT_DETAIL_TYPE, detail, account))))
+        hub.receive(ForwardedEvent.of(HubEvent.model_validate(envelope(c.REPORT_DETAIL_TYPE, detail, account))))
     store.record_heartbeat(
         SpokeStatus(
             Place(OTHER, "eu-west-1"), parse_iso_utc("2026-11-01T08:00:00Z"), version="0.1.0", account_name="team-churn"
@@ -297,9 +309,9 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_show_a_name_that_ran_in_two_accounts_says_so_and_account_picks_one(organization, capsys, recorder):
+def test_show_a_name_that_ran_in_two_accounts_says_so_and_account_picks_one(organization, capsys, cli_calls):
     store = seed_hub(organization)
-    recorder.calls.clear()
+    cli_calls.calls.clear()
     table = ["--table", store.table_name]
     code, _, err = cli(capsys, *table, "--hub", "show", "churn-2026-11-01", "--json")
     assert code == 2
@@ -310,12 +322,12 @@ def test_show_a_name_that_ran_in_two_accounts_says_so_and_account_picks_one(orga
     assert code == 7 and "(account 444455556666, region us-west-2)" in err
     code, out, _ = cli(capsys, *table, "history", "churn-2026-11-01", "--account", SPOKE.account, "--json")
     assert code == 0 and [json.loads(line)["status"] for line in out.splitlines()] == ["Completed"]
-    assert set(recorder.calls) <= {"dynamodb.Query", "dynamodb.GetItem"}
+    assert set(cli_calls.calls) <= {"dynamodb.Query", "dynamodb.GetItem"}
 
 
-def test_list_by_account_and_region_is_one_query(organization, capsys, recorder):
+def test_list_by_account_and_region_is_one_query(organization, capsys, cli_calls):
     store = seed_hub(organization)
-    recorder.calls.clear()
+    cli_calls.calls.clear()
     code, out, _ = cli(
         capsys,
         "--table",
@@ -330,7 +342,7 @@ def test_list_by_account_and_region_is_one_query(organization, capsys, recorder)
         "--json",
     )
     assert code == 0 and [json.loads(line)["job_name"] for line in out.splitlines()] == ["fraud-1"]
-    assert dict(recorder.calls) == {"dynamodb.Query": 1}
+    assert dict(cli_calls.calls) == {"dynamodb.Query": 1}
     code, out, _ = cli(capsys, "--table", store.table_name, "--hub", "list", "--output", "text")
     rows = [line.split("\t") for line in out.splitlines()]
     assert {(row[0], row[-3], row[-1]) for row in rows} == {
@@ -340,14 +352,14 @@ def test_list_by_account_and_region_is_one_query(organization, capsys, recorder)
     }
 
 
-def test_spokes_lists_each_place_with_its_heartbeat_version_and_jobs(organization, capsys, recorder):
+def test_spokes_lists_each_place_with_its_heartbeat_version_and_jobs(organization, capsys, cli_calls):
     store = seed_hub(organization)
-    recorder.calls.clear()
+    cli_calls.calls.clear()
     code, out, _ = cli(capsys, "--table", store.table_name, "spokes", "--json")
     assert code == 0
     [spoke] = [json.loads(line) for line in out.splitlines()]
     assert spoke["account_id"] == OTHER and spoke["account_name"] == "team-churn" and spoke["region"] == "eu-west-1"
     assert (spoke["jobs"], spoke["completed"], spoke["version"]) == (1, 1, "0.1.0")
-    assert set(recorder.calls) == {"dynamodb.Query"}
+    assert set(cli_calls.calls) == {"dynamodb.Query"}
     code, out, _ = cli(capsys, "--table", store.table_name, "spokes", "--output", "table")
     assert "444455556666 (team-churn)" in out
