@@ -28,6 +28,7 @@ from infra.constructs.notifications import NotificationsConstruct, SlackChannel,
 from infra.constructs.notifier import NotifierConstruct
 from infra.constructs.queues import DeadLetterQueue
 from infra.constructs.reporter import ReporterConstruct
+from infra.constructs.sealing import SealKeyConstruct
 from infra.constructs.store import ReportTableConstruct
 from infra.constructs.watcher import WatcherConstruct
 from infra.plans import DeploymentPlan
@@ -63,11 +64,13 @@ class DeploymentComposition:
         name = plan.stack_name
         regional_name = f"{name}-{cdk.Aws.REGION}"  # for names unique per account only
         self.key = key = MessagingKeyConstruct(stack, "Encryption", alias_name=f"alias/{name}", retain=config.retain)
+        seal = SealKeyConstruct(stack, "Sealing", alias_name=f"alias/{name}-seal", retain=config.retain)
         basics = FunctionBasics(
             layer=powertools_layer(stack, config.powertools_layer_arn),
             log_retention_days=config.log_retention_days,
             retain=config.retain,
             log_key=key.key,
+            seal_key=seal,
         )
         self.store = ReportTableConstruct(
             stack, "Store", retain=config.retain, organization=plan.key_scope == c.KEY_SCOPE_ORGANIZATION
@@ -88,6 +91,7 @@ class DeploymentComposition:
             assert config.organization_id is not None  # a hub plan exists only for it
             admit_organization(self.bus, config.organization_id, config.organizational_unit_paths)
         table_name = self.store.table.table_name
+        sealed = {"seal_alias": seal.alias_name}  # every function seals its writes or checks the seals
         self.watcher: WatcherConstruct | None = None
         self.reporter: ReporterConstruct | None = None
         self.forwarder: ForwarderConstruct | None = None
@@ -108,6 +112,7 @@ class DeploymentComposition:
                     table_name=table_name,
                     event_bus_name=self.bus.event_bus_name,
                     heartbeat_minutes=plan.heartbeat_minutes,
+                    **sealed,
                 ),
                 schedule_rate_minutes=config.schedule_rate_minutes,
                 reserved_concurrency=config.watcher_reserved_concurrency,
@@ -121,7 +126,7 @@ class DeploymentComposition:
                 bus=self.bus,
                 key=key.key,
                 basics=basics,
-                settings=config.function_settings(ReporterSettings, table_name=table_name),
+                settings=config.function_settings(ReporterSettings, table_name=table_name, **sealed),
                 output_locations=config.output_location_parts,
                 output_kms_keys=config.output_kms_keys,
             )
@@ -135,7 +140,7 @@ class DeploymentComposition:
                 hub_event_bus_arn=config.hub_event_bus_arn,
                 key=key.key,
                 basics=basics,
-                settings=config.function_settings(ForwarderSettings, event_bus_name=self.bus.event_bus_name),
+                settings=config.function_settings(ForwarderSettings, event_bus_name=self.bus.event_bus_name, **sealed),
             )
         if plan.records_forwarded:
             self.hub_recorder = HubRecorderConstruct(
@@ -145,7 +150,7 @@ class DeploymentComposition:
                 table=self.store.table,
                 key=key.key,
                 basics=basics,
-                settings=config.function_settings(HubRecorderSettings, table_name=table_name),
+                settings=config.function_settings(HubRecorderSettings, table_name=table_name, **sealed),
             )
         if plan.notifies:
             topic = self.notifications.reports_topic
@@ -158,7 +163,7 @@ class DeploymentComposition:
                 key=key.key,
                 basics=basics,
                 settings=config.function_settings(
-                    NotifierSettings, topic_arn=topic.topic_arn, organization=organization
+                    NotifierSettings, topic_arn=topic.topic_arn, organization=organization, **sealed
                 ),
                 filter_patterns=c.HUB_NOTIFIER_FILTER_PATTERNS if organization else c.NOTIFIER_FILTER_PATTERNS,
             )
@@ -169,7 +174,7 @@ class DeploymentComposition:
                 table=self.store.table,
                 key=key.key,
                 basics=basics,
-                settings=config.function_settings(SpokeMonitorSettings, table_name=table_name),
+                settings=config.function_settings(SpokeMonitorSettings, table_name=table_name, **sealed),
                 digest_schedule=digest_schedule,
             )
         self.monitoring = MonitoringConstruct(
@@ -180,6 +185,7 @@ class DeploymentComposition:
             operators_topic=self.notifications.operators_topic,
             schedule_rate_minutes=config.schedule_rate_minutes if self.watcher else None,
             dashboard_name=regional_name,
+            claims_refused=self._claims_refused(),
             **self._dashboard_graphs(),
         )
         self._outputs()
@@ -236,6 +242,21 @@ class DeploymentComposition:
         if self.spoke_monitor is not None:
             watched.append(Watched("SpokeMonitor", self.spoke_monitor.function))
         return watched
+
+    def _claims_refused(self) -> str | None:
+        if self.notifier is not None:
+            return (
+                "The notifier was handed a stream record the stack did not seal (a hand-made or altered "
+                "claim, or no seal key configured) and sent nothing: find who invoked the notifier "
+                "(CloudTrail, lambda:Invoke) and its log line 'claim refused' (job name, stream event id)."
+            )
+        if self.forwarder is not None:
+            return (
+                "The forwarder was handed a stream record the stack did not seal (a hand-made or altered "
+                "report, or no seal key configured) and sent nothing to the hub: find who invoked the forwarder "
+                "(CloudTrail, lambda:Invoke) and its log line 'report refused' (job name, stream event id)."
+            )
+        return None
 
     def _dead_letter_queues(self) -> list[tuple[str, DeadLetterQueue]]:
         queues: list[tuple[str, DeadLetterQueue]] = []

@@ -3,11 +3,15 @@
 `template_json` is the same template `npx cdk synth` writes to cdk.out/<stackName>.template.json
 (cdk.json's context is loaded by `build_app`), so the sandbox and the infra tests read what deploys.
 Imports of aws_cdk stay inside the fixtures: sessions that never ask for a template never start jsii.
+With AUTOPILOT_REPORTS_TEMPLATE set (make test's second run of the Lambda suites, in a venv of the runtime's
+versions without the CDK), `template_json` is that file, the one `make synth` wrote.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -33,10 +37,19 @@ def synth_app(tmp_path_factory: pytest.TempPathFactory) -> cdk.App:
     return app
 
 
+TEMPLATE_FILE = "AUTOPILOT_REPORTS_TEMPLATE"
+
+
 @pytest.fixture(scope="session")
-def template_json(synth_app: cdk.App) -> dict[str, Any]:
-    """The synthesized CloudFormation template as a dict."""
-    return synth_app.synth().get_stack_by_name(STACK_NAME).template
+def template_json(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The synthesized CloudFormation template as a dict: synthesized here, or read from $AUTOPILOT_REPORTS_TEMPLATE."""
+    path = os.environ.get(TEMPLATE_FILE)
+    if path:
+        template: dict[str, Any] = json.loads(Path(path).read_text())
+        return template
+    synth_app: cdk.App = request.getfixturevalue("synth_app")
+    synthesized: dict[str, Any] = synth_app.synth().get_stack_by_name(STACK_NAME).template
+    return synthesized
 
 
 @pytest.fixture(scope="session")

@@ -108,14 +108,28 @@ class FakeJobs:
 
 
 @dataclass
+class FakeSealKey:
+    """The SealKeySource port: a fixed key, and how often it was derived (once per process on AWS)."""
+
+    key: bytes = b"testsupport seal key"
+    derivations: int = 0
+
+    def seal_key(self) -> bytes:
+        self.derivations += 1
+        return self.key
+
+
+@dataclass
 class FakeArtifacts:
     objects: dict[str, bytes] = field(default_factory=dict)  # "bucket/key" -> body
     denied: bool = False
     reads: int = 0
     lists: int = 0
+    owners: set[str] = field(default_factory=set)  # the expected bucket owners the calls named
 
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]:
         self.lists += 1
+        self.owners.add(owner)
         if self.denied:
             raise ArtifactAccessError(f"AccessDenied for s3://{bucket}/{prefix}")
         start = f"{bucket}/{prefix}"
@@ -125,8 +139,9 @@ class FakeArtifacts:
             if path.startswith(start)
         ]
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         self.reads += 1
+        self.owners.add(owner)
         return self.objects[f"{bucket}/{key}"][: max_bytes + 1]
 
 
@@ -267,7 +282,7 @@ class FakeStore:
             heartbeat_at=self.heartbeat_at,
         )
 
-    def write_heartbeat(self, at: datetime, due_since: datetime) -> bool:
+    def write_heartbeat(self, at: datetime, due_since: datetime, watch: WatchState | None = None) -> bool:
         if self.heartbeat_at is not None and self.heartbeat_at > due_since:
             return False
         self.heartbeat_at = at

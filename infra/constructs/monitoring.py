@@ -34,7 +34,7 @@ class Watched:
 
 @dataclass(frozen=True)
 class Graph:
-    """A dashboard graph of the project's own metrics (namespace AutopilotReports, dimension service)."""
+    """A dashboard graph of the project's own metrics (the NAMESPACE, dimension service)."""
 
     title: str
     metrics: tuple[str, ...]
@@ -65,8 +65,11 @@ class MonitoringConstruct(Construct):
         activity: Sequence[Graph],
         work: Sequence[Graph],
         error_metrics: Sequence[str],
+        claims_refused: str | None = None,
     ) -> None:
         """`schedule_rate_minutes`: the watcher's rate, for its staleness alarm (None: no watcher).
+        `claims_refused`: the description of the alarm on stream records the stack did not seal (where a
+        function checks seals: the notifier, a spoke's forwarder).
         `activity`, `work`: the dashboard's first row, and the graphs that open its second;
         `error_metrics`: the project's metrics shown beside the functions' errors."""
         super().__init__(scope, construct_id)
@@ -108,6 +111,19 @@ class MonitoringConstruct(Construct):
                 each.function.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
                 threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
                 description=each.stream_age,
+            )
+        if claims_refused is not None:
+            self._alarm(
+                "ClaimsRefused",
+                cloudwatch.Metric(
+                    namespace=c.NAMESPACE,
+                    metric_name=c.CLAIMS_REFUSED,
+                    dimensions_map={"service": c.SERVICE},
+                    statistic="Sum",
+                    period=PERIOD,
+                ),
+                threshold=0,
+                description=claims_refused,
             )
         self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes) if schedule_rate_minutes else None
         self.dashboard = self._dashboard(dashboard_name, functions, dead_letter_queues, activity, work, error_metrics)

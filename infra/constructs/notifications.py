@@ -85,7 +85,26 @@ class NotificationsConstruct(Construct):
     def _topic(self, construct_id: str, display_name: str, key: kms.IKey) -> sns.Topic:
         topic = sns.Topic(self, construct_id, display_name=display_name, master_key=key, enforce_ssl=True)
         pin_logical_id(topic, construct_id)
+        self._subscribers_of_this_account(topic)
         return topic
+
+    def _subscribers_of_this_account(self, topic: sns.Topic) -> None:
+        """Only this account's principals may subscribe (or AWS services acting for it, such as AWS Chatbot):
+        a deny, so no later allow (an organization-wide grant, a console edit) can open the topic's reports
+        to another account."""
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="SubscribersOfThisAccountOnly",
+                effect=iam.Effect.DENY,
+                principals=[iam.StarPrincipal()],
+                actions=["sns:Subscribe"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringNotEquals": {"aws:PrincipalAccount": cdk.Stack.of(self).account},
+                    "Bool": {"aws:PrincipalIsAWSService": "false"},
+                },
+            )
+        )
 
     def _admit_cloudwatch_alarms(self, topic: sns.Topic) -> None:
         """Alarm actions publish as cloudwatch.amazonaws.com; only this account's alarms may."""
@@ -160,6 +179,30 @@ class NotificationsConstruct(Construct):
         pin_logical_id(channel, "TeamsChannel")
         pin_logical_id(role, "TeamsChannelRole")
         return channel
+
+
+def reserve_publishing(topic: sns.ITopic, publisher: iam.IRole) -> None:
+    """The topic speaks in the stack's voice only: its one publisher (the notifier's role) is admitted, and
+    every other principal, of this account too (an administrator, another function, a service), is denied
+    sns:Publish. A message therefore always comes from a commit the notifier verified (its seal)."""
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="PublishedByTheNotifierOnly",
+            principals=[iam.ArnPrincipal(publisher.role_arn)],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+        )
+    )
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="NobodyElsePublishes",
+            effect=iam.Effect.DENY,
+            principals=[iam.StarPrincipal()],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+            conditions={"ArnNotEquals": {"aws:PrincipalArn": publisher.role_arn}},
+        )
+    )
 
 
 def _email(subscription: NotificationEmail) -> subscriptions.EmailSubscription:

@@ -18,6 +18,7 @@ from infra import constants as c
 from infra.checkov import acknowledge_checkov
 from infra.constructs.encryption import SENDER_KEY_ACTIONS
 from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
+from infra.constructs.notifications import reserve_publishing
 from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
 from infra.ids import pin_logical_id
 
@@ -77,6 +78,7 @@ class NotifierConstruct(Construct):
             basics=basics,
         )
         self.function = self.notifier.function
+        reserve_publishing(topic, self.notifier.role)
         self.notifier.add_to_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
             iam.PolicyStatement(actions=list(SENDER_KEY_ACTIONS), resources=[key.key_arn]),

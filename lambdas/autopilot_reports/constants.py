@@ -14,6 +14,7 @@ EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"  # a secondary status
 
 # --- explainability states (docs/design.md §4.1) ----------------------------------------------------
 EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applicable")
+ANALYSIS_FILE = "analysis.json"  # Clarify's output: the one object the reporter reads (and may read)
 
 # --- our events (docs/design.md §3) -------------------------------------------------------------------
 EVENT_SOURCE = "autopilot-reports"
@@ -78,6 +79,9 @@ DEFAULT_SPOKE_SILENT_AFTER_MINUTES = 180  # a hub alerts once per silence of a s
 MAX_SPOKE_SILENT_AFTER_MINUTES = 30 * 24 * 60
 DIGEST_LIST_LIMIT = 50  # jobs named per list of a digest; the rest are counted
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
+# An AWS region name (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-4): console links are built only for
+# these, and a scenario's region must be one.
+AWS_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
 PARTITION_KEY = "pk"
@@ -109,6 +113,14 @@ SPOKE_SK = "SPOKE"  # a hub's item per (account, region): the spoke's last heart
 SILENT_ALERTED_FOR = "silent_alerted_for"  # the heartbeat (ms) whose silence was alerted
 SILENT_NOTIFIED_AT = "silent_notified_at"
 HEARTBEAT_AT = "heartbeat_at"  # on a spoke's watcher item: when its watcher last wrote a heartbeat
+# Seals (domain/seal.py): what the stack wrote, told apart from what anyone hands the notifier.
+SEAL = "seal"  # a latest record's ({fields, mac}) and a digest's
+STUCK_SEAL = "stuck_seal"  # beside a "may be stuck" claim
+SILENT_SEAL = "silent_seal"  # beside a hub's claim of a spoke's silence
+HEARTBEAT = "heartbeat"  # on a spoke's watcher item: its last heartbeat ({sent_at, watch_start, watermark})
+HEARTBEAT_SEAL = "heartbeat_seal"
+SEAL_MAC_ALGORITHM = "HMAC_SHA_256"  # the key policy admits GenerateMac with this algorithm only
+SEAL_KEY_MESSAGE = b"autopilot-reports seal key v1"  # what every function MACs (KMS) to derive the seal key
 
 # --- metrics --------------------------------------------------------------------------------------------
 NAMESPACE = "AutopilotReports"
@@ -143,6 +155,7 @@ FORWARDED_REPORTS_STORED = "ForwardedReportsStored"
 FOREIGN_REPORTS_REFUSED = "ForeignReportsRefused"  # a report naming another account than its envelope's
 SPOKE_HEARTBEATS = "SpokeHeartbeats"
 SILENT_SPOKES_CLAIMED = "SilentSpokesClaimed"
+CLAIMS_REFUSED = "ClaimsRefused"  # stream records whose claim the stack did not seal: forged, never sent
 
 # --- what a message is about: the `event_type` SNS attribute every message carries -----------------------
 EVENT_TYPE_ENDED = "ended"  # the terminal report

@@ -124,6 +124,9 @@ class FunctionSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # Every function: the alias of the KMS HMAC key the stack's writes are sealed with (domain/seal.py).
+    seal_alias: str
+
     @classmethod
     def env_name(cls, field: str) -> str:
         """The environment variable of `field`: its name upper-cased."""

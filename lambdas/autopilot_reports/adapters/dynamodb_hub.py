@@ -20,6 +20,7 @@ from autopilot_reports.adapters.clients import error_code
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.domain.ports import SpokeStatus
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.common import epoch_ms, iso_utc
 from autopilot_reports.models.record import ReportRecord
 
@@ -30,11 +31,15 @@ if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
 class DynamoDBHubStore(DynamoDBReportStore):
     checks_watch = False  # a forwarded claim is the spoke's, checked against the spoke's watch start
 
-    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None) -> None:
-        super().__init__(table_name, dynamodb, KeyScope.ORGANIZATION)
+    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None, sealer: Sealer | None = None) -> None:
+        """`sealer`: seals each write that can lead to a message, as the report store does (domain/seal.py)."""
+        super().__init__(table_name, dynamodb, KeyScope.ORGANIZATION, sealer)
 
     def claim_forwarded_stuck(self, record: ReportRecord, at: datetime) -> bool:
         attributes = items.record_attributes(record, self.scope)
+        if self.sealer is not None:  # the record as this write sets it, and the stall's claim beside it
+            attributes[c.SEAL] = self.sealer.record_seal(attributes)
+            attributes[c.STUCK_SEAL] = self.sealer.stuck_seal(record.job_name, record.progress, iso_utc(at))
         attributes.update({items.STUCK_ALERTED_FOR: record.progress, items.STUCK_NOTIFIED_AT: iso_utc(at)})
         condition = (
             f"(attribute_not_exists({c.PARTITION_KEY}) OR {items.PROGRESS} <= :{items.PROGRESS}) AND "
@@ -49,7 +54,10 @@ class DynamoDBHubStore(DynamoDBReportStore):
     def record_heartbeat(self, status: SpokeStatus) -> bool:
         heard = items.LAST_HEARTBEAT_MS
         condition = f"attribute_not_exists({heard}) OR {heard} < :{heard}"
-        update = self._update(items.spoke_key(status.place), items.spoke_attributes(status), condition=condition)
+        attributes = items.spoke_attributes(status)
+        if self.sealer is not None:
+            attributes[c.SEAL] = self.sealer.spoke_seal(attributes)
+        update = self._update(items.spoke_key(status.place), attributes, condition=condition)
         return self._update_unless_taken(update)
 
     def silent_spokes(self, heard_before: datetime) -> list[SpokeStatus]:
@@ -67,7 +75,10 @@ class DynamoDBHubStore(DynamoDBReportStore):
             f"{items.LAST_HEARTBEAT_MS} = :{c.SILENT_ALERTED_FOR} AND "
             f"(attribute_not_exists({c.SILENT_ALERTED_FOR}) OR {c.SILENT_ALERTED_FOR} <> :{c.SILENT_ALERTED_FOR})"
         )
-        claim = {c.SILENT_ALERTED_FOR: heard, c.SILENT_NOTIFIED_AT: iso_utc(at)}
+        claim: dict[str, Any] = {c.SILENT_ALERTED_FOR: heard, c.SILENT_NOTIFIED_AT: iso_utc(at)}
+        if self.sealer is not None:
+            place = spoke.place
+            claim[c.SILENT_SEAL] = self.sealer.silence_seal(place.account, place.region, heard, iso_utc(at))
         return self._update_unless_taken(self._update(items.spoke_key(spoke.place), claim, condition=condition))
 
     def _update_unless_taken(self, update: Any) -> bool:

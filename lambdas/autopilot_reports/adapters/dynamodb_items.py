@@ -39,14 +39,21 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.domain.ports import SpokeStatus
+from autopilot_reports.domain.ports import SpokeStatus, WatchState
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
-from autopilot_reports.models.record import FamilyBest, HistoryEntry, ReportRecord
+from autopilot_reports.models.record import (
+    Explainability,
+    ExplainabilityState,
+    FamilyBest,
+    HistoryEntry,
+    ReportRecord,
+)
 
 if TYPE_CHECKING:  # imported where a digest is read (the notifier), not by every function
     from autopilot_reports.models.digest import Digest
@@ -260,6 +267,57 @@ def record_from_item(item: Mapping[str, Any]) -> ReportRecord:
     return ReportRecord.model_validate({name: item.get(name) for name in ReportRecord.model_fields if name in item})
 
 
+UNREADABLE_NOTE = "this item is malformed"  # how a stand-in for an item that is not a record begins its note
+
+
+def shown_record(item: Mapping[str, Any]) -> ReportRecord:
+    """A latest item as the queries show it: the record, or, for an item that is not one (hand-edited, or
+    written by a tool that is not the stack), a stand-in built from what it holds, whose note says so and
+    why. One malformed item never sinks a listing, a `show` or a digest."""
+    try:
+        return record_from_item(item)
+    except ValidationError as error:
+        return _stand_in(item, error)
+
+
+def is_unreadable(record: ReportRecord) -> bool:
+    return bool(record.notes) and record.notes[0].startswith(UNREADABLE_NOTE)
+
+
+def _stand_in(item: Mapping[str, Any], error: ValidationError) -> ReportRecord:
+    def text(name: str, default: str = "?") -> str:
+        value = item.get(name)
+        return value if isinstance(value, str) and value else default
+
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+        for problem in error.errors(include_url=False)[:5]
+    )
+    pk = text(c.PARTITION_KEY, "")
+    name = text("job_name", pk.removeprefix("JOB#") or "?")
+    modified = _item_time(item.get("last_modified_at")) or _item_time(text(c.INDEXES[c.INDEX_RECENT][1], "")[:24])
+    when = modified or parse_iso_utc("1970-01-01T00:00:00Z")
+    return ReportRecord(
+        job_name=name,
+        job_arn=text("job_arn", ""),
+        api="v2" if item.get("api") == "v2" else "v1",
+        status=text("status"),
+        secondary_status=text("secondary_status"),
+        explainability=Explainability(state=ExplainabilityState.ERROR, reason="not read: the item is malformed"),
+        created_at=_item_time(item.get("created_at")) or when,
+        last_modified_at=when,
+        family=text("family", ""),
+        notes=[f"{UNREADABLE_NOTE} ({problems}); shown only as far as it could be read"],
+    )
+
+
+def _item_time(value: Any) -> datetime | None:
+    try:
+        return parse_iso_utc(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def history_attributes(
     history: HistoryEntry, place: Place | None = None, scope: KeyScope = KeyScope.LOCAL
 ) -> dict[str, Any]:
@@ -294,18 +352,24 @@ def digest_attributes(digest: Digest) -> dict[str, Any]:
     return {**digest_key(digest), "digest": digest.model_dump(mode="json")}
 
 
-def digest_from_item(item: Mapping[str, Any]) -> Digest:
-    from autopilot_reports.models.digest import Digest  # noqa: PLC0415  (the reporter never needs it)
-
-    return Digest.model_validate(item["digest"])
-
-
 def import_attributes(progress: ImportProgress) -> dict[str, Any]:
     return {**import_key(progress.import_id), **progress.model_dump(mode="json")}
 
 
 def import_from_item(item: Mapping[str, Any]) -> ImportProgress:
     return ImportProgress.model_validate({name: item[name] for name in ImportProgress.model_fields if name in item})
+
+
+def heartbeat_attributes(at: datetime, watch: WatchState | None) -> dict[str, Any]:
+    """A spoke's heartbeat on its watcher's item: when, and the watch state it reports (sealed as one map)."""
+    return {
+        c.HEARTBEAT_AT: iso_utc(at),
+        c.HEARTBEAT: {
+            "sent_at": iso_utc(at),
+            "watch_start": _iso(watch.watch_start) if watch else None,
+            "watermark": _iso(watch.watermark) if watch else None,
+        },
+    }
 
 
 # --- a hub's spokes ----------------------------------------------------------------------------------------
@@ -332,23 +396,8 @@ def spoke_attributes(status: SpokeStatus) -> dict[str, Any]:
 
 def spoke_from_item(item: Mapping[str, Any]) -> SpokeStatus:
     """A spoke item (plain data) as the domain reads it."""
-
-    def time(name: str) -> datetime | None:
-        value = item.get(name)
-        return parse_iso_utc(value) if isinstance(value, str) else None
-
-    alerted = item.get(c.SILENT_ALERTED_FOR)
-    heard_ms = item.get(LAST_HEARTBEAT_MS)
-    return SpokeStatus(
-        place=Place(account=str(item["account_id"]), region=str(item["region"])),
-        last_heartbeat=parse_iso_utc(str(item[LAST_HEARTBEAT])),
-        version=item.get("version"),
-        watch_start=time("watch_start"),
-        watermark=time("watermark"),
-        received_at=time("received_at"),
-        account_name=item.get("account_name"),
-        silence_alerted=alerted is not None and heard_ms is not None and int(alerted) == int(heard_ms),
-    )
+    alerted, heard_ms = item.get(c.SILENT_ALERTED_FOR), item.get(LAST_HEARTBEAT_MS)
+    return SpokeStatus.of(item, alerted is not None and heard_ms is not None and int(alerted) == int(heard_ms))
 
 
 def _iso(value: datetime | None) -> str | None:

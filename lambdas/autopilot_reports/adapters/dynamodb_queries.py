@@ -44,7 +44,7 @@ class ReportQueries(AwsAdapter["DynamoDBClient"]):
     def get_report(self, job_name: str, place: Place | None = None) -> ReportRecord | None:
         key = items.report_key(job_name, place, self.scope)
         item = self.client.get_item(TableName=self.table_name, Key=items.serialize(key)).get("Item")
-        return items.record_from_item(items.deserialize(item)) if item else None
+        return items.shown_record(items.deserialize(item)) if item else None
 
     def history(self, job_name: str, place: Place | None = None) -> list[HistoryEntry]:
         found = self.query(
@@ -71,7 +71,7 @@ class ReportQueries(AwsAdapter["DynamoDBClient"]):
             Limit=limit,
             max_items=limit,
         )
-        return [items.record_from_item(items.deserialize(item)) for item in found]
+        return [items.shown_record(items.deserialize(item)) for item in found]
 
     def families(self) -> list[tuple[FamilyStanding, int]]:
         """Every family's standing best and its number of jobs (one Query on the by_status index)."""
@@ -182,4 +182,4 @@ class ReportQueries(AwsAdapter["DynamoDBClient"]):
                 {":pk": pk, ":start": iso_utc(start), ":end": iso_utc(end) + "#\uffff"}
             ),
         )
-        return [items.record_from_item(items.deserialize(item)) for item in found]
+        return [items.shown_record(items.deserialize(item)) for item in found]

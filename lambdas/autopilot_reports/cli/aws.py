@@ -124,7 +124,7 @@ class Aws:
 
     def key_scope(self) -> KeyScope:
         """How the table keys a job: an organization's hub's by account, region and name (`--hub`, or its
-        stack's ReportsTableKeyScope output), any other by name."""
+        stack's key-scope output), any other by name."""
         self.table()
         scope = (self._outputs or {}).get(c.OUTPUT_TABLE_KEY_SCOPE)
         return KeyScope.ORGANIZATION if self.hub or scope == KeyScope.ORGANIZATION.value else KeyScope.LOCAL

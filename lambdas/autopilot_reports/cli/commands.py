@@ -18,7 +18,7 @@ from rich.status import Status
 from rich.text import Text
 
 from autopilot_reports import constants as c
-from autopilot_reports.adapters.dynamodb_items import FAMILIES_PK, KeyScope
+from autopilot_reports.adapters.dynamodb_items import FAMILIES_PK, KeyScope, is_unreadable
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.cli import render
 from autopilot_reports.cli.aws import Aws
@@ -144,8 +144,8 @@ def wait_until_ended(
 
 @contextlib.contextmanager
 def _waiting(out: Output, job_name: str) -> Iterator[Status | None]:
-    """A spinner on a person's terminal (it leaves nothing behind); nothing in json or text."""
-    if not out.readable:
+    """A spinner on a person's terminal (it leaves nothing behind); nothing in json or text, nor in a pipe."""
+    if not out.animated:
         yield None
         return
     with out.console.status(Text(terminal_text(f"waiting for {job_name} to end"))) as status:
@@ -280,7 +280,24 @@ def list_jobs(args: argparse.Namespace, aws: Aws, out: Output) -> int:
         [record_row(record) for record in shown],
         lambda console: render.show_list(console, shown, title, organization(queries)),
     )
+    note_malformed(out, shown)
     return ExitCode.OK
+
+
+def note_malformed(out: Output, records: Sequence[ReportRecord]) -> None:
+    """Items that are not records are listed as far as they could be read (dynamodb_items.shown_record),
+    and said to be so, beside the answer: they never sink it."""
+    malformed = [record.job_name for record in records if is_unreadable(record)]
+    if malformed:
+        out.note(
+            f"{plural_items(len(malformed))} malformed, shown only as far as it could be read: "
+            + ", ".join(malformed)
+            + " (`show NAME` says why)"
+        )
+
+
+def plural_items(count: int) -> str:
+    return "1 item is" if count == 1 else f"{count} items are"
 
 
 def modified(start: datetime | None, end: datetime | None) -> str:

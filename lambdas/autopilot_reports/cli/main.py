@@ -19,6 +19,8 @@ from autopilot_reports.cli.output import Output
 from autopilot_reports.cli.pages import commands as pages
 from autopilot_reports.cli.stderr import debug, debug_exception, say
 
+# Commands that show one report: off a terminal they print it readable, as plain text (output.py).
+READABLE_WHEN_PIPED = frozenset({"show", "history"})
 COMMANDS = {
     "show": commands.show,
     "history": commands.history,
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Output.choose(args.output, args.json, args.query)
+    out = Output.choose(args.output, args.json, args.query, readable_when_piped=args.command in READABLE_WHEN_PIPED)
     client_region, args.job_region = regions(args)
     aws = Aws(
         stack=args.stack,

@@ -23,7 +23,8 @@ The table (and the event bus, for import-history) come from the CloudFormation s
 ({c.OUTPUT_TABLE_NAME}, {c.OUTPUT_EVENT_BUS_NAME}) unless --table is given. Standard AWS credentials; --endpoint-url
 points every client at an emulator (e.g. `make serve`). Global options go before or after the command.
 --output json prints the record contract: one JSON object per line (list, history, watch, families) or one
-object (show); text (the default when stdout is not a terminal) prints one tab-separated line per item."""
+object (show); text prints one tab-separated line per item (the default off a terminal, except for show and
+history, which then print the readable report as plain text)."""
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1_000_000
 DEFAULT_IMPORT_TIMEOUT = 3600.0
@@ -199,7 +200,8 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         "--output",
         choices=[each.value for each in Format],
         default=default(None),
-        help="table (default on a terminal), text (tab-separated; default otherwise) or json (the record contract)",
+        help="table (default on a terminal; off one, the default of show and history, as plain text), text "
+        "(tab-separated; the other commands' default off a terminal) or json (the record contract)",
     )
     output.add_argument("--json", action="store_true", default=default(False), help="short for --output json")
     output.add_argument(

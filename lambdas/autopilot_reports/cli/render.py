@@ -289,7 +289,7 @@ def _target(link: Link) -> Text:
         return Text(url, style=Style(link=url))
     if link.s3_uri:
         return data(link.s3_uri)
-    return Text("(no console link in this partition)", style="dim")
+    return Text("(no console link for this partition and region)", style="dim")
 
 
 # --- history -------------------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ crash after a commit cannot lose what the hub should hear. The forwarder sends e
 own bus, where the `ToHubRule` forwards it to the hub's bus in one hop, with the role a cross-account
 target needs. A replayed commit is sent again; the hub's writes are conditional, so it changes nothing.
 An entry over EventBridge's 256 KB limit is sent with a reduced record and a note why: never dropped.
+
+Only what the stack sealed leaves for the hub (domain/seal.py), as only what it sealed is notified: the
+record its seal covers, the stuck claim's and the heartbeat's own seals checked. Anything else (a record
+handed to the function by someone else, or no seal key configured) raises ForgedClaimError: refused,
+counted, never retried.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from autopilot_reports import __version__
 from autopilot_reports import constants as c
 from autopilot_reports.domain.ports import HubSender, Outgoing
 from autopilot_reports.domain.reporter import reduced_record
+from autopilot_reports.domain.seal import ForgedClaimError, Sealer
+from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.forwarded import HeartbeatDetail, ReportDetail, StuckDetail
 from autopilot_reports.models.record import ReportRecord
 
@@ -102,6 +109,28 @@ class ForwardResult:
 @dataclass
 class Forwarder:
     sender: HubSender
+    sealer: Sealer | None = None  # None: no seal key configured, so nothing verifies and nothing is sent
+
+    def entry(self, new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> Outgoing | None:
+        """What one commit tells the hub, as its seals cover it; None when it tells the hub nothing.
+        Raises ForgedClaimError for what the stack did not seal."""
+        kind = forwarded_type(new_image, old_image)
+        if kind is None:
+            return None
+        if self.sealer is None:
+            raise ForgedClaimError("no seal key is configured (the function's SEAL_ALIAS): nothing can be verified")
+        if kind == c.HEARTBEAT_DETAIL_TYPE:
+            beat = self.sealer.opened_heartbeat(new_image)
+            return heartbeat_entry(
+                parse_iso_utc(str(beat["sent_at"])), _time(beat.get("watch_start")), _time(beat.get("watermark"))
+            )
+        claim = claimed(new_image, old_image)
+        record = self.sealer.opened_record(new_image, claimed=c.NOTIFIED_AT if claim else None)
+        if kind == c.STUCK_DETAIL_TYPE:
+            self.sealer.check_stuck(new_image)
+            alerted = _time(new_image.get(c.STUCK_NOTIFIED_AT)) or record.last_modified_at
+            return stuck_entry(record, alerted)
+        return report_entry(record, claim)
 
     def forward(self, entries: Sequence[Outgoing]) -> ForwardResult:
         """Sends a stream batch's entries together (the sender packs them into as few PutEvents as the
@@ -111,3 +140,7 @@ class Forwarder:
         sent = self.sender.send(entries)
         reduced = sum(1 for entry in entries if isinstance(entry.detail, ReportDetail) and entry.detail.Reduced)
         return ForwardResult(sent, reduced)
+
+
+def _time(value: Any) -> datetime | None:
+    return parse_iso_utc(value) if isinstance(value, str) else None

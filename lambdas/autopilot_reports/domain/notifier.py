@@ -7,6 +7,9 @@ Three commits lead to a message: a job's terminal report (`notified_at`, event_t
 replay of the same commit, or a later write of a record whose claim is older, carries the same claim in
 its old image, and sends nothing. So a message can go out twice only if this function dies right after a
 successful Publish and before its batch is checkpointed; each Publish is counted the moment it succeeds.
+
+Only what the stack sealed is sent (domain/seal.py): a stream record handed to the notifier by anyone else,
+or altered, fails its seal and sends nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from autopilot_reports import constants as c
 from autopilot_reports.domain.notification import render_digest, render_notification, render_silence, render_stuck
 from autopilot_reports.domain.ports import Notifier, SpokeStatus
+from autopilot_reports.domain.seal import ForgedClaimError, Sealer
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.record import ReportRecord
@@ -57,7 +61,25 @@ def _new(name: str, new_image: Mapping[str, Any], old_image: Mapping[str, Any]) 
 @dataclass
 class NotificationSender:
     notifier: Notifier
+    sealer: Sealer | None = None  # None: no seal key configured, so nothing verifies and nothing is sent
     organization: bool = False  # a hub's: messages name the account in their subject and chat thread
+
+    def send_claim(self, claim: Claim, image: Mapping[str, Any]) -> None:
+        """Sends the message `claim` names, from what the image's seals cover. Raises ForgedClaimError
+        for what the stack did not seal."""
+        if self.sealer is None:
+            raise ForgedClaimError("no seal key is configured (the function's SEAL_ALIAS): nothing can be verified")
+        if claim is Claim.DIGEST:
+            self.send_digest(self.sealer.opened_digest(image))
+        elif claim is Claim.STUCK:
+            record = self.sealer.opened_record(image)
+            self.sealer.check_stuck(image)
+            self.send_stuck(record, image.get(c.STUCK_NOTIFIED_AT))
+        elif claim is Claim.SPOKE_SILENT:
+            spoke = SpokeStatus.of(self.sealer.opened_spoke(image), silence_alerted=True)
+            self.send_silence(spoke, image.get(c.SILENT_NOTIFIED_AT))
+        else:
+            self.send(self.sealer.opened_record(image, claimed=c.NOTIFIED_AT))
 
     def send(self, record: ReportRecord) -> None:
         self.notifier.publish(render_notification(record, self.organization))

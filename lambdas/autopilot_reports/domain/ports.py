@@ -3,13 +3,14 @@ tests implement them with fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
+from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.place import JobRef, Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -136,9 +137,12 @@ class AutoMLJobs(Protocol):
 
 
 class ArtifactReader(Protocol):
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]: ...
+    """Reads of Autopilot's S3 output. `owner`: the account that must own the bucket (the job's own), so a
+    bucket of the same name in another account is never read (S3's ExpectedBucketOwner)."""
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]: ...
+
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         """At most max_bytes + 1 bytes, so a caller can tell an oversized object without reading it all."""
 
 
@@ -196,9 +200,10 @@ class ReportStore(Protocol):
 
     def get_import_progress(self, import_id: str) -> ImportProgress | None: ...
 
-    def write_heartbeat(self, at: datetime, due_since: datetime) -> bool:
-        """A spoke's heartbeat (on the watcher's item), unless one was written after `due_since`; the
-        forwarder sends it to the hub from the commit. False when another pass wrote it already."""
+    def write_heartbeat(self, at: datetime, due_since: datetime, watch: WatchState | None = None) -> bool:
+        """A spoke's heartbeat (on the watcher's item, with the watch state it reports), unless one was
+        written after `due_since`; the forwarder sends it to the hub from the commit. False when another
+        pass wrote it already."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,28 @@ class SpokeStatus:
     received_at: datetime | None = None
     account_name: str | None = None
     silence_alerted: bool = False
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any], silence_alerted: bool = False) -> SpokeStatus:
+        """From a spoke item's fields (domain.seal.SPOKE_FIELDS, plain data)."""
+
+        def time(name: str) -> datetime | None:
+            value = fields.get(name)
+            return parse_iso_utc(value) if isinstance(value, str) else None
+
+        heard = time("last_heartbeat")
+        if heard is None:
+            raise ValueError("a spoke item holds its last heartbeat")
+        return cls(
+            place=Place(account=str(fields["account_id"]), region=str(fields["region"])),
+            last_heartbeat=heard,
+            version=fields.get("version"),
+            watch_start=time("watch_start"),
+            watermark=time("watermark"),
+            received_at=time("received_at"),
+            account_name=fields.get("account_name"),
+            silence_alerted=silence_alerted,
+        )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.family import family_of
-from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportStore
+from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportStore, WatchState
 from autopilot_reports.models.common import as_utc
 from autopilot_reports.models.events import (
     IMPORT_FIELDS,
@@ -99,12 +99,12 @@ class Watcher:
         if detected_by is DetectedBy.SCHEDULE:
             moved = {JobRef.of_summary(s) for s in summaries if s["AutoMLJobStatus"] == c.IN_PROGRESS}
             alerts = self.alert_stuck(watch_start, skip=moved)
-            beat = self.heartbeat(state.heartbeat_at)
+            beat = self.heartbeat(state, watch_start, watermark)
         return TickResult(
             listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts, heartbeat=beat
         )
 
-    def heartbeat(self, last: datetime | None) -> bool:
+    def heartbeat(self, state: WatchState, watch_start: datetime, watermark: datetime | None) -> bool:
         """A spoke's heartbeat, at the end of a scheduled pass that worked (so it says the watcher works), at
         most once per `heartbeat_every`: the watch state this pass read anyway says when the last one was,
         so other passes cost nothing, and a conditional write keeps overlapping passes to one."""
@@ -112,9 +112,10 @@ class Watcher:
             return False
         moment = self.clock()
         due_since = moment - self.heartbeat_every
-        if last is not None and last > due_since:
+        if state.heartbeat_at is not None and state.heartbeat_at > due_since:
             return False
-        return self.store.write_heartbeat(moment, due_since)
+        watch = WatchState(watch_start=watch_start, watermark=watermark, listed_at=state.listed_at)
+        return self.store.write_heartbeat(moment, due_since, watch)
 
     def alert_stuck(self, watch_start: datetime, skip: set[JobRef]) -> int:
         """One "may be stuck" alert per stall: InProgress records whose LastModifiedTime has not moved for

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_hub import DynamoDBHubStore
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.domain.hub import HubRecorder, Receipt, Received
 from autopilot_reports.models.forwarded import ForwardedEvent, HubEvent
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
@@ -31,7 +32,7 @@ def default_recorder() -> HubRecorder:
 @cache  # keyed by what built it, as reporter.reporter_for
 def recorder_for(settings: HubRecorderSettings, origin: ClientOrigin) -> HubRecorder:
     return HubRecorder(
-        store=DynamoDBHubStore(settings.table_name),
+        store=DynamoDBHubStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         account_names=dict(settings.account_names),
         notify_statuses=settings.notify_statuses,
     )

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_hub import DynamoDBHubStore
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.domain.digest import Digester
 from autopilot_reports.domain.hub import SpokeMonitor
 from autopilot_reports.models.events import DigestTick, ScheduleTick
@@ -32,7 +33,10 @@ def default_monitor() -> SpokeMonitor:
 
 @cache  # keyed by what built it, as reporter.reporter_for
 def monitor_for(settings: SpokeMonitorSettings, origin: ClientOrigin) -> SpokeMonitor:
-    return SpokeMonitor(store=DynamoDBHubStore(settings.table_name), silent_after=settings.silent_after)
+    return SpokeMonitor(
+        store=DynamoDBHubStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
+        silent_after=settings.silent_after,
+    )
 
 
 def default_digester() -> Digester:
@@ -42,7 +46,7 @@ def default_digester() -> Digester:
 @cache
 def digester_for(settings: SpokeMonitorSettings, origin: ClientOrigin) -> Digester:
     return Digester(
-        store=DynamoDBHubStore(settings.table_name),
+        store=DynamoDBHubStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         period=timedelta(hours=settings.digest_period_hours),
         stuck_after=settings.stuck_after,
         region=os.environ.get("AWS_REGION", ""),

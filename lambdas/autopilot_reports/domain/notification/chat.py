@@ -135,7 +135,7 @@ def keywords(words: Sequence[str]) -> list[str]:
 def link(value: Link) -> str:
     """Our own link: a label we wrote and a URL we built (percent-encoded)."""
     if value.url is None:
-        return f"{value.label} (no console link for this partition)"
+        return f"{value.label} (no console link for this partition and region)"
     return f"[{value.label}]({value.url})"
 
 

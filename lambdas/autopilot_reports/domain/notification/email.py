@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autopilot_reports.domain.links import Link, ReportLinks, arn_partition, arn_region, s3_console_url, s3_uris_in
+from autopilot_reports.domain.arns import arn_partition, arn_region
+from autopilot_reports.domain.links import Link, ReportLinks, s3_console_url, s3_uris_in
 from autopilot_reports.domain.notification.common import (
     chart,
     clip,
@@ -101,7 +102,7 @@ def _link(link: Link) -> str:
     where = f" ({email_line(link.s3_uri)})" if link.s3_uri else ""
     if link.url is None:
         # A partition without a public console (aws-iso, ...): say so rather than leave a bare s3:// URI.
-        return f"{link.label}: no console link for this partition{where}"
+        return f"{link.label}: no console link for this partition and region{where}"
     return f"{link.label}:\n  {link.url}" + (f"\n  {where.strip()}" if where else "")
 
 
@@ -141,7 +142,9 @@ def _free_text(record: ReportRecord, text: str, detail: Detail, heading: str | N
         url = s3_console_url(uri, partition, region)
         shown = email_line(uri)
         lines.append(
-            f"  S3 console for {shown}: {url}" if url else f"  (no console link for {shown} in this partition)"
+            f"  S3 console for {shown}: {url}"
+            if url
+            else f"  (no console link for {shown} in this partition and region)"
         )
     return "\n".join(lines)
 
