@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.dynamodb_items import spoke_attributes
 from autopilot_reports.domain.digest import Digester
 from autopilot_reports.domain.forwarder import (
     Forwarder,
@@ -24,6 +25,7 @@ from autopilot_reports.domain.hub import HubRecorder, Received, SpokeMonitor
 from autopilot_reports.domain.notification import render_digest, render_notification, render_silence
 from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
 from autopilot_reports.domain.ports import SpokeStatus
+from autopilot_reports.domain.seal import ForgedClaimError, Sealer
 from autopilot_reports.domain.watcher import Watcher
 from autopilot_reports.models.events import DetectedBy
 from autopilot_reports.models.forwarded import (
@@ -35,7 +37,15 @@ from autopilot_reports.models.forwarded import (
 )
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import Explainability, FeatureImportance, ReportRecord
-from testsupport.fakes import FakeHubSender, FakeHubStore, FakeJobs, FakeNotifier, FakePublisher, FakeStore
+from testsupport.fakes import (
+    FakeHubSender,
+    FakeHubStore,
+    FakeJobs,
+    FakeNotifier,
+    FakePublisher,
+    FakeSealKey,
+    FakeStore,
+)
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 TEAM = "111122223333"
@@ -163,6 +173,43 @@ def test_a_report_over_the_entry_limit_is_sent_reduced_with_a_note_never_dropped
     small = report_entry(record(), claim=False)
     assert isinstance(small.detail, ReportDetail) and small.detail.Reduced is None and small.resources
     assert stuck_entry(big, T0).detail_type == c.STUCK_DETAIL_TYPE
+
+
+SEALER = Sealer(FakeSealKey())
+
+
+def sealed_image(rec: ReportRecord, claimed: bool = True, sealer: Sealer = SEALER) -> dict[str, object]:
+    """The latest item as the spoke's reporter commits it: its record fields, sealed with the claim."""
+    written = rec.model_dump(mode="json", exclude={"notified_at"})
+    if claimed:
+        written["notified_at"] = "2026-11-01T08:00:05.000Z"
+    return image(rec, **written, seal=sealer.record_seal(written))
+
+
+def test_the_forwarder_sends_only_what_the_spoke_sealed():
+    forwarder = Forwarder(FakeHubSender(), SEALER)
+    entry = forwarder.entry(sealed_image(record()), {})
+    assert entry is not None and isinstance(entry.detail, ReportDetail) and entry.detail.Claimed
+    assert entry.detail.Record.job_name == "churn-2026-11-01"
+    altered = {**sealed_image(record()), "status": "Failed"}  # changed after it was sealed
+    with pytest.raises(ForgedClaimError):
+        forwarder.entry(altered, {})
+    with pytest.raises(ForgedClaimError):
+        forwarder.entry(sealed_image(record(), sealer=Sealer(FakeSealKey(key=b"another stack"))), {})
+    with pytest.raises(ForgedClaimError, match="no seal key"):
+        Forwarder(FakeHubSender()).entry(sealed_image(record()), {})
+    assert forwarder.entry({**sealed_image(record()), "last_error": "x"}, sealed_image(record())) is None
+
+
+def test_the_forwarder_sends_a_sealed_heartbeat_and_refuses_an_unsealed_one():
+    beat = {"sent_at": "2026-11-01T08:00:00.000Z", "watch_start": "2026-10-01T00:00:00.000Z", "watermark": None}
+    watcher = {c.PARTITION_KEY: "WATCHER", c.SORT_KEY: "WATERMARK", c.HEARTBEAT_AT: beat["sent_at"], c.HEARTBEAT: beat}
+    forwarder = Forwarder(FakeHubSender(), SEALER)
+    entry = forwarder.entry({**watcher, c.HEARTBEAT_SEAL: SEALER.heartbeat_seal(beat)}, {})
+    assert entry is not None and isinstance(entry.detail, HeartbeatDetail)
+    assert (entry.detail.SentAt, entry.detail.WatchStart) == (T0, datetime(2026, 10, 1, tzinfo=UTC))
+    with pytest.raises(ForgedClaimError):
+        forwarder.entry(watcher, {})
 
 
 def test_a_stream_batch_is_one_send():
@@ -340,6 +387,20 @@ def test_the_silence_message_names_the_account_and_region():
     assert claim_in(silent_item, silent_item) is None  # a heartbeat after an alert claims nothing
 
 
+def test_the_hubs_notifier_sends_a_silence_only_as_sealed():
+    spoke = SpokeStatus(Place(TEAM, "eu-west-1"), T0, version="0.1.0", account_name="team-churn")
+    item = {c.SORT_KEY: c.SPOKE_SK, **spoke_attributes(spoke)}
+    item[c.SEAL] = SEALER.spoke_seal(item)
+    heard = int(T0.timestamp() * 1000)
+    claim = {c.SILENT_ALERTED_FOR: heard, c.SILENT_NOTIFIED_AT: "2026-11-01T11:15:00.000Z"}
+    claim[c.SILENT_SEAL] = SEALER.silence_seal(TEAM, "eu-west-1", heard, claim[c.SILENT_NOTIFIED_AT])
+    sent = FakeNotifier()
+    NotificationSender(sent, SEALER, organization=True).send_claim(Claim.SPOKE_SILENT, {**item, **claim})
+    assert [notification.attributes["event_type"] for notification in sent.sent] == ["spoke_silent"]
+    with pytest.raises(ForgedClaimError):  # a name the hub never gave
+        NotificationSender(sent, SEALER).send_claim(Claim.SPOKE_SILENT, {**item, **claim, "account_name": "x"})
+
+
 # --- messages and the digest across the organization -------------------------------------------------------------
 
 
@@ -356,7 +417,7 @@ def test_a_hubs_messages_name_the_account_in_subject_and_thread():
     standalone = render_notification(rec)
     assert json.loads(standalone.message["https"])["metadata"]["threadId"] == f"automl-job-eu-west-1-{rec.job_name}"
     sent = FakeNotifier()
-    NotificationSender(sent, organization=True).send(rec)
+    NotificationSender(sent, organization=True).send(rec)  # what it sends once the seal verified
     assert sent.sent[0].subject == hub_message.subject
 
 
