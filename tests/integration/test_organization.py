@@ -34,6 +34,7 @@ from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.forwarded import ForwardedEvent, HubEvent, ReportDetail
 from autopilot_reports.models.place import Place
+from sandbox.sealing import create_mac_keys
 from sandbox.stream_delivery import lambda_stream_record, passes_filters
 from sandbox.template import read_stack
 from tests.conftest import HUB_STACK_NAME, STACK_NAME
@@ -59,6 +60,7 @@ class Deployment:
     def create(self, buses: bool = True) -> None:
         """Its table, and its buses where it puts events (the sandbox names both stacks' bus `EventBus`)."""
         boto3.client("dynamodb", region_name=REGION).create_table(**self.table.create_table_params())
+        create_mac_keys(boto3.client("kms", region_name=REGION), self.stack)  # its seal key
         for bus in self.stack.buses.values() if buses else ():
             boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
 
@@ -105,6 +107,13 @@ def delivered(entry: dict[str, Any], account: str = SPOKE.account, region: str =
         "resources": entry.get("Resources", []),
         "detail": json.loads(entry["Detail"]),
     }
+
+
+def per_report(recorder: CallRecorder, functions: int = 1) -> int:
+    """The calls a report costs: every call but the seal key's derivation, once per cold process
+    (domain/seal.py), which each of the `functions` counted here makes once, since each starts cold."""
+    assert recorder.calls["kms.GenerateMac"] <= functions, dict(recorder.calls)
+    return sum(count for call, count in recorder.calls.items() if call != "kms.GenerateMac")
 
 
 class Organization:
@@ -168,21 +177,21 @@ def test_a_terminal_report_reaches_the_hub_and_its_one_message_in_at_most_eight_
     org.simulator.tick = 1
     org.spoke.use(c.REPORTER_HANDLER)
     assert reporter_handler.handler(state_change("churn"), Context())["outcome"] == "claimed"
-    spoke_calls = sum(org.recorder.calls.values())
+    spoke_calls = per_report(org.recorder)
 
     org.recorder.calls.clear()
     [event] = org.forward()
-    assert dict(org.recorder.calls) == {"events.PutEvents": 1}
+    assert per_report(org.recorder) == 1 and org.recorder.calls["events.PutEvents"] == 1
     assert event["detail-type"] == c.REPORT_DETAIL_TYPE and event["detail"]["Claimed"] is True
 
     org.recorder.calls.clear()
     org.hub.use(c.HUB_RECORDER_HANDLER)
     assert hub_recorder_handler.handler(event, Context()) == {"outcome": "claimed", "job_name": "churn"}
-    assert dict(org.recorder.calls) == {"dynamodb.TransactWriteItems": 1}
+    assert per_report(org.recorder) == 1 and org.recorder.calls["dynamodb.TransactWriteItems"] == 1
 
     org.recorder.calls.clear()
     [message] = org.notify()
-    assert dict(org.recorder.calls) == {"sns.Publish": 1}
+    assert per_report(org.recorder) == 1 and org.recorder.calls["sns.Publish"] == 1
     total = spoke_calls + 3
     assert total <= 8, f"{total} calls across the organization for one terminal report"
 
@@ -206,7 +215,7 @@ def test_a_non_terminal_transition_reaches_the_hub_in_at_most_four_calls(organiz
     [event] = org.forward()
     org.hub.use(c.HUB_RECORDER_HANDLER)
     assert hub_recorder_handler.handler(event, Context())["outcome"] == "stored"
-    assert sum(org.recorder.calls.values()) == 4  # Describe, the spoke's write, PutEvents, the hub's write
+    assert per_report(org.recorder, functions=3) == 4  # Describe, the spoke's write, PutEvents, the hub's write
     assert org.hub.stream() == {"Records": []}  # nothing to send
 
 
@@ -222,7 +231,7 @@ def test_a_report_forged_for_another_account_is_refused_counted_and_stored_nowhe
     org.recorder.calls.clear()
     org.hub.use(c.HUB_RECORDER_HANDLER)
     assert hub_recorder_handler.handler(forged, Context())["outcome"] == "refused"
-    assert dict(org.recorder.calls) == {}  # not even a read
+    assert dict(org.recorder.calls) == {}  # not even a read (nor the seal key: nothing to seal)
     assert org.hub_reads().places_of("churn") == []
     logged = capsys.readouterr().out
     assert "ForeignReportsRefused" in logged and "forwarded report refused" in logged

@@ -7,6 +7,7 @@ every action each is granted is one it was seen to use (or the Lambda platform u
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from moto.core import set_initial_no_auth_action_count
 from autopilot_reports import constants as c
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.clock import set_clock
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.handlers import forwarder as forwarder_handler
 from autopilot_reports.handlers import hub_recorder as hub_recorder_handler
 from autopilot_reports.handlers import notifier as notifier_handler
@@ -25,10 +27,11 @@ from autopilot_reports.handlers import spoke_monitor as spoke_monitor_handler
 from autopilot_reports.models.forwarded import HeartbeatDetail, ReportDetail
 from sandbox.place import DEFAULT_ACCOUNT as ACCOUNT_ID
 from sandbox.place import Place
+from sandbox.sealing import create_mac_keys
 from sandbox.template import read_stack
 from tests.conftest import HUB_STACK_NAME, STACK_NAME
 from tests.integration.conftest import stream_event
-from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions
+from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions, key_aliases
 from tests.integration.test_handlers import Context
 from tests.integration.test_least_privilege import (
     ADMIN_SETUP_CALLS,
@@ -59,9 +62,25 @@ def hub_event(detail_type: str, detail: dict[str, Any], account: str = ACCOUNT_I
     }
 
 
-def report_stream_record(rec) -> dict[str, Any]:
-    """A spoke's committed, claimed report as its table's stream hands it to the forwarder."""
-    item = {**items.report_key(rec.job_name), **items.record_attributes(rec), c.NOTIFIED_AT: "2026-11-01T08:00:05.000Z"}
+@dataclass
+class AdminSealKey:
+    """The spoke's seal key as its reporter derives it (GenerateMac of the fixed message), asked as the admin."""
+
+    kms: Any
+    alias: str
+
+    def seal_key(self) -> bytes:
+        response = self.kms.generate_mac(
+            KeyId=self.alias, MacAlgorithm=c.SEAL_MAC_ALGORITHM, Message=c.SEAL_KEY_MESSAGE
+        )
+        return bytes(response["Mac"])
+
+
+def report_stream_record(rec, sealer: Sealer) -> dict[str, Any]:
+    """A spoke's committed, claimed report as its table's stream hands it to the forwarder, sealed as the
+    spoke's reporter seals it."""
+    written = {**items.record_attributes(rec), c.NOTIFIED_AT: "2026-11-01T08:00:05.000Z"}
+    item = {**items.report_key(rec.job_name), **written, c.SEAL: sealer.record_seal(written)}
     return {
         "eventID": "1",
         "eventName": "INSERT",
@@ -91,7 +110,7 @@ class Acting:
         for name, value in {**spec.environment, **credentials.env}.items():
             self.monkeypatch.setenv(name, value)
         reset_process()
-        check = PolicyCheck(self.documents(handler), topic_keys(self.template, self.stack))
+        check = PolicyCheck(self.documents(handler), topic_keys(self.template, self.stack), key_aliases(self.template))
         boto3.setup_default_session(region_name=REGION)
         check.attach(boto3.DEFAULT_SESSION)
         return check
@@ -108,6 +127,12 @@ def organization_iam(aws, hub_template_json, spoke_template_json, monkeypatch):
     def run() -> dict[str, Any]:
         admin = admin_credentials()
         admin.client("dynamodb").create_table(**hub.stack.tables[0].create_table_params())
+        create_mac_keys(admin.client("kms"), hub.stack)
+        create_mac_keys(admin.client("kms"), spoke.stack)
+        # What the spoke's reporter committed, sealed with the spoke's key (before any function's check
+        # watches the default session).
+        spoke_seal = next(spec.alias for spec in spoke.stack.mac_keys)
+        sealed = report_stream_record(record(), Sealer(AdminSealKey(admin.client("kms"), spoke_seal)))
         admin.client("sns").create_topic(Name=hub.stack.topics[0])
         admin.client("events").create_event_bus(Name=next(iter(spoke.stack.buses.values())))
         roles = {
@@ -160,7 +185,7 @@ def organization_iam(aws, hub_template_json, spoke_template_json, monkeypatch):
 
         # A spoke's forwarder: its committed report onto its own bus, nothing else.
         check = spoke.act_as(c.FORWARDER_HANDLER, forwarder_role)
-        results["forwarder"] = forwarder_handler.handler({"Records": [report_stream_record(record())]}, Context())
+        results["forwarder"] = forwarder_handler.handler({"Records": [sealed]}, Context())
         results["checks"][c.FORWARDER_HANDLER] = check
         results["documents"] = {
             **{handler: hub.documents(handler) for handler in HUB_FUNCTIONS},
@@ -193,7 +218,7 @@ def test_the_hubs_other_functions_and_the_forwarder_work_under_their_own_policie
     for handler, check in results["checks"].items():
         assert check.denied == [], f"{handler}: calls outside the synthesized policy: {check.denied}"
     forwarder = results["checks"][c.FORWARDER_HANDLER]
-    assert [verdict.split(" on ")[0] for verdict in forwarder.allowed] == ["events:PutEvents"]
+    assert [verdict.split(" on ")[0] for verdict in forwarder.allowed] == ["kms:GenerateMac", "events:PutEvents"]
 
 
 def test_every_action_an_organizations_function_is_granted_is_needed(organization_iam):
