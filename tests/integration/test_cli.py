@@ -31,7 +31,7 @@ from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.cli import commands, importing, main, options, render
 from autopilot_reports.cli.aws import Aws
-from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
+from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS, SPOKE_COLUMNS
 from autopilot_reports.cli.errors import EXIT_CODES, ExitCode
 from autopilot_reports.domain.family import FamilyUpdate, family_of
 from autopilot_reports.domain.links import report_links
@@ -1601,6 +1601,7 @@ def test_documented_text_columns_are_the_columns():
         ("history", HISTORY_COLUMNS),
         ("families", FAMILY_COLUMNS),
         ("import-history", IMPORT_COLUMNS),
+        ("spokes", SPOKE_COLUMNS),
     ):
         documented = re.search(rf"^ *- `{re.escape(command)}`: (.*)$", text, flags=re.MULTILINE).group(1)
         assert re.findall(r"`(\w+)`", documented) == list(columns), command
