@@ -33,6 +33,8 @@ from infra.stackset import build_roll_out  # noqa: E402
 # What each kind of plan builds in the app: one stack, or (a roll-out) the stacks it needs.
 STACK_BUILDERS: dict[DeploymentKind, Callable[[cdk.App, DeploymentPlan], object]] = {
     "standalone": lambda app, plan: AutopilotReportsStack(app, plan=plan),
+    "spoke": lambda app, plan: AutopilotReportsStack(app, plan=plan),
+    "hub": lambda app, plan: AutopilotReportsStack(app, plan=plan),
     "stackset": build_roll_out,
 }
 
@@ -48,7 +50,9 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
 
     By default one plan: a standalone stack named by context `stackName` (constants.DEFAULT_STACK_NAME
     when unset). One account and region can hold several (staging beside production), since every name
-    the stack types derives from it. The organization's context asks for other plans (infra/plans.py).
+    the stack types derives from it. An organization's context asks for a hub (`organizationId`) and a
+    spoke (`hubEventBusArn`), one stack each, or the StackSet that rolls the spoke out
+    (`spokeOrganizationalUnitIds`; infra/plans.py).
     """
     app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
     # Every key in the context, so a misspelt one fails here instead of leaving its setting at the default.

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from autopilot_reports.settings import (
+    AccountNames,
     AnalysisMaxBytes,
     DigestPeriodHours,
     FunctionSettings,
@@ -27,6 +28,7 @@ from autopilot_reports.settings import (
     JobNamePrefix,
     LeaderboardSize,
     NotifyStatuses,
+    SpokeSilentAfterMinutes,
     StuckAfterMinutes,
     TopFeatures,
     WatermarkOverlapSeconds,
@@ -54,8 +56,12 @@ EVENT_BUS_ARN = re.compile(
     rf"^arn:{_PARTITION}:events:{_REGION}:(?P<account>\d{{12}}):event-bus/[A-Za-z0-9._/-]{{1,256}}$"
 )
 REGION = re.compile(rf"^{_REGION}$")
-# An organizational unit (ou-<root part>-<ou part>), or the root (r-...) to reach every account.
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+# aws:PrincipalOrgPaths' form: o-<org>/r-<root>/ou-<...>/ (each OU on the way down), as AWS Organizations gives it.
+ORGANIZATIONAL_UNIT_PATH = re.compile(
+    r"^(?P<organization>o-[a-z0-9]{10,32})/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/$"
+)
+# An organizational unit (ou-<root part>-<ou part>), or the root (r-...) to reach every account.
 ORGANIZATIONAL_UNIT_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": c.EXAMPLE_ACCOUNT_ID}
 PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
@@ -70,6 +76,8 @@ FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
     "explainability_state": c.EXPLAINABILITY_STATES,
     "family": None,  # any family
     "new_best_in_family": ("true", "false"),
+    "account_id": None,  # any account (12 digits)
+    "region": None,  # any region
 }
 assert tuple(FILTER_VALUES) == c.MESSAGE_ATTRIBUTES, "a filter needs a rule for every attribute the notifier sets"
 
@@ -195,6 +203,13 @@ class StackConfig(BaseModel):
     )
     # --- an organization (docs/deploy.md section 16) ---
     hub_event_bus_arn: str | None = Field(default=None, alias=c.CTX_HUB_EVENT_BUS_ARN)
+    spoke_notifications: bool = Field(default=c.DEFAULT_SPOKE_NOTIFICATIONS, alias=c.CTX_SPOKE_NOTIFICATIONS)
+    organization_id: str | None = Field(default=None, alias=c.CTX_ORGANIZATION_ID)
+    organizational_unit_paths: tuple[str, ...] = Field(default=(), alias=c.CTX_ORGANIZATIONAL_UNIT_PATHS)
+    account_names: AccountNames = Field(default=(), alias=c.CTX_ACCOUNT_NAMES)
+    spoke_silent_after_minutes: SpokeSilentAfterMinutes = Field(
+        default=c.DEFAULT_SPOKE_SILENT_AFTER_MINUTES, alias=c.CTX_SPOKE_SILENT_AFTER_MINUTES
+    )
     spoke_organizational_unit_ids: tuple[str, ...] = Field(default=(), alias=c.CTX_SPOKE_ORGANIZATIONAL_UNIT_IDS)
     spoke_regions: tuple[str, ...] = Field(default=(), alias=c.CTX_SPOKE_REGIONS)
     stack_set_call_as: Literal["DELEGATED_ADMIN", "SELF"] = Field(
@@ -220,6 +235,7 @@ class StackConfig(BaseModel):
         "output_kms_keys",
         "spoke_organizational_unit_ids",
         "spoke_regions",
+        "organizational_unit_paths",
         mode="before",
     )
     @classmethod
@@ -236,6 +252,7 @@ class StackConfig(BaseModel):
         "watcher_reserved_concurrency",
         "hub_event_bus_arn",
         "stack_set_organization_id",
+        "organization_id",
         mode="before",
     )
     @classmethod
@@ -356,7 +373,7 @@ class StackConfig(BaseModel):
             )
         return arn
 
-    @field_validator("stack_set_organization_id")
+    @field_validator("organization_id", "stack_set_organization_id")
     @classmethod
     def _organization(cls, value: str | None) -> str | None:
         if value is not None and not ORGANIZATION_ID.match(value):
@@ -383,6 +400,19 @@ class StackConfig(BaseModel):
                 raise ValueError(f"{region!r} is not a region name (e.g. eu-west-1)")
         _no_duplicates(regions)
         return regions
+
+    @field_validator("organizational_unit_paths")
+    @classmethod
+    def _unit_paths(cls, paths: tuple[str, ...]) -> tuple[str, ...]:
+        normalized = tuple(path.strip().removesuffix("*").rstrip("/") + "/" for path in paths)
+        for path in normalized:
+            if not ORGANIZATIONAL_UNIT_PATH.match(path):
+                raise ValueError(
+                    f"{path!r} is not an organizational unit path (o-<org>/r-<root>/ou-<unit>/, as "
+                    "aws:PrincipalOrgPaths has it; the OUs below it are included)"
+                )
+        _no_duplicates(normalized)
+        return normalized
 
     @field_validator("output_locations")
     @classmethod
@@ -413,6 +443,7 @@ class StackConfig(BaseModel):
                 f"set all of {c.CTX_TEAMS_TEAM_ID}, {c.CTX_TEAMS_CHANNEL_ID} and {c.CTX_TEAMS_TENANT_ID} "
                 "to connect Microsoft Teams, or none"
             )
+        self._check_organization()
         self._check_roll_out()
         for subscription in self.notification_emails:
             never = sorted(set(subscription.filter_policy.get("status", ())) - set(self.notify_statuses))
@@ -422,6 +453,32 @@ class StackConfig(BaseModel):
                     f"{list(self.notify_statuses)} never notifies"
                 )
         return self
+
+    def _check_organization(self) -> None:
+        """A hub's keys need organizationId, a spoke's hubEventBusArn; no key is silently ignored."""
+        if self.spoke_notifications and self.hub_event_bus_arn is None:
+            raise ValueError(
+                f"{c.CTX_SPOKE_NOTIFICATIONS} keeps a spoke's own notifications: set {c.CTX_HUB_EVENT_BUS_ARN}"
+            )
+        hub_keys = {
+            c.CTX_ORGANIZATIONAL_UNIT_PATHS: bool(self.organizational_unit_paths),
+            c.CTX_ACCOUNT_NAMES: bool(self.account_names),
+            c.CTX_SPOKE_SILENT_AFTER_MINUTES: self.spoke_silent_after_minutes != c.DEFAULT_SPOKE_SILENT_AFTER_MINUTES,
+        }
+        given = [key for key, set_ in hub_keys.items() if set_]
+        if given and self.organization_id is None:
+            raise ValueError(f"{', '.join(given)} configure an organization's hub: set {c.CTX_ORGANIZATION_ID} too")
+        foreign = [path for path in self.organizational_unit_paths if not path.startswith(f"{self.organization_id}/")]
+        if foreign:
+            raise ValueError(
+                f"{c.CTX_ORGANIZATIONAL_UNIT_PATHS} {foreign} are not in organization {self.organization_id}"
+            )
+        names = json.dumps(dict(self.account_names), separators=(",", ":"), ensure_ascii=False).encode()
+        if len(names) > c.LAMBDA_ENVIRONMENT_BYTES // 2:
+            raise ValueError(
+                f"{c.CTX_ACCOUNT_NAMES} takes {len(names):,} bytes; the hub recorder's environment holds at most "
+                f"{c.LAMBDA_ENVIRONMENT_BYTES:,} in all: shorten the names, or name fewer accounts"
+            )
 
     def _check_roll_out(self) -> None:
         """The StackSet roll-out needs the hub to send to, and both where (OUs) and in which regions."""
@@ -471,9 +528,10 @@ class StackConfig(BaseModel):
     def output_location_parts(self) -> tuple[OutputLocation, ...]:
         return tuple(OutputLocation.parse(location) for location in self.output_locations)
 
-    def function_settings(self, model: type[SettingsT], **resources: str) -> SettingsT:
+    def function_settings(self, model: type[SettingsT], **resources: object) -> SettingsT:
         """A function's settings: every field `model` shares by name with this config, carried over,
-        and `resources`, what the stack made for it (table name, bus name, topic ARN: tokens at synth)."""
+        and `resources`, what the stack made for it (table name, bus name, topic ARN: tokens at synth) or
+        what its plan decides (a spoke's heartbeat, a hub's messages)."""
         shared = {name: getattr(self, name) for name in model.model_fields if name in type(self).model_fields}
         overlap = sorted(shared.keys() & resources.keys())
         if overlap:

@@ -40,7 +40,7 @@ from infra.checkov import acknowledge_checkov
 from infra.ids import pin_logical_id
 from infra.nag import acknowledge, iam5_action, iam5_resource
 from infra.plans import DeploymentPlan, spoke_plan
-from infra.stack import StandaloneComposition
+from infra.stack import DeploymentComposition
 
 ASSET_BUCKET_ID = "SpokeAssetBucket"
 STACK_SET_ID = "StackSet"
@@ -49,8 +49,8 @@ SPOKE_ID = "Spoke"
 
 def spoke_stack_into(scope: StackSetStack, plan: DeploymentPlan) -> None:
     """The spoke's constructs, composed into the StackSet's template: the one seam between the roll-out
-    and what it rolls out. Until the spoke of issue 20 lands, the standalone stack's constructs."""
-    StandaloneComposition(scope, plan)
+    and what it rolls out (a spoke deployed on its own holds the same)."""
+    DeploymentComposition(scope, plan)
 
 
 def asset_bucket_name(plan: DeploymentPlan, region: str) -> str:

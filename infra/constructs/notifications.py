@@ -50,15 +50,18 @@ class NotificationsConstruct(Construct):
         operator_emails: Sequence[str] = (),
         slack: SlackChannel | None = None,
         teams: TeamsChannel | None = None,
+        reports: bool = True,
     ) -> None:
+        """`reports`: whether there is a reports topic at all (a spoke sends no job notifications of its
+        own unless asked to: its hub does); the operators' topic is always there, for the alarms."""
         super().__init__(scope, construct_id)
-        self.reports_topic = self._topic("ReportsTopic", "Autopilot job reports", key)
+        self._reports_topic = self._topic("ReportsTopic", "Autopilot job reports", key) if reports else None
         self.operators_topic = self._topic("OperatorsTopic", "autopilot-reports operations", key)
         self._admit_cloudwatch_alarms(self.operators_topic)
 
         # Subscriptions keep CDK's ids, derived from the address: removing one address leaves the
         # others (and their confirmations) untouched.
-        for subscription in notification_emails:
+        for subscription in notification_emails if reports else ():
             self.reports_topic.add_subscription(_email(subscription))
         for address in operator_emails:
             self.operators_topic.add_subscription(subscriptions.EmailSubscription(address))
@@ -67,6 +70,17 @@ class NotificationsConstruct(Construct):
         self._guardrail: iam.ManagedPolicy | None = None
         self.slack_channel = self._slack(slack) if slack else None
         self.teams_channel = self._teams(teams) if teams else None
+
+    @property
+    def reports_topic(self) -> sns.Topic:
+        if self._reports_topic is None:
+            raise RuntimeError("this deployment sends no job notifications: it has no reports topic")
+        return self._reports_topic
+
+    @property
+    def topics(self) -> list[sns.Topic]:
+        """Every topic a chat channel receives."""
+        return [topic for topic in (self._reports_topic, self.operators_topic) if topic is not None]
 
     def _topic(self, construct_id: str, display_name: str, key: kms.IKey) -> sns.Topic:
         topic = sns.Topic(self, construct_id, display_name=display_name, master_key=key, enforce_ssl=True)
@@ -133,7 +147,7 @@ class NotificationsConstruct(Construct):
             slack_channel_configuration_name=f"{self._configuration_prefix}-{cdk.Aws.REGION}",
             slack_workspace_id=slack.workspace_id,
             slack_channel_id=slack.channel_id,
-            notification_topics=[self.reports_topic, self.operators_topic],
+            notification_topics=self.topics,
             guardrail_policies=[self._chat_guardrail()],
             user_role_required=False,
             logging_level=chatbot.LoggingLevel.ERROR,
@@ -157,7 +171,7 @@ class NotificationsConstruct(Construct):
             teams_channel_id=teams.channel_id,
             teams_tenant_id=teams.tenant_id,
             iam_role_arn=role.role_arn,
-            sns_topic_arns=[self.reports_topic.topic_arn, self.operators_topic.topic_arn],
+            sns_topic_arns=[topic.topic_arn for topic in self.topics],
             guardrail_policies=[self._chat_guardrail().managed_policy_arn],
             user_role_required=False,
             logging_level="ERROR",

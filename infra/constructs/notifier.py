@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -49,7 +51,9 @@ class NotifierConstruct(Construct):
         key: kms.IKey,
         basics: FunctionBasics,
         settings: NotifierSettings,
+        filter_patterns: Sequence[Mapping[str, Any]] = c.NOTIFIER_FILTER_PATTERNS,
     ) -> None:
+        """`filter_patterns`: the commits that lead to a message (a hub's add a silent spoke's claim)."""
         super().__init__(scope, construct_id)
         self.failure_queue = DeadLetterQueue(
             self,
@@ -92,7 +96,7 @@ class NotifierConstruct(Construct):
             retry_attempts=c.STREAM_RETRY_ATTEMPTS,
             max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
             on_failure=StreamFailureDestination(self.failure_queue),
-            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in c.NOTIFIER_FILTER_PATTERNS],
+            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in filter_patterns],
         )
         pin_logical_id(self.mapping, "NotifierStreamMapping")
         acknowledge_checkov(

@@ -68,9 +68,16 @@ def _acknowledgments(template: dict) -> dict[str, set[str]]:
     return found
 
 
-def test_every_acknowledgment_is_in_the_decision_log(template_json, full_template_json, roll_out):
+def test_every_acknowledgment_is_in_the_decision_log(
+    template_json, full_template_json, hub_template_json, spoke_template_json, roll_out
+):
     log = (ROOT / "docs" / "decision_log.md").read_text(encoding="utf-8")
-    rules = {**_acknowledgments(template_json), **_acknowledgments(full_template_json)}
+    rules = {
+        **_acknowledgments(template_json),
+        **_acknowledgments(full_template_json),
+        **_acknowledgments(hub_template_json),
+        **_acknowledgments(spoke_template_json),
+    }
     for template in roll_out.templates.values():
         rules.update(_acknowledgments(template))
     assert rules, "cdk-nag acknowledgments should be written into the template metadata"

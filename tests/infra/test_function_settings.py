@@ -5,14 +5,30 @@ from __future__ import annotations
 
 import pytest
 
-from autopilot_reports.settings import FunctionSettings, NotifierSettings, ReporterSettings, WatcherSettings
+from autopilot_reports.settings import (
+    ForwarderSettings,
+    FunctionSettings,
+    HubRecorderSettings,
+    NotifierSettings,
+    ReporterSettings,
+    SpokeMonitorSettings,
+    WatcherSettings,
+)
 from infra.config import StackConfig
 from infra.plans import DeploymentPlan, deployment_plans
 from tests.infra.conftest import FULL_CONTEXT
 
-MODELS = (WatcherSettings, ReporterSettings, NotifierSettings)
-# What the stack makes and gives a function by name; every other setting is a context key.
-RESOURCES = {"table_name", "event_bus_name", "topic_arn", "seal_alias"}
+MODELS = (
+    WatcherSettings,
+    ReporterSettings,
+    NotifierSettings,
+    ForwarderSettings,
+    HubRecorderSettings,
+    SpokeMonitorSettings,
+)
+# What the stack makes and gives a function by name, and what its plan decides (a spoke's heartbeat, a
+# hub's messages); every other setting is a context key.
+RESOURCES = {"table_name", "event_bus_name", "topic_arn", "seal_alias", "heartbeat_minutes", "organization"}
 SEAL = {"seal_alias": "<seal>"}  # every function's
 
 

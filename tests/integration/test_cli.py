@@ -31,7 +31,7 @@ from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.cli import commands, importing, main, options, render
 from autopilot_reports.cli.aws import Aws
-from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
+from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS, SPOKE_COLUMNS
 from autopilot_reports.cli.errors import EXIT_CODES, ExitCode
 from autopilot_reports.domain.family import FamilyUpdate, family_of
 from autopilot_reports.domain.links import report_links
@@ -741,6 +741,9 @@ def test_text_output_has_stable_tab_separated_columns(seeded, capsys):
         "new_best_in_family": "false",
         "duration_seconds": "3900",
         "why_ended": "-",
+        "account_id": "123456789012",  # where the job ran (every table)
+        "region": "us-east-1",
+        "account_name": "-",  # a hub's, where its accountNames names the account
     }
     code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "text")
     rows = [dict(zip(HISTORY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
@@ -1598,6 +1601,7 @@ def test_documented_text_columns_are_the_columns():
         ("history", HISTORY_COLUMNS),
         ("families", FAMILY_COLUMNS),
         ("import-history", IMPORT_COLUMNS),
+        ("spokes", SPOKE_COLUMNS),
     ):
         documented = re.search(rf"^ *- `{re.escape(command)}`: (.*)$", text, flags=re.MULTILINE).group(1)
         assert re.findall(r"`(\w+)`", documented) == list(columns), command

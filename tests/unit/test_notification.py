@@ -202,6 +202,8 @@ def test_attributes_add_the_problem_type_and_omit_empty_values():
         "api": "v1",
         "family": "churn",
         "new_best_in_family": "true",
+        "account_id": "123456789012",  # where the job ran, from its ARN (every mode)
+        "region": "eu-west-1",
     }
     assert "problem_type" not in notification_attributes(record(problem_type=None), "ended")
 

@@ -9,10 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from autopilot_reports.settings import (
+    ForwarderSettings,
     FunctionSettings,
+    HubRecorderSettings,
     NotifierSettings,
     ReporterSettings,
     SettingsError,
+    SpokeMonitorSettings,
     WatcherSettings,
     get_settings,
 )
@@ -40,12 +43,28 @@ ENV_NAMES = {
         "JOB_FAMILY_PATTERN",
     ],
     NotifierSettings: ["SEAL_ALIAS", "TOPIC_ARN"],
+    # an organization's functions (issue 20)
+    ForwarderSettings: ["SEAL_ALIAS", "EVENT_BUS_NAME"],
+    HubRecorderSettings: ["SEAL_ALIAS", "TABLE_NAME", "ACCOUNT_NAMES", "NOTIFY_STATUSES"],
+    SpokeMonitorSettings: [
+        "SEAL_ALIAS",
+        "TABLE_NAME",
+        "SPOKE_SILENT_AFTER_MINUTES",
+        "STUCK_AFTER_MINUTES",
+        "DIGEST_PERIOD_HOURS",
+    ],
 }
+# Settings an organization added to the standalone functions: left out of the environment at their default,
+# so a standalone stack's functions keep the environment above.
+ADDED_FOR_AN_ORGANIZATION = {WatcherSettings: ["HEARTBEAT_MINUTES"], NotifierSettings: ["ORGANIZATION"]}
 SEAL = {"seal_alias": "alias/reports-seal"}  # every function's
 REQUIRED = {
     WatcherSettings: {**SEAL, "table_name": "reports", "event_bus_name": "bus"},
     ReporterSettings: {**SEAL, "table_name": "reports"},
     NotifierSettings: {**SEAL, "topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
+    ForwarderSettings: {**SEAL, "event_bus_name": "bus"},
+    HubRecorderSettings: {**SEAL, "table_name": "hub"},
+    SpokeMonitorSettings: {**SEAL, "table_name": "hub"},
 }
 # A value other than the default for every field.
 NOT_DEFAULT = {
@@ -57,6 +76,7 @@ NOT_DEFAULT = {
         "job_family_pattern": r"^team-a-(\w+)-\d+$",
         "stuck_after_minutes": 0,
         "digest_period_hours": 48,
+        "heartbeat_minutes": 60,
     },
     ReporterSettings: {
         **REQUIRED[ReporterSettings],
@@ -66,7 +86,19 @@ NOT_DEFAULT = {
         "leaderboard_size": 0,
         "job_family_pattern": r"^(\w+)$",
     },
-    NotifierSettings: REQUIRED[NotifierSettings],
+    NotifierSettings: {**REQUIRED[NotifierSettings], "organization": True},
+    ForwarderSettings: REQUIRED[ForwarderSettings],
+    HubRecorderSettings: {
+        **REQUIRED[HubRecorderSettings],
+        "account_names": {"111122223333": "team-churn", "444455556666": 'Équipe, "prod"'},
+        "notify_statuses": ("Failed",),
+    },
+    SpokeMonitorSettings: {
+        **REQUIRED[SpokeMonitorSettings],
+        "spoke_silent_after_minutes": 60,
+        "stuck_after_minutes": 0,
+        "digest_period_hours": 48,
+    },
 }
 MODELS = list(ENV_NAMES)
 
@@ -75,7 +107,18 @@ MODELS = list(ENV_NAMES)
 def test_each_variable_is_its_field_name_upper_cased_as_deployed_today(model):
     settings = model(**REQUIRED[model])
     assert list(settings.to_env()) == ENV_NAMES[model]
-    assert [model.env_name(field) for field in model.model_fields] == ENV_NAMES[model]
+    added = ADDED_FOR_AN_ORGANIZATION.get(model, [])
+    assert [model.env_name(field) for field in model.model_fields] == ENV_NAMES[model] + added
+    assert set(model(**NOT_DEFAULT[model]).to_env()) >= set(added)  # written where they are not the default
+
+
+def test_account_names_travel_as_one_json_object_and_come_back_sorted():
+    settings = HubRecorderSettings(**NOT_DEFAULT[HubRecorderSettings])
+    environment = settings.to_env()
+    assert environment["ACCOUNT_NAMES"] == '{"111122223333":"team-churn","444455556666":"Équipe, \\"prod\\""}'
+    assert settings.account_name("444455556666") == 'Équipe, "prod"' and settings.account_name("1") is None
+    with pytest.raises(SettingsError, match="not an AWS account id"):
+        HubRecorderSettings.from_env({"TABLE_NAME": "t", "ACCOUNT_NAMES": '{"1234": "short"}'})
 
 
 @pytest.mark.parametrize("values", ["required", "every field"])

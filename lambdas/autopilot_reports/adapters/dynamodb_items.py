@@ -10,9 +10,16 @@ Key design (one table):
 - family's best:  pk = FAMILY#<family>, sk = BEST (family, best_job, best_value, best_metric, direction,
   jobs); on the by_status index under the partition FAMILY (sort key: the family), so `families` is a Query
 - digest:         pk = DIGEST#<period end ISO>, sk = DIGEST (the digest, native; its insert is the claim)
+- a hub's spoke:  pk = SPOKE#<account>#<region>, sk = SPOKE (its last heartbeat: version, watch start,
+  watermark, sent and received times, the account's name); on the by_status index under the partition
+  SPOKES (sort key: <last heartbeat>#<account>#<region>), so the silent ones are one Query; a silence's
+  claim: silent_alerted_for (the heartbeat's ms), silent_notified_at
 GSIs (latest records only, and the families): by_status (STATUS#<status>, <last modified>#<job id>),
-by_partial_failure (sparse: PARTIAL, <last modified>#<job id>), recent (JOBS, <last modified>#<job id>).
+by_partial_failure (sparse: PARTIAL, <last modified>#<job id>), recent (JOBS, <last modified>#<job id>);
+in an organization's table also by_account (ACCOUNT#<account>, <last modified>#<job id>) and by_name
+(NAME#<job name>, <account>#<region>): a job's places, so `show NAME` across accounts is one Query.
 A record's "may be stuck" claim: stuck_alerted_for (the progress alerted), stuck_notified_at.
+A spoke's heartbeat: heartbeat_at (and its _ms twin) on the watcher's item.
 
 The job id is the key scope's (KeyScope): the job name in one account and region's table (LOCAL, every
 table so far), `<account>#<region>#<name>` in an organization's (ORGANIZATION), where two accounts may
@@ -36,7 +43,8 @@ from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.models.common import iso_utc, parse_iso_utc
+from autopilot_reports.domain.ports import SpokeStatus, WatchState
+from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import (
@@ -58,6 +66,12 @@ PARTIAL_FAILURE_PK = "PARTIAL"
 RECENT_PK = "JOBS"
 FAMILY_SK = "BEST"
 FAMILIES_PK = "FAMILY"  # the by_status index's partition of family items
+SPOKES_PK = "SPOKES"  # the by_status index's partition of a hub's spoke items
+ACCOUNT_PK_PREFIX = "ACCOUNT#"
+NAME_PK_PREFIX = "NAME#"
+SPOKE_SK = c.SPOKE_SK
+LAST_HEARTBEAT = "last_heartbeat"
+LAST_HEARTBEAT_MS = "last_heartbeat_ms"
 DIGEST_SK = c.DIGEST_SK
 PROGRESS = "progress"
 LAST_ERROR = "last_error"
@@ -82,10 +96,15 @@ _deserializer = TypeDeserializer()
 class KeyScope(StrEnum):
     """Whose jobs one table holds, hence how it keys a job: by name in one account and region (LOCAL: a
     standalone stack or a spoke; today's keys, so existing tables need no migration), by account, region
-    and name in an organization's hub (ORGANIZATION)."""
+    and name in an organization's hub (ORGANIZATION, with two more indexes: c.ORGANIZATION_INDEXES)."""
 
-    LOCAL = "local"
-    ORGANIZATION = "organization"
+    LOCAL = c.KEY_SCOPE_LOCAL
+    ORGANIZATION = c.KEY_SCOPE_ORGANIZATION
+
+    @property
+    def indexes(self) -> dict[str, tuple[str, str]]:
+        """Every index a table of this scope has: index name -> (partition key, sort key attribute)."""
+        return {**c.INDEXES, **(c.ORGANIZATION_INDEXES if self is KeyScope.ORGANIZATION else {})}
 
     def job_id(self, job_name: str, place: Place | None) -> str:
         """The job's part of its keys. ORGANIZATION needs the job's place."""
@@ -114,6 +133,15 @@ def family_key(family: str) -> dict[str, str]:
 
 def digest_key(digest: Digest) -> dict[str, str]:
     return {c.PARTITION_KEY: f"DIGEST#{iso_utc(digest.period.end)}", c.SORT_KEY: DIGEST_SK}
+
+
+def spoke_key(place: Place) -> dict[str, str]:
+    return {c.PARTITION_KEY: f"SPOKE#{place.account}#{place.region}", c.SORT_KEY: SPOKE_SK}
+
+
+def spoke_order(heartbeat_at: str, place: Place) -> str:
+    """A spoke item's sort key on the by_status index: its last heartbeat first, so the silent ones are a range."""
+    return f"{heartbeat_at}#{place.account}#{place.region}"
 
 
 def history_sk(history: HistoryEntry) -> str:
@@ -202,7 +230,24 @@ def record_attributes(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) ->
     for index, partition in partitions.items():
         partition_key, sort_key = c.INDEXES[index]
         data.update({partition_key: partition, sort_key: index_order(record, scope)})
+    if scope is KeyScope.ORGANIZATION:
+        data.update(_organization_index_attributes(record, scope))
     return data
+
+
+def _organization_index_attributes(record: ReportRecord, scope: KeyScope) -> dict[str, str]:
+    place = record.place
+    if place is None:  # the organization's keys need the place: job_id says so
+        scope.job_id(record.job_name, place)
+        return {}
+    account_pk, account_sk = c.ORGANIZATION_INDEXES[c.INDEX_BY_ACCOUNT]
+    name_pk, name_sk = c.ORGANIZATION_INDEXES[c.INDEX_BY_NAME]
+    return {
+        account_pk: f"{ACCOUNT_PK_PREFIX}{place.account}",
+        account_sk: index_order(record, scope),
+        name_pk: f"{NAME_PK_PREFIX}{record.job_name}",
+        name_sk: f"{place.account}#{place.region}",
+    }
 
 
 def record_attributes_keeping_verdict(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) -> dict[str, Any]:
@@ -313,3 +358,47 @@ def import_attributes(progress: ImportProgress) -> dict[str, Any]:
 
 def import_from_item(item: Mapping[str, Any]) -> ImportProgress:
     return ImportProgress.model_validate({name: item[name] for name in ImportProgress.model_fields if name in item})
+
+
+def heartbeat_attributes(at: datetime, watch: WatchState | None) -> dict[str, Any]:
+    """A spoke's heartbeat on its watcher's item: when, and the watch state it reports (sealed as one map)."""
+    return {
+        c.HEARTBEAT_AT: iso_utc(at),
+        c.HEARTBEAT: {
+            "sent_at": iso_utc(at),
+            "watch_start": _iso(watch.watch_start) if watch else None,
+            "watermark": _iso(watch.watermark) if watch else None,
+        },
+    }
+
+
+# --- a hub's spokes ----------------------------------------------------------------------------------------
+
+
+def spoke_attributes(status: SpokeStatus) -> dict[str, Any]:
+    """A spoke item's attributes (plain data), except its key and its silence claim."""
+    heard = iso_utc(status.last_heartbeat)
+    partition_key, sort_key = c.INDEXES[c.INDEX_BY_STATUS]
+    return {
+        "account_id": status.place.account,
+        "region": status.place.region,
+        "account_name": status.account_name,
+        "version": status.version,
+        "watch_start": _iso(status.watch_start),
+        "watermark": _iso(status.watermark),
+        "received_at": _iso(status.received_at),
+        LAST_HEARTBEAT: heard,
+        LAST_HEARTBEAT_MS: epoch_ms(status.last_heartbeat),
+        partition_key: SPOKES_PK,
+        sort_key: spoke_order(heard, status.place),
+    }
+
+
+def spoke_from_item(item: Mapping[str, Any]) -> SpokeStatus:
+    """A spoke item (plain data) as the domain reads it."""
+    alerted, heard_ms = item.get(c.SILENT_ALERTED_FOR), item.get(LAST_HEARTBEAT_MS)
+    return SpokeStatus.of(item, alerted is not None and heard_ms is not None and int(alerted) == int(heard_ms))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return iso_utc(value) if value else None

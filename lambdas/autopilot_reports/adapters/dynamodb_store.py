@@ -61,6 +61,9 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
     """The ReportStore port on one table whose jobs are keyed in `scope` (the stack's: LOCAL)."""
 
     service = "dynamodb"
+    # A claim is committed only for a job that ended after this table's watch began (domain.rules); a hub's
+    # claims are its spokes', which checked that rule in their own commit (adapters/dynamodb_hub.py).
+    checks_watch = True
 
     def __init__(
         self,
@@ -94,7 +97,14 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         if refused:
             raise RecordRejectedError(refused)
         transaction = ReportTransaction(
-            self.table_name, record, history, claim_notification, family, self.scope, self.sealer
+            self.table_name,
+            record,
+            history,
+            claim_notification,
+            family,
+            self.scope,
+            self.sealer,
+            check_watch=self.checks_watch,
         )
         try:
             self.client.transact_write_items(TransactItems=transaction.items)
@@ -145,7 +155,28 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             watch_start=_time(state.get("watch_start")),
             watermark=_time(state.get("watermark")),
             listed_at=_time(state.get("listed_at")),
+            heartbeat_at=_time(state.get(c.HEARTBEAT_AT)),
         )
+
+    def write_heartbeat(self, at: datetime, due_since: datetime, watch: WatchState | None = None) -> bool:
+        heartbeat_ms = f"{c.HEARTBEAT_AT}_ms"
+        beat = items.heartbeat_attributes(at, watch)
+        if self.sealer is not None:
+            beat[c.HEARTBEAT_SEAL] = self.sealer.heartbeat_seal(beat[c.HEARTBEAT])
+        try:
+            self.client.update_item(
+                **self._update(
+                    items.WATCHER_KEY,
+                    {**beat, heartbeat_ms: epoch_ms(at)},
+                    condition=f"attribute_not_exists({heartbeat_ms}) OR {heartbeat_ms} <= :due_since_ms",
+                    values={":due_since_ms": epoch_ms(due_since)},
+                )
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def begin_watch(self, now: datetime) -> datetime:
         response = self.client.update_item(
@@ -317,8 +348,16 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         attributes: Mapping[str, Any],
         removes: Sequence[str] = (),
         condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> UpdateTypeDef:
-        return update_params(self.table_name, key, attributes, removes, condition)
+        """UpdateItem arguments; `values`: more placeholders the condition uses (`:name` -> plain data)."""
+        update = update_params(self.table_name, key, attributes, removes, condition)
+        if values:
+            update["ExpressionAttributeValues"] = {
+                **update["ExpressionAttributeValues"],
+                **items.serialize(values),
+            }
+        return update
 
     def _update_if(self, key: Mapping[str, Any], attributes: Mapping[str, Any], condition: str) -> None:
         """A conditional UpdateItem; a condition that does not hold is not an error."""

@@ -77,12 +77,15 @@ class ReportTransaction:
         family: FamilyUpdate | None,
         scope: KeyScope = KeyScope.LOCAL,
         sealer: Sealer | None = None,
+        check_watch: bool = True,
     ) -> None:
+        """`check_watch`: a claim is checked against the table's watch start (a hub's is its spoke's: no)."""
         self.items: list[TransactWriteItemTypeDef] = []
         self.latest = self._add({"Update": self._latest(table, record, claim, family, scope, sealer)})
         history_item = items.history_attributes(history, record.place, scope)
         self.history = self._add({"Put": {"TableName": table, "Item": items.serialize(history_item)}})
-        self.watch_check = self._add({"ConditionCheck": self._watch_check(table, record)}) if claim else None
+        watched = claim and check_watch
+        self.watch_check = self._add({"ConditionCheck": self._watch_check(table, record)}) if watched else None
         self.family = self._add({"Update": self._family(table, family)}) if family else None
 
     def _add(self, item: TransactWriteItemTypeDef) -> int:

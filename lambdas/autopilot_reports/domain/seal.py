@@ -69,6 +69,17 @@ class Sealer:
     def digest_seal(self, digest: Mapping[str, Any]) -> str:
         return self._mac("digest", digest_view(digest))
 
+    def spoke_seal(self, written: Mapping[str, Any]) -> str:
+        """A hub's spoke item (what its last heartbeat wrote): the fields a `spoke_silent` message shows."""
+        return self._mac("spoke", spoke_view(written))
+
+    def silence_seal(self, account: str, region: str, alerted_for: int, notified_at: str) -> str:
+        return self._mac("silence", [account, region, alerted_for, notified_at])
+
+    def heartbeat_seal(self, heartbeat: Mapping[str, Any]) -> str:
+        """A spoke's heartbeat (on its watcher's item): what its forwarder sends the hub."""
+        return self._mac("heartbeat", dict(heartbeat))
+
     # --- verifying -------------------------------------------------------------------------------------
 
     def opened_record(self, image: Mapping[str, Any], claimed: str | None = None) -> ReportRecord:
@@ -97,6 +108,28 @@ class Sealer:
         if not isinstance(mac, str) or not isinstance(alerted_for, int) or not isinstance(notified_at, str):
             raise ForgedClaimError("the stuck claim carries no seal")
         self._check("stuck", [image.get("job_name"), alerted_for, notified_at], mac)
+
+    def opened_heartbeat(self, image: Mapping[str, Any]) -> dict[str, Any]:
+        """The heartbeat the watcher's item holds, as sealed. Raises ForgedClaimError."""
+        heartbeat, mac = image.get(c.HEARTBEAT), image.get(c.HEARTBEAT_SEAL)
+        if not isinstance(heartbeat, Mapping) or not isinstance(mac, str):
+            raise ForgedClaimError("the heartbeat carries no seal")
+        self._check("heartbeat", dict(heartbeat), mac)
+        return dict(heartbeat)
+
+    def opened_spoke(self, image: Mapping[str, Any]) -> dict[str, Any]:
+        """The spoke item's fields its seal covers, and its silence claim checked. Raises ForgedClaimError."""
+        mac = image.get(c.SEAL)
+        if not isinstance(mac, str):
+            raise ForgedClaimError("the spoke item carries no seal")
+        view = spoke_view(image)
+        self._check("spoke", view, mac)
+        alerted_for, notified_at = image.get(c.SILENT_ALERTED_FOR), image.get(c.SILENT_NOTIFIED_AT)
+        silence = image.get(c.SILENT_SEAL)
+        if not isinstance(silence, str) or not isinstance(alerted_for, int) or not isinstance(notified_at, str):
+            raise ForgedClaimError("the silence claim carries no seal")
+        self._check("silence", [view["account_id"], view["region"], alerted_for, notified_at], silence)
+        return view
 
     def opened_digest(self, image: Mapping[str, Any]) -> Digest:
         from autopilot_reports.models.digest import Digest  # noqa: PLC0415  (the reporter never needs it)
@@ -131,6 +164,14 @@ def record_view(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, A
     names = set(fields)
     record = ReportRecord.model_validate({name: values[name] for name in names})
     return record.model_dump(mode="json", include=names)
+
+
+# What a hub's spoke item says of its spoke (adapters/dynamodb_items.spoke_attributes), sealed as written.
+SPOKE_FIELDS = ("account_id", "region", "account_name", "version", "watch_start", "watermark", "last_heartbeat")
+
+
+def spoke_view(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: values.get(name) for name in SPOKE_FIELDS}
 
 
 def digest_view(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,11 @@ def default_sender() -> NotificationSender:
 
 @cache  # keyed by what built it, as reporter.reporter_for
 def sender_for(settings: NotifierSettings, origin: ClientOrigin) -> NotificationSender:
-    return NotificationSender(notifier=SNSNotifier(settings.topic_arn), sealer=sealer_for(settings.seal_alias))
+    return NotificationSender(
+        notifier=SNSNotifier(settings.topic_arn),
+        sealer=sealer_for(settings.seal_alias),
+        organization=settings.organization,
+    )
 
 
 @logger.inject_lambda_context

@@ -44,6 +44,7 @@ def watcher_for(settings: WatcherSettings, origin: ClientOrigin) -> Watcher:
         import_pages_per_piece=settings.import_pages_per_piece,
         family_pattern=settings.job_family_pattern,
         stuck_after=settings.stuck_after,
+        heartbeat_every=settings.heartbeat_every,
     )
 
 
@@ -116,6 +117,8 @@ def _observe(result: TickResult, hint: str | None) -> None:
     count(c.STATE_CHANGES_PUBLISHED, result.published)
     if result.stuck_alerts:
         count(c.STUCK_ALERTS_CLAIMED, result.stuck_alerts)
+    if result.heartbeat:
+        count(c.HEARTBEATS_WRITTEN)
 
 
 def _observe_digest(result: DigestResult) -> None:
