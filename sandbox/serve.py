@@ -22,10 +22,13 @@ CREDENTIALS_HINT = (
 
 
 def port_free(port: int) -> bool:
-    """moto's server thread waits forever when it cannot bind: check first (0 always works)."""
+    """Whether the front can listen on `port` (0 always works): checked before the run, so a port in use
+    says so at once instead of after it. With SO_REUSEADDR, as the servers themselves bind (http.server
+    and werkzeug set it): the connections of a sandbox just stopped, still in TIME_WAIT, do not block it."""
     if port == 0:
         return True
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

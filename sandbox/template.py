@@ -111,6 +111,14 @@ class StreamMappingSpec:
     on_failure_queue: str | None
 
 
+@dataclass(frozen=True)
+class MacKeySpec:
+    """A KMS HMAC key the functions name by its alias (the stack's seal key)."""
+
+    alias: str
+    key_spec: str  # HMAC_256, ...
+
+
 @dataclass
 class StackModel:
     place: Place
@@ -123,6 +131,7 @@ class StackModel:
     rules: list[RuleSpec] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
+    mac_keys: list[MacKeySpec] = field(default_factory=list)
 
     def table(self, logical_id: str) -> TableSpec:
         match = next((table for table in self.tables if table.logical_id == logical_id), None)
@@ -195,6 +204,8 @@ class Names:
             return f"queue:{logical_id}"  # replaced by the real URL once the queue exists
         if kind == "AWS::DynamoDB::Table":
             return self.table_name(logical_id)
+        if kind == "AWS::KMS::Alias":
+            return str(self.resources[logical_id]["Properties"]["AliasName"])  # the sandbox creates it so
         return logical_id  # buses, functions, keys, roles: the logical id is the name
 
     def get_att(self, logical_id: str, attribute: str) -> str:
@@ -319,6 +330,10 @@ def read_stack(
             stack.buses[logical_id] = resolve({"Ref": logical_id})
         elif kind == "AWS::Lambda::EventInvokeConfig":
             invoke_configs[_logical_id_of(props["FunctionName"])] = props
+        elif kind == "AWS::KMS::Alias":
+            target = resources.get(_logical_id_of(props["TargetKeyId"]), {}).get("Properties", {})
+            if str(target.get("KeySpec", "")).startswith("HMAC"):
+                stack.mac_keys.append(MacKeySpec(alias=str(props["AliasName"]), key_spec=str(target["KeySpec"])))
     for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource.get("Properties", {}):
             stack.functions[logical_id] = _function(logical_id, resource["Properties"], resolve, invoke_configs)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -18,24 +20,58 @@ from infra.ids import pin_logical_id
 PERIOD = cdk.Duration.minutes(c.ALARM_PERIOD_MINUTES)
 
 
+@dataclass(frozen=True)
+class Watched:
+    """A function the operators watch: its errors always; its throttles where `throttles` says why they
+    matter (and `sustained`: only three periods in a row); its stream's iterator age where it reads one."""
+
+    name: str  # as alarms and the dashboard name it: "Watcher" -> WatcherErrors, WatcherThrottles
+    function: lambda_.IFunction
+    throttles: str | None = None  # the throttle alarm's description
+    sustained: bool = False
+    stream_age: str | None = None  # the iterator-age alarm's description (a stream's function)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A dashboard graph of the project's own metrics (the NAMESPACE, dimension service)."""
+
+    title: str
+    metrics: tuple[str, ...]
+    stacked: bool = False
+
+
+NOTIFICATIONS_GRAPH = Graph("Notifications", ())  # claimed against sent, and their difference
+
+
 class MonitoringConstruct(Construct):
-    """Alarms: each dead-letter queue not empty, function errors and throttles, watcher staleness, the
-    notifier's stream falling behind; and one dashboard named `dashboard_name` (dashboards are
-    account-wide, so the name carries the region)."""
+    """Alarms: each dead-letter queue not empty, each function's errors, throttles where they matter, a
+    stream falling behind, the watcher's staleness (where there is a watcher); and one dashboard named
+    `dashboard_name` (dashboards are account-wide, so the name carries the region).
+
+    What there is to watch is the deployment's (infra/stack.py): a standalone stack's watcher, reporter and
+    notifier; a spoke's forwarder; a hub's recorder, notifier and spoke monitor."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        watcher: lambda_.IFunction,
-        reporter: lambda_.IFunction,
-        notifier: lambda_.IFunction,
+        functions: Sequence[Watched],
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
         operators_topic: sns.ITopic,
-        schedule_rate_minutes: int,
+        schedule_rate_minutes: int | None,
         dashboard_name: str,
+        activity: Sequence[Graph],
+        work: Sequence[Graph],
+        error_metrics: Sequence[str],
+        claims_refused: str | None = None,
     ) -> None:
+        """`schedule_rate_minutes`: the watcher's rate, for its staleness alarm (None: no watcher).
+        `claims_refused`: the description of the alarm on stream records the stack did not seal (where a
+        function checks seals: the notifier, a spoke's forwarder).
+        `activity`, `work`: the dashboard's first row, and the graphs that open its second;
+        `error_metrics`: the project's metrics shown beside the functions' errors."""
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(operators_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -48,40 +84,49 @@ class MonitoringConstruct(Construct):
                 description=f"Messages wait in the {name} dead-letter queue ({dlq.purpose}). "
                 "Inspect them and redrive (docs/deploy.md, 'Dead-letter queues').",
             )
-        for name, function in (("Watcher", watcher), ("Reporter", reporter), ("Notifier", notifier)):
+        for each in functions:
             self._alarm(
-                f"{name}Errors",
-                function.metric_errors(period=PERIOD, statistic="Sum"),
+                f"{each.name}Errors",
+                each.function.metric_errors(period=PERIOD, statistic="Sum"),
                 threshold=0,
-                description=f"The {name.lower()} function failed at least once in {c.ALARM_PERIOD_MINUTES} minutes.",
+                description=f"The {_words(each.name)} function failed at least once in {c.ALARM_PERIOD_MINUTES} "
+                "minutes.",
             )
-        # The watcher has no reserved concurrency by default, so a throttle means the account's (or its
-        # opted-in reservation's) concurrency is spent; EventBridge and Lambda retry, so only sustained
-        # throttling is news. The reporter should never be throttled.
-        self._alarm(
-            "WatcherThrottles",
-            watcher.metric_throttles(period=PERIOD, statistic="Sum"),
-            threshold=0,
-            evaluation_periods=3,
-            description="The watcher was throttled in three consecutive periods: the account's concurrency "
-            "(or the watcher's reservation, watcherReservedConcurrency) is exhausted and ticks or history "
-            "import pieces are delayed.",
-        )
-        self._alarm(
-            "ReporterThrottles",
-            reporter.metric_throttles(period=PERIOD, statistic="Sum"),
-            threshold=0,
-            description="The reporter was throttled: account concurrency is exhausted.",
-        )
-        self._alarm(
-            "NotifierIteratorAge",
-            notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
-            threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
-            description=f"The notifier is more than {c.ITERATOR_AGE_ALARM_MINUTES} minutes behind the table's "
-            "stream: notifications are late (failing batches are retried for up to 24 hours).",
-        )
-        self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes)
-        self.dashboard = self._dashboard(dashboard_name, watcher, reporter, notifier, dead_letter_queues)
+        for each in functions:
+            if each.throttles is None:
+                continue
+            periods = 3 if each.sustained else 1
+            self._alarm(
+                f"{each.name}Throttles",
+                each.function.metric_throttles(period=PERIOD, statistic="Sum"),
+                threshold=0,
+                evaluation_periods=periods,
+                description=each.throttles,
+            )
+        for each in functions:
+            if each.stream_age is None:
+                continue
+            self._alarm(
+                f"{each.name}IteratorAge",
+                each.function.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
+                threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
+                description=each.stream_age,
+            )
+        if claims_refused is not None:
+            self._alarm(
+                "ClaimsRefused",
+                cloudwatch.Metric(
+                    namespace=c.NAMESPACE,
+                    metric_name=c.CLAIMS_REFUSED,
+                    dimensions_map={"service": c.SERVICE},
+                    statistic="Sum",
+                    period=PERIOD,
+                ),
+                threshold=0,
+                description=claims_refused,
+            )
+        self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes) if schedule_rate_minutes else None
+        self.dashboard = self._dashboard(dashboard_name, functions, dead_letter_queues, activity, work, error_metrics)
 
     def _alarm(
         self,
@@ -107,6 +152,7 @@ class MonitoringConstruct(Construct):
         return alarm
 
     def _staleness_alarm(self, rate_minutes: int) -> cloudwatch.Alarm:
+        """No successful watcher tick for STALENESS_PERIODS intervals (missing data breaches too)."""
         ticks = cloudwatch.Metric(
             namespace=c.NAMESPACE,
             metric_name=c.WATCHER_TICKS_SUCCEEDED,
@@ -141,56 +187,38 @@ class MonitoringConstruct(Construct):
     def _dashboard(
         self,
         dashboard_name: str,
-        watcher: lambda_.IFunction,
-        reporter: lambda_.IFunction,
-        notifier: lambda_.IFunction,
+        functions: Sequence[Watched],
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
+        activity: Sequence[Graph],
+        work: Sequence[Graph],
+        error_metrics: Sequence[str],
     ) -> cloudwatch.Dashboard:
         dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.days(1)
         )
+        dashboard.add_widgets(*(_widget(graph) for graph in activity))
         dashboard.add_widgets(
-            _graph("Reports", [_custom(c.REPORTS_WRITTEN), _custom(c.REPORTS_UNCHANGED)]),
-            _graph("Notifications", _notification_metrics()),
-            _graph(
-                "Explainability states",
-                [_custom(f"{c.EXPLAINABILITY_STATE_PREFIX}{state}") for state in c.EXPLAINABILITY_STATES],
-                stacked=True,
-            ),
-        )
-        dashboard.add_widgets(
-            _graph(
-                "Watcher",
-                [
-                    _custom(c.WATCHER_TICKS_SUCCEEDED),
-                    _custom(c.JOBS_LISTED),
-                    _custom(c.STATE_CHANGES_PUBLISHED),
-                    _custom(c.IMPORT_PIECES),
-                    _custom(c.IMPORT_JOBS_SEEN),
-                ],
-            ),
+            *(_widget(graph) for graph in work),
             _graph(
                 "Errors",
                 [
-                    watcher.metric_errors(label="Watcher errors", period=PERIOD),
-                    reporter.metric_errors(label="Reporter errors", period=PERIOD),
-                    notifier.metric_errors(label="Notifier errors", period=PERIOD),
-                    _custom(c.INVALID_EVENTS),
-                    _custom(c.JOBS_NOT_FOUND),
+                    *(each.function.metric_errors(label=f"{each.name} errors", period=PERIOD) for each in functions),
+                    *(_custom(name) for name in error_metrics),
                 ],
             ),
             _graph(
                 "Duration p50 / p99 (ms)",
                 [
-                    watcher.metric_duration(statistic="p50", label="Watcher p50", period=PERIOD),
-                    watcher.metric_duration(statistic="p99", label="Watcher p99", period=PERIOD),
-                    reporter.metric_duration(statistic="p50", label="Reporter p50", period=PERIOD),
-                    reporter.metric_duration(statistic="p99", label="Reporter p99", period=PERIOD),
-                    notifier.metric_duration(statistic="p50", label="Notifier p50", period=PERIOD),
-                    notifier.metric_duration(statistic="p99", label="Notifier p99", period=PERIOD),
+                    metric
+                    for each in functions
+                    for metric in (
+                        each.function.metric_duration(statistic="p50", label=f"{each.name} p50", period=PERIOD),
+                        each.function.metric_duration(statistic="p99", label=f"{each.name} p99", period=PERIOD),
+                    )
                 ],
             ),
         )
+        streams = [each for each in functions if each.stream_age is not None]
         dashboard.add_widgets(
             _graph(
                 "Dead-letter queues (messages visible)",
@@ -201,14 +229,28 @@ class MonitoringConstruct(Construct):
                     for name, dlq in dead_letter_queues
                 ],
             ),
-            _graph(
-                "Notifier stream age (ms)",
-                [notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="IteratorAge max")],
+            *(
+                _graph(
+                    f"{each.name} stream age (ms)",
+                    [each.function.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="IteratorAge max")],
+                )
+                for each in streams
             ),
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=8),
         )
         pin_logical_id(dashboard, "Dashboard")
         return dashboard
+
+
+def _widget(graph: Graph) -> cloudwatch.GraphWidget:
+    if graph is NOTIFICATIONS_GRAPH:
+        return _graph(graph.title, _notification_metrics())
+    return _graph(graph.title, [_custom(name) for name in graph.metrics], stacked=graph.stacked)
+
+
+def _words(name: str) -> str:
+    """`HubRecorder` -> `hub recorder`, as a description names a function."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 def _notification_metrics() -> list[cloudwatch.IMetric]:

@@ -60,7 +60,10 @@ def test_the_filter_passes_terminal_records_without_compute_and_costings_handed_
 def test_the_coster_knows_its_table_only(template_json):
     variables = props(template_json, "CosterFunction")["Environment"]["Variables"]
     assert variables == {**COMMON_ENV, "TABLE_NAME": ref("ReportsTable")}
-    assert CosterSettings.from_env({"TABLE_NAME": "t"}) == CosterSettings(table_name="t")
+    # like every function, it seals what it writes (its `compute`, which a spoke's forwarder sends on)
+    assert CosterSettings.from_env({"TABLE_NAME": "t", "SEAL_ALIAS": "s"}) == CosterSettings(
+        table_name="t", seal_alias="s"
+    )
 
 
 def test_the_coster_may_read_child_jobs_and_prices_and_write_its_own_items(template_json):
@@ -87,8 +90,10 @@ def test_the_coster_may_read_child_jobs_and_prices_and_write_its_own_items(templ
         "sqs:SendMessage",
         "kms:Decrypt",
         "kms:GenerateDataKey",
+        "kms:GenerateMac",  # the seal key, derived once per process
     }
     assert granted["dynamodb:UpdateItem"] == [get_att("ReportsTable")]
+    assert granted["kms:GenerateMac"] == [get_att("SealKey")]
     assert granted["pricing:GetProducts"] == ["*"]
 
 
@@ -109,3 +114,31 @@ def test_costing_off_deploys_no_coster(tmp_path):
     assert shared.OUTPUT_COSTER_FAILURE_QUEUE_URL not in template["Outputs"]
     assert len(resources(template, "AWS::Lambda::EventSourceMapping")) == 1  # the notifier's
     assert json.dumps(template).count("pricing:GetProducts") == 0
+
+
+def test_jobs_are_costed_where_they_are_watched_a_spoke_as_a_standalone_stack_not_the_hub(
+    spoke_template_json, hub_template_json, template_json
+):
+    """The coster describes child jobs in its own account: a spoke has the standalone stack's (role, filter
+    and all); the hub holds what its spokes forward (domain/forwarder.py) and has none."""
+    for name in ("CosterFunction", "CosterStreamMapping", "CosterFailureQueue", "CosterFailuresNotEmptyAlarm"):
+        assert name in spoke_template_json["Resources"]
+        assert not [logical_id for logical_id in hub_template_json["Resources"] if logical_id.startswith("Coster")]
+    assert policy_statements_for_role(spoke_template_json, "CosterRole") == policy_statements_for_role(
+        template_json, "CosterRole"
+    )
+    assert (
+        props(spoke_template_json, "CosterStreamMapping")["FilterCriteria"]
+        == props(template_json, "CosterStreamMapping")["FilterCriteria"]
+    )
+    assert shared.OUTPUT_COSTER_FAILURE_QUEUE_URL in spoke_template_json["Outputs"]
+    assert shared.OUTPUT_COSTER_FAILURE_QUEUE_URL not in hub_template_json["Outputs"]
+
+
+def test_costing_off_deploys_no_coster_in_a_spoke_either(tmp_path):
+    from app import build_app
+    from tests.conftest import ORGANIZATION_CONTEXT
+
+    app = build_app({**ORGANIZATION_CONTEXT, "costing": "false"}, outdir=str(tmp_path))
+    for stack in app.synth().stacks:
+        assert not [name for name in stack.template["Resources"] if name.startswith("Coster")], stack.stack_name

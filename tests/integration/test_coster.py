@@ -11,6 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.child_jobs import SageMakerChildJobs
 from autopilot_reports.adapters.dynamodb_costs import DynamoDBCostStore
 from autopilot_reports.adapters.dynamodb_items import price_key, serialize
@@ -19,6 +20,7 @@ from autopilot_reports.domain.coster import Coster
 from autopilot_reports.handlers import coster as coster_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.models.cost import PriceKey
+from sandbox.sealing import create_mac_keys
 from tests.e2e.test_scenarios import check_compute
 from tests.integration.conftest import REGION, CallRecorder, stream_event
 from tests.integration.test_handlers import Context
@@ -83,6 +85,7 @@ def costing(aws, table_name, stack_model, monkeypatch):
     with stepping_simulator(SCENARIO) as simulator:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", simulator.endpoint_url)
+        create_mac_keys(boto3.client("kms", region_name=REGION), stack_model)  # the stack's seal key
         boto3.client("events", region_name=REGION).create_event_bus(Name=next(iter(stack_model.buses.values())))
         from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
         from tests.integration.test_handlers import WATCH_START
@@ -105,6 +108,7 @@ def test_the_terminal_commit_leads_to_the_figures_in_distinct_describes_plus_fou
     check_compute(costing.record()["compute"], EXPECTED[NAME]["compute"])
     describes = sum(count for call, count in calls.items() if call.startswith("sagemaker.Describe"))
     assert describes == sum(EXPECTED[NAME]["compute"]["child_jobs"].values())  # one per distinct child job
+    assert calls.pop("kms.GenerateMac") == 1  # the seal key, once per process (not a call per job)
     assert calls.pop("pricing.GetProducts") == 2  # cold cache: one per instance type, every usage in it
     assert calls.pop("dynamodb.BatchWriteItem") == 1  # ... cached for the week
     others = {call: count for call, count in calls.items() if not call.startswith("sagemaker.Describe")}
@@ -113,6 +117,7 @@ def test_the_terminal_commit_leads_to_the_figures_in_distinct_describes_plus_fou
         "dynamodb.BatchGetItem": 1,  # cached prices
         "dynamodb.TransactWriteItems": 1,  # compute on the record, the family's totals
     }
+    assert costing.record()[c.COMPUTE_SEAL]  # sealed: a spoke's forwarder sends it on (domain/seal.py)
     assert costing.stream() == {"Records": []}  # its own write passes no filter: nothing is costed twice
 
     costing.use(COSTER)

@@ -5,6 +5,7 @@ by a call the handlers were seen to make, or by the Lambda platform on the funct
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from moto.core import set_initial_no_auth_action_count
 
 from autopilot_reports.adapters.child_jobs import SageMakerChildJobs
 from autopilot_reports.adapters.dynamodb_costs import DynamoDBCostStore
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.pricing import PriceListProducts
 from autopilot_reports.domain.coster import Coster
 from autopilot_reports.handlers import coster as coster_handler
@@ -23,8 +25,19 @@ from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.cost import ChildKind
 from sandbox.place import DEFAULT_ACCOUNT as ACCOUNT_ID
+from sandbox.place import Place
+from sandbox.sealing import create_mac_keys
+from sandbox.template import Resolver
 from tests.integration.conftest import stream_event
-from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions, widened_for_moto
+from tests.integration.iam import (
+    REGION,
+    PolicyCheck,
+    function_policies,
+    granted_actions,
+    key_aliases,
+    resource_policy_denies,
+    widened_for_moto,
+)
 from tests.integration.test_coster import LambdaContext
 from tests.integration.test_handlers import SCENARIO, WATCH_START, Context, describe, state_change
 from testsupport.cost_fakes import step
@@ -117,6 +130,7 @@ def role_credentials(admin: Credentials, name: str, documents: list[dict[str, An
 def provision(admin: Credentials, stack_model: Any) -> None:
     table = stack_model.tables[0]
     admin.client("dynamodb").create_table(**table.create_table_params())
+    create_mac_keys(admin.client("kms"), stack_model)
     for topic in stack_model.topics:
         admin.client("sns").create_topic(Name=topic)
     for bus in stack_model.buses.values():
@@ -236,7 +250,11 @@ def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Cr
     for name, value in {**spec.environment, **credentials.env}.items():
         monkeypatch.setenv(name, value)
     reset_process()
-    check = PolicyCheck(function_policies(template_json, spec.logical_id), topic_keys(template_json, stack_model))
+    check = PolicyCheck(
+        function_policies(template_json, spec.logical_id),
+        topic_keys(template_json, stack_model),
+        key_aliases(template_json),
+    )
     boto3.setup_default_session(region_name=REGION)
     check.attach(boto3.DEFAULT_SESSION)
     return check
@@ -271,7 +289,8 @@ def happy_paths(enforced, monkeypatch, stack_model, template_json):
         # the last one's removed), through the coster's own stream mapping.
         coster = act_as(monkeypatch, stack_model, template_json, HANDLERS[3], roles[HANDLERS[3]])
         table = stack_model.tables[0].logical_id
-        piecewise = Coster(SageMakerChildJobs(), PriceListProducts(), DynamoDBCostStore(table), describes_per_piece=1)
+        store = DynamoDBCostStore(table, sealer=sealer_for(os.environ["SEAL_ALIAS"]))  # as coster_for builds it
+        piecewise = Coster(SageMakerChildJobs(), PriceListProducts(), store, describes_per_piece=1)
         costed, position = stream_event(stack_model, 0, HANDLERS[3])
         results["coster"] = []
         while costed["Records"]:
@@ -402,3 +421,34 @@ def test_the_coster_describes_only_this_accounts_child_jobs(template_json, stack
     assert not coster.permits(
         "dynamodb:Query", f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{stack_model.tables[0].logical_id}"
     )
+
+
+def topic_statements(template_json: dict[str, Any], topic: str) -> list[dict[str, Any]]:
+    resolve = Resolver(template_json, Place(ACCOUNT_ID, REGION))
+    return [
+        statement
+        for body in template_json["Resources"].values()
+        if body["Type"] == "AWS::SNS::TopicPolicy" and {"Ref": topic} in body["Properties"]["Topics"]
+        for statement in resolve(body["Properties"]["PolicyDocument"])["Statement"]
+    ]
+
+
+def test_the_reports_topic_refuses_a_publish_by_anyone_but_the_notifier(template_json, stack_model):
+    """moto enforces identity policies only: the synthesized topic policy is evaluated here, as IAM would.
+    An administrator allowed sns:* on "*" by IAM, another function, a service: all denied by the topic;
+    the notifier's role admitted. Subscribing is this account's principals' alone."""
+    statements = topic_statements(template_json, stack_model.topics[0])
+    notifier = f"arn:aws:iam::{ACCOUNT_ID}:role/NotifierRole"  # the Resolver's name for the role
+    request = {"aws:PrincipalAccount": ACCOUNT_ID, "aws:PrincipalIsAWSService": "false"}
+    assert not resource_policy_denies(statements, "sns:Publish", {**request, "aws:PrincipalArn": notifier})
+    for someone in (
+        f"arn:aws:iam::{ACCOUNT_ID}:user/admin",
+        f"arn:aws:iam::{ACCOUNT_ID}:role/ReporterRole",
+        "arn:aws:iam::210987654321:role/attacker",
+    ):
+        assert resource_policy_denies(statements, "sns:Publish", {**request, "aws:PrincipalArn": someone}), someone
+    assert resource_policy_denies(statements, "sns:Publish", {"aws:PrincipalIsAWSService": "true"})  # no service
+    outsider = {"aws:PrincipalAccount": "210987654321", "aws:PrincipalIsAWSService": "false"}
+    assert resource_policy_denies(statements, "sns:Subscribe", outsider)
+    assert not resource_policy_denies(statements, "sns:Subscribe", request)
+    assert not resource_policy_denies(statements, "sns:Subscribe", {"aws:PrincipalIsAWSService": "true"})  # Chatbot

@@ -65,6 +65,7 @@ RECORD_FIELDS = [
     "new_best_in_family",
     "previous_best",
     "notes",
+    "account_name",  # an organization's hub: the account's name from its accountNames (null elsewhere)
     "compute",
 ]
 OBJECTIVE_FIELDS = ["metric", "type", "value", "standard_metric", "direction"]
@@ -201,6 +202,7 @@ def test_record_json_shape():
         "new_best_in_family": False,
         "previous_best": None,
         "notes": [],
+        "account_name": None,
         "compute": None,  # filled by the coster after the report
         "account_id": None,  # where the job ran, from its ARN: this one is not an AutoML job's
         "region": None,

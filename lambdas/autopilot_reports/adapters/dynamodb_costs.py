@@ -3,8 +3,9 @@ handed from piece to piece, and the one write of its result.
 
 Items and keys: `dynamodb_items.py` (`COST` beside the job's record, `PRICE#...` items). The result is one
 write: the record's `compute` (only on a record that exists and has none yet: never a second time, never
-anything but `compute`, so a newer state the reporter wrote stays as it is and no claim is touched), the
-family's cost totals and the removal of the progress item, in one transaction.
+anything but `compute` and its seal, so a newer state the reporter wrote stays as it is, its own seal
+with it, and no claim is touched), the family's cost totals and the removal of the progress item, in one
+transaction. `compute_update` is that write of the record, which a hub's store makes too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.clients import AwsAdapter, error_code
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_transaction import failed_conditions, update_params
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.cost import CachedPrice, CostProgress, PriceKey
 from autopilot_reports.models.place import JobRef
 from autopilot_reports.models.record import Compute
@@ -41,11 +43,17 @@ class DynamoDBCostStore(AwsAdapter["DynamoDBClient"]):
     service = "dynamodb"
 
     def __init__(
-        self, table_name: str, dynamodb: DynamoDBClient | None = None, scope: KeyScope = KeyScope.LOCAL
+        self,
+        table_name: str,
+        dynamodb: DynamoDBClient | None = None,
+        scope: KeyScope = KeyScope.LOCAL,
+        sealer: Sealer | None = None,
     ) -> None:
+        """`sealer`: seals the `compute` it writes (domain/seal.py), which a spoke's forwarder sends on."""
         super().__init__(dynamodb)
         self.table_name = table_name
         self.scope = scope
+        self.sealer = sealer
 
     # --- prices --------------------------------------------------------------------------------------
 
@@ -102,12 +110,7 @@ class DynamoDBCostStore(AwsAdapter["DynamoDBClient"]):
         return True
 
     def finish(self, job: JobRef, family: str, compute: Compute, progress_stored: bool) -> bool:
-        record = update_params(
-            self.table_name,
-            items.report_key(job.name, job.place, self.scope),
-            {c.COMPUTE: compute.model_dump(mode="json")},
-            condition=NOT_COSTED_YET,
-        )
+        record = compute_update(self.table_name, job, compute, self.scope, self.sealer)
         writes: list[TransactWriteItemTypeDef] = [{"Update": record}]
         if family and compute.estimated_cost is not None:
             writes.append({"Update": self._family_totals(family, compute)})
@@ -147,3 +150,15 @@ class DynamoDBCostStore(AwsAdapter["DynamoDBClient"]):
             **items.serialize({":amount": compute.estimated_cost.amount, ":one": 1}),
         }
         return update
+
+
+def compute_update(
+    table_name: str, job: JobRef, compute: Compute, scope: KeyScope, sealer: Sealer | None
+) -> UpdateTypeDef:
+    """The write of a job's `compute` (and its seal, beside the record's own): only onto a record that
+    exists and has none yet."""
+    attributes: dict[str, Any] = {c.COMPUTE: compute.model_dump(mode="json")}
+    if sealer is not None:
+        attributes[c.COMPUTE_SEAL] = sealer.compute_seal(job, compute)
+    key = items.report_key(job.name, job.place, scope)
+    return update_params(table_name, key, attributes, condition=NOT_COSTED_YET)

@@ -18,7 +18,7 @@ from typing import Any
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.family import family_of
-from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportStore
+from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportStore, WatchState
 from autopilot_reports.models.common import as_utc
 from autopilot_reports.models.events import (
     IMPORT_FIELDS,
@@ -41,6 +41,7 @@ class TickResult:
     watermark: datetime | None
     stuck_alerts: int = 0
     covered: bool = False  # a nudge an earlier pass had listed already: nothing listed
+    heartbeat: bool = False  # this pass wrote the spoke's heartbeat
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Watcher:
     redelivery_window: timedelta = timedelta(seconds=c.REDELIVERY_WINDOW_SECONDS)
     family_pattern: str = c.DEFAULT_JOB_FAMILY_PATTERN
     stuck_after: timedelta | None = timedelta(minutes=c.DEFAULT_STUCK_AFTER_MINUTES)  # None: no stuck alerts
+    heartbeat_every: timedelta | None = None  # a spoke's: its hub hears from it this often; None: no heartbeat
     clock: Callable[[], datetime] = now
 
     def tick(self, detected_by: DetectedBy, nudged_at: datetime | None = None) -> TickResult:
@@ -93,10 +95,27 @@ class Watcher:
             self.store.record_pass(listed_at, watermark)
         # Stalls are looked for on the schedule only: a nudge's pass is about the job that moved.
         alerts = 0
+        beat = False
         if detected_by is DetectedBy.SCHEDULE:
             moved = {JobRef.of_summary(s) for s in summaries if s["AutoMLJobStatus"] == c.IN_PROGRESS}
             alerts = self.alert_stuck(watch_start, skip=moved)
-        return TickResult(listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts)
+            beat = self.heartbeat(state, watch_start, watermark)
+        return TickResult(
+            listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts, heartbeat=beat
+        )
+
+    def heartbeat(self, state: WatchState, watch_start: datetime, watermark: datetime | None) -> bool:
+        """A spoke's heartbeat, at the end of a scheduled pass that worked (so it says the watcher works), at
+        most once per `heartbeat_every`: the watch state this pass read anyway says when the last one was,
+        so other passes cost nothing, and a conditional write keeps overlapping passes to one."""
+        if self.heartbeat_every is None:
+            return False
+        moment = self.clock()
+        due_since = moment - self.heartbeat_every
+        if state.heartbeat_at is not None and state.heartbeat_at > due_since:
+            return False
+        watch = WatchState(watch_start=watch_start, watermark=watermark, listed_at=state.listed_at)
+        return self.store.write_heartbeat(moment, due_since, watch)
 
     def alert_stuck(self, watch_start: datetime, skip: set[JobRef]) -> int:
         """One "may be stuck" alert per stall: InProgress records whose LastModifiedTime has not moved for

@@ -23,6 +23,7 @@ from autopilot_reports.adapters.child_jobs import SageMakerChildJobs
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_costs import DynamoDBCostStore
 from autopilot_reports.adapters.dynamodb_items import cost_progress_from_item, from_dynamodb, record_from_item
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.pricing import PriceListProducts
 from autopilot_reports.domain.coster import Coster, CostOutcome, CostResult
 from autopilot_reports.models.place import InvalidJobArnError
@@ -37,7 +38,9 @@ def default_coster() -> Coster:
 @cache  # keyed by what built it, as reporter.reporter_for
 def coster_for(settings: CosterSettings, origin: ClientOrigin) -> Coster:
     return Coster(
-        children=SageMakerChildJobs(), prices=PriceListProducts(), store=DynamoDBCostStore(settings.table_name)
+        children=SageMakerChildJobs(),
+        prices=PriceListProducts(),
+        store=DynamoDBCostStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
     )
 
 
