@@ -10,11 +10,13 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSRequest, AWSResponse
 
+from autopilot_reports.clock import now
 from sandbox.place import Place
 
 # botocore event names use the service id ("eventbridge"); scenario faults use the endpoint name ("events").
@@ -83,6 +85,7 @@ class Observer:
     crashes_after_publish: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    notified_at: list[datetime] = field(default_factory=list)  # when each notification went out (scenario time)
     invocation: Invocation | None = None
 
     def __post_init__(self) -> None:
@@ -146,6 +149,7 @@ class Observer:
         if not parsed.get("MessageId"):
             return
         message = json.loads(params["Message"]) if params.get("MessageStructure") == "json" else params["Message"]
+        self.notified_at.append(now())  # the handlers' clock: scenario time in the sandbox
         self.notifications.append(
             {
                 "subject": params.get("Subject"),
