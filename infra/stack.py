@@ -56,21 +56,6 @@ class AutopilotReportsStack(cdk.Stack):
         )
         self.bus = EventBusConstruct(self, "Events", bus_name=name).bus
         table_name = self.store.table.table_name
-        self.watcher = WatcherConstruct(
-            self,
-            "Watching",
-            bus=self.bus,
-            table=self.store.table,
-            key=key.key,
-            basics=basics,
-            settings=config.function_settings(
-                WatcherSettings, table_name=table_name, event_bus_name=self.bus.event_bus_name
-            ),
-            schedule_rate_minutes=config.schedule_rate_minutes,
-            reserved_concurrency=config.watcher_reserved_concurrency,
-            child_job_nudges=config.child_job_nudges,
-            digest_schedule=config.digest_schedule if config.digest_enabled else None,
-        )
         self.reporter = ReporterConstruct(
             self,
             "Reporting",
@@ -81,6 +66,26 @@ class AutopilotReportsStack(cdk.Stack):
             settings=config.function_settings(ReporterSettings, table_name=table_name),
             output_locations=config.output_location_parts,
             output_kms_keys=config.output_kms_keys,
+            max_concurrency=config.reporter_max_concurrency,
+        )
+        self.watcher = WatcherConstruct(
+            self,
+            "Watching",
+            bus=self.bus,
+            table=self.store.table,
+            report_queue=self.reporter.queue.queue,
+            key=key.key,
+            basics=basics,
+            settings=config.function_settings(
+                WatcherSettings,
+                table_name=table_name,
+                event_bus_name=self.bus.event_bus_name,
+                report_queue_url=self.reporter.queue.queue.queue_url,
+            ),
+            schedule_rate_minutes=config.schedule_rate_minutes,
+            reserved_concurrency=config.watcher_reserved_concurrency,
+            child_job_nudges=config.child_job_nudges,
+            digest_schedule=config.digest_schedule if config.digest_enabled else None,
         )
         self.notifier = NotifierConstruct(
             self,
@@ -97,6 +102,7 @@ class AutopilotReportsStack(cdk.Stack):
             watcher=self.watcher.function,
             reporter=self.reporter.function,
             notifier=self.notifier.function,
+            reporter_queue=self.reporter.queue.queue,
             dead_letter_queues=[
                 ("WatcherTriggers", self.watcher.dead_letter_queue),
                 ("WatcherFailures", self.watcher.failure_queue),
@@ -124,6 +130,7 @@ class AutopilotReportsStack(cdk.Stack):
             c.OUTPUT_WATCHER_FAILURE_QUEUE_URL: self.watcher.failure_queue.queue.queue_url,
             c.OUTPUT_REPORTER_DELIVERY_DLQ_URL: self.reporter.delivery_dead_letter_queue.queue.queue_url,
             c.OUTPUT_REPORTER_FAILURE_QUEUE_URL: self.reporter.failure_queue.queue.queue_url,
+            c.OUTPUT_REPORTER_QUEUE_URL: self.reporter.queue.queue.queue_url,
             c.OUTPUT_NOTIFIER_FAILURE_QUEUE_URL: self.notifier.failure_queue.queue.queue_url,
             c.OUTPUT_HISTORY_IMPORT_COMMAND: self._history_import_command(),
         }

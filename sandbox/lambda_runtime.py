@@ -131,7 +131,7 @@ class LambdaRuntime:
         """An asynchronous invocation: retried as the function's invoke config says, then its on-failure
         destination. True when an attempt succeeded; with an `account`, queued there (accepted: True)."""
         if self.account is not None:
-            self.account.async_queue.submit(self, function, event)
+            self.account.submit_async(self, function, event)
             return True
         try:
             for attempt in range(1 + function.max_retry_attempts):

@@ -140,6 +140,7 @@ class FakeStore:
     watch_start: datetime | None = None
     watermark: datetime | None = None
     listed_at: datetime | None = None
+    published_through: datetime | None = None
     imports: dict[str, ImportProgress] = field(default_factory=dict)
     claims: list[ReportRecord] = field(default_factory=list)  # what a notifier would be handed, in order
     writes: int = 0
@@ -255,17 +256,18 @@ class FakeStore:
         return True
 
     def get_watch_state(self) -> WatchState:
-        return WatchState(watch_start=self.watch_start, watermark=self.watermark, listed_at=self.listed_at)
+        return WatchState(self.watch_start, self.watermark, self.listed_at, self.published_through)
 
     def begin_watch(self, now: datetime) -> datetime:
         if self.watch_start is None:
             self.watch_start = now
         return self.watch_start
 
-    def record_pass(self, listed_at: datetime, watermark: datetime) -> None:
+    def record_pass(self, listed_at: datetime, watermark: datetime, published_through: datetime | None = None) -> None:
         watermark_holds = self.watermark is None or self.watermark <= watermark
         if watermark_holds and (self.listed_at is None or self.listed_at <= listed_at):
             self.watermark, self.listed_at = watermark, listed_at
+            self.published_through = published_through or self.published_through
 
     def save_import_progress(self, progress: ImportProgress) -> None:
         self.imports[progress.import_id] = progress

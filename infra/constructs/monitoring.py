@@ -9,6 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants as c
@@ -19,8 +20,9 @@ PERIOD = cdk.Duration.minutes(c.ALARM_PERIOD_MINUTES)
 
 
 class MonitoringConstruct(Construct):
-    """Alarms: each dead-letter queue not empty, function errors and throttles, watcher staleness, the
-    notifier's stream falling behind; and one dashboard named `dashboard_name` (dashboards are
+    """Alarms: each dead-letter queue not empty, function errors and throttles, watcher staleness, events
+    waiting too long (the reporter's queue, the watcher's asynchronous events, the notifier's stream)
+    long before anything can be dropped; and one dashboard named `dashboard_name` (dashboards are
     account-wide, so the name carries the region)."""
 
     def __init__(
@@ -31,6 +33,7 @@ class MonitoringConstruct(Construct):
         watcher: lambda_.IFunction,
         reporter: lambda_.IFunction,
         notifier: lambda_.IFunction,
+        reporter_queue: sqs.IQueue,
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
         operators_topic: sns.ITopic,
         schedule_rate_minutes: int,
@@ -55,9 +58,11 @@ class MonitoringConstruct(Construct):
                 threshold=0,
                 description=f"The {name.lower()} function failed at least once in {c.ALARM_PERIOD_MINUTES} minutes.",
             )
-        # The watcher has no reserved concurrency by default, so a throttle means the account's (or its
-        # opted-in reservation's) concurrency is spent; EventBridge and Lambda retry, so only sustained
-        # throttling is news. The reporter should never be throttled.
+        # No function has reserved concurrency (a new account could not deploy one): a throttle means the
+        # account's executions are spent, by a burst or by another function of the account. Lambda and
+        # the event sources retry, so only sustained throttling of the watcher is news; the reporter runs
+        # at most reporterMaxConcurrency at once, so any throttle of it or of the notifier means the account
+        # is full.
         self._alarm(
             "WatcherThrottles",
             watcher.metric_throttles(period=PERIOD, statistic="Sum"),
@@ -67,11 +72,31 @@ class MonitoringConstruct(Construct):
             "(or the watcher's reservation, watcherReservedConcurrency) is exhausted and ticks or history "
             "import pieces are delayed.",
         )
+        for name, function in (("Reporter", reporter), ("Notifier", notifier)):
+            self._alarm(
+                f"{name}Throttles",
+                function.metric_throttles(period=PERIOD, statistic="Sum"),
+                threshold=0,
+                description=f"The {name.lower()} was throttled: the account's concurrency is exhausted (other "
+                "functions of the account hold it); reports and messages are delayed, not lost.",
+            )
+        age = c.WAITING_AGE_ALARM_MINUTES
         self._alarm(
-            "ReporterThrottles",
-            reporter.metric_throttles(period=PERIOD, statistic="Sum"),
-            threshold=0,
-            description="The reporter was throttled: account concurrency is exhausted.",
+            "ReporterQueueAge",
+            reporter_queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+            threshold=age * 60,
+            description=f"A state change has waited more than {age} minutes in the reporter's queue: reports and "
+            "messages are late (a burst larger than reporterMaxConcurrency clears in time, or the reporter "
+            "is failing). Nothing is lost yet: a message moves to ReporterFailureQueue only after "
+            f"{c.REPORTER_QUEUE_MAX_RECEIVES} failed receives.",
+        )
+        self._alarm(
+            "WatcherEventAge",
+            watcher.metric("AsyncEventAge", period=PERIOD, statistic="Maximum"),
+            threshold=age * 60_000,
+            description=f"A watcher invocation (a tick, a nudge, a history import piece) waited more than {age} "
+            f"minutes for an execution: the account's concurrency is exhausted. Lambda drops it after "
+            f"{c.WATCHER_MAX_EVENT_AGE_SECONDS // 60} minutes, into WatcherFailureQueue.",
         )
         self._alarm(
             "NotifierIteratorAge",
@@ -81,7 +106,9 @@ class MonitoringConstruct(Construct):
             "stream: notifications are late (failing batches are retried for up to 24 hours).",
         )
         self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes)
-        self.dashboard = self._dashboard(dashboard_name, watcher, reporter, notifier, dead_letter_queues)
+        self.dashboard = self._dashboard(
+            dashboard_name, watcher, reporter, notifier, reporter_queue, dead_letter_queues
+        )
 
     def _alarm(
         self,
@@ -144,6 +171,7 @@ class MonitoringConstruct(Construct):
         watcher: lambda_.IFunction,
         reporter: lambda_.IFunction,
         notifier: lambda_.IFunction,
+        reporter_queue: sqs.IQueue,
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
     ) -> cloudwatch.Dashboard:
         dashboard = cloudwatch.Dashboard(
@@ -201,9 +229,19 @@ class MonitoringConstruct(Construct):
                     for name, dlq in dead_letter_queues
                 ],
             ),
-            _graph(
-                "Notifier stream age (ms)",
-                [notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="IteratorAge max")],
+            cloudwatch.GraphWidget(
+                title="Oldest waiting: watcher's events, notifier's stream (ms, left); reporter's queue (s, right)",
+                left=[
+                    watcher.metric("AsyncEventAge", period=PERIOD, statistic="Maximum", label="Watcher AsyncEventAge"),
+                    notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="Notifier IteratorAge"),
+                ],
+                right=[
+                    reporter_queue.metric_approximate_age_of_oldest_message(
+                        period=PERIOD, statistic="Maximum", label="ReporterQueue oldest message"
+                    )
+                ],
+                width=8,
+                height=6,
             ),
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=8),
         )

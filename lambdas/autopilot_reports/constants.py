@@ -97,6 +97,7 @@ IMPORT_JOBS_SEEN = "ImportJobsSeen"
 IMPORT_PIECES = "ImportPieces"
 STUCK_ALERTS_CLAIMED = "StuckAlertsClaimed"
 NUDGES_COVERED = "NudgesCovered"  # CloudTrail/child-job nudges an earlier pass had listed already
+CHANGES_HELD_BACK = "ChangesHeldBack"  # unstored changes not published again: they may still wait in the queue
 DIGESTS_CLAIMED = "DigestsClaimed"
 # reporter
 REPORTS_WRITTEN = "ReportsWritten"
@@ -104,6 +105,7 @@ REPORTS_UNCHANGED = "ReportsUnchanged"  # replays and stale events, skipped by t
 NOTIFICATIONS_CLAIMED = "NotificationsClaimed"
 JOBS_NOT_FOUND = "JobsNotFound"
 INVALID_EVENTS = "InvalidEvents"
+CHANGES_SUPERSEDED = "ChangesSuperseded"  # older changes of a job a newer one in the same batch covers
 LEADERBOARD_ERRORS = "LeaderboardErrors"
 RECORDS_REDUCED = "RecordsReduced"  # the table refused the full record; a reduced one went out
 EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATES
@@ -140,6 +142,7 @@ OUTPUT_WATCHER_TRIGGER_DLQ_URL = "WatcherTriggerDeadLetterQueueUrl"
 OUTPUT_WATCHER_FAILURE_QUEUE_URL = "WatcherFailureQueueUrl"
 OUTPUT_REPORTER_DELIVERY_DLQ_URL = "ReporterDeliveryDeadLetterQueueUrl"
 OUTPUT_REPORTER_FAILURE_QUEUE_URL = "ReporterFailureQueueUrl"
+OUTPUT_REPORTER_QUEUE_URL = "ReporterQueueUrl"  # where a redrive of ReporterFailureQueue goes back to
 OUTPUT_NOTIFIER_FAILURE_QUEUE_URL = "NotifierFailureQueueUrl"
 OUTPUT_HISTORY_IMPORT_COMMAND = "HistoryImportCommand"
 # SNS message attributes every job notification carries (subscription filter policies may use them)

@@ -28,6 +28,7 @@ ENV_NAMES = {
         "JOB_FAMILY_PATTERN",
         "STUCK_AFTER_MINUTES",
         "DIGEST_PERIOD_HOURS",
+        "REPORT_QUEUE_URL",
     ],
     ReporterSettings: [
         "TABLE_NAME",
@@ -39,8 +40,12 @@ ENV_NAMES = {
     ],
     NotifierSettings: ["TOPIC_ARN"],
 }
-REQUIRED = {
-    WatcherSettings: {"table_name": "reports", "event_bus_name": "bus"},
+REQUIRED = {  # and what the stack always writes
+    WatcherSettings: {
+        "table_name": "reports",
+        "event_bus_name": "bus",
+        "report_queue_url": "https://sqs.us-east-1.amazonaws.com/111122223333/ReporterQueue",
+    },
     ReporterSettings: {"table_name": "reports"},
     NotifierSettings: {"topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
 }
