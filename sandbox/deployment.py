@@ -106,6 +106,7 @@ class Deployment:
         self.observer.install(self.session)  # before the functions make a client of it
         self.session.events.register(SWEEP_AFTER, self.events.sweep)
         # botocore-stubs wants handlers returning None; a before-call handler may return the response instead.
+        self.session.events.register("before-parameter-build.sqs.GetQueueAttributes", self.queues.note_request)
         self.session.events.register("before-call.sqs.GetQueueAttributes", self.queues.answer_attributes)  # type: ignore[arg-type]
         self._provision(self.client, shared_dynamodb)
 

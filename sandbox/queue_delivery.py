@@ -36,6 +36,7 @@ from sandbox.template import QueueMappingSpec, QueueSpec, StackModel
 # GetQueueAttributes names the model answers (the rest moto answers: the queue exists there too)
 COUNTS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed")
 SENDER = "AIDAIEVENTBRIDGESANDBOX"
+REQUEST_KEY = "sandbox_queue_request"
 # A queue without a redrive policy keeps a failing message until its retention period ends; the sandbox
 # gives up on it after this many receives (counted failed), so a run always ends.
 RECEIVES_WITHOUT_REDRIVE = 100
@@ -190,9 +191,15 @@ class QueueDelivery:
         queue = self.queues[queue_id]
         return len(queue.messages) + queue.in_flight
 
-    def answer_attributes(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    def note_request(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        """botocore's before-parameter-build hook for GetQueueAttributes: the request's parameters, for
+        `answer_attributes` (a before-call hook sees the serialized request only)."""
+        context[REQUEST_KEY] = dict(params)
+
+    def answer_attributes(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         """botocore's before-call hook for GetQueueAttributes: a modelled queue's message counts from here
         (visible now, in flight, delayed: the sandbox delays none), as SQS would give them."""
+        params = context.get(REQUEST_KEY, {})
         url = str(params.get("QueueUrl", ""))
         queue = next(
             (queue for queue in self.queues.values() if url.rstrip("/").endswith(f"/{queue.spec.logical_id}")), None

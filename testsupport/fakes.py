@@ -294,6 +294,18 @@ class FakePublisher:
 
 
 @dataclass
+class FakeBacklog:
+    """The ReportBacklog port: how many messages the reporter's queue holds, and how often it was asked."""
+
+    messages: int = 0
+    asked: int = 0
+
+    def waiting(self) -> int:
+        self.asked += 1
+        return self.messages
+
+
+@dataclass
 class FakeNotifier:
     sent: list[Notification] = field(default_factory=list)
     failures_left: int = 0

@@ -12,7 +12,7 @@ from tests.infra.conftest import FULL_CONTEXT
 
 MODELS = (WatcherSettings, ReporterSettings, NotifierSettings)
 # What the stack makes and gives a function by name; every other setting is a context key.
-RESOURCES = {"table_name", "event_bus_name", "topic_arn"}
+RESOURCES = {"table_name", "event_bus_name", "report_queue_url", "topic_arn"}
 
 
 def full_config() -> StackConfig:
