@@ -166,17 +166,18 @@ class AccountLambda:
             chosen = self._next(until)
             if chosen is None:
                 return
-            start, due, poller = chosen
+            start, throttled, poller = chosen
             work = poller.take(start)
             if work is not None:
-                self._run(work, start, due)
+                self._run(work, start, throttled)
 
     def idle(self) -> bool:
         return all(poller.next_start() is None for poller in self.pollers)
 
-    def _next(self, until: float) -> tuple[float, float, Poller] | None:
+    def _next(self, until: float) -> tuple[float, bool, Poller] | None:
         """The next invocation to start, before `until`: at the earliest moment any source can start one,
-        the source whose function holds the fewest executions then (then the one due first)."""
+        the source whose function holds the fewest executions then (then the one due first); and whether
+        it found every execution busy when it could have started (Lambda throttled it)."""
         free = self._free_at[0]
         due_by: list[tuple[float, Poller]] = []
         for poller in self.pollers:
@@ -193,18 +194,17 @@ class AccountLambda:
             (self._holding(poller, start), due, index) for index, (due, poller) in enumerate(due_by) if due <= start
         ]
         _, due, index = min(ready)
-        return start, due, due_by[index][1]
+        return start, free > max(due, self.clock.seconds), due_by[index][1]
 
     def _holding(self, poller: Poller, at: float) -> int:
         ends = self._running.get(poller.function.logical_id, [])
         return sum(1 for end in ends if end > at)
 
-    def _run(self, work: Work, start: float, due: float) -> None:
+    def _run(self, work: Work, start: float, throttled: bool) -> None:
         function = work.function
         end = start + self.quotas.duration(function.logical_id) * max(1, work.records)
         stats = work.runtime.stats(function)
-        if self._free_at[0] > due:  # no execution was free when it was due: Lambda throttled it
-            stats.throttled += 1
+        stats.throttled += throttled
         stats.max_event_age_seconds = max(stats.max_event_age_seconds, start - work.oldest)
         heapq.heapreplace(self._free_at, end)
         running = self._running.setdefault(function.logical_id, [])

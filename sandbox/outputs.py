@@ -79,6 +79,7 @@ def write_outputs(
         "faults_injected": {**dict(observer.faults), "sagemaker": world.sagemaker_faults},
         "crashes_injected": dict(sorted(observer.crashes.items())),
         "crashes_after_publish": observer.crashes_after_publish,
+        "published_before_crash": observer.published_before_crash,
         "duplicates_delivered": deployment.duplicates_delivered,
         # accepted as AWS returns them (enums are open); botocore's model does not list them
         "unlisted_enum_values": scenario.unlisted_enum_values,
