@@ -74,6 +74,7 @@ class Invocation:
     crash_after: int | None
     calls: int = 0
     published: int = 0  # notifications it published so far
+    events: int = 1  # events it was handed (the records of a batch)
 
 
 @dataclass

@@ -170,8 +170,9 @@ class LambdaRuntime:
         with it, so the next attempt starts cold."""
         handler = self.handler(function)
         records = event.get("Records")
-        self.stats(function).events += len(records) if isinstance(records, list) else 1
-        invocation = Invocation(function.logical_id, self._plan_crash(function.logical_id))
+        events = len(records) if isinstance(records, list) else 1
+        self.stats(function).events += events
+        invocation = Invocation(function.logical_id, self._plan_crash(function.logical_id), events=events)
         self.observer.invocation = invocation
         try:
             with contextlib.redirect_stdout(self.log):

@@ -13,10 +13,9 @@ does not show them stored and the queue cannot hold them any more: nothing is lo
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
-
-import copy
 
 import pytest
 
