@@ -329,3 +329,15 @@ def test_the_newest_change_listed_is_recorded_with_the_pass():
     watcher = make_watcher([summary("a", minutes=1), summary("b", minutes=3)])
     watcher.tick(DetectedBy.SCHEDULE)
     assert watcher.store.published_through == T0 + timedelta(minutes=3)
+
+
+def test_a_change_listed_with_microseconds_is_known_published_by_the_milliseconds_the_table_keeps():
+    listed = summary("a", "Completed", "Completed", minutes=1)
+    listed["LastModifiedTime"] += timedelta(microseconds=182_533)
+    store = FakeStore(watch_start=DEPLOYED)
+    watcher = make_watcher([listed], store=store)
+    watcher.backlog = FakeBacklog(messages=1)
+    watcher.tick(DetectedBy.SCHEDULE)
+    store.published_through = store.published_through.replace(microsecond=182_000)  # as DynamoDB keeps it
+
+    assert watcher.tick(DetectedBy.SCHEDULE).held_back == 1

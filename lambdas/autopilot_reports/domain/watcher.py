@@ -22,7 +22,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.family import family_of
 from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportBacklog, ReportStore
-from autopilot_reports.models.common import as_utc
+from autopilot_reports.models.common import as_utc, epoch_ms
 from autopilot_reports.models.events import (
     IMPORT_FIELDS,
     IMPORT_RUN_FIELDS,
@@ -114,10 +114,12 @@ class Watcher:
         the reporter's queue. One GetQueueAttributes, on passes that have such changes only."""
         if self.backlog is None or published_through is None:
             return changes
-        again = [change for change in changes if change.LastModifiedTime <= published_through]
+        # In milliseconds, as the table keeps times (a listing may carry microseconds)
+        through = epoch_ms(published_through)
+        again = [change for change in changes if epoch_ms(change.LastModifiedTime) <= through]
         if not again:
             return changes
-        fresh = [change for change in changes if change.LastModifiedTime > published_through]
+        fresh = [change for change in changes if epoch_ms(change.LastModifiedTime) > through]
         return fresh + republishable(again, self.backlog.waiting())
 
     def alert_stuck(self, watch_start: datetime, skip: set[JobRef]) -> int:
