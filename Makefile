@@ -14,12 +14,22 @@ CONTEXT ?=
 # folder itself (--templates cdk.out).
 TEMPLATES = $(shell $(BIN)/python -m infra.assembly cdk.out)
 DYNAMODB_LOCAL := .tools/dynamodb-local/.installed
+# The Lambda package's suites run a second time on what deploys (constraints-lambda.txt: the python3.13
+# runtime's boto3/botocore, the Powertools layer's pydantic, pydantic-core, aws-xray-sdk), in their own venv
+# on Python 3.13: pyenv's, else python3.13 on PATH, else the default python3 (the run then says so).
+LAMBDA_PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13) $(shell command -v python3.13) $(PYTHON))
+LAMBDA_VENV := .venv-lambda
+LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
+POWERTOOLS := $(shell grep -E '^aws-lambda-powertools' requirements.txt)
+# Unit tests and the integration tests of the Lambda package (handlers, adapters, domain, on moto and
+# DynamoDB Local); not the CLI's (never deployed to Lambda) nor the sandbox's own.
+LAMBDA_SUITES := tests/unit $(filter-out tests/integration/test_cli.py tests/integration/test_simulator.py tests/integration/test_loopback.py,$(wildcard tests/integration/test_*.py))
 PORT ?= 4566
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup browser synth checkov demo serve test lint bench clean
+.PHONY: setup browser synth checkov demo serve test test-lambda lint bench clean
 
 setup: $(STAMP) node_modules/.installed $(DYNAMODB_LOCAL) browser
 
@@ -66,6 +76,16 @@ SYNTHESIZED := cdk.out/.synthesized
 $(SYNTHESIZED): app.py cdk.json requirements.txt $(shell find infra lambdas -name '*.py' -not -path '*/__pycache__/*') | setup
 	@$(MAKE) --no-print-directory synth
 
+# Built once (rebuilt when a pin changes), like .venv; the package itself editable, as there.
+$(LAMBDA_STAMP): constraints-lambda.txt requirements-test.txt requirements.txt pyproject.toml
+	@echo "Installing what deploys (constraints-lambda.txt) into $(LAMBDA_VENV) with $(LAMBDA_PYTHON): once, about a minute"
+	@test -x $(LAMBDA_VENV)/bin/python || $(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV)
+	@$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-lambda.txt \
+	  -r requirements-test.txt "$(POWERTOOLS)" boto3 botocore pydantic pydantic-core aws-xray-sdk
+	@$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@echo "Installing checkov (requirements-checkov.txt) into $(CHECKOV_VENV): once, about a minute"
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
@@ -89,8 +109,17 @@ serve: $(SYNTHESIZED)
 	@$(BIN)/python -m sandbox run sandbox/scenarios/demo.json --out out/serve --templates cdk.out --serve --port $(PORT)
 
 # Two workers for the two cores; a test module stays on one worker (its module fixtures are started once).
-test: setup lint
+# Then the Lambda package's suites again on what deploys (test-lambda); each run first says what runs it.
+test: setup lint $(LAMBDA_STAMP)
+	@$(BIN)/python -m tools.runtime_versions "every suite"
 	$(BIN)/python -m pytest -m "not slow" -q -n 2 --dist loadfile
+	@$(MAKE) --no-print-directory test-lambda
+
+# The template is the one `make synth` wrote (this venv has no CDK); no cache, so the two runs never share one.
+test-lambda: $(LAMBDA_STAMP) $(SYNTHESIZED)
+	@$(LAMBDA_VENV)/bin/python -m tools.runtime_versions "Lambda suites, on what deploys" --runtime
+	AUTOPILOT_REPORTS_TEMPLATE=$(firstword $(TEMPLATES)) $(LAMBDA_VENV)/bin/python -m pytest -m "not slow" -q -n 2 \
+	  --dist loadfile -p no:cacheprovider $(LAMBDA_SUITES)
 
 # mypy reads its settings (strict; lambdas/, infra/, sandbox/) from pyproject.toml. `checkov` synthesizes
 # first (cdk-nag, cfn-lint), then scans the template.

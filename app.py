@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,17 @@ import aws_cdk as cdk  # noqa: E402
 
 from infra.config import ConfigError, StackConfig  # noqa: E402
 from infra.nag import enable_checks  # noqa: E402
-from infra.plans import deployment_plans  # noqa: E402
+from infra.plans import DeploymentKind, DeploymentPlan, deployment_plans  # noqa: E402
 from infra.stack import AutopilotReportsStack  # noqa: E402
+from infra.stackset import build_roll_out  # noqa: E402
+
+# What each kind of plan builds in the app: one stack, or (a roll-out) the stacks it needs.
+STACK_BUILDERS: dict[DeploymentKind, Callable[[cdk.App, DeploymentPlan], object]] = {
+    "standalone": lambda app, plan: AutopilotReportsStack(app, plan=plan),
+    "spoke": lambda app, plan: AutopilotReportsStack(app, plan=plan),
+    "hub": lambda app, plan: AutopilotReportsStack(app, plan=plan),
+    "stackset": build_roll_out,
+}
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -38,15 +48,17 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
     """The app with a stack per deployment plan, and its checks. `context` overrides cdk.json and the
     CLI's `-c`.
 
-    One plan today: a standalone stack named by context `stackName` (constants.DEFAULT_STACK_NAME when
-    unset). One account and region can hold several (staging beside production), since every name the
-    stack types derives from it.
+    By default one plan: a standalone stack named by context `stackName` (constants.DEFAULT_STACK_NAME
+    when unset). One account and region can hold several (staging beside production), since every name
+    the stack types derives from it. An organization's context asks for a hub (`organizationId`) and a
+    spoke (`hubEventBusArn`), one stack each, or the StackSet that rolls the spoke out
+    (`spokeOrganizationalUnitIds`; infra/plans.py).
     """
     app = cdk.App(context=cdk_json_context(), post_cli_context=context or {}, outdir=outdir)
     # Every key in the context, so a misspelt one fails here instead of leaving its setting at the default.
     config = StackConfig.from_context(app.node.try_get_context, keys=app.node.get_all_context())
     for plan in deployment_plans(config):
-        AutopilotReportsStack(app, plan=plan)
+        STACK_BUILDERS[plan.kind](app, plan)
     enable_checks(app)
     return app
 

@@ -50,10 +50,10 @@ job = describe_job("v1", describe)
 del describe
 
 class DiskReader:
-    def list_objects(self, bucket, prefix):
+    def list_objects(self, bucket, prefix, owner):
         return [StoredObject(key=prefix + "analysis.json", size=Path(body_path).stat().st_size)]
 
-    def read_object(self, bucket, key, max_bytes):
+    def read_object(self, bucket, key, max_bytes, owner=None):
         with open(body_path, "rb") as handle:
             return handle.read(max_bytes + 1)
 

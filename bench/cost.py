@@ -32,6 +32,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from bench import (
     NOTIFIER_HANDLER,
+    PER_PROCESS_CALLS,
     REPORTER_HANDLER,
     WATCHER_HANDLER,
     Figure,
@@ -80,6 +81,7 @@ class ReportCost:
     non_terminal_transitions: int
     non_terminal_calls: Counter[str]
     run: Run
+    per_process_calls: Counter[str]  # PER_PROCESS_CALLS of the reporter and the notifier, over the run
 
     @property
     def per_terminal_report(self) -> float:
@@ -103,18 +105,22 @@ def report_cost(label: str, source: Mapping[str, Any], *, own_family: bool = Tru
     notifier = functions.function_by_handler(NOTIFIER_HANDLER).logical_id
     _check_split(run)
     _check_family_hints(run)
-    terminal, non_terminal = Counter[str](), Counter[str]()
+    terminal, non_terminal, per_process = Counter[str](), Counter[str](), Counter[str]()
     non_terminal_transitions = 0
     for record in run.log.records:
-        if record.function == notifier or (record.function == reporter and record.tick >= terminal_tick):
-            terminal.update(record.calls)
-        elif record.function == reporter:
-            non_terminal.update(record.calls)
+        if record.function not in (reporter, notifier):
+            continue
+        per_process.update({op: n for op, n in record.calls.items() if op in PER_PROCESS_CALLS})
+        calls = Counter({op: n for op, n in record.calls.items() if op not in PER_PROCESS_CALLS})
+        if record.function == notifier or record.tick >= terminal_tick:
+            terminal.update(calls)
+        else:
+            non_terminal.update(calls)
             non_terminal_transitions += record.events  # a batch from the reporter's queue: one per change
     terminal_reports = run.summary["notifications"]
     if terminal_reports != COST_JOBS:
         raise RuntimeError(f"{label}: {terminal_reports} notifications for {COST_JOBS} completed jobs")
-    return ReportCost(label, terminal_reports, terminal, non_terminal_transitions, non_terminal, run)
+    return ReportCost(label, terminal_reports, terminal, non_terminal_transitions, non_terminal, run, per_process)
 
 
 def _last_entry_tick(scenario: Scenario, seconds: int, prefix: str = "") -> int:
@@ -276,6 +282,7 @@ def print_report_costs(costs: Sequence[ReportCost]) -> None:
         print(
             f"{cost.label}: {cost.non_terminal_transitions} non-terminal transitions at "
             f"{cost.per_non_terminal_transition:.2f} calls each ({_by_operation(cost.non_terminal_calls)}); "
+            f"once per process, not per report: {_by_operation(cost.per_process_calls)} in the run; "
             f"run {cost.run.seconds:.1f} s"
         )
 
@@ -374,6 +381,14 @@ def measure() -> list[Figure]:
             with_board.per_non_terminal_transition,
             None,
             "Describe + TWI",
+        ),
+        Figure(
+            "seal_key_calls_in_the_run",
+            sum(with_board.per_process_calls.values()),
+            2,
+            f"kms.GenerateMac for {COST_JOBS} terminal and {with_board.non_terminal_transitions} other reports: once "
+            "per process, never per report (the sandbox runs every function in one process, which derives the "
+            "key once; on AWS each function's container does, at its cold start)",
         ),
         Figure(
             "watcher_first_tick_calls_10k_history",

@@ -1,6 +1,8 @@
 """The CDK app's side: the stack, its constructs and the checks that run at every synth.
 
-`stack.py` is composition only: one construct per capability in `constructs/`. `config.py` reads and
+`stack.py` is composition only: one construct per capability in `constructs/`; `plans.py` says which
+stacks the context asks for; `stackset.py` is the organization roll-out (a service-managed StackSet that
+deploys the spoke, and each region's bucket for its code). `config.py` reads and
 validates the CDK context once; `constants.py` holds the values only the infrastructure cares about
 (memory, timeouts, handler strings), importing every shared name from `autopilot_reports.constants`
 instead of retyping it; `ids.py` keeps the logical ids other tools look up; `nag.py` and `checkov.py`

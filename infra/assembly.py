@@ -1,10 +1,13 @@
 """Where the synthesized stacks' templates are: read from the cloud assembly's manifest, not guessed.
 
-    python -m infra.assembly [cdk.out]     # prints each stack's template, one a line: cdk.out/<stackName>.template.json
+    python -m infra.assembly [cdk.out]     # prints every template, one a line: cdk.out/<stackName>.template.json
 
 A stack's name (and so its template's file name) follows context `stackName`, which may come from
 cdk.json or `-c`; the manifest CDK writes with every synth says which stacks that synth produced. An app
 may synthesize several (one per deployment): the sandbox takes the folder and picks its stack by name.
+A stack may also deploy a template of its own making: the StackSet roll-out's spoke
+(`<id>.stackset.template.json`, infra/stackset.py) is published as one of its stack's file assets, so the
+stack's asset manifest names it. Every template, those included, is linted and scanned.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 
 DEFAULT_OUTDIR = Path("cdk.out")
 STACK_ARTIFACT = "aws:cloudformation:stack"
+ASSET_MANIFEST_ARTIFACT = "cdk:asset-manifest"
+TEMPLATE_SUFFIX = ".template.json"
 
 
 class AssemblyError(RuntimeError):
@@ -35,12 +40,34 @@ def stack_templates(outdir: Path = DEFAULT_OUTDIR) -> dict[str, Path]:
     }
 
 
+def asset_templates(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
+    """Templates that stacks deploy as file assets (a StackSet's template), from the asset manifests.
+    A stack's own template is one of its assets too: those are `stack_templates`, not listed here."""
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    stacks = set(stack_templates(outdir).values())
+    found: list[Path] = []
+    for artifact in manifest.get("artifacts", {}).values():
+        if artifact.get("type") != ASSET_MANIFEST_ARTIFACT:
+            continue
+        assets = json.loads((outdir / artifact["properties"]["file"]).read_text(encoding="utf-8"))
+        for asset in assets.get("files", {}).values():
+            source = asset.get("source", {})
+            path = outdir / source.get("path", "")
+            if source.get("packaging", "file") == "file" and path.name.endswith(TEMPLATE_SUFFIX) and path not in stacks:
+                found.append(path)
+    return sorted(set(found))
+
+
+def all_templates(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
+    """Every stack's template, then every template a stack deploys (none, when there is no stack)."""
+    return [*stack_templates(outdir).values(), *asset_templates(outdir)]
+
+
 def template_paths(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
-    """Every stack's template; an assembly without a stack is refused."""
-    templates = stack_templates(outdir)
-    if not templates:
+    """Every template of the assembly (`all_templates`); an assembly without a stack is refused."""
+    if not stack_templates(outdir):
         raise AssemblyError(f"{outdir} should hold a stack, found none")
-    return list(templates.values())
+    return all_templates(outdir)
 
 
 def template_path(outdir: Path = DEFAULT_OUTDIR, stack: str | None = None) -> Path:

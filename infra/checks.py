@@ -1,10 +1,11 @@
 """Template checks run after every synth: cfn-lint, failing on any error.
 
-    python -m infra.checks cdk.out [--regions us-east-1 eu-west-1 ...]       # every stack synthesized
+    python -m infra.checks cdk.out [--regions us-east-1 eu-west-1 ...]       # every template synthesized
     python -m infra.checks cdk.out/<stackName>.template.json                 # one template
 
 cdk-nag already ran inside the synth (a finding fails it); this checks the CloudFormation itself.
-Given the assembly directory, it lints the templates its manifest names, whatever `stackName` was.
+Given the assembly directory, it lints the templates its manifest names (and the StackSet templates
+their asset manifests name), whatever `stackName` was.
 Warnings and informational findings are printed but do not fail (the stack has none today).
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from cfnlint.api import ManualArgs, Match, lint_file
 
-from infra.assembly import AssemblyError, stack_templates
+from infra.assembly import AssemblyError, all_templates
 
 # The stack is region-agnostic: lint it against the regions people deploy it to most.
 DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "ap-northeast-1")
@@ -40,10 +41,11 @@ def _describe(match: Match) -> str:
 
 
 def templates(path: Path) -> list[Path]:
-    """The template itself, or every stack template of a cloud assembly directory (its manifest)."""
+    """The template itself, or every template of a cloud assembly directory (its manifest): each stack's,
+    and each one a stack deploys (a StackSet's spoke)."""
     if not path.is_dir():
         return [path]
-    found = list(stack_templates(path).values())
+    found = all_templates(path)
     if not found:
         raise AssemblyError(f"{path} holds no stack template")
     return found

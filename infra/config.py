@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from autopilot_reports.settings import (
+    AccountNames,
     AnalysisMaxBytes,
     DigestPeriodHours,
     FunctionSettings,
@@ -27,6 +28,7 @@ from autopilot_reports.settings import (
     JobNamePrefix,
     LeaderboardSize,
     NotifyStatuses,
+    SpokeSilentAfterMinutes,
     StuckAfterMinutes,
     TopFeatures,
     WatermarkOverlapSeconds,
@@ -50,6 +52,17 @@ TEAMS_ID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 TEAMS_CHANNEL_ID = re.compile(r"^[A-Za-z0-9_=+/.,-]*%3[aA][A-Za-z0-9_=+/.,-]*%40[A-Za-z0-9_=+/.,-]*$")
 TEAMS_CHANNEL_ID_MAX = 255
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+EVENT_BUS_ARN = re.compile(
+    rf"^arn:{_PARTITION}:events:{_REGION}:(?P<account>\d{{12}}):event-bus/[A-Za-z0-9._/-]{{1,256}}$"
+)
+REGION = re.compile(rf"^{_REGION}$")
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+# aws:PrincipalOrgPaths' form: o-<org>/r-<root>/ou-<...>/ (each OU on the way down), as AWS Organizations gives it.
+ORGANIZATIONAL_UNIT_PATH = re.compile(
+    r"^(?P<organization>o-[a-z0-9]{10,32})/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/$"
+)
+# An organizational unit (ou-<root part>-<ou part>), or the root (r-...) to reach every account.
+ORGANIZATIONAL_UNIT_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 BUCKET_PLACEHOLDERS = {"${AWS::Region}": "us-east-1", "${AWS::AccountId}": c.EXAMPLE_ACCOUNT_ID}
 PREFIX_FORBIDDEN = re.compile(r"[*?\\${}]")
 # EventBridge Scheduler's recurring expressions: cron with six fields, or a rate
@@ -63,6 +76,8 @@ FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
     "explainability_state": c.EXPLAINABILITY_STATES,
     "family": None,  # any family
     "new_best_in_family": ("true", "false"),
+    "account_id": None,  # any account (12 digits)
+    "region": None,  # any region
 }
 assert tuple(FILTER_VALUES) == c.MESSAGE_ATTRIBUTES, "a filter needs a rule for every attribute the notifier sets"
 
@@ -192,6 +207,23 @@ class StackConfig(BaseModel):
     digest_period_hours: DigestPeriodHours = Field(
         default=c.DEFAULT_DIGEST_PERIOD_HOURS, alias=c.CTX_DIGEST_PERIOD_HOURS
     )
+    # --- an organization (docs/deploy.md section 16) ---
+    hub_event_bus_arn: str | None = Field(default=None, alias=c.CTX_HUB_EVENT_BUS_ARN)
+    spoke_notifications: bool = Field(default=c.DEFAULT_SPOKE_NOTIFICATIONS, alias=c.CTX_SPOKE_NOTIFICATIONS)
+    organization_id: str | None = Field(default=None, alias=c.CTX_ORGANIZATION_ID)
+    organizational_unit_paths: tuple[str, ...] = Field(default=(), alias=c.CTX_ORGANIZATIONAL_UNIT_PATHS)
+    account_names: AccountNames = Field(default=(), alias=c.CTX_ACCOUNT_NAMES)
+    spoke_silent_after_minutes: SpokeSilentAfterMinutes = Field(
+        default=c.DEFAULT_SPOKE_SILENT_AFTER_MINUTES, alias=c.CTX_SPOKE_SILENT_AFTER_MINUTES
+    )
+    spoke_organizational_unit_ids: tuple[str, ...] = Field(default=(), alias=c.CTX_SPOKE_ORGANIZATIONAL_UNIT_IDS)
+    spoke_regions: tuple[str, ...] = Field(default=(), alias=c.CTX_SPOKE_REGIONS)
+    stack_set_call_as: Literal["DELEGATED_ADMIN", "SELF"] = Field(
+        default=c.DEFAULT_STACK_SET_CALL_AS, alias=c.CTX_STACK_SET_CALL_AS
+    )
+    # The organization the StackSet's asset buckets admit (aws:PrincipalOrgID): its own key, since
+    # `organizationId` asks for a hub, which the account rolling spokes out does not host.
+    stack_set_organization_id: str | None = Field(default=None, alias=c.CTX_STACK_SET_ORGANIZATION_ID)
 
     # --- decoding of command-line text -------------------------------------------------------------
     @field_validator("notification_emails", mode="before")
@@ -202,7 +234,16 @@ class StackConfig(BaseModel):
             return [{"address": item} if isinstance(item, str) else item for item in value]
         return value
 
-    @field_validator("operator_emails", "notify_statuses", "output_locations", "output_kms_keys", mode="before")
+    @field_validator(
+        "operator_emails",
+        "notify_statuses",
+        "output_locations",
+        "output_kms_keys",
+        "spoke_organizational_unit_ids",
+        "spoke_regions",
+        "organizational_unit_paths",
+        mode="before",
+    )
     @classmethod
     def _decode_list(cls, value: object) -> object:
         return _list_text(value)
@@ -215,6 +256,9 @@ class StackConfig(BaseModel):
         "teams_tenant_id",
         "powertools_layer_arn",
         "watcher_reserved_concurrency",
+        "hub_event_bus_arn",
+        "stack_set_organization_id",
+        "organization_id",
         mode="before",
     )
     @classmethod
@@ -227,6 +271,11 @@ class StackConfig(BaseModel):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("stack_set_call_as", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     # --- field rules -------------------------------------------------------------------------------
     @field_validator("operator_emails")
@@ -321,6 +370,56 @@ class StackConfig(BaseModel):
     def digest_enabled(self) -> bool:
         return self.digest_schedule != "none"
 
+    @field_validator("hub_event_bus_arn")
+    @classmethod
+    def _hub_bus(cls, arn: str | None) -> str | None:
+        if arn is not None and not EVENT_BUS_ARN.match(arn):
+            raise ValueError(
+                f"{arn!r} is not an event bus ARN (arn:<partition>:events:<region>:<hub account>:event-bus/<name>)"
+            )
+        return arn
+
+    @field_validator("organization_id", "stack_set_organization_id")
+    @classmethod
+    def _organization(cls, value: str | None) -> str | None:
+        if value is not None and not ORGANIZATION_ID.match(value):
+            raise ValueError(f"{value!r} is not an organization id (o-, then 10 to 32 lower-case letters and digits)")
+        return value
+
+    @field_validator("spoke_organizational_unit_ids")
+    @classmethod
+    def _organizational_units(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        for unit in ids:
+            if not ORGANIZATIONAL_UNIT_ID.match(unit):
+                raise ValueError(
+                    f"{unit!r} is not an organizational unit id (ou-<root>-<unit>, e.g. ou-ab12-cd34ef56) or the "
+                    "root's (r-ab12)"
+                )
+        _no_duplicates(ids)
+        return ids
+
+    @field_validator("spoke_regions")
+    @classmethod
+    def _regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        for region in regions:
+            if not REGION.match(region):
+                raise ValueError(f"{region!r} is not a region name (e.g. eu-west-1)")
+        _no_duplicates(regions)
+        return regions
+
+    @field_validator("organizational_unit_paths")
+    @classmethod
+    def _unit_paths(cls, paths: tuple[str, ...]) -> tuple[str, ...]:
+        normalized = tuple(path.strip().removesuffix("*").rstrip("/") + "/" for path in paths)
+        for path in normalized:
+            if not ORGANIZATIONAL_UNIT_PATH.match(path):
+                raise ValueError(
+                    f"{path!r} is not an organizational unit path (o-<org>/r-<root>/ou-<unit>/, as "
+                    "aws:PrincipalOrgPaths has it; the OUs below it are included)"
+                )
+        _no_duplicates(normalized)
+        return normalized
+
     @field_validator("output_locations")
     @classmethod
     def _locations(cls, locations: tuple[str, ...]) -> tuple[str, ...]:
@@ -350,6 +449,8 @@ class StackConfig(BaseModel):
                 f"set all of {c.CTX_TEAMS_TEAM_ID}, {c.CTX_TEAMS_CHANNEL_ID} and {c.CTX_TEAMS_TENANT_ID} "
                 "to connect Microsoft Teams, or none"
             )
+        self._check_organization()
+        self._check_roll_out()
         for subscription in self.notification_emails:
             never = sorted(set(subscription.filter_policy.get("status", ())) - set(self.notify_statuses))
             if never:
@@ -359,7 +460,64 @@ class StackConfig(BaseModel):
                 )
         return self
 
+    def _check_organization(self) -> None:
+        """A hub's keys need organizationId, a spoke's hubEventBusArn; no key is silently ignored."""
+        if self.spoke_notifications and self.hub_event_bus_arn is None:
+            raise ValueError(
+                f"{c.CTX_SPOKE_NOTIFICATIONS} keeps a spoke's own notifications: set {c.CTX_HUB_EVENT_BUS_ARN}"
+            )
+        hub_keys = {
+            c.CTX_ORGANIZATIONAL_UNIT_PATHS: bool(self.organizational_unit_paths),
+            c.CTX_ACCOUNT_NAMES: bool(self.account_names),
+            c.CTX_SPOKE_SILENT_AFTER_MINUTES: self.spoke_silent_after_minutes != c.DEFAULT_SPOKE_SILENT_AFTER_MINUTES,
+        }
+        given = [key for key, set_ in hub_keys.items() if set_]
+        if given and self.organization_id is None:
+            raise ValueError(f"{', '.join(given)} configure an organization's hub: set {c.CTX_ORGANIZATION_ID} too")
+        foreign = [path for path in self.organizational_unit_paths if not path.startswith(f"{self.organization_id}/")]
+        if foreign:
+            raise ValueError(
+                f"{c.CTX_ORGANIZATIONAL_UNIT_PATHS} {foreign} are not in organization {self.organization_id}"
+            )
+        names = json.dumps(dict(self.account_names), separators=(",", ":"), ensure_ascii=False).encode()
+        if len(names) > c.LAMBDA_ENVIRONMENT_BYTES // 2:
+            raise ValueError(
+                f"{c.CTX_ACCOUNT_NAMES} takes {len(names):,} bytes; the hub recorder's environment holds at most "
+                f"{c.LAMBDA_ENVIRONMENT_BYTES:,} in all: shorten the names, or name fewer accounts"
+            )
+
+    def _check_roll_out(self) -> None:
+        """The StackSet roll-out needs the hub to send to, and both where (OUs) and in which regions."""
+        roll_out = (c.CTX_SPOKE_ORGANIZATIONAL_UNIT_IDS, c.CTX_SPOKE_REGIONS, c.CTX_STACK_SET_ORGANIZATION_ID)
+        given = (self.spoke_organizational_unit_ids, self.spoke_regions, self.stack_set_organization_id)
+        if any(given) and not all(given):
+            raise ValueError(f"set all of {', '.join(roll_out)} to roll spokes out with a StackSet, or none")
+        if any(given) and self.hub_event_bus_arn is None:
+            raise ValueError(f"{', '.join(roll_out)} roll out spokes to a hub: set {c.CTX_HUB_EVENT_BUS_ARN} too")
+        if self.spoke_regions and not BUCKET_NAME.match(f"{self.asset_bucket_prefix}-{'x' * c.LONGEST_REGION_NAME}"):
+            raise ValueError(
+                f"the spokes' asset buckets would be named {self.asset_bucket_prefix}-<region>, longer than S3's "
+                f"{c.MAX_BUCKET_NAME_LENGTH} characters or not a bucket name: choose a shorter {c.CTX_STACK_NAME}"
+            )
+
     # --- derived values ----------------------------------------------------------------------------
+    @property
+    def stack_set_enabled(self) -> bool:
+        """Spokes are rolled out by a StackSet (the `stackset` plan) rather than deployed one by one."""
+        return bool(self.spoke_organizational_unit_ids)
+
+    @property
+    def hub_account_id(self) -> str | None:
+        match = EVENT_BUS_ARN.match(self.hub_event_bus_arn or "")
+        return match.group("account") if match else None
+
+    @property
+    def asset_bucket_prefix(self) -> str:
+        """The StackSet's asset buckets are `<prefix>-<region>` (cdk-stacksets' naming). The prefix must be
+        a literal: the spoke's template reads it in every target account, where `${AWS::AccountId}` is not
+        the deploying account. The stack name and the hub's account make it one organization's own."""
+        return f"{self.stack_name.lower()}-assets-{self.hub_account_id}"
+
     @property
     def slack_enabled(self) -> bool:
         return self.slack_workspace_id is not None
@@ -376,9 +534,10 @@ class StackConfig(BaseModel):
     def output_location_parts(self) -> tuple[OutputLocation, ...]:
         return tuple(OutputLocation.parse(location) for location in self.output_locations)
 
-    def function_settings(self, model: type[SettingsT], **resources: str) -> SettingsT:
+    def function_settings(self, model: type[SettingsT], **resources: object) -> SettingsT:
         """A function's settings: every field `model` shares by name with this config, carried over,
-        and `resources`, what the stack made for it (table name, bus name, topic ARN: tokens at synth)."""
+        and `resources`, what the stack made for it (table name, bus name, topic ARN: tokens at synth) or
+        what its plan decides (a spoke's heartbeat, a hub's messages)."""
         shared = {name: getattr(self, name) for name in model.model_fields if name in type(self).model_fields}
         overlap = sorted(shared.keys() & resources.keys())
         if overlap:

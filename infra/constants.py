@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Final
 
 from autopilot_reports.constants import (
+    ANALYSIS_FILE,
     AUTOML_API_CALLS,
     CHILD_JOB_DETAIL_TYPES,
+    CLAIMS_REFUSED,
     CLOUDTRAIL_DETAIL_TYPE,
     DEFAULT_ANALYSIS_MAX_BYTES,
     DEFAULT_DIGEST_PERIOD_HOURS,
@@ -24,20 +26,34 @@ from autopilot_reports.constants import (
     DEFAULT_IMPORT_PAGES_PER_PIECE,
     DEFAULT_JOB_FAMILY_PATTERN,
     DEFAULT_LEADERBOARD_SIZE,
+    DEFAULT_SPOKE_SILENT_AFTER_MINUTES,
     DEFAULT_STACK_NAME,
     DEFAULT_STUCK_AFTER_MINUTES,
     DEFAULT_TOP_FEATURES,
     DEFAULT_WATERMARK_OVERLAP_SECONDS,
     DIGEST_INPUT,
     DIGEST_SK,
+    DIGESTS_CLAIMED,
+    ENTRIES_FORWARDED,
+    ENTRIES_REDUCED,
     EVENT_SOURCE,
     EVENT_TYPES,
     EXAMPLE_ACCOUNT_ID,
     EXPLAINABILITY_STATE_PREFIX,
     EXPLAINABILITY_STATES,
+    FOREIGN_REPORTS_REFUSED,
+    FORWARDED_DETAIL_TYPES,
+    FORWARDED_REPORTS_STORED,
+    FORWARDER_HANDLER,
+    HEARTBEAT_AT,
+    HEARTBEAT_MINUTES,
+    HEARTBEATS_WRITTEN,
+    HUB_RECORDER_HANDLER,
     IMPORT_DETAIL_TYPE,
     IMPORT_JOBS_SEEN,
     IMPORT_PIECES,
+    INDEX_BY_ACCOUNT,
+    INDEX_BY_NAME,
     INDEX_BY_PARTIAL_FAILURE,
     INDEX_BY_STATUS,
     INDEXES,
@@ -45,11 +61,13 @@ from autopilot_reports.constants import (
     JOB_STATUSES,
     JOBS_LISTED,
     JOBS_NOT_FOUND,
+    KEY_SCOPE_ORGANIZATION,
     LIST_PAGE_SIZE,
     MAX_ANALYSIS_MAX_BYTES,
     MAX_DIGEST_PERIOD_HOURS,
     MAX_IMPORT_PAGES_PER_PIECE,
     MAX_LEADERBOARD_SIZE,
+    MAX_SPOKE_SILENT_AFTER_MINUTES,
     MAX_STUCK_AFTER_MINUTES,
     MAX_TOP_FEATURES,
     MAX_WATERMARK_OVERLAP_SECONDS,
@@ -60,9 +78,13 @@ from autopilot_reports.constants import (
     NOTIFICATIONS_SENT,
     NOTIFIED_AT,
     NOTIFIER_HANDLER,
+    ORGANIZATION_INDEXES,
     OUTPUT_DASHBOARD_NAME,
     OUTPUT_EVENT_BUS_NAME,
+    OUTPUT_FORWARDER_FUNCTION_NAME,
     OUTPUT_HISTORY_IMPORT_COMMAND,
+    OUTPUT_HUB_EVENT_BUS_ARN,
+    OUTPUT_HUB_RECORDER_FUNCTION_NAME,
     OUTPUT_NOTIFIER_FAILURE_QUEUE_URL,
     OUTPUT_NOTIFIER_FUNCTION_NAME,
     OUTPUT_OPERATORS_TOPIC_ARN,
@@ -71,6 +93,8 @@ from autopilot_reports.constants import (
     OUTPUT_REPORTER_FUNCTION_NAME,
     OUTPUT_REPORTER_QUEUE_URL,
     OUTPUT_REPORTS_TOPIC_ARN,
+    OUTPUT_SPOKE_MONITOR_FUNCTION_NAME,
+    OUTPUT_TABLE_KEY_SCOPE,
     OUTPUT_TABLE_NAME,
     OUTPUT_WATCHER_FAILURE_QUEUE_URL,
     OUTPUT_WATCHER_FUNCTION_NAME,
@@ -83,8 +107,14 @@ from autopilot_reports.constants import (
     SAGEMAKER_API_EVENT_SOURCE,
     SAGEMAKER_EVENT_SOURCE,
     SCHEDULE_INPUT,
+    SEAL_MAC_ALGORITHM,
     SERVICE,
+    SILENT_ALERTED_FOR,
+    SILENT_SPOKES_CLAIMED,
     SORT_KEY,
+    SPOKE_HEARTBEATS,
+    SPOKE_MONITOR_HANDLER,
+    SPOKE_SK,
     STATE_CHANGE_DETAIL_TYPE,
     STATE_CHANGES_PUBLISHED,
     STUCK_ALERTED_FOR,
@@ -115,6 +145,19 @@ WATCHER_MEMORY_MB = 256
 WATCHER_TIMEOUT_SECONDS = 60
 NOTIFIER_MEMORY_MB = 256
 NOTIFIER_TIMEOUT_SECONDS = 60
+# An organization's functions: each handles small JSON (a record, a heartbeat) with one or two calls.
+FORWARDER_MEMORY_MB = 256
+FORWARDER_TIMEOUT_SECONDS = 60
+HUB_RECORDER_MEMORY_MB = 256
+HUB_RECORDER_TIMEOUT_SECONDS = 60
+HUB_RECORDER_RETRY_ATTEMPTS = 2  # as the reporter's: its writes are conditional, a retry changes nothing
+HUB_RECORDER_MAX_EVENT_AGE_SECONDS = 3600
+SPOKE_MONITOR_MEMORY_MB = 256
+SPOKE_MONITOR_TIMEOUT_SECONDS = 60
+SPOKE_MONITOR_RETRY_ATTEMPTS = 2
+SPOKE_MONITOR_MAX_EVENT_AGE_SECONDS = 3600
+# How often a hub looks for silent spokes: a silence is noticed at most this late.
+SPOKE_MONITOR_RATE_MINUTES = 15
 REPORTER_MIN_MEMORY_MB = 512
 # Measured (bench/analysis_memory.py, VmHWM): the reporter process peaks at 154 MiB summarizing a 19.5 MiB
 # analysis.json (67 MiB with the handler imported alone; the body's bytes are dropped before parsing).
@@ -175,6 +218,32 @@ NOTIFIER_FILTER_PATTERNS = (
     },
     {"eventName": ["INSERT"], "dynamodb": {"Keys": {SORT_KEY: {"S": [DIGEST_SK]}}}},
 )
+# A hub's notifier: the same commits, where a forwarded stuck claim may insert its record, and a silent
+# spoke's claim (docs/design.md §8).
+HUB_NOTIFIER_FILTER_PATTERNS = (
+    NOTIFIER_FILTER_PATTERNS[0],
+    {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {
+            "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
+            "NewImage": {STUCK_ALERTED_FOR: {"N": [{"exists": True}]}},
+        },
+    },
+    NOTIFIER_FILTER_PATTERNS[2],
+    {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "Keys": {SORT_KEY: {"S": [SPOKE_SK]}},
+            "NewImage": {SILENT_ALERTED_FOR: {"N": [{"exists": True}]}},
+        },
+    },
+)
+# A spoke's forwarder: every write of a latest record (a report, its claim, a stuck claim), and the
+# watcher's item once it carries a heartbeat; domain/forwarder.py decides which tell the hub something.
+FORWARDER_FILTER_PATTERNS = (
+    {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {SORT_KEY: {"S": [REPORT_SK]}}}},
+    {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {HEARTBEAT_AT: {"S": [{"exists": True}]}}}},
+)
 
 # --- EventBridge / Scheduler delivery --------------------------------------------------------------
 TARGET_RETRY_ATTEMPTS = 4
@@ -221,6 +290,18 @@ CTX_JOB_FAMILY_PATTERN = "jobFamilyPattern"
 CTX_STUCK_AFTER_MINUTES = "stuckAfterMinutes"
 CTX_DIGEST_SCHEDULE = "digestSchedule"
 CTX_DIGEST_PERIOD_HOURS = "digestPeriodHours"
+# An organization (docs/deploy.md section 16): the hub bus a spoke sends to, the hub's own keys, and the
+# StackSet roll-out.
+CTX_HUB_EVENT_BUS_ARN = "hubEventBusArn"
+CTX_SPOKE_NOTIFICATIONS = "spokeNotifications"
+CTX_ORGANIZATION_ID = "organizationId"
+CTX_ORGANIZATIONAL_UNIT_PATHS = "organizationalUnitPaths"
+CTX_ACCOUNT_NAMES = "accountNames"
+CTX_SPOKE_SILENT_AFTER_MINUTES = "spokeSilentAfterMinutes"
+CTX_SPOKE_ORGANIZATIONAL_UNIT_IDS = "spokeOrganizationalUnitIds"
+CTX_SPOKE_REGIONS = "spokeRegions"
+CTX_STACK_SET_CALL_AS = "stackSetCallAs"
+CTX_STACK_SET_ORGANIZATION_ID = "stackSetOrganizationId"
 
 DEFAULT_SCHEDULE_RATE_MINUTES = 1
 MAX_SCHEDULE_RATE_MINUTES = 360  # Lambda's maximum event age (6 h) and CloudWatch's 1-day alarm window
@@ -236,11 +317,60 @@ DEFAULT_REMOVAL_POLICY: Final = "retain"  # Final: its literal type fits config'
 DEFAULT_CHILD_JOB_NUDGES = False
 # Chatbot configuration names allow 128 characters: "<stackName>-teams-<region>" must fit.
 MAX_STACK_NAME_LENGTH = 100
+DEFAULT_SPOKE_NOTIFICATIONS = False  # a spoke sends no notifications of its own unless asked to
+HUB_STACK_SUFFIX = "Hub"  # the hub plan's stack (and bus) is `<stackName>Hub`
+# Lambda's limit on a function's environment (all variables together): accountNames must fit in it.
+LAMBDA_ENVIRONMENT_BYTES = 4 * 1024
+
+# --- the organization roll-out (infra/stackset.py) --------------------------------------------------
+# CloudFormation's CallAs: a delegated administrator of StackSets (the default: AWS recommends deploying
+# from one rather than from the management account), or the management account itself.
+STACK_SET_CALL_AS_VALUES: Final = ("DELEGATED_ADMIN", "SELF")
+DEFAULT_STACK_SET_CALL_AS: Final = "DELEGATED_ADMIN"
+# The stackset plan's stack is `<stackName>Spokes`; its asset buckets' stacks `<stackName>SpokeAssets-<region>`.
+STACK_SET_STACK_SUFFIX = "Spokes"
+ASSET_BUCKETS_STACK_SUFFIX = "SpokeAssets"
+# An S3 bucket name is at most 63 characters; the asset buckets are `<prefix>-<region>` and the longest
+# region names (ap-southeast-5, ap-northeast-3, ...) have 14.
+MAX_BUCKET_NAME_LENGTH = 63
+LONGEST_REGION_NAME = 14
+# How the StackSet rolls out: regions in parallel; within a region, a quarter of the accounts at a time,
+# and an operation stops once a tenth of its stack instances failed (a broken template stops early
+# instead of failing in every account).
+STACK_SET_MAX_CONCURRENT_PERCENTAGE = 25
+STACK_SET_FAILURE_TOLERANCE_PERCENTAGE = 10
 
 # An example window for the history-import command output (the CLI's dates are the user's choice).
 HISTORY_IMPORT_EXAMPLE = {"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}
 
 __all__ = [
+    "DEFAULT_SPOKE_SILENT_AFTER_MINUTES",
+    "DIGESTS_CLAIMED",
+    "ENTRIES_FORWARDED",
+    "ENTRIES_REDUCED",
+    "FOREIGN_REPORTS_REFUSED",
+    "FORWARDED_REPORTS_STORED",
+    "HEARTBEATS_WRITTEN",
+    "KEY_SCOPE_ORGANIZATION",
+    "SILENT_SPOKES_CLAIMED",
+    "SPOKE_HEARTBEATS",
+    "FORWARDED_DETAIL_TYPES",
+    "FORWARDER_HANDLER",
+    "HEARTBEAT_AT",
+    "HEARTBEAT_MINUTES",
+    "HUB_RECORDER_HANDLER",
+    "INDEX_BY_ACCOUNT",
+    "INDEX_BY_NAME",
+    "MAX_SPOKE_SILENT_AFTER_MINUTES",
+    "ORGANIZATION_INDEXES",
+    "OUTPUT_FORWARDER_FUNCTION_NAME",
+    "OUTPUT_HUB_EVENT_BUS_ARN",
+    "OUTPUT_HUB_RECORDER_FUNCTION_NAME",
+    "OUTPUT_SPOKE_MONITOR_FUNCTION_NAME",
+    "OUTPUT_TABLE_KEY_SCOPE",
+    "SILENT_ALERTED_FOR",
+    "SPOKE_MONITOR_HANDLER",
+    "SPOKE_SK",
     "EXAMPLE_ACCOUNT_ID",
     "OUTPUT_TABLE_NAME",
     "OUTPUT_EVENT_BUS_NAME",
@@ -268,6 +398,7 @@ __all__ = [
     "DEFAULT_JOB_FAMILY_PATTERN",
     "DEFAULT_DIGEST_SCHEDULE",
     "DEFAULT_DIGEST_PERIOD_HOURS",
+    "ANALYSIS_FILE",
     "AUTOML_API_CALLS",
     "CHILD_JOB_DETAIL_TYPES",
     "CLOUDTRAIL_DETAIL_TYPE",
@@ -300,6 +431,7 @@ __all__ = [
     "NAMESPACE",
     "NOTIFICATIONS_CLAIMED",
     "NOTIFICATIONS_SENT",
+    "CLAIMS_REFUSED",
     "NOTIFIED_AT",
     "PARTITION_KEY",
     "REPORTS_UNCHANGED",
@@ -308,6 +440,7 @@ __all__ = [
     "SAGEMAKER_API_EVENT_SOURCE",
     "SAGEMAKER_EVENT_SOURCE",
     "SCHEDULE_INPUT",
+    "SEAL_MAC_ALGORITHM",
     "SERVICE",
     "SORT_KEY",
     "STATE_CHANGES_PUBLISHED",

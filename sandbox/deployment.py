@@ -25,6 +25,7 @@ from sandbox.outputs import DeploymentFacts, WorldFacts, write_outputs
 from sandbox.place import ClientsAt, Place
 from sandbox.queue_delivery import QueueDelivery
 from sandbox.scenario import Backfill, Scenario, ScenarioError
+from sandbox.sealing import create_mac_keys
 from sandbox.stream_delivery import StreamDelivery
 from sandbox.template import StackModel, read_stack
 
@@ -119,6 +120,7 @@ class Deployment:
             dynamodb.create_table(**table.create_table_params())
         if shared_dynamodb:
             self.streams.open_readers(clients)
+        create_mac_keys(clients("kms"), self.stack)
         sns = clients("sns")
         for topic in self.stack.topics:
             sns.create_topic(Name=topic)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import urllib.request
 from collections.abc import Iterator
 
 import jsonpath_ng.ext
-from moto.server import ThreadedMotoServer
 
 from sandbox.dynamodb_local import DynamoDBLocal, shared_engine
+from sandbox.loopback import LoopbackMotoServer, reset_moto
 
 ENGINES = ("auto", "dynamodb-local", "moto")  # the sandbox's DynamoDB: auto = DynamoDB Local where Java runs
 
@@ -37,17 +36,16 @@ def dynamodb_engine(choice: str) -> DynamoDBLocal | None:
 
 @contextlib.contextmanager
 def moto_server(port: int = 0) -> Iterator[str]:
-    """moto server on loopback (`port` 0: a free one), started clean; yields its URL."""
+    """moto server on loopback (`port` 0: a free one), answering local tools only, started clean; yields
+    its URL."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request log
     share_jsonpath_parsers()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = LoopbackMotoServer(port)
     server.start()
     try:
         host, bound = server.get_host_and_port()
-        url = f"http://{host}:{bound}"
-        # moto keeps its state in process-wide backends: a second run in one process starts clean.
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-        yield url
+        reset_moto()  # moto keeps its state in process-wide backends: a second run in one process starts clean
+        yield f"http://{host}:{bound}"
     finally:
         server.stop()
 

@@ -1,40 +1,60 @@
-"""One endpoint for a served sandbox: DynamoDB (and its streams) answered by DynamoDB Local, every other
-service by moto server, behind one loopback port, so the CLI, the AWS CLI and PartiQL need one
-`--endpoint-url`. Requests are routed by their `X-Amz-Target` (DynamoDB's JSON protocol names its
-service there); nobody checks signatures on loopback, so the Host header may change on the way. Where
-the served stack is not in moto's default account, each request is marked with the stack's account
-(which a caller's credentials cannot say to moto). Each request that fails is logged as one line, never
-a traceback."""
+"""One endpoint for a served sandbox: DynamoDB (and its streams) answered by the run's DynamoDB engine
+(DynamoDB Local, or moto), SageMaker's AutoML calls (ListAutoMLJobs, DescribeAutoMLJob(V2),
+ListCandidatesForAutoMLJob, ...) by the AutoML simulator, every other call by moto server, behind one
+loopback port, so the CLI, the AWS CLI, PartiQL or any tool (cloud-custodian) needs one `--endpoint-url`
+and sees the jobs the stack saw. Requests are routed by their `X-Amz-Target` (the JSON protocols name
+their operation there); nobody checks signatures on loopback, so the Host header may change on the way.
+Where the served stack is not in moto's default account, each request is marked with the
+stack's account (which a caller's credentials cannot say to moto). Only local tools are answered (sandbox/loopback.py: the loopback Host, no Origin, no /moto-api), and no
+response grants CORS. Each request that fails is logged as one line, never a traceback."""
 
 from __future__ import annotations
 
 import http.client
 import logging
 import threading
+from collections.abc import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.aws_hooks import ACCOUNT_HEADER
+from sandbox.loopback import LOOPBACK, MOTO_API, REFUSED_STATUS, is_cors_header, refusal, refusal_body
 
 logger = logging.getLogger(__name__)
 DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+SAGEMAKER_TARGET = "SageMaker."
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"}
 
 
 class Front:
-    """Listens on `port` (0: a free one) and forwards each request to DynamoDB Local or moto (the same URL
-    twice without DynamoDB Local), for `account` unless a request names one."""
+    """Listens on `port` (0: a free one) and forwards each request to DynamoDB's engine, the AutoML
+    simulator (the operations it serves) or moto, for `account` unless a request names one."""
 
-    def __init__(self, moto_url: str, dynamodb_url: str, port: int = 0, account: str | None = None) -> None:
+    def __init__(
+        self,
+        moto_url: str,
+        dynamodb_url: str,
+        port: int = 0,
+        sagemaker_url: str = "",
+        automl: Collection[str] = (),
+        account: str | None = None,
+    ) -> None:
         self.upstreams = {"moto": urlsplit(moto_url), "dynamodb": urlsplit(dynamodb_url)}
+        if sagemaker_url:
+            self.upstreams["sagemaker"] = urlsplit(sagemaker_url)
+        self.automl = frozenset(automl)  # SageMaker operations the simulator answers; moto answers the rest
         self.account = account
-        self._server = _Server(("127.0.0.1", port), _Handler, self)
+        self._server = _Server((LOOPBACK, port), _Handler, self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True, name="front")
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://{LOOPBACK}:{self.port}"
 
     def __enter__(self) -> Front:
         self._thread.start()
@@ -46,7 +66,11 @@ class Front:
         self._thread.join()
 
     def upstream_for(self, target: str) -> Any:
-        return self.upstreams["dynamodb" if target.startswith(DYNAMODB_TARGETS) else "moto"]
+        if target.startswith(DYNAMODB_TARGETS):
+            return self.upstreams["dynamodb"]
+        if target.startswith(SAGEMAKER_TARGET) and target.removeprefix(SAGEMAKER_TARGET) in self.automl:
+            return self.upstreams["sagemaker"]
+        return self.upstreams["moto"]
 
 
 class _Server(ThreadingHTTPServer):
@@ -63,6 +87,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        reason = refusal(self.headers, self.path, self.server.front.port, private_paths=(MOTO_API,))
+        if reason is not None:
+            logger.warning("sandbox front: refused %s %s: %s", self.command, self.path[:120], reason)
+            self._send(REFUSED_STATUS, [("Content-Type", "application/x-amz-json-1.1")], refusal_body(reason))
+            return
         upstream = self.server.front.upstream_for(self.headers.get("X-Amz-Target", ""))
         headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
         headers["Host"] = upstream.netloc
@@ -82,15 +111,18 @@ class _Handler(BaseHTTPRequestHandler):
         if response.status >= 400:
             target = self.headers.get("X-Amz-Target") or self.path
             logger.warning("sandbox front: %s %s -> %s", self.command, target[:120], response.status)
-        self.send_response(response.status)
-        for name, value in response.getheaders():
-            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+        self._send(response.status, response.getheaders(), payload)
+
+    def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length" and not is_cors_header(name):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _forward
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's signature)
         """Quiet: failures are logged by _forward, one line each."""

@@ -83,6 +83,7 @@ def write_outputs(
         "duplicates_delivered": deployment.duplicates_delivered,
         # accepted as AWS returns them (enums are open); botocore's model does not list them
         "unlisted_enum_values": scenario.unlisted_enum_values,
+        "missing_required_members": scenario.missing_required_members,  # as AWS omits them
         "scenario_time": {"start": world.start.isoformat(), "end": world.end.isoformat()},
         "delivery": scenario.delivery.model_dump(),
         "dynamodb_engine": world.engine,

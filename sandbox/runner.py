@@ -132,7 +132,7 @@ class World:
         for deployment in self.deployments:
             deployment.out_dir.mkdir(parents=True, exist_ok=True)
         # Served through a front, the asked-for port is the front's (one endpoint); moto takes a free one.
-        moto_port = 0 if self.serve is not None and self._front_needed else self.port
+        moto_port = 0 if self.serve is not None else self.port
         with (
             moto_server(moto_port) as moto_url,
             AutoMLSimulator(self.scenario, self.tick_seconds) as simulator,
@@ -163,29 +163,24 @@ class World:
     def _serve(self, moto_url: str) -> None:
         """The emulators stay up while `serve` runs (until SIGINT/SIGTERM), so any tool can query, and the
         stacks' functions keep running on the events they receive (a history import started against the
-        served sandbox completes), on the scenario clock's last moment. With DynamoDB Local, one front
-        endpoint answers for both engines; at another account than moto's default, the front says which."""
+        served sandbox completes), on the scenario clock's last moment. One front endpoint answers for
+        DynamoDB's engine, the AutoML simulator and moto (sandbox/front.py); at another account than moto's
+        default, the front says which."""
         assert self.serve is not None
         endpoint = {"region": self.home.place.region, "table": self.home.stack.tables[0].table_name}
         with contextlib.ExitStack() as stack:
             for deployment in self.deployments:
                 stack.enter_context(deployment.functions_log("a"))
-            if not self._front_needed:
-                endpoint["endpoint_url"] = moto_url
-            else:
-                dynamodb_url = self.local.endpoint_url if self.local is not None else moto_url
-                account = self.home.place.account if self.home.place.account != DEFAULT_ACCOUNT else None
-                front = stack.enter_context(Front(moto_url, dynamodb_url, self.port, account))
-                endpoint["endpoint_url"] = front.endpoint_url
-                if self.local is not None:
-                    endpoint["dynamodb_endpoint_url"] = self.local.endpoint_url
+            dynamodb_url = self.local.endpoint_url if self.local is not None else moto_url
+            account = self.home.place.account if self.home.place.account != DEFAULT_ACCOUNT else None
+            simulator = self.simulator
+            front = Front(moto_url, dynamodb_url, self.port, simulator.endpoint_url, simulator.operations, account)
+            stack.enter_context(front)
+            endpoint |= {"endpoint_url": front.endpoint_url, "sagemaker_endpoint_url": simulator.endpoint_url}
+            if self.local is not None:
+                endpoint["dynamodb_endpoint_url"] = self.local.endpoint_url
             endpoint["dynamodb_engine"] = self.engine
             self.serve(endpoint, self._pump)
-
-    @property
-    def _front_needed(self) -> bool:
-        """Served callers reach moto without the account header: the front adds it where it matters."""
-        return self.local is not None or self.home.place.account != DEFAULT_ACCOUNT
 
     def _pump(self) -> None:
         for deployment in self.deployments:

@@ -24,6 +24,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from autopilot_reports.constants import AWS_REGION_PATTERN
 from sandbox.place import ACCOUNT_PATTERN, DEFAULT_ACCOUNT, Place
 from sandbox.timeline import DEFAULT_TICK_SECONDS, Timeline, first_shown
 
@@ -92,6 +93,8 @@ class _Options:
     epoch: bool  # requests off the wire: epoch-second timestamps are accepted too
     unlisted: Counter[str] | None  # enum values botocore does not list, counted where asked
     strict_enums: bool  # requests: AWS refuses a value its own API does not define
+    missing: Counter[str] | None  # responses: required members AWS left out, counted (None: refused)
+    root: str  # the shape validated, which names the counted paths
 
 
 def validate_shape(
@@ -102,6 +105,7 @@ def validate_shape(
     epoch_timestamps: bool = False,
     unlisted: Counter[str] | None = None,
     strict_enums: bool = False,
+    missing: Counter[str] | None = None,
 ) -> None:
     """Check `value` (parsed JSON) against a botocore shape; raise ShapeError at the first mismatch.
 
@@ -109,10 +113,14 @@ def validate_shape(
     SDK: AWS returns values botocore does not list (objective names such as `validation:f1_binary`,
     `LogLoss`, `MergingAutoMLTaskReports`), so such a value is accepted and counted in `unlisted`
     (`"<shape>=<value>"`); `strict_enums` (a request to the simulator) refuses them, as AWS refuses a
-    request its API does not define. Timestamps must be ISO 8601 strings; with `epoch_timestamps`
-    (requests off the wire) epoch numbers are accepted too.
+    request its API does not define. botocore's `required` is as advisory for responses as its enums
+    (a 2024 time-series best candidate has no Explainability location): with `missing` (a response),
+    a required member that is absent is accepted and counted by its shape path
+    (`"<shape>.<member>.<member>"`, list positions dropped); without it (a request) it is refused.
+    Timestamps must be ISO 8601 strings; with `epoch_timestamps` (requests off the wire) epoch numbers
+    are accepted too.
     """
-    _validate(value, shape, path, _Options(epoch_timestamps, unlisted, strict_enums))
+    _validate(value, shape, path, _Options(epoch_timestamps, unlisted, strict_enums, missing, shape.name))
 
 
 def _validate(value: Any, shape: Shape, path: str, options: _Options) -> None:
@@ -134,9 +142,21 @@ def _check_structure(value: Any, shape: Shape, path: str, options: _Options) -> 
         _validate(member_value, members[name], member_path, options)
     for name in shape.required_members:
         if name not in value:
-            raise ShapeError(f"{path}.{name}" if path else name, "missing required member")
+            member_path = f"{path}.{name}" if path else name
+            if options.missing is None:
+                raise ShapeError(member_path, "missing required member")
+            options.missing[f"{options.root}.{shape_path(member_path)}"] += 1
     if shape.metadata.get("union") and len(value) != 1:
         raise ShapeError(path, f"{shape.name} is a union: set exactly one member, got {sorted(value)}")
+
+
+_POSITION = re.compile(r"\[[^\]]*\]")
+
+
+def shape_path(member_path: str) -> str:
+    """`BestCandidate.Steps[3].Name` → `BestCandidate.Steps.Name`: one count for every list position and
+    map key."""
+    return _POSITION.sub("", member_path)
 
 
 def _check_list(value: Any, shape: Shape, path: str, options: _Options) -> None:
@@ -271,7 +291,6 @@ def _show(value: object) -> str:
 _STRICT = ConfigDict(extra="forbid", strict=True)
 DEFAULT_DURATION_SECONDS = 1.0  # an invocation of a function the scenario's `lambda.durations` does not name
 MAX_DURATION_SECONDS = 900.0
-REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
 
 
 class Faults(BaseModel):
@@ -357,7 +376,7 @@ class ScenarioJob(BaseModel):
     describe: list[dict[str, Any]] = Field(min_length=1)
     candidates: list[dict[str, Any]] = Field(default_factory=list)
     account: str | None = Field(default=None, pattern=ACCOUNT_PATTERN)  # where the job runs: default the
-    region: str | None = Field(default=None, pattern=REGION_PATTERN)  # scenario's account and region
+    region: str | None = Field(default=None, pattern=AWS_REGION_PATTERN)  # scenario's account and region
 
     @property
     def name(self) -> str:
@@ -369,7 +388,7 @@ class Scenario(BaseModel):
     model_config = _STRICT
 
     account: str = Field(default=DEFAULT_ACCOUNT, pattern=ACCOUNT_PATTERN)
-    region: str = Field(default="us-east-1", pattern=REGION_PATTERN)
+    region: str = Field(default="us-east-1", pattern=AWS_REGION_PATTERN)
     jobs: list[ScenarioJob]
     objects: dict[str, Any] = Field(default_factory=dict)
     delivery: Delivery = Field(default_factory=Delivery)
@@ -426,14 +445,21 @@ class Scenario(BaseModel):
         accepted, as AWS returns them, and counted for summary.json."""
         return dict(sorted(self._unlisted.items()))
 
+    @property
+    def missing_required_members(self) -> dict[str, int]:
+        """Members botocore calls required that the scenario's responses lack (shape path: count): accepted,
+        as AWS returns them, and counted for summary.json."""
+        return dict(sorted(self._missing.items()))
+
     _unlisted: Counter[str] = PrivateAttr(default_factory=Counter)
+    _missing: Counter[str] = PrivateAttr(default_factory=Counter)
 
     @model_validator(mode="after")
     def _check_against_aws(self) -> Scenario:
         # Raised as ScenarioError; load_scenario unwraps it from pydantic's ValidationError so the
         # message reaches the user as written.
         for index, job in enumerate(self.jobs):
-            _check_job(index, job, self._unlisted)
+            _check_job(index, job, self._unlisted, self._missing)
         _check_unique_names(self.jobs, self.place_of)
         _check_one_place(self.jobs, self.place, self.place_of)
         _check_object_keys(self.objects)
@@ -450,13 +476,22 @@ def _job_label(index: int, job: ScenarioJob) -> str:
     return f"job {name!r}" if isinstance(name, str) else f"jobs[{index}]"
 
 
-def _check_job(index: int, job: ScenarioJob, unlisted: Counter[str]) -> None:
+# What the simulator itself reads to serve a timeline (its clock, listings and filters): a response may lack
+# any other member botocore calls required, as AWS's do, but without these there is no timeline to serve.
+SIMULATOR_NEEDS = {
+    "describe": ("AutoMLJobName", "AutoMLJobStatus", "CreationTime", "LastModifiedTime"),
+    "candidates": ("CandidateName", "CandidateStatus", "CreationTime"),
+}
+
+
+def _check_job(index: int, job: ScenarioJob, unlisted: Counter[str], missing: Counter[str]) -> None:
     model = sagemaker_model()
     label = _job_label(index, job)
     describe_shape = model.shape_for(DESCRIBE_SHAPES[job.api])
     for tick, response in enumerate(job.describe):
         try:
-            validate_shape(response, describe_shape, unlisted=unlisted)
+            validate_shape(response, describe_shape, unlisted=unlisted, missing=missing)
+            _check_needed(response, "describe")
         except ShapeError as error:
             raise ScenarioError(f"{label} describe[{tick}]: {error}{_api_hint(job, error)}") from None
         if response["AutoMLJobName"] != job.name:
@@ -468,7 +503,8 @@ def _check_job(index: int, job: ScenarioJob, unlisted: Counter[str]) -> None:
     seen: set[str] = set()
     for position, candidate in enumerate(job.candidates):
         try:
-            validate_shape(candidate, candidate_shape, unlisted=unlisted)
+            validate_shape(candidate, candidate_shape, unlisted=unlisted, missing=missing)
+            _check_needed(candidate, "candidates")
         except ShapeError as error:
             raise ScenarioError(f"{label} candidates[{position}]: {error}") from None
         # CandidateNameEquals must select one candidate, so names are unique within a job.
@@ -477,6 +513,12 @@ def _check_job(index: int, job: ScenarioJob, unlisted: Counter[str]) -> None:
                 f"{label} candidates[{position}]: CandidateName: duplicate name {candidate['CandidateName']!r}"
             )
         seen.add(candidate["CandidateName"])
+
+
+def _check_needed(response: Mapping[str, Any], kind: str) -> None:
+    for name in SIMULATOR_NEEDS[kind]:
+        if name not in response:
+            raise ShapeError(name, "missing: the simulator needs it to serve the timeline")
 
 
 def _api_hint(job: ScenarioJob, error: ShapeError) -> str:

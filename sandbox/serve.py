@@ -16,14 +16,19 @@ from types import FrameType
 ENDPOINT_FILE = "endpoint.json"
 PUMP_SECONDS = 0.5
 DEFAULT_PORT = 4566
-CREDENTIALS_HINT = "export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox  # any value: the emulators check none"
+CREDENTIALS_HINT = (
+    "export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox  # any value: the emulators check none"
+)
 
 
 def port_free(port: int) -> bool:
-    """moto's server thread waits forever when it cannot bind: check first (0 always works)."""
+    """Whether the front can listen on `port` (0 always works): checked before the run, so a port in use
+    says so at once instead of after it. With SO_REUSEADDR, as the servers themselves bind (http.server
+    and werkzeug set it): the connections of a sandbox just stopped, still in TIME_WAIT, do not block it."""
     if port == 0:
         return True
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -32,6 +32,7 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from sandbox.loopback import LOOPBACK, REFUSED_STATUS, refusal
 from sandbox.scenario import (
     Scenario,
     ScenarioJob,
@@ -49,7 +50,6 @@ logger = logging.getLogger(__name__)
 TARGET_PREFIX = "SageMaker."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 DEFAULT_MAX_RESULTS = 10
-LOOPBACK = "127.0.0.1"
 _POLL_SECONDS = 0.05  # how soon stop() is noticed; the stdlib default of 0.5 s slows every test teardown
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -100,6 +100,11 @@ class AutoMLSimulator:
             "CreateAutoMLJobV2": self._create,
             "StopAutoMLJob": self._stop_job,
         }
+
+    @property
+    def operations(self) -> frozenset[str]:
+        """The SageMaker operations this simulator answers (a served sandbox's front routes them here)."""
+        return frozenset(self._operations)
 
     # ---------------------------------------------------------------------------------------------
     # Lifecycle and state
@@ -212,8 +217,10 @@ class AutoMLSimulator:
         return fault
 
     def _check_response(self, operation: str, result: Response, shape: Shape) -> None:
+        """Responses are as open as AWS's: an unlisted enum value or a missing required member (counted when
+        the scenario was loaded) is served; anything else that does not fit is a simulator bug."""
         try:
-            validate_shape(result, shape)
+            validate_shape(result, shape, unlisted=Counter(), missing=Counter())
         except ShapeError as error:
             message = f"{operation} response does not fit {shape.name}: {error}"
             logger.error("simulator bug: %s", message)
@@ -595,11 +602,25 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if self._refused():
+            return
         status, payload = self.server.simulator.handle(self.headers.get("X-Amz-Target", ""), body)
         self._send(status, payload)
 
     def do_GET(self) -> None:
+        if self._refused():
+            return
         self._send(400, {"__type": "UnknownOperationException", "message": "SageMaker accepts POST requests only"})
+
+    do_OPTIONS = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _refused(self) -> bool:
+        """Local tools only (sandbox/loopback.py): the loopback Host of this port, and no Origin."""
+        reason = refusal(self.headers, self.path, self.server.server_address[1])
+        if reason is None:
+            return False
+        self._send(REFUSED_STATUS, {"__type": "AccessDeniedException", "message": reason})
+        return True
 
     def _send(self, status: int, payload: Response) -> None:
         data = json.dumps(payload).encode()

@@ -138,6 +138,14 @@ class QueueMappingSpec:
     report_item_failures: bool
 
 
+@dataclass(frozen=True)
+class MacKeySpec:
+    """A KMS HMAC key the functions name by its alias (the stack's seal key)."""
+
+    alias: str
+    key_spec: str  # HMAC_256, ...
+
+
 @dataclass
 class StackModel:
     place: Place
@@ -152,6 +160,7 @@ class StackModel:
     schedules: list[ScheduleSpec] = field(default_factory=list)
     stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
     queue_mappings: list[QueueMappingSpec] = field(default_factory=list)
+    mac_keys: list[MacKeySpec] = field(default_factory=list)
 
     def table(self, logical_id: str) -> TableSpec:
         match = next((table for table in self.tables if table.logical_id == logical_id), None)
@@ -224,6 +233,8 @@ class Names:
             return f"https://sqs.{self.place.region}.amazonaws.com/{self.place.account}/{logical_id}"
         if kind == "AWS::DynamoDB::Table":
             return self.table_name(logical_id)
+        if kind == "AWS::KMS::Alias":
+            return str(self.resources[logical_id]["Properties"]["AliasName"])  # the sandbox creates it so
         return logical_id  # buses, functions, keys, roles: the logical id is the name
 
     def get_att(self, logical_id: str, attribute: str) -> str:
@@ -349,6 +360,10 @@ def read_stack(
             stack.buses[logical_id] = resolve({"Ref": logical_id})
         elif kind == "AWS::Lambda::EventInvokeConfig":
             invoke_configs[_logical_id_of(props["FunctionName"])] = props
+        elif kind == "AWS::KMS::Alias":
+            target = resources.get(_logical_id_of(props["TargetKeyId"]), {}).get("Properties", {})
+            if str(target.get("KeySpec", "")).startswith("HMAC"):
+                stack.mac_keys.append(MacKeySpec(alias=str(props["AliasName"]), key_spec=str(target["KeySpec"])))
     for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource.get("Properties", {}):
             stack.functions[logical_id] = _function(logical_id, resource["Properties"], resolve, invoke_configs)

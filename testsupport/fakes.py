@@ -4,7 +4,7 @@ against both), no network."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +22,10 @@ from autopilot_reports.domain.ports import (
     KnownState,
     LeaderboardUnavailableError,
     Notification,
+    Outgoing,
     RecordRejectedError,
     Saved,
+    SpokeStatus,
     StalledJob,
     StoredObject,
     WatchState,
@@ -106,14 +108,28 @@ class FakeJobs:
 
 
 @dataclass
+class FakeSealKey:
+    """The SealKeySource port: a fixed key, and how often it was derived (once per process on AWS)."""
+
+    key: bytes = b"testsupport seal key"
+    derivations: int = 0
+
+    def seal_key(self) -> bytes:
+        self.derivations += 1
+        return self.key
+
+
+@dataclass
 class FakeArtifacts:
     objects: dict[str, bytes] = field(default_factory=dict)  # "bucket/key" -> body
     denied: bool = False
     reads: int = 0
     lists: int = 0
+    owners: set[str] = field(default_factory=set)  # the expected bucket owners the calls named
 
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]:
         self.lists += 1
+        self.owners.add(owner)
         if self.denied:
             raise ArtifactAccessError(f"AccessDenied for s3://{bucket}/{prefix}")
         start = f"{bucket}/{prefix}"
@@ -123,8 +139,9 @@ class FakeArtifacts:
             if path.startswith(start)
         ]
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         self.reads += 1
+        self.owners.add(owner)
         return self.objects[f"{bucket}/{key}"][: max_bytes + 1]
 
 
@@ -150,6 +167,9 @@ class FakeStore:
     digests: dict[datetime, Digest] = field(default_factory=dict)
     last_digest: datetime | None = None
     scope: items.KeyScope = items.KeyScope.LOCAL
+    heartbeat_at: datetime | None = None
+    heartbeats: list[datetime] = field(default_factory=list)
+    checks_watch: bool = True  # a hub's store does not: its claims are its spokes' (FakeHubStore)
 
     def save_report(
         self,
@@ -170,7 +190,7 @@ class FakeStore:
             claim_notification
             and not (old and old.notified_at)
             and (newer or (old is not None and old.progress == record.progress))
-            and notify_worthy(record, self.watch_start)
+            and (notify_worthy(record, self.watch_start) or not self.checks_watch)
         )
         if not (newer or claimed):
             return Saved.UNCHANGED
@@ -256,7 +276,20 @@ class FakeStore:
         return True
 
     def get_watch_state(self) -> WatchState:
-        return WatchState(self.watch_start, self.watermark, self.listed_at, self.published_through)
+        return WatchState(
+            watch_start=self.watch_start,
+            watermark=self.watermark,
+            listed_at=self.listed_at,
+            published_through=self.published_through,
+            heartbeat_at=self.heartbeat_at,
+        )
+
+    def write_heartbeat(self, at: datetime, due_since: datetime, watch: WatchState | None = None) -> bool:
+        if self.heartbeat_at is not None and self.heartbeat_at > due_since:
+            return False
+        self.heartbeat_at = at
+        self.heartbeats.append(at)
+        return True
 
     def begin_watch(self, now: datetime) -> datetime:
         if self.watch_start is None:
@@ -315,3 +348,67 @@ class FakeNotifier:
             self.failures_left -= 1
             raise ConnectionError("SNS unavailable")
         self.sent.append(notification)
+
+
+@dataclass
+class FakeHubStore(FakeStore):
+    """The HubStore port in memory: the report store in the ORGANIZATION scope, whose claims are its
+    spokes' (no watch-start check), plus the spokes' items, with the rules of adapters/dynamodb_hub.py."""
+
+    scope: items.KeyScope = items.KeyScope.ORGANIZATION
+    checks_watch: bool = False
+    spokes: dict[Place, SpokeStatus] = field(default_factory=dict)
+    silence_claims: list[tuple[Place, datetime]] = field(default_factory=list)
+    silenced: dict[Place, datetime] = field(default_factory=dict)  # the heartbeat whose silence was claimed
+
+    def claim_forwarded_stuck(self, record: ReportRecord, at: datetime) -> bool:
+        job_id = self.scope.job_id(record.job_name, record.place)
+        old = self.records.get(job_id)
+        if old is not None and old.progress > record.progress:
+            return False
+        if self.stuck_alerted.get(job_id) == record.progress:
+            return False
+        self.records[job_id] = record.model_copy(update={c.NOTIFIED_AT: old.notified_at if old else None})
+        self.stuck_alerted[job_id] = record.progress
+        self.stuck_claims.append((job_id, at))
+        return True
+
+    def record_heartbeat(self, status: SpokeStatus) -> bool:
+        old = self.spokes.get(status.place)
+        if old is not None and old.last_heartbeat >= status.last_heartbeat:
+            return False
+        self.spokes[status.place] = status
+        return True
+
+    def silent_spokes(self, heard_before: datetime) -> list[SpokeStatus]:
+        return [
+            replace(spoke, silence_alerted=self.silenced.get(place) == spoke.last_heartbeat)
+            for place, spoke in sorted(self.spokes.items(), key=lambda pair: pair[1].last_heartbeat)
+            if spoke.last_heartbeat < heard_before
+        ]
+
+    def claim_silence(self, spoke: SpokeStatus, at: datetime) -> bool:
+        current = self.spokes.get(spoke.place)
+        if current is None or current.last_heartbeat != spoke.last_heartbeat:
+            return False
+        if self.silenced.get(spoke.place) == spoke.last_heartbeat:
+            return False
+        self.silenced[spoke.place] = spoke.last_heartbeat
+        self.silence_claims.append((spoke.place, at))
+        return True
+
+
+@dataclass
+class FakeHubSender:
+    """The HubSender port: what a forwarder sent, in order."""
+
+    sent: list[Outgoing] = field(default_factory=list)
+    calls: int = 0
+    fail: bool = False
+
+    def send(self, entries: Sequence[Outgoing]) -> int:
+        self.calls += 1
+        if self.fail:
+            raise EventPublishError("1 events not accepted by EventBridge")
+        self.sent.extend(entries)
+        return len(entries)

@@ -16,6 +16,8 @@ SENDER_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 # CloudWatch Logs names the log group in every KMS request's encryption context under this key.
 LOGS_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:logs:arn"
+# SQS names the queue (its ARN) in the encryption context of every KMS request it makes for a sender.
+SQS_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:sqs:arn"
 
 
 class MessagingKeyConstruct(Construct):
@@ -24,8 +26,10 @@ class MessagingKeyConstruct(Construct):
 
     The account root statement CDK writes delegates to IAM, so the functions and the scheduler's role
     get key access through their own (exact) identity policies. Services that act as themselves need
-    the key policy: EventBridge writing to a dead-letter queue, CloudWatch alarms publishing to the
-    operators' topic, CloudWatch Logs encrypting the functions' log groups.
+    the key policy, each bound to this account and region by the condition AWS documents for it:
+    EventBridge writing to a dead-letter queue (the queue in the encryption context), CloudWatch alarms
+    publishing to the operators' topic (aws:SourceAccount, aws:SourceArn), CloudWatch Logs encrypting the
+    functions' log groups (the log group in the encryption context).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, alias_name: str, retain: bool) -> None:
@@ -41,20 +45,46 @@ class MessagingKeyConstruct(Construct):
         )
         self.key.add_alias(alias_name)
         pin_logical_id(self.key, "MessagingKey")
-        self._admit_service("events.amazonaws.com", "EventBridgeDeadLetterQueues")
-        self._admit_service("cloudwatch.amazonaws.com", "CloudWatchAlarmsToOperatorsTopic")
+        self._admit_eventbridge()
+        self._admit_cloudwatch_alarms()
         self._admit_cloudwatch_logs()
 
-    def _admit_service(self, service: str, sid: str) -> None:
-        # No source conditions here: SQS and SNS call KMS for the sender without documenting which
-        # source context keys they forward, and a silently failing alarm is worse. The confused-deputy
-        # guard sits on the queue and topic policies (aws:SourceArn / aws:SourceAccount).
+    def _admit_eventbridge(self) -> None:
+        """EventBridge writing to a queue: a rule target's dead-letter queue (an undeliverable event), or the
+        reporter's queue (the state-change rule's target); only for queues of this account and region, by the encryption context SQS puts in every KMS request for a queue
+        (`aws:sqs:arn`, the queue's ARN). Not aws:SourceArn / aws:SourceAccount: AWS documents that
+        EventBridge's deliveries do not carry them to KMS, so a condition on them would drop every event.
+        The queue policies name the rules themselves (aws:SourceArn)."""
+        stack = cdk.Stack.of(self)
+        queues = stack.format_arn(service="sqs", resource="*", arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid=sid,
-                principals=[iam.ServicePrincipal(service)],
+                sid="EventBridgeDeadLetterQueues",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
                 actions=list(SENDER_KEY_ACTIONS),
                 resources=["*"],
+                conditions={"ArnLike": {SQS_ENCRYPTION_CONTEXT: queues}},
+            )
+        )
+
+    def _admit_cloudwatch_alarms(self) -> None:
+        """CloudWatch alarms publishing to the operators' topic: only this account's alarms of this region,
+        the aws:SourceAccount / aws:SourceArn conditions the SNS guide documents for AWS services that
+        publish to an encrypted topic (as on the topic's own policy)."""
+        stack = cdk.Stack.of(self)
+        alarms = stack.format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsToOperatorsTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=list(SENDER_KEY_ACTIONS),
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": alarms},
+                },
             )
         )
 

@@ -19,6 +19,7 @@ from autopilot_reports.settings import FunctionSettings
 from infra import constants as c
 from infra.checkov import acknowledge_checkov
 from infra.constructs.queues import DeadLetterQueue, QueueDestination
+from infra.constructs.sealing import SealKeyConstruct
 from infra.ids import pin_logical_id
 from infra.nag import acknowledge, iam5_resource
 
@@ -42,6 +43,7 @@ class FunctionBasics:
     log_retention_days: int
     retain: bool
     log_key: kms.IKey  # encrypts every function's log group (the stack's one customer-managed key)
+    seal_key: SealKeyConstruct  # every function seals what it writes, or checks the seals (domain/seal.py)
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,16 @@ class ServiceFunction(Construct):
                 **spec.settings.to_env(),
             },
         )
+        basics.seal_key.allow(self.role)
         pin_logical_id(self.function, f"{spec.name}Function")
         pin_logical_id(self.role, f"{spec.name}Role")
         pin_logical_id(self.log_group, f"{spec.name}LogGroup")
         acknowledge(
             self.function,
             "AwsSolutions-L1",
-            "Python 3.13 on purpose: it is the runtime the handlers are tested on and the one the pinned "
-            "Powertools layer is resolved for (/aws/service/powertools/python/x86_64/python3.13/<version>); "
+            "Python 3.13 on purpose: make test runs the Lambda package's unit and integration suites on it a "
+            "second time, with the runtime's boto3 and the layer's packages (constraints-lambda.txt), and the "
+            "pinned Powertools layer is resolved for it (/aws/service/powertools/python/x86_64/python3.13/<version>); "
             "moving to a newer runtime changes the layer path, the tests and this line together.",
         )
         self._acknowledge_checkov(spec)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -19,26 +21,73 @@ from infra.ids import pin_logical_id
 PERIOD = cdk.Duration.minutes(c.ALARM_PERIOD_MINUTES)
 
 
+@dataclass(frozen=True)
+class Watched:
+    """A function the operators watch: its errors always; its throttles where `throttles` says why they
+    matter (and `sustained`: only three periods in a row); its stream's iterator age where it reads one;
+    the age of its oldest asynchronous event where `event_age` says what waits."""
+
+    name: str  # as alarms and the dashboard name it: "Watcher" -> WatcherErrors, WatcherThrottles
+    function: lambda_.IFunction
+    throttles: str | None = None  # the throttle alarm's description
+    sustained: bool = False
+    stream_age: str | None = None  # the iterator-age alarm's description (a stream's function)
+    event_age: str | None = None  # the AsyncEventAge alarm's description (an asynchronously invoked function)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queue where work waits for a function (the reporter's): an alarm on its oldest message's age."""
+
+    name: str  # "ReporterQueue" -> ReporterQueueAgeAlarm
+    queue: sqs.IQueue
+    description: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A dashboard graph of the project's own metrics (the NAMESPACE, dimension service)."""
+
+    title: str
+    metrics: tuple[str, ...]
+    stacked: bool = False
+
+
+NOTIFICATIONS_GRAPH = Graph("Notifications", ())  # claimed against sent, and their difference
+
+
 class MonitoringConstruct(Construct):
-    """Alarms: each dead-letter queue not empty, function errors and throttles, watcher staleness, events
-    waiting too long (the reporter's queue, the watcher's asynchronous events, the notifier's stream)
-    long before anything can be dropped; and one dashboard named `dashboard_name` (dashboards are
-    account-wide, so the name carries the region)."""
+    """Alarms: each dead-letter queue not empty, each function's errors, throttles where they matter, a
+    stream falling behind, events waiting too long (a work queue's oldest message, a function's oldest
+    asynchronous event: at WAITING_AGE_ALARM_MINUTES, long before anything can be dropped), the watcher's
+    staleness (where there is a watcher); and one dashboard named `dashboard_name` (dashboards are
+    account-wide, so the name carries the region).
+
+    What there is to watch is the deployment's (infra/stack.py): a standalone stack's watcher, reporter and
+    notifier; a spoke's forwarder; a hub's recorder, notifier and spoke monitor."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        watcher: lambda_.IFunction,
-        reporter: lambda_.IFunction,
-        notifier: lambda_.IFunction,
-        reporter_queue: sqs.IQueue,
+        functions: Sequence[Watched],
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
         operators_topic: sns.ITopic,
-        schedule_rate_minutes: int,
+        schedule_rate_minutes: int | None,
         dashboard_name: str,
+        activity: Sequence[Graph],
+        work: Sequence[Graph],
+        error_metrics: Sequence[str],
+        claims_refused: str | None = None,
+        waiting: Sequence[Waiting] = (),
     ) -> None:
+        """`schedule_rate_minutes`: the watcher's rate, for its staleness alarm (None: no watcher).
+        `claims_refused`: the description of the alarm on stream records the stack did not seal (where a
+        function checks seals: the notifier, a spoke's forwarder).
+        `activity`, `work`: the dashboard's first row, and the graphs that open its second;
+        `error_metrics`: the project's metrics shown beside the functions' errors; `waiting`: the queues where
+        work waits for a function."""
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(operators_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -51,63 +100,67 @@ class MonitoringConstruct(Construct):
                 description=f"Messages wait in the {name} dead-letter queue ({dlq.purpose}). "
                 "Inspect them and redrive (docs/deploy.md, 'Dead-letter queues').",
             )
-        for name, function in (("Watcher", watcher), ("Reporter", reporter), ("Notifier", notifier)):
+        for each in functions:
             self._alarm(
-                f"{name}Errors",
-                function.metric_errors(period=PERIOD, statistic="Sum"),
+                f"{each.name}Errors",
+                each.function.metric_errors(period=PERIOD, statistic="Sum"),
                 threshold=0,
-                description=f"The {name.lower()} function failed at least once in {c.ALARM_PERIOD_MINUTES} minutes.",
+                description=f"The {_words(each.name)} function failed at least once in {c.ALARM_PERIOD_MINUTES} "
+                "minutes.",
             )
-        # No function has reserved concurrency (a new account could not deploy one): a throttle means the
-        # account's executions are spent, by a burst or by another function of the account. Lambda and
-        # the event sources retry, so only sustained throttling of the watcher is news; the reporter runs
-        # at most reporterMaxConcurrency at once, so any throttle of it or of the notifier means the account
-        # is full.
-        self._alarm(
-            "WatcherThrottles",
-            watcher.metric_throttles(period=PERIOD, statistic="Sum"),
-            threshold=0,
-            evaluation_periods=3,
-            description="The watcher was throttled in three consecutive periods: the account's concurrency "
-            "(or the watcher's reservation, watcherReservedConcurrency) is exhausted and ticks or history "
-            "import pieces are delayed.",
-        )
-        for name, function in (("Reporter", reporter), ("Notifier", notifier)):
+        for each in functions:
+            if each.throttles is None:
+                continue
+            periods = 3 if each.sustained else 1
             self._alarm(
-                f"{name}Throttles",
-                function.metric_throttles(period=PERIOD, statistic="Sum"),
+                f"{each.name}Throttles",
+                each.function.metric_throttles(period=PERIOD, statistic="Sum"),
                 threshold=0,
-                description=f"The {name.lower()} was throttled: the account's concurrency is exhausted (other "
-                "functions of the account hold it); reports and messages are delayed, not lost.",
+                evaluation_periods=periods,
+                description=each.throttles,
+            )
+        for each in functions:
+            if each.stream_age is None:
+                continue
+            self._alarm(
+                f"{each.name}IteratorAge",
+                each.function.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
+                threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
+                description=each.stream_age,
             )
         age = c.WAITING_AGE_ALARM_MINUTES
-        self._alarm(
-            "ReporterQueueAge",
-            reporter_queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
-            threshold=age * 60,
-            description=f"A state change has waited more than {age} minutes in the reporter's queue: reports and "
-            "messages are late (a burst larger than reporterMaxConcurrency clears in time, or the reporter "
-            "is failing). Nothing is lost yet: a message moves to ReporterFailureQueue only after "
-            f"{c.REPORTER_QUEUE_MAX_RECEIVES} failed receives.",
-        )
-        self._alarm(
-            "WatcherEventAge",
-            watcher.metric("AsyncEventAge", period=PERIOD, statistic="Maximum"),
-            threshold=age * 60_000,
-            description=f"A watcher invocation (a tick, a nudge, a history import piece) waited more than {age} "
-            f"minutes for an execution: the account's concurrency is exhausted. Lambda drops it after "
-            f"{c.WATCHER_MAX_EVENT_AGE_SECONDS // 60} minutes, into WatcherFailureQueue.",
-        )
-        self._alarm(
-            "NotifierIteratorAge",
-            notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
-            threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
-            description=f"The notifier is more than {c.ITERATOR_AGE_ALARM_MINUTES} minutes behind the table's "
-            "stream: notifications are late (failing batches are retried for up to 24 hours).",
-        )
-        self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes)
+        for queue in waiting:
+            self._alarm(
+                f"{queue.name}Age",
+                queue.queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+                threshold=age * 60,
+                description=queue.description,
+            )
+        for each in functions:
+            if each.event_age is None:
+                continue
+            self._alarm(
+                f"{each.name}EventAge",
+                each.function.metric("AsyncEventAge", period=PERIOD, statistic="Maximum"),
+                threshold=age * 60_000,
+                description=each.event_age,
+            )
+        if claims_refused is not None:
+            self._alarm(
+                "ClaimsRefused",
+                cloudwatch.Metric(
+                    namespace=c.NAMESPACE,
+                    metric_name=c.CLAIMS_REFUSED,
+                    dimensions_map={"service": c.SERVICE},
+                    statistic="Sum",
+                    period=PERIOD,
+                ),
+                threshold=0,
+                description=claims_refused,
+            )
+        self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes) if schedule_rate_minutes else None
         self.dashboard = self._dashboard(
-            dashboard_name, watcher, reporter, notifier, reporter_queue, dead_letter_queues
+            dashboard_name, functions, dead_letter_queues, activity, work, error_metrics, waiting
         )
 
     def _alarm(
@@ -134,6 +187,7 @@ class MonitoringConstruct(Construct):
         return alarm
 
     def _staleness_alarm(self, rate_minutes: int) -> cloudwatch.Alarm:
+        """No successful watcher tick for STALENESS_PERIODS intervals (missing data breaches too)."""
         ticks = cloudwatch.Metric(
             namespace=c.NAMESPACE,
             metric_name=c.WATCHER_TICKS_SUCCEEDED,
@@ -168,56 +222,60 @@ class MonitoringConstruct(Construct):
     def _dashboard(
         self,
         dashboard_name: str,
-        watcher: lambda_.IFunction,
-        reporter: lambda_.IFunction,
-        notifier: lambda_.IFunction,
-        reporter_queue: sqs.IQueue,
+        functions: Sequence[Watched],
         dead_letter_queues: Sequence[tuple[str, DeadLetterQueue]],
+        activity: Sequence[Graph],
+        work: Sequence[Graph],
+        error_metrics: Sequence[str],
+        waiting: Sequence[Waiting],
     ) -> cloudwatch.Dashboard:
         dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.days(1)
         )
+        dashboard.add_widgets(*(_widget(graph) for graph in activity))
         dashboard.add_widgets(
-            _graph("Reports", [_custom(c.REPORTS_WRITTEN), _custom(c.REPORTS_UNCHANGED)]),
-            _graph("Notifications", _notification_metrics()),
-            _graph(
-                "Explainability states",
-                [_custom(f"{c.EXPLAINABILITY_STATE_PREFIX}{state}") for state in c.EXPLAINABILITY_STATES],
-                stacked=True,
-            ),
-        )
-        dashboard.add_widgets(
-            _graph(
-                "Watcher",
-                [
-                    _custom(c.WATCHER_TICKS_SUCCEEDED),
-                    _custom(c.JOBS_LISTED),
-                    _custom(c.STATE_CHANGES_PUBLISHED),
-                    _custom(c.IMPORT_PIECES),
-                    _custom(c.IMPORT_JOBS_SEEN),
-                ],
-            ),
+            *(_widget(graph) for graph in work),
             _graph(
                 "Errors",
                 [
-                    watcher.metric_errors(label="Watcher errors", period=PERIOD),
-                    reporter.metric_errors(label="Reporter errors", period=PERIOD),
-                    notifier.metric_errors(label="Notifier errors", period=PERIOD),
-                    _custom(c.INVALID_EVENTS),
-                    _custom(c.JOBS_NOT_FOUND),
+                    *(each.function.metric_errors(label=f"{each.name} errors", period=PERIOD) for each in functions),
+                    *(_custom(name) for name in error_metrics),
                 ],
             ),
             _graph(
                 "Duration p50 / p99 (ms)",
                 [
-                    watcher.metric_duration(statistic="p50", label="Watcher p50", period=PERIOD),
-                    watcher.metric_duration(statistic="p99", label="Watcher p99", period=PERIOD),
-                    reporter.metric_duration(statistic="p50", label="Reporter p50", period=PERIOD),
-                    reporter.metric_duration(statistic="p99", label="Reporter p99", period=PERIOD),
-                    notifier.metric_duration(statistic="p50", label="Notifier p50", period=PERIOD),
-                    notifier.metric_duration(statistic="p99", label="Notifier p99", period=PERIOD),
+                    metric
+                    for each in functions
+                    for metric in (
+                        each.function.metric_duration(statistic="p50", label=f"{each.name} p50", period=PERIOD),
+                        each.function.metric_duration(statistic="p99", label=f"{each.name} p99", period=PERIOD),
+                    )
                 ],
             ),
+        )
+        streams = [each for each in functions if each.stream_age is not None]
+        events = [each for each in functions if each.event_age is not None]
+        waits = (
+            [
+                cloudwatch.GraphWidget(
+                    title="Oldest waiting: asynchronous events (ms, left), work queues (s, right)",
+                    left=[
+                        each.function.metric("AsyncEventAge", period=PERIOD, statistic="Maximum", label=each.name)
+                        for each in events
+                    ],
+                    right=[
+                        queue.queue.metric_approximate_age_of_oldest_message(
+                            period=PERIOD, statistic="Maximum", label=queue.name
+                        )
+                        for queue in waiting
+                    ],
+                    width=8,
+                    height=6,
+                )
+            ]
+            if events or waiting
+            else []
         )
         dashboard.add_widgets(
             _graph(
@@ -229,24 +287,29 @@ class MonitoringConstruct(Construct):
                     for name, dlq in dead_letter_queues
                 ],
             ),
-            cloudwatch.GraphWidget(
-                title="Oldest waiting: watcher's events, notifier's stream (ms, left); reporter's queue (s, right)",
-                left=[
-                    watcher.metric("AsyncEventAge", period=PERIOD, statistic="Maximum", label="Watcher AsyncEventAge"),
-                    notifier.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="Notifier IteratorAge"),
-                ],
-                right=[
-                    reporter_queue.metric_approximate_age_of_oldest_message(
-                        period=PERIOD, statistic="Maximum", label="ReporterQueue oldest message"
-                    )
-                ],
-                width=8,
-                height=6,
+            *(
+                _graph(
+                    f"{each.name} stream age (ms)",
+                    [each.function.metric("IteratorAge", period=PERIOD, statistic="Maximum", label="IteratorAge max")],
+                )
+                for each in streams
             ),
+            *waits,
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=8),
         )
         pin_logical_id(dashboard, "Dashboard")
         return dashboard
+
+
+def _widget(graph: Graph) -> cloudwatch.GraphWidget:
+    if graph is NOTIFICATIONS_GRAPH:
+        return _graph(graph.title, _notification_metrics())
+    return _graph(graph.title, [_custom(name) for name in graph.metrics], stacked=graph.stacked)
+
+
+def _words(name: str) -> str:
+    """`HubRecorder` -> `hub recorder`, as a description names a function."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 def _notification_metrics() -> list[cloudwatch.IMetric]:

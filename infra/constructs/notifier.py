@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -16,6 +18,7 @@ from infra import constants as c
 from infra.checkov import acknowledge_checkov
 from infra.constructs.encryption import SENDER_KEY_ACTIONS
 from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
+from infra.constructs.notifications import reserve_publishing
 from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
 from infra.ids import pin_logical_id
 
@@ -48,7 +51,9 @@ class NotifierConstruct(Construct):
         key: kms.IKey,
         basics: FunctionBasics,
         settings: NotifierSettings,
+        filter_patterns: Sequence[Mapping[str, Any]] = c.NOTIFIER_FILTER_PATTERNS,
     ) -> None:
+        """`filter_patterns`: the commits that lead to a message (a hub's add a silent spoke's claim)."""
         super().__init__(scope, construct_id)
         self.failure_queue = DeadLetterQueue(
             self,
@@ -73,6 +78,7 @@ class NotifierConstruct(Construct):
             basics=basics,
         )
         self.function = self.notifier.function
+        reserve_publishing(topic, self.notifier.role)
         self.notifier.add_to_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
             iam.PolicyStatement(actions=list(SENDER_KEY_ACTIONS), resources=[key.key_arn]),
@@ -90,7 +96,7 @@ class NotifierConstruct(Construct):
             retry_attempts=c.STREAM_RETRY_ATTEMPTS,
             max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
             on_failure=StreamFailureDestination(self.failure_queue),
-            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in c.NOTIFIER_FILTER_PATTERNS],
+            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in filter_patterns],
         )
         pin_logical_id(self.mapping, "NotifierStreamMapping")
         acknowledge_checkov(

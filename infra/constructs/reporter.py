@@ -186,9 +186,11 @@ class ReporterConstruct(Construct):
         )
 
     def _grant_read(self, location: OutputLocation) -> None:
-        """ListBucket (limited to the prefix) and GetObject under one configured output location."""
+        """ListBucket (limited to the prefix) and GetObject of the Clarify analysis.json files under one
+        configured output location: the reporter lists an Explainability prefix and reads the one
+        analysis.json in it; the report files beside it are only linked, never read."""
         bucket_arn = cdk.Fn.sub(f"arn:${{AWS::Partition}}:s3:::{location.bucket}")
-        objects = f"{location.prefix}/*" if location.prefix else "*"
+        objects = f"{location.prefix}/*/{c.ANALYSIS_FILE}" if location.prefix else f"*/{c.ANALYSIS_FILE}"
         list_statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn])
         if location.prefix:
             list_statement.add_condition("StringLike", {"s3:prefix": [location.prefix, f"{location.prefix}/*"]})
@@ -202,7 +204,7 @@ class ReporterConstruct(Construct):
         acknowledge(
             self.reporter.policy,
             iam5_resource(f"arn:<AWS::Partition>:s3:::{_nag_text(location.bucket)}/{objects}"),
-            "Reads Clarify output (analysis.json and report files) under a configured Autopilot output "
+            "Reads Clarify's analysis.json files (no other object) under a configured Autopilot output "
             "location; job and candidate folders are named by SageMaker at run time.",
         )
 

@@ -22,7 +22,9 @@ class ReportTableConstruct(Construct):
     compare it with the one before.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, retain: bool, organization: bool = False) -> None:
+        """`organization`: a hub's table, which keys jobs by account, region and name and has two more
+        indexes (jobs by account, a name's places: c.ORGANIZATION_INDEXES)."""
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
             self,
@@ -38,7 +40,8 @@ class ReportTableConstruct(Construct):
             deletion_protection=retain,
             removal_policy=cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY,
         )
-        for index_name, (partition_key, sort_key) in c.INDEXES.items():
+        indexes = {**c.INDEXES, **(c.ORGANIZATION_INDEXES if organization else {})}
+        for index_name, (partition_key, sort_key) in indexes.items():
             self.table.add_global_secondary_index(
                 index_name=index_name,
                 partition_key=dynamodb.Attribute(name=partition_key, type=_S),

@@ -93,6 +93,8 @@ class WatcherConstruct(Construct):
         self.schedule_role = self._schedule_role()
         self.schedule = self._schedule(interval)
         self.digest_schedule = self._digest(digest_schedule) if digest_schedule else None
+        # Only calls that succeeded: CloudTrail records refused ones too (with an errorCode), so without the
+        # filter a principal with no SageMaker rights could wake the watcher at will by being refused.
         self.cloudtrail_rule = self.watcher.add_rule(
             self,
             "CloudTrailAutoMLRule",
@@ -100,7 +102,11 @@ class WatcherConstruct(Construct):
             pattern=events.EventPattern(
                 source=[c.SAGEMAKER_EVENT_SOURCE],
                 detail_type=[c.CLOUDTRAIL_DETAIL_TYPE],
-                detail={"eventSource": [c.SAGEMAKER_API_EVENT_SOURCE], "eventName": list(c.AUTOML_API_CALLS)},
+                detail={
+                    "eventSource": [c.SAGEMAKER_API_EVENT_SOURCE],
+                    "eventName": list(c.AUTOML_API_CALLS),
+                    "errorCode": events.Match.does_not_exist(),
+                },
             ),
         )
         self.history_import_rule = self.watcher.add_rule(

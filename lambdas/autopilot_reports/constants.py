@@ -14,12 +14,22 @@ EXPLAINABILITY_ERROR_STATUS = "ExplainabilityError"  # a secondary status
 
 # --- explainability states (docs/design.md §4.1) ----------------------------------------------------
 EXPLAINABILITY_STATES = ("available", "missing", "error", "pending", "not_applicable")
+ANALYSIS_FILE = "analysis.json"  # Clarify's output: the one object the reporter reads (and may read)
 
 # --- our events (docs/design.md §3) -------------------------------------------------------------------
 EVENT_SOURCE = "autopilot-reports"
 STATE_CHANGE_DETAIL_TYPE = "AutoML Job State Change"
 IMPORT_DETAIL_TYPE = "AutoML History Import"  # one bounded piece of a history import, handed on
 SCHEMA_VERSION = "2"  # 2: FamilyStanding added (1 is still accepted)
+
+# --- an organization: what a spoke sends its hub (docs/design.md §8), one entry each, source EVENT_SOURCE ---
+REPORT_DETAIL_TYPE = "AutoML Job Report"  # a committed report (and whether the spoke claimed its notification)
+STUCK_DETAIL_TYPE = "AutoML Job Stuck"  # a committed "may be stuck" claim
+HEARTBEAT_DETAIL_TYPE = "AutoML Spoke Heartbeat"  # at most one an hour per spoke
+FORWARDED_DETAIL_TYPES = (REPORT_DETAIL_TYPE, STUCK_DETAIL_TYPE, HEARTBEAT_DETAIL_TYPE)
+FORWARDED_SCHEMA_VERSION = "1"
+MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's limit per entry, and per PutEvents request
+HEARTBEAT_MINUTES = 60  # a spoke's watcher writes its heartbeat at most this often
 
 # --- what wakes the watcher ---------------------------------------------------------------------------
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
@@ -65,8 +75,13 @@ MAX_STUCK_AFTER_MINUTES = 30 * 24 * 60
 DEFAULT_DIGEST_SCHEDULE = "cron(0 8 * * ? *)"  # EventBridge Scheduler expression, or "none"
 DEFAULT_DIGEST_PERIOD_HOURS = 24  # what the first digest covers
 MAX_DIGEST_PERIOD_HOURS = 24 * 31
+DEFAULT_SPOKE_SILENT_AFTER_MINUTES = 180  # a hub alerts once per silence of a spoke this quiet
+MAX_SPOKE_SILENT_AFTER_MINUTES = 30 * 24 * 60
 DIGEST_LIST_LIMIT = 50  # jobs named per list of a digest; the rest are counted
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's own constraint
+# An AWS region name (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-4): console links are built only for
+# these, and a scenario's region must be one.
+AWS_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
 PARTITION_KEY = "pk"
@@ -80,11 +95,32 @@ INDEXES = {
     INDEX_BY_PARTIAL_FAILURE: ("gsi2pk", "gsi2sk"),
     INDEX_RECENT: ("gsi3pk", "gsi3sk"),
 }
+# An organization's hub table only (KeyScope.ORGANIZATION): jobs by account, and a name's places
+INDEX_BY_ACCOUNT = "by_account"
+INDEX_BY_NAME = "by_name"
+ORGANIZATION_INDEXES = {
+    INDEX_BY_ACCOUNT: ("gsi4pk", "gsi4sk"),
+    INDEX_BY_NAME: ("gsi5pk", "gsi5sk"),
+}
+KEY_SCOPE_LOCAL = "local"  # a standalone stack's table, or a spoke's: jobs keyed by name
+KEY_SCOPE_ORGANIZATION = "organization"  # a hub's: jobs keyed by account, region and name
 REPORT_SK = "REPORT"
 NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's terminal notification
 STUCK_ALERTED_FOR = "stuck_alerted_for"  # the progress (models.record.progress) of the stall alerted
 STUCK_NOTIFIED_AT = "stuck_notified_at"  # when that "may be stuck" alert was claimed
 DIGEST_SK = "DIGEST"  # a digest item's sort key: its insert is the digest's claim
+SPOKE_SK = "SPOKE"  # a hub's item per (account, region): the spoke's last heartbeat
+SILENT_ALERTED_FOR = "silent_alerted_for"  # the heartbeat (ms) whose silence was alerted
+SILENT_NOTIFIED_AT = "silent_notified_at"
+HEARTBEAT_AT = "heartbeat_at"  # on a spoke's watcher item: when its watcher last wrote a heartbeat
+# Seals (domain/seal.py): what the stack wrote, told apart from what anyone hands the notifier.
+SEAL = "seal"  # a latest record's ({fields, mac}) and a digest's
+STUCK_SEAL = "stuck_seal"  # beside a "may be stuck" claim
+SILENT_SEAL = "silent_seal"  # beside a hub's claim of a spoke's silence
+HEARTBEAT = "heartbeat"  # on a spoke's watcher item: its last heartbeat ({sent_at, watch_start, watermark})
+HEARTBEAT_SEAL = "heartbeat_seal"
+SEAL_MAC_ALGORITHM = "HMAC_SHA_256"  # the key policy admits GenerateMac with this algorithm only
+SEAL_KEY_MESSAGE = b"autopilot-reports seal key v1"  # what every function MACs (KMS) to derive the seal key
 
 # --- metrics --------------------------------------------------------------------------------------------
 NAMESPACE = "AutopilotReports"
@@ -112,12 +148,23 @@ EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATE
 # notifier
 STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
+HEARTBEATS_WRITTEN = "HeartbeatsWritten"
+# forwarder (a spoke)
+ENTRIES_FORWARDED = "EntriesForwarded"
+ENTRIES_REDUCED = "EntriesReduced"  # a report over EventBridge's entry limit, sent reduced (never dropped)
+# hub recorder and spoke monitor (a hub)
+FORWARDED_REPORTS_STORED = "ForwardedReportsStored"
+FOREIGN_REPORTS_REFUSED = "ForeignReportsRefused"  # a report naming another account than its envelope's
+SPOKE_HEARTBEATS = "SpokeHeartbeats"
+SILENT_SPOKES_CLAIMED = "SilentSpokesClaimed"
+CLAIMS_REFUSED = "ClaimsRefused"  # stream records whose claim the stack did not seal: forged, never sent
 
 # --- what a message is about: the `event_type` SNS attribute every message carries -----------------------
 EVENT_TYPE_ENDED = "ended"  # the terminal report
 EVENT_TYPE_STUCK = "stuck"  # an InProgress job whose LastModifiedTime has not moved for stuckAfterMinutes
 EVENT_TYPE_DIGEST = "digest"  # the scheduled summary
-EVENT_TYPES = (EVENT_TYPE_ENDED, EVENT_TYPE_STUCK, EVENT_TYPE_DIGEST)
+EVENT_TYPE_SPOKE_SILENT = "spoke_silent"  # a hub: a spoke sent no heartbeat for spokeSilentAfterMinutes
+EVENT_TYPES = (EVENT_TYPE_ENDED, EVENT_TYPE_STUCK, EVENT_TYPE_DIGEST, EVENT_TYPE_SPOKE_SILENT)
 
 # --- the stack, its functions and its outputs (names the stack, the CLI, the sandbox and the bench share) ---
 DEFAULT_STACK_NAME = "AutopilotReports"  # CDK context `stackName`; the CLI's `--stack` default
@@ -129,6 +176,9 @@ EXAMPLE_ACCOUNT_ID = "123456789012"
 WATCHER_HANDLER = "autopilot_reports.handlers.watcher.handler"
 REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
 NOTIFIER_HANDLER = "autopilot_reports.handlers.notifier.handler"
+FORWARDER_HANDLER = "autopilot_reports.handlers.forwarder.handler"  # a spoke
+HUB_RECORDER_HANDLER = "autopilot_reports.handlers.hub_recorder.handler"  # a hub
+SPOKE_MONITOR_HANDLER = "autopilot_reports.handlers.spoke_monitor.handler"  # a hub
 # The stack's CloudFormation outputs, by name (the CLI reads the table's and the bus's)
 OUTPUT_TABLE_NAME = "ReportsTableName"
 OUTPUT_EVENT_BUS_NAME = "EventBusName"
@@ -145,6 +195,11 @@ OUTPUT_REPORTER_FAILURE_QUEUE_URL = "ReporterFailureQueueUrl"
 OUTPUT_REPORTER_QUEUE_URL = "ReporterQueueUrl"  # where a redrive of ReporterFailureQueue goes back to
 OUTPUT_NOTIFIER_FAILURE_QUEUE_URL = "NotifierFailureQueueUrl"
 OUTPUT_HISTORY_IMPORT_COMMAND = "HistoryImportCommand"
+OUTPUT_TABLE_KEY_SCOPE = "ReportsTableKeyScope"  # a hub's: the CLI reads its table by account and region
+OUTPUT_HUB_EVENT_BUS_ARN = "HubEventBusArn"  # a hub's: what its spokes send to (context hubEventBusArn)
+OUTPUT_FORWARDER_FUNCTION_NAME = "ForwarderFunctionName"
+OUTPUT_HUB_RECORDER_FUNCTION_NAME = "HubRecorderFunctionName"
+OUTPUT_SPOKE_MONITOR_FUNCTION_NAME = "SpokeMonitorFunctionName"
 # SNS message attributes every job notification carries (subscription filter policies may use them)
 MESSAGE_ATTRIBUTES = (
     "event_type",
@@ -154,4 +209,6 @@ MESSAGE_ATTRIBUTES = (
     "explainability_state",
     "family",
     "new_best_in_family",
+    "account_id",  # where the job ran (every mode), so a hub's subscriptions can route by account
+    "region",
 )

@@ -12,6 +12,7 @@ setting's rule is written once. Only pydantic here: the Lambda runtime has it fr
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import typing
@@ -19,7 +20,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.config import JsonDict
 
 from autopilot_reports import constants as c
 
@@ -73,9 +75,39 @@ WatermarkOverlapSeconds = Annotated[int, Field(ge=0, le=c.MAX_WATERMARK_OVERLAP_
 ImportPagesPerPiece = Annotated[int, Field(ge=1, le=c.MAX_IMPORT_PAGES_PER_PIECE)]
 StuckAfterMinutes = Annotated[int, Field(ge=0, le=c.MAX_STUCK_AFTER_MINUTES)]
 DigestPeriodHours = Annotated[int, Field(ge=1, le=c.MAX_DIGEST_PERIOD_HOURS)]
+SpokeSilentAfterMinutes = Annotated[int, Field(ge=1, le=c.MAX_SPOKE_SILENT_AFTER_MINUTES)]
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+ACCOUNT_NAME_CHARS = 64
+
+
+def check_account_names(names: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """12-digit account ids, each with a short name, sorted by id (a tuple of pairs: hashable, unlike a
+    dict, so the settings stay frozen)."""
+    for account, name in names:
+        if not ACCOUNT_ID.match(account):
+            raise ValueError(f"{account!r} is not an AWS account id (12 digits)")
+        if not name.strip() or len(name) > ACCOUNT_NAME_CHARS:
+            raise ValueError(f"account {account}: a name of 1 to {ACCOUNT_NAME_CHARS} characters, not {name!r}")
+    return tuple(sorted(names))
+
+
+def pairs(value: object) -> object:
+    """`{"111122223333": "team-churn"}` (or its JSON text) as pairs, for `mode="before"` validators."""
+    if isinstance(value, str) and value.strip():
+        value = json.loads(value)
+    if isinstance(value, dict):
+        return tuple((str(key), str(name)) for key, name in value.items())
+    return value
+
+
+AccountNames = Annotated[tuple[tuple[str, str], ...], BeforeValidator(pairs), AfterValidator(check_account_names)]
 
 
 # --- one model per function ----------------------------------------------------------------------------
+
+# A field's `json_schema_extra` marking it as left out of the environment at its default (the settings an
+# organization added to the standalone functions: a standalone stack's environment stays as deployed).
+OMITTED_AT_DEFAULT: JsonDict = {"omitted_at_default": True}
 
 
 class SettingsError(RuntimeError):
@@ -92,6 +124,9 @@ class FunctionSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # Every function: the alias of the KMS HMAC key the stack's writes are sealed with (domain/seal.py).
+    seal_alias: str
+
     @classmethod
     def env_name(cls, field: str) -> str:
         """The environment variable of `field`: its name upper-cased."""
@@ -100,11 +135,14 @@ class FunctionSettings(BaseModel):
         return field.upper()
 
     def to_env(self) -> dict[str, str]:
-        """The function's environment variables, in field order (what the stack writes)."""
+        """The function's environment variables, in field order (what the stack writes). A field marked
+        OMITTED_AT_DEFAULT is left out at its default, so adding one leaves deployed environments as they are."""
         environment: dict[str, str] = {}
         for name, value in self.model_dump(mode="json").items():
-            if value is not None:
-                environment[self.env_name(name)] = _env_text(self.env_name(name), value)
+            field = type(self).model_fields[name]
+            if value is None or (_omitted_at_default(field) and getattr(self, name) == field.default):
+                continue
+            environment[self.env_name(name)] = _env_text(self.env_name(name), value)
         return environment
 
     @classmethod
@@ -116,7 +154,7 @@ class FunctionSettings(BaseModel):
         for name, field in cls.model_fields.items():
             text = env.get(cls.env_name(name), "")
             if text:
-                values[name] = split_csv(text) if _is_sequence(field.annotation) else text
+                values[name] = _from_text(text, field.annotation)
         try:
             return cls.model_validate(values)
         except ValidationError as error:
@@ -135,11 +173,17 @@ class WatcherSettings(FunctionSettings):
     # The reporter's queue: a change not yet stored is published again only when it cannot still be waiting
     # there (domain.watcher.republishable). None: published again on every tick, as without a queue.
     report_queue_url: str | None = None
+    # The plan's: a spoke's heartbeat interval (constants.HEARTBEAT_MINUTES); 0: none (a standalone stack).
+    heartbeat_minutes: int = Field(default=0, ge=0, json_schema_extra=OMITTED_AT_DEFAULT)
 
     @property
     def stuck_after(self) -> timedelta | None:
         """How long an InProgress job may stay quiet before its "may be stuck" alert; None: no alerts."""
         return timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None
+
+    @property
+    def heartbeat_every(self) -> timedelta | None:
+        return timedelta(minutes=self.heartbeat_minutes) if self.heartbeat_minutes else None
 
 
 class ReporterSettings(FunctionSettings):
@@ -153,6 +197,40 @@ class ReporterSettings(FunctionSettings):
 
 class NotifierSettings(FunctionSettings):
     topic_arn: str
+    # The plan's: a hub's messages name the account in their subject and chat thread.
+    organization: bool = Field(default=False, json_schema_extra=OMITTED_AT_DEFAULT)
+
+
+class ForwarderSettings(FunctionSettings):
+    """A spoke's forwarder: its own bus, where the ToHubRule picks up what it sends."""
+
+    event_bus_name: str
+
+
+class HubRecorderSettings(FunctionSettings):
+    table_name: str
+    account_names: AccountNames = ()
+    notify_statuses: NotifyStatuses = c.TERMINAL_STATUSES
+
+    def account_name(self, account: str) -> str | None:
+        return dict(self.account_names).get(account)
+
+
+class SpokeMonitorSettings(FunctionSettings):
+    """A hub's scheduled function: silent spokes, and the organization's digest."""
+
+    table_name: str
+    spoke_silent_after_minutes: SpokeSilentAfterMinutes = c.DEFAULT_SPOKE_SILENT_AFTER_MINUTES
+    stuck_after_minutes: StuckAfterMinutes = c.DEFAULT_STUCK_AFTER_MINUTES
+    digest_period_hours: DigestPeriodHours = c.DEFAULT_DIGEST_PERIOD_HOURS
+
+    @property
+    def silent_after(self) -> timedelta:
+        return timedelta(minutes=self.spoke_silent_after_minutes)
+
+    @property
+    def stuck_after(self) -> timedelta | None:
+        return timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None
 
 
 SettingsT = TypeVar("SettingsT", bound=FunctionSettings)
@@ -180,13 +258,33 @@ class ProcessSettings:
 get_settings = ProcessSettings()
 
 
+def _omitted_at_default(field: Any) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("omitted_at_default") is True
+
+
 def _is_sequence(annotation: Any) -> bool:
     return typing.get_origin(annotation) in (tuple, list, frozenset)
+
+
+def _is_pairs(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, list) and len(item) == 2 for item in value) and bool(value)
+
+
+def _from_text(text: str, annotation: Any) -> object:
+    """A variable's text as its field reads it: pairs travel as a JSON object, other sequences comma-separated."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if annotation == tuple[tuple[str, str], ...]:
+        return text  # the field's own validator decodes the JSON object
+    return split_csv(text) if _is_sequence(annotation) else text
 
 
 def _env_text(variable: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if _is_pairs(value):  # account names: {"111122223333": "team-churn"}, as the context gives them
+        return json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False)
     if isinstance(value, list):
         items = [str(item) for item in value]
         if any("," in item for item in items):

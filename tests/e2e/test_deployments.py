@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto.dynamodb.models import dynamodb_backends
 
-from autopilot_reports import constants as c
+from autopilot_reports.settings import WatcherSettings
 from sandbox.deployment import DeploymentPlan
 from sandbox.place import Place
 from sandbox.runner import World, run_scenario
@@ -32,7 +32,7 @@ def watching(template: dict[str, Any], prefix: str) -> dict[str, Any]:
     for resource in variant["Resources"].values():
         handler = resource.get("Properties", {}).get("Handler", "")
         if resource["Type"] == "AWS::Lambda::Function" and handler.endswith("watcher.handler"):
-            resource["Properties"]["Environment"]["Variables"][c.ENV_JOB_NAME_PREFIX] = prefix
+            resource["Properties"]["Environment"]["Variables"][WatcherSettings.env_name("job_name_prefix")] = prefix
     return variant
 
 

@@ -4,6 +4,7 @@ SIGTERM ends it cleanly."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -251,6 +253,82 @@ def test_the_first_hour_against_a_served_sandbox(served):
     )
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split("\t")[1] == "done"
+
+
+# --- local tools only, one endpoint for every service --------------------------------------------------------
+
+
+def raw_request(url: str, headers: dict[str, str], path: str = "/", method: str = "POST") -> tuple[int, dict[str, str]]:
+    """One request with exactly these headers (a browser's, or a DNS-rebound page's): status and headers."""
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    body = b"{}" if method == "POST" else None
+    try:
+        connection.request(method, path, body=body, headers={"Content-Type": "application/x-amz-json-1.0", **headers})
+        response = connection.getresponse()
+        response.read()
+        return response.status, {name.lower(): value for name, value in response.getheaders()}
+    finally:
+        connection.close()
+
+
+def test_every_served_port_answers_local_tools_only(served):
+    """DNS rebinding (a foreign Host), a web page (an Origin, a CORS preflight) and moto's /moto-api are
+    refused on the front and on every emulator's own port endpoint.json names; no answer grants CORS."""
+    list_tables = {"X-Amz-Target": "DynamoDB_20120810.ListTables"}
+    ports = [
+        served.endpoint[name]
+        for name in ("endpoint_url", "sagemaker_endpoint_url", "dynamodb_endpoint_url")
+        if name in served.endpoint
+    ]
+    assert len(ports) >= 2
+    for url in ports:
+        netloc = urlsplit(url).netloc
+        port = urlsplit(url).port
+        for headers in (
+            {"Host": f"rebound.example:{port}", **list_tables},
+            {"Host": netloc, "Origin": "https://evil.example", **list_tables},
+        ):
+            status, answer = raw_request(url, headers)
+            assert status == 403, (url, headers)
+            assert not [name for name in answer if name.startswith("access-control-")], (url, answer)
+        status, answer = raw_request(
+            url,
+            {"Host": netloc, "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+            method="OPTIONS",
+        )
+        assert status == 403 and "access-control-allow-origin" not in answer, url
+    front = served.endpoint["endpoint_url"]
+    for path in ("/moto-api/", "/moto-api/reset", "/moto-api/data.json"):
+        assert raw_request(front, {"Host": urlsplit(front).netloc}, path, method="GET")[0] == 403, path
+    # a local tool's request reaches the emulator (which then asks for a signature)
+    assert raw_request(front, {"Host": urlsplit(front).netloc, **list_tables})[0] != 403
+
+
+def test_the_endpoint_answers_the_automl_calls_from_the_simulator(served):
+    """`aws sagemaker list-auto-ml-jobs --endpoint-url ...` (or cloud-custodian) sees the jobs the stack saw,
+    not moto's empty list; endpoint.json names the simulator's own port too."""
+    assert served.endpoint["sagemaker_endpoint_url"].startswith("http://127.0.0.1:")
+    sagemaker = boto3.client(
+        "sagemaker",
+        endpoint_url=served.endpoint["endpoint_url"],
+        region_name=served.endpoint["region"],
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+    listed = {summary["AutoMLJobName"] for summary in sagemaker.list_auto_ml_jobs(MaxResults=100)["AutoMLJobSummaries"]}
+    assert listed == {record["job_name"] for record in served.records}
+    for record in served.records:
+        if record["api"] == "v1":
+            described = sagemaker.describe_auto_ml_job(AutoMLJobName=record["job_name"])
+        else:
+            described = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=record["job_name"])
+        assert described["AutoMLJobStatus"] == record["status"]
+        candidates = sagemaker.list_candidates_for_auto_ml_job(AutoMLJobName=record["job_name"])["Candidates"]
+        assert {candidate["CandidateName"] for candidate in candidates} >= {
+            entry["candidate"] for entry in record["leaderboard"] or []
+        }
+    assert sagemaker.list_training_jobs()["TrainingJobSummaries"] == []  # the rest of SageMaker is moto's
 
 
 def test_sigterm_ends_serving_cleanly(served):

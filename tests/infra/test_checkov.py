@@ -51,7 +51,10 @@ def decision_log_table() -> Acknowledgments:
     return table
 
 
-@pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
+TEMPLATES = ["template_json", "full_template_json", "hub_template_json", "spoke_template_json"]
+
+
+@pytest.mark.parametrize("fixture", TEMPLATES)
 def test_every_acknowledgment_names_a_check_and_says_why(request, fixture):
     template = request.getfixturevalue(fixture)
     skips = [
@@ -66,8 +69,8 @@ def test_every_acknowledgment_names_a_check_and_says_why(request, fixture):
         assert len(skip["comment"].strip()) >= MIN_REASON_LENGTH, (logical_id, skip)
 
 
-def test_the_decision_log_lists_exactly_the_acknowledgments(template_json, full_template_json):
-    in_templates = merged(template_json, full_template_json)
+def test_the_decision_log_lists_exactly_the_acknowledgments(request, roll_out):
+    in_templates = merged(*(request.getfixturevalue(fixture) for fixture in TEMPLATES), *roll_out.templates.values())
     in_log = decision_log_table()
     assert in_log == in_templates, (
         "docs/decision_log.md's checkov table disagrees with the templates: "
@@ -99,8 +102,9 @@ def test_an_acknowledgment_without_a_reason_is_refused():
         acknowledge_checkov(queue, "CKV_AWS_27", "y" * MIN_REASON_LENGTH)
 
 
-# One checkov run covers the default stack (what `make lint` scans), the full-featured variant (which
-# `make lint` does not synthesize) and a probe with a finding nobody acknowledged.
+# One checkov run covers the default stack (what `make lint` scans), the full-featured variant, an
+# organization's hub and spoke and the roll-out's templates (which `make lint` does not synthesize) and a
+# probe with a finding nobody acknowledged.
 PROBE = {
     "Resources": {
         "UnencryptedLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}},
@@ -109,11 +113,21 @@ PROBE = {
 
 
 @pytest.fixture(scope="module")
-def checkov_results(tmp_path_factory, template_json, full_template_json) -> dict[str, Any]:
+def checkov_results(
+    tmp_path_factory, template_json, full_template_json, hub_template_json, spoke_template_json, roll_out
+) -> dict[str, Any]:
     if not CHECKOV.exists():
         pytest.skip(f"{CHECKOV} is not installed (`make lint` installs it)")
     folder = tmp_path_factory.mktemp("checkov")
-    for name, template in (("default", template_json), ("full", full_template_json), ("probe", PROBE)):
+    templates = (
+        ("default", template_json),
+        ("full", full_template_json),
+        ("hub", hub_template_json),
+        ("spoke", spoke_template_json),
+        ("probe", PROBE),
+        *roll_out.templates.items(),
+    )
+    for name, template in templates:
         (folder / f"{name}.template.json").write_text(json.dumps(template), encoding="utf-8")
     env = {**os.environ, "CKV_PARSE_ERROR_FAIL": "true", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
     run = subprocess.run(
@@ -138,7 +152,15 @@ def _by_file(checks: list[dict[str, Any]], name: str) -> set[tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize(("name", "fixture"), [("default", "template_json"), ("full", "full_template_json")])
+@pytest.mark.parametrize(
+    ("name", "fixture"),
+    [
+        ("default", "template_json"),
+        ("full", "full_template_json"),
+        ("hub", "hub_template_json"),
+        ("spoke", "spoke_template_json"),
+    ],
+)
 def test_checkov_finds_nothing_unacknowledged_and_honours_every_acknowledgment(request, checkov_results, name, fixture):
     assert _by_file(checkov_results["failed_checks"], name) == set()
     expected = {
@@ -148,6 +170,16 @@ def test_checkov_finds_nothing_unacknowledged_and_honours_every_acknowledgment(r
     }
     assert _by_file(checkov_results["skipped_checks"], name) == expected
     assert _by_file(checkov_results["passed_checks"], name), "checkov scanned nothing"
+
+
+def test_checkov_finds_nothing_unacknowledged_in_the_roll_out(checkov_results, roll_out):
+    for name, template in roll_out.templates.items():
+        assert _by_file(checkov_results["failed_checks"], name) == set(), name
+        expected = {
+            (check, resource) for check, resources in acknowledgments(template).items() for resource in resources
+        }
+        assert _by_file(checkov_results["skipped_checks"], name) == expected, name
+        assert _by_file(checkov_results["passed_checks"], name), f"checkov scanned nothing in {name}"
 
 
 def test_checkov_fails_on_a_finding_nobody_acknowledged(checkov_results):

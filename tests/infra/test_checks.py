@@ -68,12 +68,21 @@ def _acknowledgments(template: dict) -> dict[str, set[str]]:
     return found
 
 
-def test_every_acknowledgment_is_in_the_decision_log(template_json, full_template_json):
+def test_every_acknowledgment_is_in_the_decision_log(
+    template_json, full_template_json, hub_template_json, spoke_template_json, roll_out
+):
     log = (ROOT / "docs" / "decision_log.md").read_text(encoding="utf-8")
-    rules = {**_acknowledgments(template_json), **_acknowledgments(full_template_json)}
+    rules = {
+        **_acknowledgments(template_json),
+        **_acknowledgments(full_template_json),
+        **_acknowledgments(hub_template_json),
+        **_acknowledgments(spoke_template_json),
+    }
+    for template in roll_out.templates.values():
+        rules.update(_acknowledgments(template))
     assert rules, "cdk-nag acknowledgments should be written into the template metadata"
     # One entry stands for every configured S3 location.
-    s3_location = "[Resource::arn:<AWS::Partition>:s3:::<bucket>/<prefix>*]"
+    s3_location = "[Resource::arn:<AWS::Partition>:s3:::<bucket>/<prefix>/*/analysis.json]"
     generic = {re.sub(r"\[Resource::arn:.*s3:::.*\]", s3_location, rule) for rule in rules}
     missing = sorted(rule for rule in generic if f"`{rule}`" not in log)
     assert not missing, f"list these in docs/decision_log.md: {missing}"

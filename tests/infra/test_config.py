@@ -229,7 +229,7 @@ def config_with_keys(**context) -> StackConfig:
         ("notificationemails", "unknown context key 'notificationemails': did you mean notificationEmails?"),
         ("stackname", "unknown context key 'stackname': did you mean stackName?"),
         ("slackChannel", "unknown context key 'slackChannel': did you mean slackChannelId?"),
-        ("xyzzy", "unknown context key 'xyzzy'; the stack reads analysisMaxBytes, autopilotOutputKmsKeys"),
+        ("xyzzy", "unknown context key 'xyzzy'; the stack reads accountNames, analysisMaxBytes, autopilotOutputKmsKeys"),
     ],
 )
 def test_an_unknown_key_fails_and_names_the_closest_known_one(key, message):

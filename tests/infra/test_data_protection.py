@@ -58,9 +58,9 @@ def test_every_topic_is_kms_encrypted_and_tls_only(request, fixture):
     assert set(topics) == {"ReportsTopic", "OperatorsTopic"}
     for name, body in topics.items():
         assert body["Properties"]["KmsMasterKeyId"] == get_att("MessagingKey")
-        denies = [s for s in topic_policy_for(template, name) if s["Effect"] == "Deny"]
-        assert denies and all(s["Condition"] == TLS_DENY and s["Principal"] == "*" for s in denies)
-        assert "sns:Publish" in [s["Action"] for s in denies]
+        tls = [s for s in topic_policy_for(template, name) if s["Effect"] == "Deny" and s["Condition"] == TLS_DENY]
+        assert tls and all(s["Principal"] == "*" for s in tls)
+        assert "sns:Publish" in [s["Action"] for s in tls]
 
 
 @pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
@@ -91,16 +91,49 @@ def test_every_queue_is_kms_encrypted_tls_only_and_dead_letters_keep_14_days(req
         ]
 
 
-def test_messaging_key_rotates_and_admits_only_the_services_that_use_it(template_json):
+def _this_account(service: str, resource: str) -> dict:
+    """arn:<partition>:<service>:<region>:<account>:<resource>, as the template writes it."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                f":{service}:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}",
+            ],
+        ]
+    }
+
+
+def test_messaging_key_rotates_and_admits_only_the_services_that_use_it_under_conditions(template_json):
+    """No service principal uses the key unconditionally: EventBridge only for this account's queues (the
+    encryption context SQS sends; AWS documents that EventBridge's deliveries carry no aws:SourceArn to KMS),
+    CloudWatch only for this account's alarms (aws:SourceAccount, aws:SourceArn), CloudWatch Logs only for
+    this account's log groups (below)."""
     key = props(template_json, "MessagingKey")
     assert key["EnableKeyRotation"] is True
-    services = [s for s in key["KeyPolicy"]["Statement"] if "Service" in s.get("Principal", {})]
-    senders = {s["Principal"]["Service"]: sorted(s["Action"]) for s in services if "Condition" not in s}
-    assert senders == {
-        "events.amazonaws.com": ["kms:Decrypt", "kms:GenerateDataKey"],
-        "cloudwatch.amazonaws.com": ["kms:Decrypt", "kms:GenerateDataKey"],
+    services = {s["Sid"]: s for s in key["KeyPolicy"]["Statement"] if "Service" in s.get("Principal", {})}
+    assert set(services) == {
+        "EventBridgeDeadLetterQueues",
+        "CloudWatchAlarmsToOperatorsTopic",
+        "CloudWatchLogsOfThisAccount",
     }
-    assert [s["Sid"] for s in services if "Condition" in s] == ["CloudWatchLogsOfThisAccount"]
+    assert all(s.get("Condition") for s in services.values())
+    events = services["EventBridgeDeadLetterQueues"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(events["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert events["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": _this_account("sqs", "*")}}
+    alarms = services["CloudWatchAlarmsToOperatorsTopic"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(alarms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {"aws:SourceArn": _this_account("cloudwatch", "alarm:*")},
+    }
 
 
 # CloudWatch Logs' principal is regional, with the partition's DNS suffix (amazonaws.com.cn in China).
@@ -198,7 +231,51 @@ def test_only_this_accounts_alarms_may_publish_to_the_operators_topic(template_j
             "Sid": "CloudWatchAlarmsOfThisAccount",
         }
     ]
-    assert [s for s in topic_policy_for(template_json, "ReportsTopic") if s["Effect"] == "Allow"] == []
+
+
+NOTIFIER_ROLE = get_att("NotifierRole")
+
+
+@pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
+def test_only_the_notifiers_role_publishes_to_the_reports_topic(request, fixture):
+    """The channel only the stack speaks on: the notifier's role is admitted, every other principal (this
+    account's too, and any service) is denied sns:Publish."""
+    statements = topic_policy_for(request.getfixturevalue(fixture), "ReportsTopic")
+    publishers = [s for s in statements if s["Effect"] == "Allow"]
+    assert publishers == [
+        {
+            "Action": "sns:Publish",
+            "Effect": "Allow",
+            "Principal": {"AWS": NOTIFIER_ROLE},
+            "Resource": {"Ref": "ReportsTopic"},
+            "Sid": "PublishedByTheNotifierOnly",
+        }
+    ]
+    assert {
+        "Action": "sns:Publish",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": NOTIFIER_ROLE}},
+        "Effect": "Deny",
+        "Principal": "*",
+        "Resource": {"Ref": "ReportsTopic"},
+        "Sid": "NobodyElsePublishes",
+    } in statements
+
+
+@pytest.mark.parametrize("topic", ["ReportsTopic", "OperatorsTopic"])
+def test_only_this_accounts_principals_subscribe(template_json, topic):
+    """A deny, so no later allow can open the topic to another account; AWS services acting for the account
+    (AWS Chatbot subscribing its channel) are not principals of an account, and stay admitted."""
+    assert {
+        "Action": "sns:Subscribe",
+        "Condition": {
+            "StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}},
+            "Bool": {"aws:PrincipalIsAWSService": "false"},
+        },
+        "Effect": "Deny",
+        "Principal": "*",
+        "Resource": {"Ref": topic},
+        "Sid": "SubscribersOfThisAccountOnly",
+    } in topic_policy_for(template_json, topic)
 
 
 @pytest.mark.parametrize(("fixture", "days"), [("template_json", 30), ("full_template_json", 90)])
@@ -224,3 +301,28 @@ def test_no_secrets_in_function_environments(full_template_json):
     for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction"):
         variables = props(full_template_json, name)["Environment"]["Variables"]
         assert not [v for v in variables if any(word in v.upper() for word in suspicious)], variables
+
+
+def test_the_seal_key_is_used_by_the_stacks_functions_only(template_json):
+    """An HMAC key whose use IAM cannot grant: the account administers it, never uses it (no kms:* and no
+    CreateGrant for the account), and only the three functions' roles may derive the seal key, with
+    HMAC_SHA_256. The functions name it by its alias."""
+    key = props(template_json, "SealKey")
+    assert (key["KeySpec"], key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    statements = {s["Sid"]: s for s in key["KeyPolicy"]["Statement"]}
+    assert set(statements) == {"AdministeredByTheAccountNeverUsed", "SealedByTheStacksFunctionsOnly"}
+    administration = statements["AdministeredByTheAccountNeverUsed"]["Action"]
+    assert "kms:*" not in administration and "kms:CreateGrant" not in administration
+    assert not [action for action in administration if action.startswith(("kms:Generate", "kms:Verify"))]
+    assert "kms:PutKeyPolicy" in administration  # KMS requires it: a change of users is a policy change
+    use = statements["SealedByTheStacksFunctionsOnly"]
+    assert use["Action"] == "kms:GenerateMac"
+    assert sorted(p["Fn::GetAtt"][0] for p in use["Principal"]["AWS"]) == [
+        "NotifierRole",
+        "ReporterRole",
+        "WatcherRole",
+    ]
+    assert use["Condition"] == {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}
+    alias = props(template_json, "SealKeyAlias")
+    assert (alias["AliasName"], alias["TargetKeyId"]) == ("alias/AutopilotReports-seal", {"Ref": "SealKey"})
+    assert template_json["Resources"]["SealKey"]["DeletionPolicy"] == "Retain"

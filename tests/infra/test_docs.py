@@ -8,8 +8,11 @@ with each `<placeholder>` replaced by its example value below, and then:
   validated on its own, in process, with cdk.json's defaults: milliseconds per snippet;
 - it synthesizes through the real CLI (`deploy` becomes `synth`: no account here). A CLI synth costs
   10-20 s, so identical argument sets run once, snippets whose keys do not overlap share one synth
-  (each was validated alone above), the headline deploy example of the README runs alone, and the
-  synths run two at a time. Each synthesized template is checked for the values the command set.
+  (each was validated alone above), the headline deploy example of the README runs alone, and so does
+  each command that deploys something else than the standalone stack (the organization's, whose
+  context chooses other deployment plans); the synths run two at a time. Each synthesized template
+  is checked for the values the command set. `--all` (deploy every stack of the app, as the roll-out
+  needs) is dropped for the synth, which synthesizes every stack anyway.
 
 docs/deploy.md's counts (stack outputs, queues, alarms and their cost, what destroy leaves behind) are
 compared with the synthesized template.
@@ -31,6 +34,7 @@ import pytest
 
 from infra.assembly import template_path
 from infra.config import ConfigError, StackConfig
+from infra.plans import DeploymentPlan, deployment_plans
 from tests.infra.helpers import resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +51,13 @@ EXAMPLES = {
     "<groupId>": "01234567-89ab-cdef-0123-456789abcdef",
     "<tenantId>": "fedcba98-7654-3210-fedc-ba9876543210",
     "<teams-channel-id>": "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2",
+    "<hub-account-id>": "444455556666",
+    "<hub-region>": "us-east-1",
+    "<ou-id>": "ou-ab12-11111111",
+    "<org-id>": "o-exampleorg1",
 }
+# Flags a documented deploy may carry that `synth` does without (it synthesizes every stack anyway).
+DEPLOY_ONLY_FLAGS = ("--all",)
 PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9 _-]*>")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.MULTILINE | re.DOTALL)
 CDK_COMMAND = re.compile(r"^\s*npx\s+cdk\s+(synth|deploy)\b")
@@ -82,15 +92,20 @@ class Snippet:
 
     @property
     def other_args(self) -> tuple[str, ...]:
-        """Arguments that are not context (none today: a deploy-only flag would need handling here)."""
+        """Arguments that are neither context nor a deploy-only flag (none today: such an argument would
+        need handling here)."""
         rest: list[str] = []
         words = iter(self.args)
         for word in words:
             if word in ("-c", "--context"):
                 next(words)
-            elif not word.startswith(("-c=", "--context=")):
+            elif not word.startswith(("-c=", "--context=")) and word not in DEPLOY_ONLY_FLAGS:
                 rest.append(word)
         return tuple(rest)
+
+    @property
+    def synth_args(self) -> tuple[str, ...]:
+        return tuple(word for word in self.args if word not in DEPLOY_ONLY_FLAGS)
 
 
 def shell_commands(block: str) -> Iterator[tuple[int, str]]:
@@ -181,6 +196,15 @@ def validate(snippet: Snippet) -> StackConfig:
     return StackConfig.from_context(context.get, keys=context)
 
 
+def main_plan(snippet: Snippet) -> DeploymentPlan:
+    """The stack whose template shows what the snippet set: its plan (the first, when there are several)."""
+    return deployment_plans(validate(snippet))[0]
+
+
+def standalone(snippet: Snippet) -> bool:
+    return [plan.kind for plan in deployment_plans(validate(snippet))] == ["standalone"]
+
+
 # --- reading the docs ----------------------------------------------------------------------------------
 def test_the_docs_have_the_snippets_this_test_expects():
     """A guard on the reader itself: the headline example and the guide's deploy commands are found."""
@@ -188,6 +212,7 @@ def test_the_docs_have_the_snippets_this_test_expects():
     guide = [s for s in SNIPPETS if s.where.startswith("docs/deploy.md")]
     keys = set().union(*(s.context for s in guide))
     assert {"autopilotOutputKmsKeys", "slackWorkspaceId", "teamsChannelId", "stackName", "logRetentionDays"} <= keys
+    assert any(main_plan(s).kind == "stackset" and "--all" in s.args for s in guide)  # the roll-out, section 16
     assert all(not s.other_args for s in SNIPPETS), [s for s in SNIPPETS if s.other_args]
 
 
@@ -219,7 +244,8 @@ def test_each_snippet_is_valid_context_on_its_own(snippet):
 
 # --- through the real CDK CLI ------------------------------------------------------------------------
 def synth_groups(snippets: list[Snippet]) -> list[list[Snippet]]:
-    """The headline alone; the others deduplicated, then packed into groups whose keys do not overlap."""
+    """The headline alone, each snippet of another deployment than the standalone stack alone; the others
+    deduplicated, then packed into groups whose keys do not overlap."""
     groups: list[list[Snippet]] = [[HEADLINE]]
     seen = {HEADLINE.args}
     packed: list[list[Snippet]] = []
@@ -227,6 +253,9 @@ def synth_groups(snippets: list[Snippet]) -> list[list[Snippet]]:
         if snippet.args in seen:
             continue
         seen.add(snippet.args)
+        if not standalone(snippet):
+            groups.append([snippet])
+            continue
         for group in packed:
             if not any(snippet.context.keys() & member.context.keys() for member in group):
                 group.append(snippet)
@@ -238,7 +267,7 @@ def synth_groups(snippets: list[Snippet]) -> list[list[Snippet]]:
 
 def group_args(group: list[Snippet]) -> list[str]:
     """The words exactly as the shell would pass them: the CLI itself must cope with them."""
-    return [word for snippet in group for word in snippet.args]
+    return [word for snippet in group for word in snippet.synth_args]
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +302,10 @@ def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[list[Snip
             _, stderr = process.communicate(timeout=600)
             where = ", ".join(s.where for s in group)
             assert process.returncode == 0, f"`npx cdk synth` of {where} failed:\n{stderr}"
-            results.append((group, json.loads(template_path(outdir).read_text(encoding="utf-8"))))
+            # A group of standalone snippets synthesizes one stack (whatever its name); another deployment
+            # synthesizes alone, and its plan names the stack to read.
+            stack = None if standalone(group[0]) else main_plan(group[0]).stack_name
+            results.append((group, json.loads(template_path(outdir, stack).read_text(encoding="utf-8"))))
     return results
 
 
@@ -322,6 +354,12 @@ def assert_applied(template: dict[str, Any], config: StackConfig, snippet: Snipp
     if "autopilotOutputLocations" in keys:
         for location in config.output_location_parts:
             assert location.bucket in text, snippet.where
+    if config.stack_set_enabled:
+        (stack_set,) = resources(template, "AWS::CloudFormation::StackSet").values()
+        assert stack_set["Properties"]["CallAs"] == config.stack_set_call_as, snippet.where
+        (targets,) = stack_set["Properties"]["StackInstancesGroup"]
+        assert targets["DeploymentTargets"]["OrganizationalUnitIds"] == list(config.spoke_organizational_unit_ids)
+        assert targets["Regions"] == list(config.spoke_regions), snippet.where
 
 
 # --- docs/deploy.md's counts ---------------------------------------------------------------------------

@@ -5,14 +5,31 @@ from __future__ import annotations
 
 import pytest
 
-from autopilot_reports.settings import FunctionSettings, NotifierSettings, ReporterSettings, WatcherSettings
+from autopilot_reports.settings import (
+    ForwarderSettings,
+    FunctionSettings,
+    HubRecorderSettings,
+    NotifierSettings,
+    ReporterSettings,
+    SpokeMonitorSettings,
+    WatcherSettings,
+)
 from infra.config import StackConfig
 from infra.plans import DeploymentPlan, deployment_plans
 from tests.infra.conftest import FULL_CONTEXT
 
-MODELS = (WatcherSettings, ReporterSettings, NotifierSettings)
-# What the stack makes and gives a function by name; every other setting is a context key.
-RESOURCES = {"table_name", "event_bus_name", "report_queue_url", "topic_arn"}
+MODELS = (
+    WatcherSettings,
+    ReporterSettings,
+    NotifierSettings,
+    ForwarderSettings,
+    HubRecorderSettings,
+    SpokeMonitorSettings,
+)
+# What the stack makes and gives a function by name, and what its plan decides (a spoke's heartbeat, a
+# hub's messages); every other setting is a context key.
+RESOURCES = {"table_name", "event_bus_name", "report_queue_url", "topic_arn", "seal_alias", "heartbeat_minutes", "organization"}
+SEAL = {"seal_alias": "<seal>"}  # every function's
 
 
 def full_config() -> StackConfig:
@@ -35,9 +52,10 @@ def test_a_setting_has_one_default_for_the_stack_and_the_function(model):
 
 def test_shared_fields_are_carried_over_from_the_configuration():
     config = full_config()
-    watcher = config.function_settings(WatcherSettings, table_name="<table>", event_bus_name="<bus>")
-    reporter = config.function_settings(ReporterSettings, table_name="<table>")
+    watcher = config.function_settings(WatcherSettings, table_name="<table>", event_bus_name="<bus>", **SEAL)
+    reporter = config.function_settings(ReporterSettings, table_name="<table>", **SEAL)
     assert watcher == WatcherSettings(
+        **SEAL,
         table_name="<table>",
         event_bus_name="<bus>",
         job_name_prefix="team-a-",
@@ -47,6 +65,7 @@ def test_shared_fields_are_carried_over_from_the_configuration():
         digest_period_hours=48,
     )
     assert reporter == ReporterSettings(
+        **SEAL,
         table_name="<table>",
         top_features=25,
         analysis_max_bytes=10 * 1024 * 1024,
@@ -54,7 +73,8 @@ def test_shared_fields_are_carried_over_from_the_configuration():
         leaderboard_size=0,
         job_family_pattern=r"^team-a-(\w+)-\d+$",
     )
-    assert config.function_settings(NotifierSettings, topic_arn="<topic>") == NotifierSettings(topic_arn="<topic>")
+    notifier = config.function_settings(NotifierSettings, topic_arn="<topic>", **SEAL)
+    assert notifier == NotifierSettings(topic_arn="<topic>", **SEAL)
 
 
 def test_a_new_setting_needs_no_forwarding():
@@ -68,18 +88,18 @@ def test_a_new_setting_needs_no_forwarding():
         costing: bool = False
 
     config = CostingConfig.model_validate({"costing": "true"})
-    settings = config.function_settings(CostingReporterSettings, table_name="<table>")
-    assert settings.to_env() == {"TABLE_NAME": "<table>", "COSTING": "true"}
+    settings = config.function_settings(CostingReporterSettings, table_name="<table>", **SEAL)
+    assert settings.to_env() == {"SEAL_ALIAS": "<seal>", "TABLE_NAME": "<table>", "COSTING": "true"}
 
 
 def test_a_resource_cannot_hide_a_configured_setting():
     with pytest.raises(TypeError, match=r"\['top_features'\] come from the configuration"):
-        full_config().function_settings(ReporterSettings, table_name="t", top_features="3")
+        full_config().function_settings(ReporterSettings, table_name="t", top_features="3", **SEAL)
 
 
 def test_a_missing_resource_fails_the_synth():
     with pytest.raises(ValueError, match="event_bus_name"):
-        full_config().function_settings(WatcherSettings, table_name="t")
+        full_config().function_settings(WatcherSettings, table_name="t", **SEAL)
 
 
 def test_one_standalone_plan_named_by_the_context():

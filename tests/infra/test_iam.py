@@ -22,8 +22,9 @@ AUTOML_JOBS = {
     ]
 }
 DEFAULT_BUCKET = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}"}
-DEFAULT_OBJECTS = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}/*"}
+DEFAULT_OBJECTS = {"Fn::Sub": "arn:${AWS::Partition}:s3:::sagemaker-${AWS::Region}-${AWS::AccountId}/*/analysis.json"}
 XRAY = {"xray:PutTraceSegments": ["*"], "xray:PutTelemetryRecords": ["*"]}
+SEAL = {"kms:GenerateMac": [get_att("SealKey")]}  # every function derives the seal key (domain/seal.py)
 
 
 def _logs(log_group: str) -> dict[str, list[Any]]:
@@ -39,6 +40,7 @@ def test_watcher_role_grants_exactly_what_the_watcher_calls(template_json):
     assert grants(policy_statements_for_role(template_json, "WatcherRole")) == {
         **_logs("WatcherLogGroup"),
         **XRAY,
+        **SEAL,
         "sagemaker:ListAutoMLJobs": ["*"],
         "dynamodb:GetItem": table,
         "dynamodb:BatchGetItem": table,
@@ -59,6 +61,7 @@ def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
     assert grants(policy_statements_for_role(template_json, "ReporterRole")) == {
         **_logs("ReporterLogGroup"),
         **XRAY,
+        **SEAL,
         "sagemaker:DescribeAutoMLJob": [AUTOML_JOBS],
         "sagemaker:DescribeAutoMLJobV2": [AUTOML_JOBS],
         "sagemaker:ListCandidatesForAutoMLJob": ["*"],
@@ -99,6 +102,7 @@ def test_notifier_role_publishes_reads_the_stream_and_parks_failures(template_js
     assert grants(policy_statements_for_role(template_json, "NotifierRole")) == {
         **_logs("NotifierLogGroup"),
         **XRAY,
+        **SEAL,
         "sns:Publish": [ref("ReportsTopic")],
         "kms:GenerateDataKey": key,
         "kms:Decrypt": key,
@@ -116,9 +120,11 @@ def test_reporter_reads_only_configured_output_locations_and_prefixes(full_templ
     assert sorted(map(str, allowed["s3:ListBucket"])) == sorted(
         map(str, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::ml-output"}, DEFAULT_BUCKET])
     )
+    # Only Clarify's analysis.json files: the report files beside them are linked, never read.
     assert sorted(map(str, allowed["s3:GetObject"])) == sorted(
-        map(str, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::ml-output/autopilot/*"}, DEFAULT_OBJECTS])
+        map(str, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::ml-output/autopilot/*/analysis.json"}, DEFAULT_OBJECTS])
     )
+    assert [action for action in allowed if action.startswith("s3:")] == ["s3:ListBucket", "s3:GetObject"]
     list_conditions = {
         str(as_list(s["Resource"])[0]): s.get("Condition")
         for s in statements

@@ -117,6 +117,14 @@ def test_what_waits_alarms_at_the_burst_bar_long_before_anything_can_be_dropped(
         assert (alarm["EvaluationPeriods"], alarm["Period"], alarm["TreatMissingData"]) == (1, 300, "notBreaching")
 
 
+def test_a_refused_claim_alarms_at_once(template_json):
+    """A stream record the stack did not seal reached the notifier: someone invoked it by hand."""
+    alarm = _alarm(template_json, "ClaimsRefusedAlarm")
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AutopilotReports", "ClaimsRefused")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "autopilot-reports"}]
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == ("Sum", "GreaterThanThreshold", 0)
+
+
 def test_every_alarm_notifies_operators(template_json):
     alarms = resources(template_json, "AWS::CloudWatch::Alarm")
     assert set(alarms) == {
@@ -135,6 +143,7 @@ def test_every_alarm_notifies_operators(template_json):
         "WatcherEventAgeAlarm",
         "NotifierIteratorAgeAlarm",
         "WatcherStaleAlarm",
+        "ClaimsRefusedAlarm",
     }
     for name in alarms:
         _alarm(template_json, name)

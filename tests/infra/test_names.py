@@ -75,16 +75,20 @@ def test_only_the_names_people_type_are_set_and_they_derive_from_the_stack_name(
     assert physical_names(template_json) == {
         ("EventBus", "AWS::Events::EventBus", "Name"): "AutopilotReports",
         ("EncryptionKeyAlias1DF1C985", "AWS::KMS::Alias", "AliasName"): "alias/AutopilotReports",
+        ("SealKeyAlias", "AWS::KMS::Alias", "AliasName"): "alias/AutopilotReports-seal",
         ("Dashboard", "AWS::CloudWatch::Dashboard", "DashboardName"): f"AutopilotReports-{FAKE_REGION}",
     }
-    staging = {(kind, key): name for (_, kind, key), name in physical_names(full_template_json).items()}
+    staging = {(kind, key, name) for (_, kind, key), name in physical_names(full_template_json).items()}
     assert staging == {
-        ("AWS::Events::EventBus", "Name"): VARIANT_STACK_NAME,
-        ("AWS::KMS::Alias", "AliasName"): f"alias/{VARIANT_STACK_NAME}",
-        ("AWS::CloudWatch::Dashboard", "DashboardName"): f"{VARIANT_STACK_NAME}-{FAKE_REGION}",
-        ("AWS::Chatbot::SlackChannelConfiguration", "ConfigurationName"): f"{VARIANT_STACK_NAME}-{FAKE_REGION}",
-        ("AWS::Chatbot::MicrosoftTeamsChannelConfiguration", "ConfigurationName"): (
-            f"{VARIANT_STACK_NAME}-teams-{FAKE_REGION}"
+        ("AWS::Events::EventBus", "Name", VARIANT_STACK_NAME),
+        ("AWS::KMS::Alias", "AliasName", f"alias/{VARIANT_STACK_NAME}"),
+        ("AWS::KMS::Alias", "AliasName", f"alias/{VARIANT_STACK_NAME}-seal"),
+        ("AWS::CloudWatch::Dashboard", "DashboardName", f"{VARIANT_STACK_NAME}-{FAKE_REGION}"),
+        ("AWS::Chatbot::SlackChannelConfiguration", "ConfigurationName", f"{VARIANT_STACK_NAME}-{FAKE_REGION}"),
+        (
+            "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
+            "ConfigurationName",
+            f"{VARIANT_STACK_NAME}-teams-{FAKE_REGION}",
         ),
     }
 

@@ -30,6 +30,7 @@ def test_cloudtrail_rule_on_the_default_bus_wakes_the_watcher(template_json):
         "detail": {
             "eventSource": ["sagemaker.amazonaws.com"],
             "eventName": ["CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob"],
+            "errorCode": [{"exists": False}],  # a refused call (AccessDenied, ValidationException) wakes nothing
         },
     }
     target = _single_target(template_json, "CloudTrailAutoMLRule")
@@ -37,6 +38,23 @@ def test_cloudtrail_rule_on_the_default_bus_wakes_the_watcher(template_json):
     assert "Input" not in target and "InputPath" not in target  # the event goes as is
     assert target["DeadLetterConfig"] == {"Arn": get_att("WatcherTriggerDeadLetterQueue")}
     assert target["RetryPolicy"] == RETRY_POLICY
+
+
+def test_a_refused_automl_call_never_wakes_the_watcher(template_json):
+    """A principal with no SageMaker rights calls CreateAutoMLJob and is refused: CloudTrail records the call
+    with an errorCode, and the rule's pattern (as EventBridge matches it; the sandbox's matcher) drops it."""
+    from moto.events.models import EventPattern
+
+    pattern = EventPattern.load(json.dumps(props(template_json, "CloudTrailAutoMLRule")["EventPattern"]))
+    detail = {
+        "eventSource": "sagemaker.amazonaws.com",
+        "eventName": "CreateAutoMLJob",
+        "requestParameters": {"autoMLJobName": "churn-2025-06-01"},
+    }
+    call = {"source": "aws.sagemaker", "detail-type": "AWS API Call via CloudTrail", "detail": detail}
+    refused = {**call, "detail": {**detail, "errorCode": "AccessDenied", "errorMessage": "User: ... is not authorized"}}
+    assert pattern.matches_event(call)
+    assert not pattern.matches_event(refused)
 
 
 def test_state_change_rule_on_our_bus_feeds_the_reporters_queue(template_json):
@@ -239,6 +257,7 @@ COMMON_ENV = {
     "POWERTOOLS_SERVICE_NAME": shared.SERVICE,
     "POWERTOOLS_METRICS_NAMESPACE": shared.NAMESPACE,
     "POWERTOOLS_LOG_LEVEL": "INFO",
+    "SEAL_ALIAS": ref("SealKeyAlias"),  # every function seals what it writes, or checks the seals
 }
 
 

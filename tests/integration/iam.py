@@ -61,6 +61,7 @@ class PolicyCheck:
 
     documents: list[dict[str, Any]]
     topic_keys: dict[str, str] = field(default_factory=dict)  # topic ARN -> KMS key ARN
+    key_aliases: dict[str, str] = field(default_factory=dict)  # KMS alias name -> the key's ARN
     denied: list[str] = field(default_factory=list)
     allowed: list[str] = field(default_factory=list)
 
@@ -72,7 +73,7 @@ class PolicyCheck:
         return {verdict.split(" on ", 1)[0] for verdict in self.allowed + self.denied}
 
     def _check_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        for action, resource, context in required_permissions(model, params, self.topic_keys):
+        for action, resource, context in required_permissions(model, params, self.topic_keys, self.key_aliases):
             verdict = f"{action} on {resource}"
             (self.allowed if self.permits(action, resource, context) else self.denied).append(verdict)
 
@@ -92,7 +93,7 @@ class PolicyCheck:
 
 
 def required_permissions(
-    model: Any, params: dict[str, Any], topic_keys: dict[str, str]
+    model: Any, params: dict[str, Any], topic_keys: dict[str, str], key_aliases: dict[str, str] | None = None
 ) -> Iterable[tuple[str, str, dict[str, str]]]:
     """What IAM authorizes for one API call: (action, resource ARN, condition context)."""
     service, operation = model.service_model.signing_name, model.name
@@ -114,6 +115,9 @@ def required_permissions(
         if operation == "Publish" and topic in topic_keys:  # SNS encrypts with the topic's key as the caller
             yield "kms:GenerateDataKey", topic_keys[topic], {}
             yield "kms:Decrypt", topic_keys[topic], {}
+    elif service == "kms":  # IAM authorizes a key by its ARN, whatever alias the call names it by
+        key = params.get("KeyId", "*")
+        yield f"kms:{operation}", (key_aliases or {}).get(key, key), {}
     elif service == "events":
         buses = {entry.get("EventBusName", "default") for entry in params.get("Entries", [])}
         for bus in buses:
@@ -146,6 +150,17 @@ def _dynamodb(operation: str, params: dict[str, Any], arn: str) -> Iterable[tupl
         yield f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")), {}
 
 
+def key_aliases(template: dict[str, Any]) -> dict[str, str]:
+    """Each KMS alias of the template → its key's ARN, as the Resolver names keys."""
+    return {
+        body["Properties"][
+            "AliasName"
+        ]: f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{body['Properties']['TargetKeyId']['Ref']}"
+        for body in template["Resources"].values()
+        if body["Type"] == "AWS::KMS::Alias" and "Ref" in body["Properties"].get("TargetKeyId", {})
+    }
+
+
 def granted_actions(documents: list[dict[str, Any]]) -> set[str]:
     """Every action the documents allow (policies here name actions exactly, never with wildcards)."""
     return {
@@ -171,17 +186,36 @@ def _matches_any(patterns: list[str], value: str, ignore_case: bool = False) -> 
     return any(re.fullmatch(re.escape(p).replace(r"\*", ".*").replace(r"\?", "."), value, flags) for p in patterns)
 
 
+NEGATED = ("StringNotEquals", "ArnNotEquals")  # with the key absent, IAM takes these as true
+
+
 def _conditions_hold(conditions: dict[str, Any], context: dict[str, str]) -> bool:
     for operator, tests in conditions.items():
         for key, expected in tests.items():
             value = context.get(key)
             if value is None:
+                if operator in NEGATED:
+                    continue
                 return False
             if operator == "StringLike" and not _matches_any(_as_list(expected), value):
                 return False
-            if operator == "StringEquals" and value not in _as_list(expected):
+            if operator in ("StringEquals", "Bool") and value not in _as_list(expected):
+                return False
+            if operator in NEGATED and value in _as_list(expected):
                 return False
     return True
+
+
+def resource_policy_denies(statements: list[dict[str, Any]], action: str, context: dict[str, str]) -> bool:
+    """Whether a Deny of a resource policy (a topic's) applies to a request: `context` holds the request's
+    keys (aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalIsAWSService)."""
+    return any(
+        statement["Effect"] == "Deny"
+        and statement.get("Principal") == "*"
+        and _matches_any(_as_list(statement["Action"]), action, ignore_case=True)
+        and _conditions_hold(statement.get("Condition", {}), context)
+        for statement in statements
+    )
 
 
 def policy_json(document: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.cli import commands, importing, main, options, render
 from autopilot_reports.cli.aws import Aws
-from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS
+from autopilot_reports.cli.columns import FAMILY_COLUMNS, HISTORY_COLUMNS, IMPORT_COLUMNS, RECORD_COLUMNS, SPOKE_COLUMNS
 from autopilot_reports.cli.errors import EXIT_CODES, ExitCode
 from autopilot_reports.domain.family import FamilyUpdate, family_of
 from autopilot_reports.domain.links import report_links
@@ -741,6 +741,9 @@ def test_text_output_has_stable_tab_separated_columns(seeded, capsys):
         "new_best_in_family": "false",
         "duration_seconds": "3900",
         "why_ended": "-",
+        "account_id": "123456789012",  # where the job ran (every table)
+        "region": "us-east-1",
+        "account_name": "-",  # a hub's, where its accountNames names the account
     }
     code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "text")
     rows = [dict(zip(HISTORY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
@@ -757,6 +760,34 @@ def test_text_output_pipes_into_grep_cut_and_awk(seeded, capsys):
     assert failed.stdout.split() == ["scoring", "fraud"]
     partial = subprocess.run("awk '$10 > 0 {print $1}'", shell=True, input=out, capture_output=True, text=True)
     assert partial.stdout.split() == ["scoring", "churn"]
+
+
+def test_a_malformed_item_is_shown_as_such_and_never_sinks_a_list(store, capsys):
+    """An item that is not a record (hand-edited, or written by another tool): listed as far as it can be
+    read, with a note saying so; every other job is still listed, in every form."""
+    save(store, record("churn", minutes=9))
+    save(store, record("fraud", "Failed", minutes=5))
+    broken = {**items.record_attributes(record("edited", "Failed", minutes=7)), **items.report_key("edited")}
+    broken |= {"last_modified_at": "yesterday", "explainability": "fine"}  # not a time, not an object
+    store.client.put_item(TableName=store.table_name, Item=items.serialize(broken))
+
+    code, out, err = run(capsys, "--table", store.table_name, "list", "--output", "text")
+    assert code == 0
+    assert [line.split("\t")[:2] for line in out.splitlines()] == [
+        ["churn", "Completed"],
+        ["edited", "Failed"],
+        ["fraud", "Failed"],
+    ]
+    assert "1 item is malformed, shown only as far as it could be read: edited" in err
+    code, out, err = run(capsys, "--table", store.table_name, "list", "--status", "Failed", *WINDOW, "--json")
+    assert code == 0 and {row["job_name"] for row in lines(out)} == {"edited", "fraud"}
+    code, out, _ = run(capsys, "--table", store.table_name, "list", "--output", "table")
+    assert code == 0 and "edited" in out and "malformed" in out
+    code, out, _ = run(capsys, "--table", store.table_name, "show", "edited")
+    assert code == 0
+    shown = " ".join(out.split())
+    assert "this item is malformed (explainability: Input should be a valid dictionary" in shown
+    assert "last_modified_at: Input should be a valid datetime" in shown
 
 
 def test_text_cells_never_hold_a_tab_or_a_newline(store, capsys):
@@ -1385,6 +1416,56 @@ def test_a_reader_that_leaves_early_ends_it_quietly(store, moto_server):
     assert (writer.returncode, err) == (ExitCode.BROKEN_PIPE, "")  # no traceback, no "Exception ignored"
 
 
+def test_show_and_history_into_a_file_keep_the_whole_report(store, moto_server, tmp_path):
+    """`autopilot-reports show JOB > f.txt` (and `| less`): the readable report, as plain text, every section;
+    `--output text` stays the one tab-separated line for cut and grep."""
+    metrics = [
+        CandidateMetric(metric="F1", standard_metric="F1", set="Validation", value=0.875),
+        CandidateMetric(metric="AUC", standard_metric="AUC", set="Validation", value=0.93),
+    ]
+    rec = record("churn", minutes=9, rich=True).model_copy(
+        update={"best_candidate_metrics": metrics, "job_artifacts": JobArtifacts(data_exploration_notebook=PDF)}
+    )
+    save(store, record("churn", "InProgress", minutes=1, secondary="Starting"))
+    save(store, rec)
+    for command, expected in (
+        (
+            "show",
+            [
+                "Top features (2 of 7; labels label0)",
+                "monthly_charges",
+                "Leaderboard (2 completed candidates, best first)",
+                "churn-second",
+                "Best candidate's metrics",
+                "AUC",
+                "0.93",
+                f"https://{REGION}.console.aws.amazon.com/sagemaker/home?region={REGION}#/automl-jobs/churn",
+                f"https://{REGION}.console.aws.amazon.com/s3/object/bucket?region={REGION}&prefix=churn/explain/report.pdf",
+                "Data exploration notebook:",
+            ],
+        ),
+        ("history", ["History of churn (2 transitions)", "InProgress / Starting", "Completed"]),
+    ):
+        path = tmp_path / f"{command}.txt"
+        with path.open("w") as file:
+            process = cli_process("--table", store.table_name, command, "churn", endpoint=moto_server, stdout=file)
+            assert process.wait(timeout=60) == 0, process.stderr.read()
+        text = path.read_text()
+        for line in expected:
+            assert line in text, (command, line)
+        assert "\x1b" not in text and "\t" not in text  # no colour, no hyperlink escapes; not the text form
+        assert max(len(line) for line in text.splitlines()) <= 80 or command == "show"  # a URL stays whole
+
+    text = tmp_path / "text.txt"
+    with text.open("w") as file:
+        process = cli_process(
+            "--table", store.table_name, "show", "churn", "--output", "text", endpoint=moto_server, stdout=file
+        )
+        assert process.wait(timeout=60) == 0
+    [line] = text.read_text().splitlines()
+    assert line.split("\t")[:2] == ["churn", "Completed"]
+
+
 # --- import-history: the range it says, the bus without a stack ---------------------------------------------------
 
 
@@ -1520,6 +1601,7 @@ def test_documented_text_columns_are_the_columns():
         ("history", HISTORY_COLUMNS),
         ("families", FAMILY_COLUMNS),
         ("import-history", IMPORT_COLUMNS),
+        ("spokes", SPOKE_COLUMNS),
     ):
         documented = re.search(rf"^ *- `{re.escape(command)}`: (.*)$", text, flags=re.MULTILINE).group(1)
         assert re.findall(r"`(\w+)`", documented) == list(columns), command

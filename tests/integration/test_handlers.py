@@ -18,6 +18,7 @@ from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.settings import get_settings
 from sandbox.event_delivery import complete_envelope
+from sandbox.sealing import create_mac_keys
 from tests.integration.conftest import REGION, CallRecorder, stream_event
 from testsupport.process import reset_process
 from testsupport.stepping import stepping_simulator
@@ -133,6 +134,7 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
     with stepping_simulator(SCENARIO) as simulator:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
         topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name=stack_model.topics[0])["TopicArn"]
+        create_mac_keys(boto3.client("kms", region_name=REGION), stack_model)
         bus = next(iter(stack_model.buses.values()))
         boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
         for queue in stack_model.queues:  # the reporter's queue, which the watcher asks before publishing again
@@ -224,6 +226,7 @@ def test_terminal_report_costs_the_physical_minimum_and_the_commit_leads_to_one_
         "s3.ListObjectsV2": 1,
         "s3.GetObject": 1,
         "dynamodb.TransactWriteItems": 1,
+        "kms.GenerateMac": 1,  # a cold process derives the seal key once (domain/seal.py), not once a report
     }
     record = stored_report("churn")
     assert [entry.candidate for entry in record.leaderboard] == ["churn-c2", "churn-c1"]
@@ -233,13 +236,34 @@ def test_terminal_report_costs_the_physical_minimum_and_the_commit_leads_to_one_
     stream = pipeline.stream_event()
     assert len(stream["Records"]) == 1  # the filter passes the claiming write only
     assert notifier_handler.handler(stream, Context()) == {"batchItemFailures": []}
-    assert dict(pipeline.recorder.calls) == {"sns.Publish": 1}
+    assert dict(pipeline.recorder.calls) == {"sns.Publish": 1, "kms.GenerateMac": 1}  # cold, as above
 
     pipeline.use("handlers.reporter.handler")
     pipeline.recorder.calls.clear()
     replay = reporter_handler.handler(state_change("churn"), Context())
     assert replay["outcome"] == "unchanged"
     assert pipeline.stream_event() == {"Records": []}  # a replay commits nothing: nothing to publish
+
+
+def test_an_altered_stream_record_is_refused_and_nothing_is_published(pipeline, capsys):
+    """The notifier handed a record that is not what the table committed (the genuine claim, its failure
+    reason rewritten to carry a link): refused, logged and counted; the genuine record still goes out."""
+    pipeline.simulator.tick = 1
+    pipeline.use("handlers.reporter.handler")
+    reporter_handler.handler(state_change("churn"), Context())
+    pipeline.use("handlers.notifier.handler")
+    genuine = pipeline.stream_event()
+    altered = json.loads(json.dumps(genuine))
+    altered["Records"][0]["dynamodb"]["NewImage"]["failure_reason"] = {"S": "Sign in again: https://evil.example/"}
+    pipeline.recorder.calls.clear()
+
+    assert notifier_handler.handler(altered, Context()) == {"batchItemFailures": []}  # not retried either
+
+    assert "sns.Publish" not in pipeline.recorder.calls
+    out = capsys.readouterr().out
+    assert "claim refused: not sealed by the stack" in out and '"ClaimsRefused"' in out
+    assert notifier_handler.handler(genuine, Context()) == {"batchItemFailures": []}
+    assert pipeline.recorder.calls["sns.Publish"] == 1
 
 
 def test_a_failed_publish_is_reported_item_by_item_for_the_stream_to_retry(pipeline):
@@ -264,9 +288,12 @@ def test_a_failed_publish_is_reported_item_by_item_for_the_stream_to_retry(pipel
 
 def test_non_terminal_transition_costs_two_calls(pipeline):
     pipeline.use("handlers.reporter.handler")
+    reporter_handler.handler(state_change("forecast", "InProgress", "Starting"), Context())
+    assert pipeline.recorder.calls["kms.GenerateMac"] == 1  # the cold process derives the seal key, once
+    pipeline.recorder.calls.clear()
     result = reporter_handler.handler(state_change("churn", "InProgress", "Starting"), Context())
     assert result["outcome"] == "written"
-    assert sum(pipeline.recorder.calls.values()) == 2
+    assert dict(pipeline.recorder.calls) == {"sagemaker.DescribeAutoMLJob": 1, "dynamodb.TransactWriteItems": 1}
 
 
 def test_v2_job_is_described_by_the_v2_api_and_remembered(pipeline):

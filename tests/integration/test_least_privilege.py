@@ -17,8 +17,19 @@ from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from sandbox.place import DEFAULT_ACCOUNT as ACCOUNT_ID
+from sandbox.place import Place
+from sandbox.sealing import create_mac_keys
+from sandbox.template import Resolver
 from tests.integration.conftest import stream_event
-from tests.integration.iam import REGION, PolicyCheck, function_policies, granted_actions, widened_for_moto
+from tests.integration.iam import (
+    REGION,
+    PolicyCheck,
+    function_policies,
+    granted_actions,
+    key_aliases,
+    resource_policy_denies,
+    widened_for_moto,
+)
 from tests.integration.test_handlers import SCENARIO, WATCH_START, Context, describe, state_change
 from testsupport.process import reset_process
 from testsupport.stepping import stepping_simulator
@@ -106,6 +117,7 @@ def role_credentials(admin: Credentials, name: str, documents: list[dict[str, An
 def provision(admin: Credentials, stack_model: Any) -> None:
     table = stack_model.tables[0]
     admin.client("dynamodb").create_table(**table.create_table_params())
+    create_mac_keys(admin.client("kms"), stack_model)
     for topic in stack_model.topics:
         admin.client("sns").create_topic(Name=topic)
     for bus in stack_model.buses.values():
@@ -170,7 +182,11 @@ def act_as(monkeypatch, stack_model, template_json, suffix: str, credentials: Cr
     for name, value in {**spec.environment, **credentials.env}.items():
         monkeypatch.setenv(name, value)
     reset_process()
-    check = PolicyCheck(function_policies(template_json, spec.logical_id), topic_keys(template_json, stack_model))
+    check = PolicyCheck(
+        function_policies(template_json, spec.logical_id),
+        topic_keys(template_json, stack_model),
+        key_aliases(template_json),
+    )
     boto3.setup_default_session(region_name=REGION)
     check.attach(boto3.DEFAULT_SESSION)
     return check
@@ -307,3 +323,34 @@ def test_resource_scoping_of_the_synthesized_policies(template_json, stack_model
     assert watcher.permits("sagemaker:ListAutoMLJobs", "*")
     assert not watcher.permits("sagemaker:DescribeAutoMLJob", job)
     assert not watcher.permits("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/default")
+
+
+def topic_statements(template_json: dict[str, Any], topic: str) -> list[dict[str, Any]]:
+    resolve = Resolver(template_json, Place(ACCOUNT_ID, REGION))
+    return [
+        statement
+        for body in template_json["Resources"].values()
+        if body["Type"] == "AWS::SNS::TopicPolicy" and {"Ref": topic} in body["Properties"]["Topics"]
+        for statement in resolve(body["Properties"]["PolicyDocument"])["Statement"]
+    ]
+
+
+def test_the_reports_topic_refuses_a_publish_by_anyone_but_the_notifier(template_json, stack_model):
+    """moto enforces identity policies only: the synthesized topic policy is evaluated here, as IAM would.
+    An administrator allowed sns:* on "*" by IAM, another function, a service: all denied by the topic;
+    the notifier's role admitted. Subscribing is this account's principals' alone."""
+    statements = topic_statements(template_json, stack_model.topics[0])
+    notifier = f"arn:aws:iam::{ACCOUNT_ID}:role/NotifierRole"  # the Resolver's name for the role
+    request = {"aws:PrincipalAccount": ACCOUNT_ID, "aws:PrincipalIsAWSService": "false"}
+    assert not resource_policy_denies(statements, "sns:Publish", {**request, "aws:PrincipalArn": notifier})
+    for someone in (
+        f"arn:aws:iam::{ACCOUNT_ID}:user/admin",
+        f"arn:aws:iam::{ACCOUNT_ID}:role/ReporterRole",
+        "arn:aws:iam::210987654321:role/attacker",
+    ):
+        assert resource_policy_denies(statements, "sns:Publish", {**request, "aws:PrincipalArn": someone}), someone
+    assert resource_policy_denies(statements, "sns:Publish", {"aws:PrincipalIsAWSService": "true"})  # no service
+    outsider = {"aws:PrincipalAccount": "210987654321", "aws:PrincipalIsAWSService": "false"}
+    assert resource_policy_denies(statements, "sns:Subscribe", outsider)
+    assert not resource_policy_denies(statements, "sns:Subscribe", request)
+    assert not resource_policy_denies(statements, "sns:Subscribe", {"aws:PrincipalIsAWSService": "true"})  # Chatbot

@@ -37,6 +37,7 @@ from autopilot_reports.domain.description import NO_MESSAGE
 from autopilot_reports.domain.notification import SNS_MESSAGE_LIMIT, render_notification, sns_message_bytes
 from autopilot_reports.domain.notifier import NotificationSender
 from autopilot_reports.domain.reporter import Reporter
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.domain.watcher import Watcher
 from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
@@ -50,7 +51,8 @@ from autopilot_reports.models.record import (
     Objective,
     ReportRecord,
 )
-from testsupport.fakes import FakeArtifacts, FakeJobs, FakeNotifier, FakePublisher, FakeStore, job_ref
+from testsupport.fakes import FakeArtifacts, FakeJobs, FakeNotifier, FakePublisher, FakeSealKey, FakeStore, job_ref
+from testsupport.process import reset_process
 
 JOB = "job"
 ARN = f"arn:aws:sagemaker:us-east-1:123456789012:automl-job/{JOB}"
@@ -333,11 +335,18 @@ def claimed_record(**changes: Any) -> ReportRecord:
     return record.model_copy(update=changes)
 
 
-def image(record: ReportRecord, **overrides: Any) -> dict[str, Any]:
-    """A latest-record item in DynamoDB JSON, as the stream carries it."""
-    item = {**report_key(record.job_name), **record_attributes(record)}
+SEALER = Sealer(FakeSealKey())
+
+
+def image(record: ReportRecord, sealed: bool = True, **overrides: Any) -> dict[str, Any]:
+    """A latest-record item in DynamoDB JSON, as the stream carries it: sealed as the store seals the write
+    that set it (the claim included), unless `sealed` is False; `overrides` change it after the seal."""
+    written = record_attributes(record)
     if record.notified_at is not None:
-        item["notified_at"] = iso_utc(record.notified_at)
+        written["notified_at"] = iso_utc(record.notified_at)
+    item = {**report_key(record.job_name), **written}
+    if sealed:
+        item["seal"] = SEALER.record_seal(written)
     for name, value in overrides.items():
         if value is DROP:
             item.pop(name, None)
@@ -370,7 +379,7 @@ class StreamCase:
     records: list[dict[str, Any]]
     sent: int  # notifications published
     failures: list[str] = field(default_factory=list)  # sequence numbers reported back for retry
-    invalid: bool = False  # an unreadable claim: logged as an error and counted, not retried
+    refused: bool = False  # a claim the stack did not seal (or unreadable): logged, counted, never sent or retried
     publish_failures: int = 0
 
 
@@ -386,13 +395,41 @@ STREAM_CASES = [
         "claim with an unreadable image (required fields missing)",
         [stream_record("1", {"NewImage": serialize({"notified_at": iso_utc(NOW), "job_name": JOB}), "OldImage": {}})],
         sent=0,
-        invalid=True,
+        refused=True,
     ),
     StreamCase(
         "claim with an unreadable image (a time that is not a time)",
         [stream_record("1", {"NewImage": image(CLAIMED, last_modified_at="not a time"), "OldImage": image(UNCLAIMED)})],
         sent=0,
-        invalid=True,
+        refused=True,
+    ),
+    StreamCase(
+        "a hand-made claim: a record the stack never sealed, with a link of its own",
+        [
+            stream_record(
+                "1",
+                {"NewImage": image(claimed_record(failure_reason="see https://evil.example/x"), sealed=False)},
+            )
+        ],
+        sent=0,
+        refused=True,
+    ),
+    StreamCase(
+        "a genuine claim altered: its job's ARN points the console link elsewhere",
+        [
+            stream_record(
+                "1",
+                {"NewImage": image(CLAIMED, job_arn="arn:aws:sagemaker:evil.example/x?:123456789012:automl-job/job")},
+            )
+        ],
+        sent=0,
+        refused=True,
+    ),
+    StreamCase(
+        "a genuine record with a claim added that its seal does not cover",
+        [stream_record("1", {"NewImage": image(UNCLAIMED, notified_at=iso_utc(NOW)), "OldImage": image(UNCLAIMED)})],
+        sent=0,
+        refused=True,
     ),
     StreamCase(
         "claim already in the old image (a later write, or a replay)",
@@ -417,7 +454,7 @@ STREAM_CASES = [
             stream_record("3", {"NewImage": image(CLAIMED)}),
         ],
         sent=1,
-        invalid=True,
+        refused=True,
     ),
 ]
 
@@ -427,16 +464,35 @@ def test_notifier_stream_record(
     case: StreamCase, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     notifier = FakeNotifier(failures_left=case.publish_failures)
+    sender = NotificationSender(notifier, SEALER)
 
-    result = notifier_handler.handler({"Records": case.records}, Context(), sender=NotificationSender(notifier))
+    result = notifier_handler.handler({"Records": case.records}, Context(), sender=sender)
 
     out = capsys.readouterr().out
     assert result == {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in case.failures]}
     assert len(notifier.sent) == case.sent
-    assert logged(caplog, "claimed item is unreadable") == case.invalid
-    assert ('"InvalidEvents"' in out) == case.invalid
+    assert logged(caplog, "claim refused: not sealed by the stack") == case.refused
+    assert ('"ClaimsRefused"' in out) == case.refused
     for notification in notifier.sent:
         assert notification.attributes["job_name"] == JOB
+        assert "evil.example" not in json.dumps(notification.message)
+
+
+def test_a_forged_claim_is_logged_with_its_job_and_event_counted_and_never_sent(capsys: pytest.CaptureFixture[str]):
+    """A stream record anyone could hand the notifier (no seal), carrying a link of its own."""
+    forged = claimed_record(failure_reason="Re-run it here: https://evil.example/x")
+    notifier = FakeNotifier()
+    reset_process()  # the logger writes to this test's (captured) stdout
+    records = {"Records": [stream_record("7", {"NewImage": image(forged, sealed=False)})]}
+
+    result = notifier_handler.handler(records, Context(), sender=NotificationSender(notifier, SEALER))
+
+    assert (result, notifier.sent) == ({"batchItemFailures": []}, [])  # refused, not retried
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [refusal] = [line for line in lines if line.get("message") == "claim refused: not sealed by the stack"]
+    assert (refusal["level"], refusal["job_name"], refusal["event_id"]) == ("ERROR", JOB, "event-7")
+    [metric] = [line for line in lines if "ClaimsRefused" in line]
+    assert (metric["job_name"], metric["stream_event_id"], metric["event_type"]) == (JOB, "event-7", "ended")
 
 
 # --- 4. odd Describe responses ----------------------------------------------------------------------------
@@ -866,8 +922,14 @@ def stubbed_s3() -> tuple[Any, Stubber]:
     return client, Stubber(client)
 
 
-LIST_PARAMS = {"Bucket": BUCKET, "Prefix": f"{KEY_PREFIX}/"}
-GET_PARAMS = {"Bucket": BUCKET, "Key": f"{KEY_PREFIX}/analysis.json", "Range": f"bytes=0-{MAX_BYTES}"}
+OWNER = "123456789012"  # the job's account (its ARN): S3 reads only a bucket that account owns
+LIST_PARAMS = {"Bucket": BUCKET, "Prefix": f"{KEY_PREFIX}/", "ExpectedBucketOwner": OWNER}
+GET_PARAMS = {
+    "Bucket": BUCKET,
+    "Key": f"{KEY_PREFIX}/analysis.json",
+    "Range": f"bytes=0-{MAX_BYTES}",
+    "ExpectedBucketOwner": OWNER,
+}
 LISTED = {"Contents": [{"Key": f"{KEY_PREFIX}/analysis.json", "Size": len(GOOD_ANALYSIS)}], "IsTruncated": False}
 KMS_MESSAGE = (
     "User: arn:aws:sts::123456789012:assumed-role/reporter/fn is not authorized to perform: kms:Decrypt on the "

@@ -63,6 +63,7 @@ RECORD_FIELDS = [
     "new_best_in_family",
     "previous_best",
     "notes",
+    "account_name",  # an organization's hub: the account's name from its accountNames (null elsewhere)
 ]
 OBJECTIVE_FIELDS = ["metric", "type", "value", "standard_metric", "direction"]
 EXPLAINABILITY_FIELDS = ["state", "s3_prefix", "reason", "top_features", "feature_count", "labels", "artifacts"]
@@ -198,6 +199,7 @@ def test_record_json_shape():
         "new_best_in_family": False,
         "previous_best": None,
         "notes": [],
+        "account_name": None,
         "account_id": None,  # where the job ran, from its ARN: this one is not an AutoML job's
         "region": None,
     }

@@ -30,10 +30,10 @@ def analysis(labels: dict[str, dict[str, float]]) -> bytes:
     ).encode()
 
 
-def completed_v1(secondary="Completed", status="Completed", prefix=PREFIX, best=True):
+def completed_v1(secondary="Completed", status="Completed", prefix=PREFIX, best=True, account="123456789012"):
     response = {
         "AutoMLJobName": "job",
-        "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/job",
+        "AutoMLJobArn": f"arn:aws:sagemaker:us-east-1:{account}:automl-job/job",
         "AutoMLJobStatus": status,
         "AutoMLJobSecondaryStatus": secondary,
         "CreationTime": "2025-01-01T00:00:00Z",
@@ -197,3 +197,18 @@ def test_access_denied_is_recorded_not_raised():
     explainability, _ = collect(completed_v1(), denied=True)
     assert explainability.state is ExplainabilityState.ERROR
     assert "AccessDenied" in explainability.reason
+
+
+def test_every_read_names_the_jobs_account_as_the_bucket_owner():
+    """A bucket of the same name in another account is never read: S3 refuses a call whose
+    ExpectedBucketOwner is not the bucket's owner."""
+    result, reader = collect(completed_v1(), {"bucket/job/documentation/explainability/output/analysis.json": b"{}"})
+    assert (reader.lists, reader.reads) == (1, 1)
+    assert reader.owners == {"123456789012"}
+
+
+def test_a_job_arn_without_an_account_reads_nothing():
+    result, reader = collect(completed_v1(account=""))
+    assert result.state is ExplainabilityState.ERROR
+    assert "names no account" in result.reason
+    assert (reader.lists, reader.reads) == (0, 0)

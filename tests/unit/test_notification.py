@@ -10,10 +10,13 @@ import json
 import os
 import re
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from autopilot_reports.cli.render import show_report
 from autopilot_reports.domain import links
 from autopilot_reports.domain.notification import (
     CHAT_DESCRIPTION_LIMIT,
@@ -199,6 +202,8 @@ def test_attributes_add_the_problem_type_and_omit_empty_values():
         "api": "v1",
         "family": "churn",
         "new_best_in_family": "true",
+        "account_id": "123456789012",  # where the job ran, from its ARN (every mode)
+        "region": "eu-west-1",
     }
     assert "problem_type" not in notification_attributes(record(problem_type=None), "ended")
 
@@ -366,7 +371,7 @@ def test_unknown_partition_gets_words_instead_of_a_link():
     isolated = record(job_arn="arn:aws-iso:sagemaker:us-iso-east-1:1:automl-job/churn-2025-01")
     notification = render_notification(isolated)
     assert "https://" not in notification.message["email"]
-    assert "no console link for this partition" in notification.message["email"]
+    assert "no console link for this partition and region" in notification.message["email"]
 
 
 def test_s3_uris_quoted_in_free_text_are_found():
@@ -452,3 +457,46 @@ def test_docs_show_the_rendered_messages():
         DOCS.write_text(expected, encoding="utf-8")
         return
     assert text == expected, "docs/messages.md is stale; run with UPDATE_GOLDEN=1"
+
+
+# --- one family, in every medium -----------------------------------------------------------------------
+
+
+FAMILY_CASES = {
+    "new best": CASES["completed_binary"],
+    "failed, a best stands": CASES["failed"],
+    "failed, no best yet": CASES["failed"].model_copy(update={"previous_best": None}),
+    "stopped, no best yet": CASES["failed"].model_copy(
+        update={"status": "Stopped", "secondary_status": "StoppedByUser", "previous_best": None}
+    ),
+    "first of its family": record(new_best_in_family=False, previous_best=None),
+}
+
+
+def shown_by_the_cli(report: ReportRecord) -> str:
+    out = StringIO()
+    show_report(Console(file=out, width=200, highlight=False, markup=False, emoji=False), report)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("case", sorted(FAMILY_CASES))
+def test_email_chat_and_show_agree_on_the_family_of_every_job(case):
+    report = FAMILY_CASES[case]
+    notification = render_notification(report)
+    email = re.search(r"^Family: +(.*)$", notification.message["email"], re.MULTILINE)
+    chat = re.search(r"^Family: (.*)$", json.loads(notification.message["https"])["content"]["description"], re.M)
+    shown = re.search(r"^  family +(.*)$", shown_by_the_cli(report), re.MULTILINE)
+    assert email and chat and shown, (email, chat, shown)
+    assert email.group(1).startswith("churn: ")
+    assert email.group(1) == chat.group(1) == shown.group(1).rstrip()
+
+
+def test_a_region_that_is_not_an_aws_region_name_gets_no_link():
+    """The region becomes part of the console's host: a hand-made ARN must not turn into someone's link."""
+    forged = record(job_arn="arn:aws:sagemaker:evil.example/x?:123456789012:automl-job/churn-2025-01")
+    notification = render_notification(forged)
+    for protocol in PROTOCOLS:
+        assert "://evil" not in notification.message[protocol], protocol
+    assert "no console link for this partition and region" in notification.message["email"]
+    assert links.job_console_url(forged.job_arn, forged.job_name) is None
+    assert "://evil" not in shown_by_the_cli(forged)

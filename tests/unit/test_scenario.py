@@ -219,11 +219,33 @@ def test_v2_member_in_v1_job_hints_at_api() -> None:
     assert '"api" meant to be "v2"' in message
 
 
-def test_missing_required_member_is_rejected() -> None:
+def test_a_response_without_a_required_member_is_accepted_and_counted_by_shape_path() -> None:
+    """botocore's `required` is as advisory for responses as its enums: AWS leaves such members out."""
     describe = v1_describe()
     del describe["RoleArn"]
+    candidate = best_candidate()
+    candidate["CandidateProperties"] = {"CandidateArtifactLocations": {"ModelInsights": "s3://b/insights"}}
 
-    assert error_of(scenario_with(describe)) == "job 'churn-v1' describe[0]: RoleArn: missing required member"
+    scenario = load_scenario(scenario_with(describe, v1_describe(BestCandidate=candidate)))
+
+    assert scenario.missing_required_members == {
+        "DescribeAutoMLJobResponse.RoleArn": 1,
+        "DescribeAutoMLJobResponse.BestCandidate.CandidateProperties.CandidateArtifactLocations.Explainability": 1,
+    }
+
+
+def test_a_member_the_simulator_needs_is_still_required() -> None:
+    describe = v1_describe()
+    del describe["LastModifiedTime"]
+
+    assert error_of(scenario_with(describe)) == (
+        "job 'churn-v1' describe[0]: LastModifiedTime: missing: the simulator needs it to serve the timeline"
+    )
+
+
+def test_a_request_without_a_required_member_is_refused() -> None:
+    with pytest.raises(ShapeError, match="AutoMLJobName: missing required member"):
+        validate_shape({}, sagemaker_model().operation_model("DescribeAutoMLJob").input_shape)
 
 
 def test_enum_values_botocore_does_not_list_are_accepted_and_counted() -> None:

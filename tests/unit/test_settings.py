@@ -9,10 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from autopilot_reports.settings import (
+    ForwarderSettings,
     FunctionSettings,
+    HubRecorderSettings,
     NotifierSettings,
     ReporterSettings,
     SettingsError,
+    SpokeMonitorSettings,
     WatcherSettings,
     get_settings,
 )
@@ -20,6 +23,7 @@ from autopilot_reports.settings import (
 # The functions' environment contract, as deployed stacks have it (the stack writes these names).
 ENV_NAMES = {
     WatcherSettings: [
+        "SEAL_ALIAS",
         "TABLE_NAME",
         "EVENT_BUS_NAME",
         "JOB_NAME_PREFIX",
@@ -31,6 +35,7 @@ ENV_NAMES = {
         "REPORT_QUEUE_URL",
     ],
     ReporterSettings: [
+        "SEAL_ALIAS",
         "TABLE_NAME",
         "TOP_FEATURES",
         "ANALYSIS_MAX_BYTES",
@@ -38,16 +43,34 @@ ENV_NAMES = {
         "LEADERBOARD_SIZE",
         "JOB_FAMILY_PATTERN",
     ],
-    NotifierSettings: ["TOPIC_ARN"],
+    NotifierSettings: ["SEAL_ALIAS", "TOPIC_ARN"],
+    # an organization's functions (issue 20)
+    ForwarderSettings: ["SEAL_ALIAS", "EVENT_BUS_NAME"],
+    HubRecorderSettings: ["SEAL_ALIAS", "TABLE_NAME", "ACCOUNT_NAMES", "NOTIFY_STATUSES"],
+    SpokeMonitorSettings: [
+        "SEAL_ALIAS",
+        "TABLE_NAME",
+        "SPOKE_SILENT_AFTER_MINUTES",
+        "STUCK_AFTER_MINUTES",
+        "DIGEST_PERIOD_HOURS",
+    ],
 }
-REQUIRED = {  # and what the stack always writes
-    WatcherSettings: {
+# Settings an organization added to the standalone functions: left out of the environment at their default,
+# so a standalone stack's functions keep the environment above.
+ADDED_FOR_AN_ORGANIZATION = {WatcherSettings: ["HEARTBEAT_MINUTES"], NotifierSettings: ["ORGANIZATION"]}
+SEAL = {"seal_alias": "alias/reports-seal"}  # every function's
+REQUIRED = {
+    WatcherSettings: {  # and the reporter's queue, which the stack always writes
+        **SEAL,
         "table_name": "reports",
         "event_bus_name": "bus",
         "report_queue_url": "https://sqs.us-east-1.amazonaws.com/111122223333/ReporterQueue",
     },
-    ReporterSettings: {"table_name": "reports"},
-    NotifierSettings: {"topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
+    ReporterSettings: {**SEAL, "table_name": "reports"},
+    NotifierSettings: {**SEAL, "topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
+    ForwarderSettings: {**SEAL, "event_bus_name": "bus"},
+    HubRecorderSettings: {**SEAL, "table_name": "hub"},
+    SpokeMonitorSettings: {**SEAL, "table_name": "hub"},
 }
 # A value other than the default for every field.
 NOT_DEFAULT = {
@@ -59,6 +82,7 @@ NOT_DEFAULT = {
         "job_family_pattern": r"^team-a-(\w+)-\d+$",
         "stuck_after_minutes": 0,
         "digest_period_hours": 48,
+        "heartbeat_minutes": 60,
     },
     ReporterSettings: {
         **REQUIRED[ReporterSettings],
@@ -68,7 +92,19 @@ NOT_DEFAULT = {
         "leaderboard_size": 0,
         "job_family_pattern": r"^(\w+)$",
     },
-    NotifierSettings: REQUIRED[NotifierSettings],
+    NotifierSettings: {**REQUIRED[NotifierSettings], "organization": True},
+    ForwarderSettings: REQUIRED[ForwarderSettings],
+    HubRecorderSettings: {
+        **REQUIRED[HubRecorderSettings],
+        "account_names": {"111122223333": "team-churn", "444455556666": 'Équipe, "prod"'},
+        "notify_statuses": ("Failed",),
+    },
+    SpokeMonitorSettings: {
+        **REQUIRED[SpokeMonitorSettings],
+        "spoke_silent_after_minutes": 60,
+        "stuck_after_minutes": 0,
+        "digest_period_hours": 48,
+    },
 }
 MODELS = list(ENV_NAMES)
 
@@ -77,7 +113,18 @@ MODELS = list(ENV_NAMES)
 def test_each_variable_is_its_field_name_upper_cased_as_deployed_today(model):
     settings = model(**REQUIRED[model])
     assert list(settings.to_env()) == ENV_NAMES[model]
-    assert [model.env_name(field) for field in model.model_fields] == ENV_NAMES[model]
+    added = ADDED_FOR_AN_ORGANIZATION.get(model, [])
+    assert [model.env_name(field) for field in model.model_fields] == ENV_NAMES[model] + added
+    assert set(model(**NOT_DEFAULT[model]).to_env()) >= set(added)  # written where they are not the default
+
+
+def test_account_names_travel_as_one_json_object_and_come_back_sorted():
+    settings = HubRecorderSettings(**NOT_DEFAULT[HubRecorderSettings])
+    environment = settings.to_env()
+    assert environment["ACCOUNT_NAMES"] == '{"111122223333":"team-churn","444455556666":"Équipe, \\"prod\\""}'
+    assert settings.account_name("444455556666") == 'Équipe, "prod"' and settings.account_name("1") is None
+    with pytest.raises(SettingsError, match="not an AWS account id"):
+        HubRecorderSettings.from_env({"TABLE_NAME": "t", "ACCOUNT_NAMES": '{"1234": "short"}'})
 
 
 @pytest.mark.parametrize("values", ["required", "every field"])
@@ -92,6 +139,7 @@ def test_the_environment_round_trip_gives_back_the_same_settings(model, values):
 def test_the_environment_holds_text_as_the_functions_always_read_it():
     environment = ReporterSettings(**NOT_DEFAULT[ReporterSettings]).to_env()
     assert environment == {
+        "SEAL_ALIAS": "alias/reports-seal",
         "TABLE_NAME": "reports",
         "TOP_FEATURES": "25",
         "ANALYSIS_MAX_BYTES": "1024",
@@ -133,7 +181,9 @@ def test_an_invalid_value_is_named_by_its_variable_and_value():
 
 
 def test_an_empty_variable_means_the_default():
-    settings = WatcherSettings.from_env({"TABLE_NAME": "t", "EVENT_BUS_NAME": "b", "STUCK_AFTER_MINUTES": ""})
+    settings = WatcherSettings.from_env(
+        {"SEAL_ALIAS": "s", "TABLE_NAME": "t", "EVENT_BUS_NAME": "b", "STUCK_AFTER_MINUTES": ""}
+    )
     assert settings.stuck_after_minutes == 240
     assert settings.stuck_after == timedelta(hours=4)
     assert WatcherSettings(**{**REQUIRED[WatcherSettings], "stuck_after_minutes": 0}).stuck_after is None
@@ -172,19 +222,20 @@ class Flags(FunctionSettings):
 
 
 def test_every_kind_of_field_travels_through_the_environment():
-    flags = Flags(costing=True, labels=("x", "y"))
-    assert flags.to_env() == {"COSTING": "true", "LABELS": "x,y"}  # None is left out
+    flags = Flags(seal_alias="s", costing=True, labels=("x", "y"))
+    assert flags.to_env() == {"SEAL_ALIAS": "s", "COSTING": "true", "LABELS": "x,y"}  # None is left out
     assert Flags.from_env(flags.to_env()) == flags
-    assert Flags.from_env({"HUB_BUS_ARN": "arn:bus"}).hub_bus_arn == "arn:bus"
+    assert Flags.from_env({"SEAL_ALIAS": "s", "HUB_BUS_ARN": "arn:bus"}).hub_bus_arn == "arn:bus"
 
 
 def test_an_item_holding_a_comma_cannot_travel_comma_separated():
     with pytest.raises(SettingsError, match="LABELS"):
-        Flags(labels=("a,b",)).to_env()
+        Flags(seal_alias="s", labels=("a,b",)).to_env()
 
 
 def test_get_settings_reads_each_model_once_until_cleared(monkeypatch):
     get_settings.cache_clear()
+    monkeypatch.setenv("SEAL_ALIAS", "alias/seal")
     monkeypatch.setenv("TABLE_NAME", "first")
     monkeypatch.setenv("TOPIC_ARN", "arn:topic")
     try:

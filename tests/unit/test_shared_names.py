@@ -32,7 +32,14 @@ SOURCE_TREE = ("lambdas", "infra", "sandbox", "bench", "tools", "testsupport", "
 HOME = ROOT / "lambdas" / "autopilot_reports" / "constants.py"
 ALSO_API_NAMES = {c.OUTPUT_EVENT_BUS_NAME, c.OUTPUT_DASHBOARD_NAME}
 
-HANDLERS = (c.WATCHER_HANDLER, c.REPORTER_HANDLER, c.NOTIFIER_HANDLER)
+HANDLERS = (
+    c.WATCHER_HANDLER,
+    c.REPORTER_HANDLER,
+    c.NOTIFIER_HANDLER,
+    c.FORWARDER_HANDLER,
+    c.HUB_RECORDER_HANDLER,
+    c.SPOKE_MONITOR_HANDLER,
+)
 SHARED: dict[str, str] = {
     "the default stack name": c.DEFAULT_STACK_NAME,
     "the example account": c.EXAMPLE_ACCOUNT_ID,
@@ -66,7 +73,7 @@ def test_the_source_tree_is_where_the_rule_looks():
     files = source_files()
     assert ROOT / "app.py" in files and ROOT / "sandbox" / "runner.py" in files
     assert HOME.is_file() and HOME not in files
-    assert len(SHARED) == 5 + 3 + 13
+    assert len(SHARED) == 5 + 6 + 18
 
 
 @pytest.mark.parametrize("what", sorted(SHARED))

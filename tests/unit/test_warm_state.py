@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import client_origin, shared_client
 from autopilot_reports.handlers import notifier, reporter, warm_state, watcher
 from autopilot_reports.settings import NotifierSettings, ReporterSettings, WatcherSettings, get_settings
@@ -37,6 +36,7 @@ def deployment(monkeypatch: pytest.MonkeyPatch, session: boto3.Session, table: s
     boto3.DEFAULT_SESSION = session
     monkeypatch.setenv("AWS_REGION", region)
     monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    monkeypatch.setenv(ReporterSettings.env_name("seal_alias"), "alias/seal")
     monkeypatch.setenv(ReporterSettings.env_name("table_name"), table)
     monkeypatch.setenv(WatcherSettings.env_name("event_bus_name"), "Bus")
     monkeypatch.setenv(NotifierSettings.env_name("topic_arn"), f"arn:aws:sns:{region}:123456789012:Reports")

@@ -10,9 +10,16 @@ Key design (one table):
 - family's best:  pk = FAMILY#<family>, sk = BEST (family, best_job, best_value, best_metric, direction,
   jobs); on the by_status index under the partition FAMILY (sort key: the family), so `families` is a Query
 - digest:         pk = DIGEST#<period end ISO>, sk = DIGEST (the digest, native; its insert is the claim)
+- a hub's spoke:  pk = SPOKE#<account>#<region>, sk = SPOKE (its last heartbeat: version, watch start,
+  watermark, sent and received times, the account's name); on the by_status index under the partition
+  SPOKES (sort key: <last heartbeat>#<account>#<region>), so the silent ones are one Query; a silence's
+  claim: silent_alerted_for (the heartbeat's ms), silent_notified_at
 GSIs (latest records only, and the families): by_status (STATUS#<status>, <last modified>#<job id>),
-by_partial_failure (sparse: PARTIAL, <last modified>#<job id>), recent (JOBS, <last modified>#<job id>).
+by_partial_failure (sparse: PARTIAL, <last modified>#<job id>), recent (JOBS, <last modified>#<job id>);
+in an organization's table also by_account (ACCOUNT#<account>, <last modified>#<job id>) and by_name
+(NAME#<job name>, <account>#<region>): a job's places, so `show NAME` across accounts is one Query.
 A record's "may be stuck" claim: stuck_alerted_for (the progress alerted), stuck_notified_at.
+A spoke's heartbeat: heartbeat_at (and its _ms twin) on the watcher's item.
 
 The job id is the key scope's (KeyScope): the job name in one account and region's table (LOCAL, every
 table so far), `<account>#<region>#<name>` in an organization's (ORGANIZATION), where two accounts may
@@ -26,18 +33,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.models.common import iso_utc
+from autopilot_reports.domain.ports import SpokeStatus, WatchState
+from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
-from autopilot_reports.models.record import FamilyBest, HistoryEntry, ReportRecord
+from autopilot_reports.models.record import (
+    Explainability,
+    ExplainabilityState,
+    FamilyBest,
+    HistoryEntry,
+    ReportRecord,
+)
 
 if TYPE_CHECKING:  # imported where a digest is read (the notifier), not by every function
     from autopilot_reports.models.digest import Digest
@@ -50,6 +66,12 @@ PARTIAL_FAILURE_PK = "PARTIAL"
 RECENT_PK = "JOBS"
 FAMILY_SK = "BEST"
 FAMILIES_PK = "FAMILY"  # the by_status index's partition of family items
+SPOKES_PK = "SPOKES"  # the by_status index's partition of a hub's spoke items
+ACCOUNT_PK_PREFIX = "ACCOUNT#"
+NAME_PK_PREFIX = "NAME#"
+SPOKE_SK = c.SPOKE_SK
+LAST_HEARTBEAT = "last_heartbeat"
+LAST_HEARTBEAT_MS = "last_heartbeat_ms"
 DIGEST_SK = c.DIGEST_SK
 PROGRESS = "progress"
 LAST_ERROR = "last_error"
@@ -74,10 +96,15 @@ _deserializer = TypeDeserializer()
 class KeyScope(StrEnum):
     """Whose jobs one table holds, hence how it keys a job: by name in one account and region (LOCAL: a
     standalone stack or a spoke; today's keys, so existing tables need no migration), by account, region
-    and name in an organization's hub (ORGANIZATION)."""
+    and name in an organization's hub (ORGANIZATION, with two more indexes: c.ORGANIZATION_INDEXES)."""
 
-    LOCAL = "local"
-    ORGANIZATION = "organization"
+    LOCAL = c.KEY_SCOPE_LOCAL
+    ORGANIZATION = c.KEY_SCOPE_ORGANIZATION
+
+    @property
+    def indexes(self) -> dict[str, tuple[str, str]]:
+        """Every index a table of this scope has: index name -> (partition key, sort key attribute)."""
+        return {**c.INDEXES, **(c.ORGANIZATION_INDEXES if self is KeyScope.ORGANIZATION else {})}
 
     def job_id(self, job_name: str, place: Place | None) -> str:
         """The job's part of its keys. ORGANIZATION needs the job's place."""
@@ -106,6 +133,15 @@ def family_key(family: str) -> dict[str, str]:
 
 def digest_key(digest: Digest) -> dict[str, str]:
     return {c.PARTITION_KEY: f"DIGEST#{iso_utc(digest.period.end)}", c.SORT_KEY: DIGEST_SK}
+
+
+def spoke_key(place: Place) -> dict[str, str]:
+    return {c.PARTITION_KEY: f"SPOKE#{place.account}#{place.region}", c.SORT_KEY: SPOKE_SK}
+
+
+def spoke_order(heartbeat_at: str, place: Place) -> str:
+    """A spoke item's sort key on the by_status index: its last heartbeat first, so the silent ones are a range."""
+    return f"{heartbeat_at}#{place.account}#{place.region}"
 
 
 def history_sk(history: HistoryEntry) -> str:
@@ -194,7 +230,24 @@ def record_attributes(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) ->
     for index, partition in partitions.items():
         partition_key, sort_key = c.INDEXES[index]
         data.update({partition_key: partition, sort_key: index_order(record, scope)})
+    if scope is KeyScope.ORGANIZATION:
+        data.update(_organization_index_attributes(record, scope))
     return data
+
+
+def _organization_index_attributes(record: ReportRecord, scope: KeyScope) -> dict[str, str]:
+    place = record.place
+    if place is None:  # the organization's keys need the place: job_id says so
+        scope.job_id(record.job_name, place)
+        return {}
+    account_pk, account_sk = c.ORGANIZATION_INDEXES[c.INDEX_BY_ACCOUNT]
+    name_pk, name_sk = c.ORGANIZATION_INDEXES[c.INDEX_BY_NAME]
+    return {
+        account_pk: f"{ACCOUNT_PK_PREFIX}{place.account}",
+        account_sk: index_order(record, scope),
+        name_pk: f"{NAME_PK_PREFIX}{record.job_name}",
+        name_sk: f"{place.account}#{place.region}",
+    }
 
 
 def record_attributes_keeping_verdict(record: ReportRecord, scope: KeyScope = KeyScope.LOCAL) -> dict[str, Any]:
@@ -212,6 +265,57 @@ def record_removals(record: ReportRecord) -> list[str]:
 def record_from_item(item: Mapping[str, Any]) -> ReportRecord:
     """A latest item (plain data, as `deserialize` or a stream image gives it) → the record."""
     return ReportRecord.model_validate({name: item.get(name) for name in ReportRecord.model_fields if name in item})
+
+
+UNREADABLE_NOTE = "this item is malformed"  # how a stand-in for an item that is not a record begins its note
+
+
+def shown_record(item: Mapping[str, Any]) -> ReportRecord:
+    """A latest item as the queries show it: the record, or, for an item that is not one (hand-edited, or
+    written by a tool that is not the stack), a stand-in built from what it holds, whose note says so and
+    why. One malformed item never sinks a listing, a `show` or a digest."""
+    try:
+        return record_from_item(item)
+    except ValidationError as error:
+        return _stand_in(item, error)
+
+
+def is_unreadable(record: ReportRecord) -> bool:
+    return bool(record.notes) and record.notes[0].startswith(UNREADABLE_NOTE)
+
+
+def _stand_in(item: Mapping[str, Any], error: ValidationError) -> ReportRecord:
+    def text(name: str, default: str = "?") -> str:
+        value = item.get(name)
+        return value if isinstance(value, str) and value else default
+
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+        for problem in error.errors(include_url=False)[:5]
+    )
+    pk = text(c.PARTITION_KEY, "")
+    name = text("job_name", pk.removeprefix("JOB#") or "?")
+    modified = _item_time(item.get("last_modified_at")) or _item_time(text(c.INDEXES[c.INDEX_RECENT][1], "")[:24])
+    when = modified or parse_iso_utc("1970-01-01T00:00:00Z")
+    return ReportRecord(
+        job_name=name,
+        job_arn=text("job_arn", ""),
+        api="v2" if item.get("api") == "v2" else "v1",
+        status=text("status"),
+        secondary_status=text("secondary_status"),
+        explainability=Explainability(state=ExplainabilityState.ERROR, reason="not read: the item is malformed"),
+        created_at=_item_time(item.get("created_at")) or when,
+        last_modified_at=when,
+        family=text("family", ""),
+        notes=[f"{UNREADABLE_NOTE} ({problems}); shown only as far as it could be read"],
+    )
+
+
+def _item_time(value: Any) -> datetime | None:
+    try:
+        return parse_iso_utc(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def history_attributes(
@@ -248,15 +352,53 @@ def digest_attributes(digest: Digest) -> dict[str, Any]:
     return {**digest_key(digest), "digest": digest.model_dump(mode="json")}
 
 
-def digest_from_item(item: Mapping[str, Any]) -> Digest:
-    from autopilot_reports.models.digest import Digest  # noqa: PLC0415  (the reporter never needs it)
-
-    return Digest.model_validate(item["digest"])
-
-
 def import_attributes(progress: ImportProgress) -> dict[str, Any]:
     return {**import_key(progress.import_id), **progress.model_dump(mode="json")}
 
 
 def import_from_item(item: Mapping[str, Any]) -> ImportProgress:
     return ImportProgress.model_validate({name: item[name] for name in ImportProgress.model_fields if name in item})
+
+
+def heartbeat_attributes(at: datetime, watch: WatchState | None) -> dict[str, Any]:
+    """A spoke's heartbeat on its watcher's item: when, and the watch state it reports (sealed as one map)."""
+    return {
+        c.HEARTBEAT_AT: iso_utc(at),
+        c.HEARTBEAT: {
+            "sent_at": iso_utc(at),
+            "watch_start": _iso(watch.watch_start) if watch else None,
+            "watermark": _iso(watch.watermark) if watch else None,
+        },
+    }
+
+
+# --- a hub's spokes ----------------------------------------------------------------------------------------
+
+
+def spoke_attributes(status: SpokeStatus) -> dict[str, Any]:
+    """A spoke item's attributes (plain data), except its key and its silence claim."""
+    heard = iso_utc(status.last_heartbeat)
+    partition_key, sort_key = c.INDEXES[c.INDEX_BY_STATUS]
+    return {
+        "account_id": status.place.account,
+        "region": status.place.region,
+        "account_name": status.account_name,
+        "version": status.version,
+        "watch_start": _iso(status.watch_start),
+        "watermark": _iso(status.watermark),
+        "received_at": _iso(status.received_at),
+        LAST_HEARTBEAT: heard,
+        LAST_HEARTBEAT_MS: epoch_ms(status.last_heartbeat),
+        partition_key: SPOKES_PK,
+        sort_key: spoke_order(heard, status.place),
+    }
+
+
+def spoke_from_item(item: Mapping[str, Any]) -> SpokeStatus:
+    """A spoke item (plain data) as the domain reads it."""
+    alerted, heard_ms = item.get(c.SILENT_ALERTED_FOR), item.get(LAST_HEARTBEAT_MS)
+    return SpokeStatus.of(item, alerted is not None and heard_ms is not None and int(alerted) == int(heard_ms))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return iso_utc(value) if value else None

@@ -41,6 +41,7 @@ from autopilot_reports.domain.ports import (
     StalledJob,
     WatchState,
 )
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import JobRef
@@ -60,13 +61,22 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
     """The ReportStore port on one table whose jobs are keyed in `scope` (the stack's: LOCAL)."""
 
     service = "dynamodb"
+    # A claim is committed only for a job that ended after this table's watch began (domain.rules); a hub's
+    # claims are its spokes', which checked that rule in their own commit (adapters/dynamodb_hub.py).
+    checks_watch = True
 
     def __init__(
-        self, table_name: str, dynamodb: DynamoDBClient | None = None, scope: KeyScope = KeyScope.LOCAL
+        self,
+        table_name: str,
+        dynamodb: DynamoDBClient | None = None,
+        scope: KeyScope = KeyScope.LOCAL,
+        sealer: Sealer | None = None,
     ) -> None:
+        """`sealer`: seals each write that can lead to a message (domain/seal.py)."""
         super().__init__(dynamodb)
         self.table_name = table_name
         self.scope = scope
+        self.sealer = sealer
 
     @cached_property
     def _queries(self) -> ReportQueries:
@@ -86,7 +96,16 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         )
         if refused:
             raise RecordRejectedError(refused)
-        transaction = ReportTransaction(self.table_name, record, history, claim_notification, family, self.scope)
+        transaction = ReportTransaction(
+            self.table_name,
+            record,
+            history,
+            claim_notification,
+            family,
+            self.scope,
+            self.sealer,
+            check_watch=self.checks_watch,
+        )
         try:
             self.client.transact_write_items(TransactItems=transaction.items)
             return Saved.CLAIMED if claim_notification else Saved.WRITTEN
@@ -137,7 +156,28 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             watermark=_time(state.get("watermark")),
             listed_at=_time(state.get("listed_at")),
             published_through=_time(state.get("published_through")),
+            heartbeat_at=_time(state.get(c.HEARTBEAT_AT)),
         )
+
+    def write_heartbeat(self, at: datetime, due_since: datetime, watch: WatchState | None = None) -> bool:
+        heartbeat_ms = f"{c.HEARTBEAT_AT}_ms"
+        beat = items.heartbeat_attributes(at, watch)
+        if self.sealer is not None:
+            beat[c.HEARTBEAT_SEAL] = self.sealer.heartbeat_seal(beat[c.HEARTBEAT])
+        try:
+            self.client.update_item(
+                **self._update(
+                    items.WATCHER_KEY,
+                    {**beat, heartbeat_ms: epoch_ms(at)},
+                    condition=f"attribute_not_exists({heartbeat_ms}) OR {heartbeat_ms} <= :due_since_ms",
+                    values={":due_since_ms": epoch_ms(due_since)},
+                )
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def begin_watch(self, now: datetime) -> datetime:
         response = self.client.update_item(
@@ -232,11 +272,14 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         return stalled
 
     def claim_stuck(self, job: JobRef, progress: int, at: datetime) -> bool:
+        claim: dict[str, Any] = {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)}
+        if self.sealer is not None:
+            claim[c.STUCK_SEAL] = self.sealer.stuck_seal(job.name, progress, iso_utc(at))
         try:
             self.client.update_item(
                 **self._update(
                     self._report_key(job),
-                    {items.STUCK_ALERTED_FOR: progress, items.STUCK_NOTIFIED_AT: iso_utc(at)},
+                    claim,
                     condition=f"{items.PROGRESS} = :{items.STUCK_ALERTED_FOR} AND "
                     f"(attribute_not_exists({items.STUCK_ALERTED_FOR}) OR "
                     f"{items.STUCK_ALERTED_FOR} <> :{items.STUCK_ALERTED_FOR})",
@@ -265,10 +308,13 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
 
     def save_digest(self, digest: Digest) -> bool:
         end = digest.period.end
+        item = items.digest_attributes(digest)
+        if self.sealer is not None:
+            item[c.SEAL] = self.sealer.digest_seal(item["digest"])
         put: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self.table_name,
-                "Item": items.serialize(items.digest_attributes(digest)),
+                "Item": items.serialize(item),
                 "ConditionExpression": f"attribute_not_exists({c.PARTITION_KEY})",
             }
         }
@@ -305,8 +351,16 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         attributes: Mapping[str, Any],
         removes: Sequence[str] = (),
         condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> UpdateTypeDef:
-        return update_params(self.table_name, key, attributes, removes, condition)
+        """UpdateItem arguments; `values`: more placeholders the condition uses (`:name` -> plain data)."""
+        update = update_params(self.table_name, key, attributes, removes, condition)
+        if values:
+            update["ExpressionAttributeValues"] = {
+                **update["ExpressionAttributeValues"],
+                **items.serialize(values),
+            }
+        return update
 
     def _update_if(self, key: Mapping[str, Any], attributes: Mapping[str, Any], condition: str) -> None:
         """A conditional UpdateItem; a condition that does not hold is not an error."""

@@ -20,6 +20,7 @@ from autopilot_reports.adapters.clients import error_code
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.domain import rules
 from autopilot_reports.domain.family import FamilyUpdate
+from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.common import epoch_ms, iso_utc
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
@@ -75,12 +76,16 @@ class ReportTransaction:
         claim: bool,
         family: FamilyUpdate | None,
         scope: KeyScope = KeyScope.LOCAL,
+        sealer: Sealer | None = None,
+        check_watch: bool = True,
     ) -> None:
+        """`check_watch`: a claim is checked against the table's watch start (a hub's is its spoke's: no)."""
         self.items: list[TransactWriteItemTypeDef] = []
-        self.latest = self._add({"Update": self._latest(table, record, claim, family, scope)})
+        self.latest = self._add({"Update": self._latest(table, record, claim, family, scope, sealer)})
         history_item = items.history_attributes(history, record.place, scope)
         self.history = self._add({"Put": {"TableName": table, "Item": items.serialize(history_item)}})
-        self.watch_check = self._add({"ConditionCheck": self._watch_check(table, record)}) if claim else None
+        watched = claim and check_watch
+        self.watch_check = self._add({"ConditionCheck": self._watch_check(table, record)}) if watched else None
         self.family = self._add({"Update": self._family(table, family)}) if family else None
 
     def _add(self, item: TransactWriteItemTypeDef) -> int:
@@ -89,7 +94,12 @@ class ReportTransaction:
 
     @staticmethod
     def _latest(
-        table: str, record: ReportRecord, claim: bool, family: FamilyUpdate | None, scope: KeyScope
+        table: str,
+        record: ReportRecord,
+        claim: bool,
+        family: FamilyUpdate | None,
+        scope: KeyScope,
+        sealer: Sealer | None,
     ) -> UpdateTypeDef:
         keep_verdict = family is not None and family.keep_verdict
         attributes = (
@@ -103,6 +113,8 @@ class ReportTransaction:
             attributes[c.NOTIFIED_AT] = iso_utc(record.notified_at)
             # The same state, not yet claimed, may claim too (e.g. an earlier write that could not).
             condition = f"attribute_not_exists({c.NOTIFIED_AT}) AND ({items.NEWER} OR {items.PROGRESS} = :progress)"
+        if sealer is not None:  # over exactly what this write sets, the claim included
+            attributes[c.SEAL] = sealer.record_seal(attributes)
         key = items.report_key(record.job_name, record.place, scope)
         latest = update_params(table, key, attributes, items.record_removals(record), condition)
         latest["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"

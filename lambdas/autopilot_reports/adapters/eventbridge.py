@@ -1,15 +1,17 @@
-"""Our "AutoML Job State Change" events onto the project's bus, behind the EventPublisher port."""
+"""Our events onto the project's bus: "AutoML Job State Change" behind the EventPublisher port, and a
+spoke's entries for its hub behind the HubSender port."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import AwsAdapter
-from autopilot_reports.domain.ports import EventPublishError
+from autopilot_reports.domain.forwarder import entry_bytes
+from autopilot_reports.domain.ports import EventPublishError, Outgoing
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportRequest
 
 if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
@@ -67,3 +69,32 @@ class EventBridgePublisher(AwsAdapter["EventBridgeClient"]):
             batch = [entry for entry, _ in failed]
             time.sleep(0.1 * 2**attempt)
         raise EventPublishError(f"{len(failed)} events not accepted by EventBridge, first: {failed[0][1]}")
+
+
+class EventBridgeForwarder(EventBridgePublisher):
+    """A spoke's entries for its hub, onto the spoke's own bus (its ToHubRule forwards them): as few
+    PutEvents as EventBridge's limits allow (10 entries, 256 KB a request)."""
+
+    def send(self, entries: Sequence[Outgoing]) -> int:
+        built = [
+            self._entry_of(entry.detail_type, entry.detail.model_dump_json(), list(entry.resources))
+            for entry in entries
+        ]
+        for batch in _packed(built):
+            self._put(batch)
+        return len(built)
+
+
+def _packed(entries: list[PutEventsRequestEntryTypeDef]) -> Iterator[list[PutEventsRequestEntryTypeDef]]:
+    """Batches of at most PUT_EVENTS_BATCH entries whose sizes add up to EventBridge's request limit."""
+    batch: list[PutEventsRequestEntryTypeDef] = []
+    size = 0
+    for entry in entries:
+        bytes_ = entry_bytes(entry["DetailType"], entry["Detail"], entry.get("Resources", []))
+        if batch and (len(batch) == PUT_EVENTS_BATCH or size + bytes_ > c.MAX_ENTRY_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(entry)
+        size += bytes_
+    if batch:
+        yield batch

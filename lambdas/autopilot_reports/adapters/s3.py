@@ -19,21 +19,24 @@ PERMANENT_CODES = frozenset({"AccessDenied", "NoSuchKey", "NoSuchBucket", "404",
 class S3ArtifactReader(AwsAdapter["S3Client"]):
     service = "s3"
 
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]:
         try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix, ExpectedBucketOwner=owner
+            )
             return [
-                StoredObject(key=item["Key"], size=item["Size"])
-                for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-                for item in page.get("Contents", [])
+                StoredObject(key=item["Key"], size=item["Size"]) for page in pages for item in page.get("Contents", [])
             ]
         except ClientError as error:
             _raise_if_permanent(error, f"s3://{bucket}/{prefix}")
             raise
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         try:
             # The range bounds memory even if the object grew since it was listed.
-            response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+            response = self.client.get_object(
+                Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", ExpectedBucketOwner=owner
+            )
             return response["Body"].read()
         except ClientError as error:
             _raise_if_permanent(error, f"s3://{bucket}/{key}")

@@ -29,6 +29,7 @@ from botocore.exceptions import (
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import CLIENT_CONFIG
+from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.cli.errors import CliError, ExitCode
 from autopilot_reports.cli.stderr import debug
 
@@ -70,6 +71,7 @@ class Aws:
     profile: str | None = None
     endpoint_url: str | None = None
     debug: bool = False
+    hub: bool = False  # an organization's hub's table (--hub, --account); else the stack's outputs say
     _session: Any = field(default=None, repr=False)
     _outputs: dict[str, str] | None = field(default=None, repr=False)
 
@@ -119,6 +121,13 @@ class Aws:
         if self.table_name is None:
             self.table_name = self.output(TABLE_OUTPUT)
         return self.table_name
+
+    def key_scope(self) -> KeyScope:
+        """How the table keys a job: an organization's hub's by account, region and name (`--hub`, or its
+        stack's key-scope output), any other by name."""
+        self.table()
+        scope = (self._outputs or {}).get(c.OUTPUT_TABLE_KEY_SCOPE)
+        return KeyScope.ORGANIZATION if self.hub or scope == KeyScope.ORGANIZATION.value else KeyScope.LOCAL
 
     def output(self, key: str) -> str:
         """One of the stack's CloudFormation outputs (DescribeStacks, once)."""

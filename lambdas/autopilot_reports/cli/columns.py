@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.cli.output import Row
 from autopilot_reports.domain.family import FamilyStanding
+from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.events import ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -31,6 +33,9 @@ RECORD_COLUMNS = (
     "new_best_in_family",
     "duration_seconds",
     "why_ended",
+    "account_id",  # where the job ran (every table); on a hub, with the account's name where it knows it
+    "region",
+    "account_name",
 )
 # history: one line per observed transition, oldest first
 HISTORY_COLUMNS = (
@@ -47,6 +52,22 @@ HISTORY_COLUMNS = (
 IMPORT_COLUMNS = ("import_id", "status", "start", "end", "jobs_seen", "published", "pieces")
 # families: one line per family, by name; also the keys of its JSON form (the family item's attribute names)
 FAMILY_COLUMNS = ("family", "best_job", "best_value", "best_metric", "direction", "jobs")
+# spokes (a hub): one line per spoke, by account and region; also the keys of its JSON form
+SPOKE_COLUMNS = (
+    "account_id",
+    "region",
+    "account_name",
+    "last_heartbeat",
+    "version",
+    "watch_start",
+    "watermark",
+    "silent_alerted",
+    "jobs",
+    "completed",
+    "failed",
+    "stopped",
+    "in_progress",
+)
 
 
 def number(value: float | None) -> str | None:
@@ -72,6 +93,9 @@ def record_row(record: ReportRecord) -> Row:
         "true" if record.new_best_in_family else "false",
         str(record.duration_seconds) if record.duration_seconds is not None else None,
         record.why_ended,
+        record.account_id,
+        record.region,
+        record.account_name,
     )
 
 
@@ -114,3 +138,31 @@ def family_row(fields: dict[str, Any]) -> Row:
     """A family's text line, from its JSON form (`family_fields`), in FAMILY_COLUMNS' order."""
     cells = {**fields, "best_value": number(fields["best_value"]), "jobs": str(fields["jobs"])}
     return tuple(cells[name] for name in FAMILY_COLUMNS)
+
+
+def spoke_fields(spoke: SpokeStatus, counts: dict[str, int]) -> dict[str, Any]:
+    """A spoke as JSON: where it is, what it last said, and its jobs in the hub's table by status."""
+    return {
+        "account_id": spoke.place.account,
+        "region": spoke.place.region,
+        "account_name": spoke.account_name,
+        "last_heartbeat": iso_utc(spoke.last_heartbeat),
+        "version": spoke.version,
+        "watch_start": iso_utc(spoke.watch_start) if spoke.watch_start else None,
+        "watermark": iso_utc(spoke.watermark) if spoke.watermark else None,
+        "silent_alerted": spoke.silence_alerted,
+        "jobs": sum(counts.values()),
+        "completed": counts.get(c.COMPLETED, 0),
+        "failed": counts.get(c.FAILED, 0),
+        "stopped": counts.get(c.STOPPED, 0),
+        "in_progress": counts.get(c.IN_PROGRESS, 0),
+    }
+
+
+def spoke_row(fields: dict[str, Any]) -> Row:
+    """A spoke's text line, from its JSON form (`spoke_fields`), in SPOKE_COLUMNS' order."""
+    cells = {
+        name: None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in fields.items()
+    }
+    return tuple(cells[name] for name in SPOKE_COLUMNS)

@@ -32,7 +32,8 @@ class ExitCode(IntEnum):
 EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.OK: "success (show --wait: the job Completed)",
     ExitCode.AWS_ERROR: "any other AWS error (access denied, throttling, endpoint unreachable, ...)",
-    ExitCode.USAGE: "usage error: bad arguments, --endpoint-url without http(s)://, invalid --query, no region",
+    ExitCode.USAGE: "usage error: bad arguments, --endpoint-url without http(s)://, invalid --query, no region; "
+    "on a hub, a job name that ran in several places (pick one with --account)",
     ExitCode.BAD_DATE: "bad date: --since/--until not ISO 8601, out of range, or --since not before --until",
     ExitCode.NO_CREDENTIALS: "no credentials (none found, unknown profile, or rejected/expired)",
     ExitCode.NO_STACK: f"no such stack (or it lacks the {c.OUTPUT_TABLE_NAME}/{c.OUTPUT_EVENT_BUS_NAME} output)",

@@ -19,12 +19,15 @@ from autopilot_reports.cli.output import Output
 from autopilot_reports.cli.pages import commands as pages
 from autopilot_reports.cli.stderr import debug, debug_exception, say
 
+# Commands that show one report: off a terminal they print it readable, as plain text (output.py).
+READABLE_WHEN_PIPED = frozenset({"show", "history"})
 COMMANDS = {
     "show": commands.show,
     "history": commands.history,
     "list": commands.list_jobs,
     "watch": commands.watch,
     "families": commands.families,
+    "spokes": commands.spokes,
     "report": pages.report,
     "dashboard": pages.dashboard,
     "import-history": importing.import_history,
@@ -58,14 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Output.choose(args.output, args.json, args.query)
+    out = Output.choose(args.output, args.json, args.query, readable_when_piped=args.command in READABLE_WHEN_PIPED)
+    client_region, args.job_region = regions(args)
     aws = Aws(
         stack=args.stack,
         table_name=args.table,
-        region=args.region,
+        region=client_region,
         profile=args.profile,
         endpoint_url=args.endpoint_url,
         debug=args.debug,
+        hub=args.hub or args.job_region is not None or bool(getattr(args, "account", None)),
     )
     if args.debug:
         debug(f"{args.command}: output {out.format}, table {args.table or '(from the stack)'}, stack {aws.stack_name}")
@@ -73,6 +78,17 @@ def run(args: argparse.Namespace) -> int:
         code: int = args.run(args, aws, out)
     sys.stdout.flush()  # a reader that left shows here, inside main, not at interpreter exit
     return code
+
+
+def regions(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(the AWS region, the jobs' region). `--region` before the command is the AWS region; after it, the
+    jobs' region where the question is an organization's hub's (`--hub`, `--account`, `spokes`), and
+    otherwise the AWS region, as for the AWS CLI (given twice, the later wins)."""
+    after = getattr(args, "command_region", None)
+    about_a_hub = args.hub or bool(getattr(args, "account", None)) or args.command == "spokes"
+    if about_a_hub:
+        return args.region, after
+    return after or args.region, None
 
 
 def quiet_stdout() -> None:

@@ -23,7 +23,8 @@ The table (and the event bus, for import-history) come from the CloudFormation s
 ({c.OUTPUT_TABLE_NAME}, {c.OUTPUT_EVENT_BUS_NAME}) unless --table is given. Standard AWS credentials; --endpoint-url
 points every client at an emulator (e.g. `make serve`). Global options go before or after the command.
 --output json prints the record contract: one JSON object per line (list, history, watch, families) or one
-object (show); text (the default when stdout is not a terminal) prints one tab-separated line per item."""
+object (show); text prints one tab-separated line per item (the default off a terminal, except for show and
+history, which then print the readable report as plain text)."""
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1_000_000
 DEFAULT_IMPORT_TIMEOUT = 3600.0
@@ -73,13 +74,16 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
 
     show = command("show", "one job's latest report (--wait: block until the job has ended)")
     show.add_argument("job_name", metavar="JOB")
+    add_place_options(show, "the job's")
     show.add_argument(
         "--wait", action="store_true", help="wait until the job ends (exit 0 Completed, 10 Failed, 11 Stopped)"
     )
     show.add_argument("--timeout", type=seconds, help="with --wait: give up after this many seconds (exit 8)")
     show.add_argument("--poll-interval", type=interval, default=DEFAULT_JOB_POLL, help=argparse.SUPPRESS)
 
-    command("history", "one job's observed transitions, oldest first").add_argument("job_name", metavar="JOB")
+    history = command("history", "one job's observed transitions, oldest first")
+    history.add_argument("job_name", metavar="JOB")
+    add_place_options(history, "the job's")
 
     listing = command("list", "jobs, newest first: the newest whatever their age, or those modified in a range")
     listing.add_argument("--status", choices=c.JOB_STATUSES, help="only jobs with this status")
@@ -88,6 +92,7 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
     listing.add_argument("--partial-failures", action="store_true", help="only jobs with partial failures")
     listing.add_argument("--prefix", default="", help="only jobs whose name starts with this")
     listing.add_argument("--family", default="", metavar="NAME", help="only jobs of this family (its exact name)")
+    add_place_options(listing, "only jobs in")
     listing.add_argument(
         "--limit",
         type=limit,
@@ -101,11 +106,14 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
     watch.add_argument("--prefix", default="", help="only jobs whose name starts with this")
     watch.add_argument("--poll-interval", type=interval, default=DEFAULT_JOB_POLL, help=argparse.SUPPRESS)
 
+    command("spokes", "an organization's hub: each spoke (account, region), its last heartbeat, version and jobs")
+
     families = command("families", "each job family's best job, its value and its number of jobs, by name")
     families.add_argument("--prefix", default="", help="only families whose name starts with this")
 
     page = command("report", "one job's report as a self-contained HTML page with charts (opens offline)")
     page.add_argument("job_name", metavar="JOB")
+    add_place_options(page, "the job's")
     page.add_argument(
         "-o", dest="page_file", metavar="FILE.html", help="write the page here (default: JOB.html here; - for stdout)"
     )
@@ -147,6 +155,14 @@ def parser(commands: dict[str, Callable[..., int]]) -> Parser:
     return root
 
 
+def add_place_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """An organization's hub holds jobs of many accounts and regions: `--account` (and `--region` after
+    the command, then the job's region: see `--hub`) pick them."""
+    parser.add_argument(
+        "--account", metavar="ID", type=account, help=f"{what} account (an organization's hub; implies --hub)"
+    )
+
+
 def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     def default(value: Any) -> Any:
         return argparse.SUPPRESS if suppress else value
@@ -156,8 +172,21 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         "--table", default=default(None), help=f"the report table (default: the stack's {c.OUTPUT_TABLE_NAME} output)"
     )
     where.add_argument("--stack", default=default(None), help=f"the deployed stack (default: {c.DEFAULT_STACK_NAME})")
+    # After the command, on a hub's table, --region is the job's region (`list --account ID --region R`);
+    # anywhere else the AWS region, as for the AWS CLI (main.regions decides).
     where.add_argument(
-        "--region", default=default(None), help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)"
+        "--region",
+        dest="region" if not suppress else "command_region",
+        default=default(None),
+        help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's); after the command, on an "
+        "organization's hub (--hub, --account, spokes), the jobs' region",
+    )
+    where.add_argument(
+        "--hub",
+        action="store_true",
+        default=default(False),
+        help="the table is an organization's hub's (jobs by account, region and name; implied by a hub stack's "
+        f"{c.OUTPUT_TABLE_KEY_SCOPE} output, --account and the spokes command)",
     )
     where.add_argument("--profile", default=default(None), help="AWS named profile (default: AWS_PROFILE)")
     where.add_argument(
@@ -171,7 +200,8 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         "--output",
         choices=[each.value for each in Format],
         default=default(None),
-        help="table (default on a terminal), text (tab-separated; default otherwise) or json (the record contract)",
+        help="table (default on a terminal; off one, the default of show and history, as plain text), text "
+        "(tab-separated; the other commands' default off a terminal) or json (the record contract)",
     )
     output.add_argument("--json", action="store_true", default=default(False), help="short for --output json")
     output.add_argument(
@@ -213,6 +243,13 @@ def minutes(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
     if not 0 <= value <= c.MAX_STUCK_AFTER_MINUTES:
         raise argparse.ArgumentTypeError(f"{text!r}: minutes must be 0 to {c.MAX_STUCK_AFTER_MINUTES}")
+    return value
+
+
+def account(text: str) -> str:
+    value = text.strip()
+    if not (len(value) == 12 and value.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS account id (12 digits)")
     return value
 
 

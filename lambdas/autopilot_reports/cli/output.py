@@ -6,7 +6,10 @@
 - text is for grep, cut and awk: one line per item, tab-separated, never truncated, the columns of
   `columns.py` (documented in docs/querying.md); every cell passes the terminal gate, so a tab or newline
   in the data cannot shift a column or start a line, and an absent value is `-`.
-- table is for people (render.py), the default on a terminal; text is the default otherwise.
+- table is for people (render.py), the default on a terminal. Off a terminal (`show JOB > f.txt`, `| less`)
+  the default is text for the commands that list items, and the readable report as plain text (no colour,
+  no link escapes, never cut, every section) for `show` and `history`, whose one tab-separated line would
+  drop most of the report; `--output text` still gives that line, for cut and grep.
 - --query applies JMESPath to the json form (for list, history, families: to the list), like the AWS
   CLI, and prints the result as JSON (text with --output text).
 """
@@ -45,13 +48,17 @@ def console() -> Console:
     return Console(highlight=False, markup=False, emoji=False)
 
 
-def choose_format(output: str | None, as_json: bool, query: str | None, is_terminal: bool) -> Format:
+def choose_format(
+    output: str | None, as_json: bool, query: str | None, is_terminal: bool, readable_when_piped: bool = False
+) -> Format:
+    """The form asked for; else json for --query; else the readable table on a terminal, and off one the
+    readable report for a command that shows one report (`readable_when_piped`), text for the others."""
     if as_json and output not in (None, Format.JSON.value):
         raise CliError(ExitCode.USAGE, f"--json is short for --output json: it cannot go with --output {output}")
     chosen = Format.JSON if as_json else (Format(output) if output else None)
     if query is not None:
         return Format.TEXT if chosen is Format.TEXT else Format.JSON
-    return chosen or (Format.TABLE if is_terminal else Format.TEXT)
+    return chosen or (Format.TABLE if is_terminal or readable_when_piped else Format.TEXT)
 
 
 def compile_query(expression: str) -> Any:
@@ -69,14 +76,20 @@ class Output:
     query: Any = None  # a compiled JMESPath expression
 
     @classmethod
-    def choose(cls, output: str | None, as_json: bool, query: str | None) -> Output:
-        chosen = choose_format(output, as_json, query, is_terminal=sys.stdout.isatty())
+    def choose(cls, output: str | None, as_json: bool, query: str | None, readable_when_piped: bool = False) -> Output:
+        chosen = choose_format(output, as_json, query, sys.stdout.isatty(), readable_when_piped)
         return cls(chosen, console(), compile_query(query) if query is not None else None)
 
     @property
     def readable(self) -> bool:
-        """Whether the answer is drawn for a person (progress bars and notes go with it)."""
+        """Whether the answer is drawn for a person (notes go with it). Off a terminal Rich writes it as plain
+        text: no colour, no hyperlink escapes, at 80 columns (or $COLUMNS), nothing cut (layout.py)."""
         return self.format is Format.TABLE
+
+    @property
+    def animated(self) -> bool:
+        """Whether spinners and progress bars may draw: the readable form, on a terminal."""
+        return self.readable and self.console.is_terminal
 
     def emit(self, data: Any, rows: Iterable[Row], readable: Callable[[Console], None]) -> None:
         """One answer in the chosen form: `data` is its JSON form (a list for list and history, an

@@ -53,6 +53,15 @@ HISTORY_TABLE = (
     Column("detected by"),
     Column("failure reason", whole=False),
 )
+ORGANIZATION_LIST_TABLE = (Column("account"), Column("region"), *LIST_TABLE)
+SPOKES_TABLE = (
+    Column("account"),
+    Column("region"),
+    Column("last heartbeat"),
+    Column("version"),
+    Column("jobs", justify="right"),
+    Column("failed", justify="right"),
+)
 FAMILIES_TABLE = (
     Column("family"),
     Column("best job"),
@@ -132,6 +141,8 @@ def _summary(console: Console, record: ReportRecord) -> None:
     if record.why_ended:
         print_fact(console, "why it ended", data(record.why_ended), whole=False)
     print_fact(console, "problem type", data(record.problem_type))
+    print_fact(console, "account", data(record.account_label))
+    print_fact(console, "region", data(record.region))
     print_fact(console, "api", data(record.api))
     print_fact(console, "objective", objective_text(record.objective))
     print_fact(console, "best candidate", data(record.best_candidate))
@@ -278,7 +289,7 @@ def _target(link: Link) -> Text:
         return Text(url, style=Style(link=url))
     if link.s3_uri:
         return data(link.s3_uri)
-    return Text("(no console link in this partition)", style="dim")
+    return Text("(no console link for this partition and region)", style="dim")
 
 
 # --- history -------------------------------------------------------------------------------------------
@@ -320,16 +331,24 @@ def show_history(console: Console, job_name: str, entries: Sequence[HistoryEntry
 # --- list and watch ------------------------------------------------------------------------------------
 
 
-def show_list(console: Console, records: Sequence[ReportRecord], title: str) -> None:
+def show_list(console: Console, records: Sequence[ReportRecord], title: str, organization: bool = False) -> None:
+    """The jobs as a table (on a hub, each with its account and region first), or as blocks where it does
+    not fit."""
     console.print(Text(terminal_text(title), style="bold"))
     if not records:
         return
-    table = fitted_table(console, LIST_TABLE, [_list_row(record) for record in records])
+    columns = ORGANIZATION_LIST_TABLE if organization else LIST_TABLE
+    rows = [[*_place_cells(record), *_list_row(record)] if organization else _list_row(record) for record in records]
+    table = fitted_table(console, columns, rows)
     if table is not None:
         console.print(table)
         return
     for record in records:
-        show_job_line(console, record)
+        show_job_line(console, record, organization)
+
+
+def _place_cells(record: ReportRecord) -> list[Text]:
+    return [data(record.account_label), data(record.region)]
 
 
 def _list_row(record: ReportRecord) -> list[Text]:
@@ -343,10 +362,12 @@ def _list_row(record: ReportRecord) -> list[Text]:
     ]
 
 
-def show_job_line(console: Console, record: ReportRecord) -> None:
+def show_job_line(console: Console, record: ReportRecord, organization: bool = False) -> None:
     """One job as a block: its name on a line of its own, then its facts (list at 80 columns, watch)."""
     console.print(data(record.job_name, "bold"), soft_wrap=True)
     facts = [status_text(record.status, record.secondary_status), when(record.last_modified_at)]
+    if organization:
+        facts[:0] = _place_cells(record)
     if record.objective is not None:
         facts.append(objective_text(record.objective))
     facts.append(Text(f"explainability {record.explainability.state.value}"))
@@ -385,6 +406,46 @@ def _best_text(standing: FamilyStanding) -> Text:
         return Text("no best yet", style="dim")
     metric = terminal_text(standing.metric) if standing.metric else "objective"
     return score_text(metric, standing.best.value, standing.direction)
+
+
+# --- spokes --------------------------------------------------------------------------------------------
+
+
+def show_spokes(console: Console, spokes: Sequence[dict[str, object]], title: str) -> None:
+    """A hub's spokes (columns.spoke_fields), as a table or, where it does not fit, one block each."""
+    console.print(Text(terminal_text(title), style="bold"))
+    if not spokes:
+        return
+    rows = [
+        [
+            data(_account(spoke)),
+            data(str(spoke["region"])),
+            data(str(spoke["last_heartbeat"]), "bold red" if spoke["silent_alerted"] else ""),
+            data(str(spoke["version"] or "")),
+            Text(str(spoke["jobs"])),
+            Text(str(spoke["failed"])),
+        ]
+        for spoke in spokes
+    ]
+    table = fitted_table(console, SPOKES_TABLE, rows)
+    if table is not None:
+        console.print(table)
+        return
+    for spoke, row in zip(spokes, rows, strict=True):
+        console.print(row[0], soft_wrap=True)
+        silent = [Text("silent: alerted", style="bold red")] if spoke["silent_alerted"] else []
+        facts = [
+            row[1],
+            Text("heartbeat ") + row[2],
+            Text("version ") + row[3],
+            Text(plural(int(str(spoke["jobs"])), "job")),
+        ]
+        print_flow(console, facts + silent)
+
+
+def _account(spoke: dict[str, object]) -> str:
+    name = spoke.get("account_name")
+    return f"{spoke['account_id']} ({name})" if name else str(spoke["account_id"])
 
 
 # --- import-history ------------------------------------------------------------------------------------

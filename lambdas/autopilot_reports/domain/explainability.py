@@ -6,17 +6,19 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from posixpath import basename, dirname
 from typing import Any, cast
 
 from autopilot_reports import constants as c
+from autopilot_reports.domain.arns import arn_account
 from autopilot_reports.domain.description import JobDescription
 from autopilot_reports.domain.ports import ArtifactAccessError, ArtifactReader, StoredObject
 from autopilot_reports.models.record import Explainability, ExplainabilityState, FeatureImportance
 
-ANALYSIS_FILE = "analysis.json"
+ANALYSIS_FILE = c.ANALYSIS_FILE
 ARTIFACT_NAMES = {
     "analysis.json": "analysis",
     "report.pdf": "report_pdf",
@@ -25,6 +27,7 @@ ARTIFACT_NAMES = {
 }
 MAX_LABELS = 100  # label keys kept on the record; more are summarised in a last entry
 MAX_NAME_CHARS = 256  # a feature or label name longer than this is cut, with a marker
+ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 class AnalysisError(Exception):
@@ -68,22 +71,31 @@ def collect_explainability(job: JobDescription, reader: ArtifactReader, top_n: i
         )
         return _unavailable(ExplainabilityState.MISSING, None, reason)
     try:
-        return _read_report(prefix, reader, top_n, max_bytes)
+        return _read_report(prefix, reader, top_n, max_bytes, _bucket_owner(job))
     except AnalysisError as error:
         return _unavailable(error.state, prefix, error.reason)
 
 
-def _read_report(prefix: str, reader: ArtifactReader, top_n: int, max_bytes: int) -> Explainability:
+def _bucket_owner(job: JobDescription) -> str:
+    """Autopilot writes to a bucket of the job's own account: a bucket of that name owned by anyone else is
+    never read (ExpectedBucketOwner on every S3 call)."""
+    account = arn_account(job.arn)
+    if not ACCOUNT_ID.fullmatch(account):
+        raise AnalysisError(ExplainabilityState.ERROR, f"the job's ARN names no account ({job.arn!r}): not read")
+    return account
+
+
+def _read_report(prefix: str, reader: ArtifactReader, top_n: int, max_bytes: int, owner: str) -> Explainability:
     bucket, key_prefix = split_s3_uri(prefix)
     key_prefix = key_prefix if key_prefix.endswith("/") or not key_prefix else key_prefix + "/"
     try:
-        objects = reader.list_objects(bucket, key_prefix)
+        objects = reader.list_objects(bucket, key_prefix, owner)
         analysis, artifacts = find_analysis(objects)
         if analysis is None:
             what = "the prefix is empty" if not objects else f"no {ANALYSIS_FILE} among {len(objects)} objects"
             raise AnalysisError(ExplainabilityState.MISSING, f"{what} under {prefix}")
         _check_size(analysis.size, max_bytes)
-        summary = summarize_analysis(_read_text(reader, bucket, analysis.key, max_bytes), top_n)
+        summary = summarize_analysis(_read_text(reader, bucket, analysis.key, max_bytes, owner), top_n)
     except ArtifactAccessError as error:
         raise AnalysisError(ExplainabilityState.ERROR, f"cannot read {prefix}: {error}") from error
     return Explainability(
@@ -96,10 +108,10 @@ def _read_report(prefix: str, reader: ArtifactReader, top_n: int, max_bytes: int
     )
 
 
-def _read_text(reader: ArtifactReader, bucket: str, key: str, max_bytes: int) -> str:
+def _read_text(reader: ArtifactReader, bucket: str, key: str, max_bytes: int, owner: str) -> str:
     """The object as text; its bytes are freed when this returns, before the JSON is parsed (peak memory
     is the text and the parsed document, never the bytes as well)."""
-    body = reader.read_object(bucket, key, max_bytes)
+    body = reader.read_object(bucket, key, max_bytes, owner)
     _check_size(len(body), max_bytes)
     try:
         return body.decode("utf-8-sig")  # Clarify writes UTF-8; a byte-order mark is tolerated

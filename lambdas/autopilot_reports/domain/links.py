@@ -11,7 +11,9 @@ Where the formats come from (console routes are not an API: re-check them when a
   `/s3/buckets/<bucket>?region=<r>&prefix=<folder>/` (a folder), and the SageMaker console route
   `/sagemaker/home?region=<r>#/automl-jobs/<job name>`: the URLs the consoles show in the address bar,
   as used by public tooling (no AWS page documents console routes).
-Partitions whose consoles are not public (aws-iso, ...) get no link: callers then say so in words.
+Partitions whose consoles are not public (aws-iso, ...) get no link: callers then say so in words. Nor does
+a region that is not an AWS region name (`constants.AWS_REGION_PATTERN`): the region becomes part of the
+host, so a record whose ARN says `evil.example/x?` must never turn into a link to evil.example.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from autopilot_reports import constants as c
+from autopilot_reports.domain.arns import arn_partition, arn_region
 from autopilot_reports.models.record import ReportRecord
 
 # partition -> console host; the commercial one is regional (the documented form), the others are not.
@@ -75,19 +79,14 @@ class ReportLinks:
         return [link for link in ordered if link]
 
 
-def arn_partition(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[1] if len(parts) > 1 and parts[0] == "arn" else ""
-
-
-def arn_region(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 3 and parts[0] == "arn" else ""
+AWS_REGION = re.compile(c.AWS_REGION_PATTERN)
 
 
 def console_host(partition: str, region: str) -> str | None:
+    """The console's address for the job's partition and region; None for a partition without a public
+    console, or a region that is not an AWS region name (it would become part of the host)."""
     template = CONSOLE_HOSTS.get(partition)
-    if template is None or not region:
+    if template is None or not AWS_REGION.fullmatch(region):
         return None
     return template.format(region=region)
 

@@ -3,19 +3,21 @@ tests implement them with fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
+from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
-from autopilot_reports.models.place import JobRef
+from autopilot_reports.models.place import JobRef, Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
 if TYPE_CHECKING:  # a watcher's and the notifier's model: the reporter does not import it
     from autopilot_reports.models.digest import Digest
+    from autopilot_reports.models.forwarded import HeartbeatDetail, ReportDetail, StuckDetail
 
 Api = Literal["v1", "v2"]
 
@@ -84,6 +86,7 @@ class WatchState:
     watermark: datetime | None
     listed_at: datetime | None = None
     published_through: datetime | None = None
+    heartbeat_at: datetime | None = None  # a spoke's: when its watcher last wrote a heartbeat
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,12 @@ class AutoMLJobs(Protocol):
 
 
 class ArtifactReader(Protocol):
-    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]: ...
+    """Reads of Autopilot's S3 output. `owner`: the account that must own the bucket (the job's own), so a
+    bucket of the same name in another account is never read (S3's ExpectedBucketOwner)."""
 
-    def read_object(self, bucket: str, key: str, max_bytes: int) -> bytes:
+    def list_objects(self, bucket: str, prefix: str, owner: str) -> list[StoredObject]: ...
+
+    def read_object(self, bucket: str, key: str, max_bytes: int, owner: str) -> bytes:
         """At most max_bytes + 1 bytes, so a caller can tell an oversized object without reading it all."""
 
 
@@ -196,6 +202,82 @@ class ReportStore(Protocol):
     def save_import_progress(self, progress: ImportProgress) -> None: ...
 
     def get_import_progress(self, import_id: str) -> ImportProgress | None: ...
+
+    def write_heartbeat(self, at: datetime, due_since: datetime, watch: WatchState | None = None) -> bool:
+        """A spoke's heartbeat (on the watcher's item, with the watch state it reports), unless one was
+        written after `due_since`; the forwarder sends it to the hub from the commit. False when another
+        pass wrote it already."""
+
+
+@dataclass(frozen=True)
+class SpokeStatus:
+    """What a hub knows of one spoke: its place and last heartbeat, and whether its silence since that
+    heartbeat was alerted already."""
+
+    place: Place
+    last_heartbeat: datetime
+    version: str | None = None
+    watch_start: datetime | None = None
+    watermark: datetime | None = None
+    received_at: datetime | None = None
+    account_name: str | None = None
+    silence_alerted: bool = False
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any], silence_alerted: bool = False) -> SpokeStatus:
+        """From a spoke item's fields (domain.seal.SPOKE_FIELDS, plain data)."""
+
+        def time(name: str) -> datetime | None:
+            value = fields.get(name)
+            return parse_iso_utc(value) if isinstance(value, str) else None
+
+        heard = time("last_heartbeat")
+        if heard is None:
+            raise ValueError("a spoke item holds its last heartbeat")
+        return cls(
+            place=Place(account=str(fields["account_id"]), region=str(fields["region"])),
+            last_heartbeat=heard,
+            version=fields.get("version"),
+            watch_start=time("watch_start"),
+            watermark=time("watermark"),
+            received_at=time("received_at"),
+            account_name=fields.get("account_name"),
+            silence_alerted=silence_alerted,
+        )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One entry a spoke's forwarder sends (to its own bus, whence the ToHubRule forwards it)."""
+
+    detail_type: str
+    detail: ReportDetail | StuckDetail | HeartbeatDetail
+    resources: tuple[str, ...] = ()
+
+
+class HubSender(Protocol):
+    def send(self, entries: Sequence[Outgoing]) -> int:
+        """Sends every entry (in as few PutEvents as the limits allow); raises EventPublishError unless all
+        were accepted."""
+
+
+class HubStore(ReportStore, Protocol):
+    """An organization's hub table: the report store's writes of forwarded reports (`save_report`, whose
+    claim is the spoke's: no watch-start check), and the spokes'."""
+
+    def claim_forwarded_stuck(self, record: ReportRecord, at: datetime) -> bool:
+        """Stores the record unless the table holds a newer one, and claims the "may be stuck" alert of its
+        stall (once per progress) in the same write. False when the stall was claimed or the job moved on."""
+
+    def record_heartbeat(self, status: SpokeStatus) -> bool:
+        """The spoke's item, unless it holds a later heartbeat (order-safe). A new heartbeat ends a silence."""
+
+    def silent_spokes(self, heard_before: datetime) -> list[SpokeStatus]:
+        """Spokes whose last heartbeat is older than `heard_before` (one Query)."""
+
+    def claim_silence(self, spoke: SpokeStatus, at: datetime) -> bool:
+        """Claims the one "spoke_silent" message of this silence (the spoke still at `last_heartbeat`);
+        the notifier sends it from the commit. False when claimed already or the spoke spoke again."""
 
 
 class EventPublisher(Protocol):

@@ -21,7 +21,15 @@ from typing import Any
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.family import family_of
-from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportBacklog, ReportStore
+from autopilot_reports.domain.ports import (
+    AutoMLJobs,
+    EventPublisher,
+    Known,
+    KnownState,
+    ReportBacklog,
+    ReportStore,
+    WatchState,
+)
 from autopilot_reports.models.common import as_utc, epoch_ms
 from autopilot_reports.models.events import (
     IMPORT_FIELDS,
@@ -44,6 +52,7 @@ class TickResult:
     watermark: datetime | None
     stuck_alerts: int = 0
     covered: bool = False  # a nudge an earlier pass had listed already: nothing listed
+    heartbeat: bool = False  # this pass wrote the spoke's heartbeat
     held_back: int = 0  # changes not yet stored and not published again: they may still wait for the reporter
 
 
@@ -66,6 +75,7 @@ class Watcher:
     redelivery_window: timedelta = timedelta(seconds=c.REDELIVERY_WINDOW_SECONDS)
     family_pattern: str = c.DEFAULT_JOB_FAMILY_PATTERN
     stuck_after: timedelta | None = timedelta(minutes=c.DEFAULT_STUCK_AFTER_MINUTES)  # None: no stuck alerts
+    heartbeat_every: timedelta | None = None  # a spoke's: its hub hears from it this often; None: no heartbeat
     clock: Callable[[], datetime] = now
     backlog: ReportBacklog | None = None  # the reporter's queue; None: an unstored change is published every tick
 
@@ -101,10 +111,32 @@ class Watcher:
             self.store.record_pass(listed_at, watermark, newest_listed(summaries))
         # Stalls are looked for on the schedule only: a nudge's pass is about the job that moved.
         alerts = 0
+        beat = False
         if detected_by is DetectedBy.SCHEDULE:
             moved = {JobRef.of_summary(s) for s in summaries if s["AutoMLJobStatus"] == c.IN_PROGRESS}
             alerts = self.alert_stuck(watch_start, skip=moved)
-        return TickResult(len(summaries), len(due), watermark, alerts, held_back=len(changes) - len(due))
+            beat = self.heartbeat(state, watch_start, watermark)
+        return TickResult(
+            listed=len(summaries),
+            published=len(due),
+            watermark=watermark,
+            stuck_alerts=alerts,
+            heartbeat=beat,
+            held_back=len(changes) - len(due),
+        )
+
+    def heartbeat(self, state: WatchState, watch_start: datetime, watermark: datetime | None) -> bool:
+        """A spoke's heartbeat, at the end of a scheduled pass that worked (so it says the watcher works), at
+        most once per `heartbeat_every`: the watch state this pass read anyway says when the last one was,
+        so other passes cost nothing, and a conditional write keeps overlapping passes to one."""
+        if self.heartbeat_every is None:
+            return False
+        moment = self.clock()
+        due_since = moment - self.heartbeat_every
+        if state.heartbeat_at is not None and state.heartbeat_at > due_since:
+            return False
+        watch = WatchState(watch_start=watch_start, watermark=watermark, listed_at=state.listed_at)
+        return self.store.write_heartbeat(moment, due_since, watch)
 
     def _due(
         self, changes: list[AutoMLJobStateChange], published_through: datetime | None

@@ -2,7 +2,8 @@
 
 The event source mapping filters the stream to latest-record writes that carry a claim; batch failures
 are reported item by item (Powertools batch processing), so one failing publish is retried alone and a
-record that keeps failing lands in the on-failure queue, with an alarm.
+record that keeps failing lands in the on-failure queue, with an alarm. A record the stack did not seal
+(handed to the function by anyone else) is refused: logged, counted, never sent, never retried.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
-from autopilot_reports.adapters.dynamodb_items import digest_from_item, from_dynamodb, record_from_item
+from autopilot_reports.adapters.dynamodb_items import from_dynamodb
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.sns import SNSNotifier
-from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
+from autopilot_reports.domain.notifier import NotificationSender, claim_in
+from autopilot_reports.domain.seal import ForgedClaimError
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import NotifierSettings, get_settings
 
@@ -31,7 +33,11 @@ def default_sender() -> NotificationSender:
 
 @cache  # keyed by what built it, as reporter.reporter_for
 def sender_for(settings: NotifierSettings, origin: ClientOrigin) -> NotificationSender:
-    return NotificationSender(notifier=SNSNotifier(settings.topic_arn))
+    return NotificationSender(
+        notifier=SNSNotifier(settings.topic_arn),
+        sealer=sealer_for(settings.seal_alias),
+        organization=settings.organization,
+    )
 
 
 @logger.inject_lambda_context
@@ -61,16 +67,17 @@ def _send(stream_record: DynamoDBRecord, sender: NotificationSender) -> None:
         logger.debug("no new claim in this write")
         return
     try:
-        if claim is Claim.DIGEST:
-            sender.send_digest(digest_from_item(new_image))
-        elif claim is Claim.STUCK:
-            sender.send_stuck(record_from_item(new_image), new_image.get(c.STUCK_NOTIFIED_AT))
-        else:
-            sender.send(record_from_item(new_image))
-    except ValidationError as error:
-        # Retrying cannot fix an image we cannot read: say so loudly, and do not block the shard.
-        logger.error("claimed item is unreadable", errors=error.errors(include_url=False, include_context=False))
-        count(c.INVALID_EVENTS)
+        sender.send_claim(claim, new_image)
+    except ForgedClaimError as error:
+        # Not what the stack committed (a hand-made or altered record, or one no seal can be checked for):
+        # say so loudly, count it at once, send nothing; retrying cannot make it genuine.
+        logger.error("claim refused: not sealed by the stack", reason=str(error), event_type=claim.value)
+        count_now(
+            c.CLAIMS_REFUSED,
+            event_type=claim.value,
+            job_name=str(job_name or ""),
+            stream_event_id=str(stream_record.event_id),
+        )
         return
     count_now(
         c.NOTIFICATIONS_SENT,

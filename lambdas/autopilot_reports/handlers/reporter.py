@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.domain.family import FamilyStanding
@@ -47,7 +48,7 @@ def reporter_for(settings: ReporterSettings, origin: ClientOrigin) -> Reporter:
     return Reporter(
         jobs=SageMakerAutoMLJobs(),
         artifacts=S3ArtifactReader(),
-        store=DynamoDBReportStore(settings.table_name),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         top_features=settings.top_features,
         analysis_max_bytes=settings.analysis_max_bytes,
         notify_statuses=settings.notify_statuses,

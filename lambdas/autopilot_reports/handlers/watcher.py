@@ -20,6 +20,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
+from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.adapters.sqs import SqsReportBacklog
 from autopilot_reports.domain.digest import Digester, DigestResult
@@ -37,13 +38,14 @@ def default_watcher() -> Watcher:
 def watcher_for(settings: WatcherSettings, origin: ClientOrigin) -> Watcher:
     return Watcher(
         jobs=SageMakerAutoMLJobs(),
-        store=DynamoDBReportStore(settings.table_name),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         publisher=EventBridgePublisher(settings.event_bus_name),
         overlap=timedelta(seconds=settings.watermark_overlap_seconds),
         job_name_prefix=settings.job_name_prefix,
         import_pages_per_piece=settings.import_pages_per_piece,
         family_pattern=settings.job_family_pattern,
         stuck_after=settings.stuck_after,
+        heartbeat_every=settings.heartbeat_every,
         backlog=SqsReportBacklog(settings.report_queue_url) if settings.report_queue_url else None,
     )
 
@@ -55,7 +57,7 @@ def default_digester() -> Digester:
 @cache
 def digester_for(settings: WatcherSettings, origin: ClientOrigin) -> Digester:
     return Digester(
-        store=DynamoDBReportStore(settings.table_name),
+        store=DynamoDBReportStore(settings.table_name, sealer=sealer_for(settings.seal_alias)),
         period=timedelta(hours=settings.digest_period_hours),
         stuck_after=settings.stuck_after,
         region=os.environ.get("AWS_REGION", ""),
@@ -120,6 +122,8 @@ def _observe(result: TickResult, hint: str | None) -> None:
         count(c.CHANGES_HELD_BACK, result.held_back)
     if result.stuck_alerts:
         count(c.STUCK_ALERTS_CLAIMED, result.stuck_alerts)
+    if result.heartbeat:
+        count(c.HEARTBEATS_WRITTEN)
 
 
 def _observe_digest(result: DigestResult) -> None:

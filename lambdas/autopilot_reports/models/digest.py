@@ -1,7 +1,9 @@
 """The scheduled digest (docs/design.md §2.5, `event_type: digest`): what happened across all jobs in a period.
 
 Its `lambda` and `sqs` copies are this model's JSON, for programs; e-mail and chat render it readably.
-Every list names at most `DIGEST_LIST_LIMIT` jobs; `omitted` counts the rest, per list.
+Every list names at most `DIGEST_LIST_LIMIT` jobs; `omitted` counts the rest, per list. An organization's
+digest (a hub's: `organization`) also counts by account (`accounts`), and each job it names names its
+account and region: `churn-2026-11-01 (111122223333 (team-churn), eu-west-1)`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ class FamilySummary(BaseModel):
     improved: bool = False
 
 
+class AccountSummary(BaseModel):
+    """One account's jobs last modified in the period, by status, and the regions they ran in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    account_name: str | None = None
+    regions: list[str] = Field(default_factory=list)
+    counts: dict[str, int]
+
+
 class Digest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -49,3 +62,5 @@ class Digest(BaseModel):
     stuck: list[str] = Field(default_factory=list)  # InProgress now, quiet for stuckAfterMinutes or longer
     omitted: dict[str, int] = Field(default_factory=dict)  # per list: names beyond the limit
     region: str = ""
+    organization: bool = False  # a hub's: across its spokes' accounts and regions
+    accounts: list[AccountSummary] = Field(default_factory=list)  # an organization's: counts by account

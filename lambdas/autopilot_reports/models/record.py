@@ -167,6 +167,9 @@ class ReportRecord(BaseModel):
     new_best_in_family: bool = False
     previous_best: FamilyBest | None = None  # the best this job beat, or the standing best
     notes: list[str] = Field(default_factory=list)  # what the reporter could not keep as given, in words
+    # The account's name where an organization's hub knows it (context accountNames); set by the hub, never
+    # taken from what a spoke sent. None in a standalone stack or a spoke.
+    account_name: str | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -200,6 +203,17 @@ class ReportRecord(BaseModel):
     @property
     def progress(self) -> int:
         return progress(self.last_modified_at, self.status, self.secondary_status)
+
+    @property
+    def account_label(self) -> str:
+        """The account as people read it: `111122223333 (team-churn)`, or the id alone."""
+        return account_label(self.account_id, self.account_name)
+
+
+def account_label(account_id: str | None, account_name: str | None) -> str:
+    """An account id with its name beside it where known (`111122223333 (team-churn)`)."""
+    shown = account_id or "unknown account"
+    return f"{shown} ({account_name})" if account_name else shown
 
 
 class HistoryEntry(BaseModel):

@@ -18,7 +18,16 @@ from rich.text import Text
 
 from autopilot_reports import constants as c
 from autopilot_reports.cli.aws import Aws
-from autopilot_reports.cli.commands import FAR_FUTURE, JobFilter, in_range, newest, no_job, queries_for
+from autopilot_reports.cli.commands import (
+    FAR_FUTURE,
+    JobFilter,
+    JobWanted,
+    find_job,
+    in_range,
+    newest,
+    no_job,
+    queries_for,
+)
 from autopilot_reports.cli.dates import FLOOR, check_order, inclusive_end, start_of
 from autopilot_reports.cli.errors import CliError, ExitCode
 from autopilot_reports.cli.output import Output
@@ -47,12 +56,13 @@ def report(args: argparse.Namespace, aws: Aws, out: Output) -> int:
     from autopilot_reports.cli.pages.report import JobPage, report_page  # matplotlib: only for pages
 
     queries = queries_for(aws)
-    record = queries.get_report(args.job_name)
+    job = JobWanted.of(args)
+    record = find_job(queries, job)
     if record is None:
-        raise no_job(args.job_name, aws)
-    runs = (
-        newest(queries, JobFilter(status=c.COMPLETED, family=record.family), None, FAMILY_RUNS) if record.family else []
-    )
+        raise no_job(job.name, aws, job.where())
+    # A family is one account and region's (on a hub, the job's own place's).
+    family = JobFilter(status=c.COMPLETED, family=record.family, account=record.account_id, region=record.region)
+    runs = newest(queries, family, None, FAMILY_RUNS) if record.family else []
     standing = next(((each, jobs) for each, jobs in queries.families() if each.family == record.family), None)
     page = JobPage(
         record=record,

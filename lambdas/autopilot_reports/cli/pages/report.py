@@ -17,8 +17,9 @@ from autopilot_reports.cli.pages.charts import Chart, Run, Scored
 from autopilot_reports.cli.pages.facts import Cost, cost_of
 from autopilot_reports.cli.pages.markup import Markup, document, el, join, text
 from autopilot_reports.cli.pages.parts import Rendered, badge, figure, gated, link, number, plural, when
+from autopilot_reports.domain.arns import arn_partition, arn_region
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.domain.links import Link, arn_partition, arn_region, report_links, s3_console_url
+from autopilot_reports.domain.links import Link, report_links, s3_console_url
 from autopilot_reports.domain.notification.common import (
     DIRECTION_UNKNOWN,
     duration,

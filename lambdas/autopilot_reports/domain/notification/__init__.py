@@ -6,7 +6,9 @@ subject and filterable attributes. One module per medium:
   for Slack and Microsoft Teams channels, threaded per job;
 - `program.py`: `lambda` and `sqs`, the record JSON, for programs.
 
-Every message carries the attribute `event_type` (`ended` here), so subscriptions can filter on it.
+Every message carries the attribute `event_type` (`ended`, `stuck`, `digest`, `spoke_silent`), and a job's
+the account and region it ran in, so subscriptions can filter on them. Every message names the account (with
+its name where the hub knows it); a hub's (`organization`) also in its subject and chat thread.
 Limits are kept, never by dropping content silently: every cut leaves a visible marker. Examples of
 the rendered texts: docs/messages.md.
 
@@ -31,16 +33,17 @@ from autopilot_reports.domain.notification.chat import (
     chat_message,
     digest_chat,
     envelope,
+    silence_chat,
     stuck_chat,
     thread_id,
 )
 from autopilot_reports.domain.notification.common import clip, duration, title, when
-from autopilot_reports.domain.notification.email import Detail, digest_email, email_text, stuck_email
+from autopilot_reports.domain.notification.email import Detail, digest_email, email_text, silence_email, stuck_email
 from autopilot_reports.domain.notification.program import record_json
-from autopilot_reports.domain.ports import Notification
+from autopilot_reports.domain.ports import Notification, SpokeStatus
 from autopilot_reports.domain.untrusted import email_line
 from autopilot_reports.models.digest import Digest
-from autopilot_reports.models.record import ReportRecord
+from autopilot_reports.models.record import ReportRecord, account_label
 
 __all__ = [
     "CHAT_DESCRIPTION_LIMIT",
@@ -52,6 +55,7 @@ __all__ = [
     "notification_attributes",
     "render_digest",
     "render_notification",
+    "render_silence",
     "render_stuck",
     "sns_message_bytes",
     "thread_id",
@@ -87,12 +91,13 @@ DETAIL_LEVELS = (
 )
 
 
-def render_notification(record: ReportRecord) -> Notification:
-    """The terminal report ("ended"): the most detail that fits the SNS message limit."""
+def render_notification(record: ReportRecord, organization: bool = False) -> Notification:
+    """The terminal report ("ended"): the most detail that fits the SNS message limit. `organization`: a
+    hub's message, which names the account in its subject and threads by account too."""
     links = report_links(record)
-    subject = subject_line(title(record))
+    subject = subject_line(_in_account(title(record), record, organization))
     attributes = notification_attributes(record, c.EVENT_TYPE_ENDED)
-    chat = json.dumps(chat_message(record, links, c.EVENT_TYPE_ENDED), ensure_ascii=False)
+    chat = json.dumps(chat_message(record, links, c.EVENT_TYPE_ENDED, organization), ensure_ascii=False)
     for detail in DETAIL_LEVELS:
         text = email_text(record, links, detail)
         body = record_json(record, detail)
@@ -103,12 +108,12 @@ def render_notification(record: ReportRecord) -> Notification:
     return _minimal(record, links, subject, attributes)
 
 
-def render_stuck(record: ReportRecord, alerted_at: datetime) -> Notification:
+def render_stuck(record: ReportRecord, alerted_at: datetime, organization: bool = False) -> Notification:
     """An InProgress job whose LastModifiedTime has not moved for stuckAfterMinutes (event_type "stuck")."""
     links = report_links(record)
     quiet = duration((alerted_at - record.last_modified_at).total_seconds())
     text = stuck_email(record, links, quiet, when(alerted_at))
-    chat = json.dumps(stuck_chat(record, links, quiet), ensure_ascii=False)
+    chat = json.dumps(stuck_chat(record, links, quiet, organization), ensure_ascii=False)
     body = json.dumps(
         {
             "event_type": c.EVENT_TYPE_STUCK,
@@ -117,7 +122,8 @@ def render_stuck(record: ReportRecord, alerted_at: datetime) -> Notification:
         }
     )
     message = {"default": text, "email": text, "https": chat, "lambda": body, "sqs": body}
-    subject = subject_line(f"AutoML job {record.job_name} may be stuck ({record.secondary_status}, quiet {quiet})")
+    stuck = f"AutoML job {record.job_name} may be stuck ({record.secondary_status}, quiet {quiet})"
+    subject = subject_line(_in_account(stuck, record, organization))
     return Notification(
         subject=subject, message=message, attributes=notification_attributes(record, c.EVENT_TYPE_STUCK)
     )
@@ -127,6 +133,8 @@ def render_digest(digest: Digest) -> Notification:
     """The scheduled summary (event_type "digest"); its program copy is the digest JSON."""
     period = f"{when(digest.period.start)} to {when(digest.period.end)}"
     where = f" in {digest.region}" if digest.region else ""
+    if digest.organization:
+        where = " across the organization"
     title_text = f"AutoML jobs digest{where}, {period}"
     text = digest_email(digest, title_text)
     chat = json.dumps(digest_chat(digest, title_text), ensure_ascii=False)
@@ -139,6 +147,40 @@ def render_digest(digest: Digest) -> Notification:
     if digest.region:
         attributes["region"] = digest.region
     return Notification(subject=subject, message=message, attributes=attributes)
+
+
+def render_silence(spoke: SpokeStatus, alerted_at: datetime) -> Notification:
+    """A hub's spoke sent no heartbeat for spokeSilentAfterMinutes (event_type "spoke_silent"): one per silence."""
+    label = account_label(spoke.place.account, spoke.account_name)
+    quiet = duration((alerted_at - spoke.last_heartbeat).total_seconds())
+    text = silence_email(spoke, label, quiet, when(alerted_at))
+    chat = json.dumps(silence_chat(spoke, label, quiet), ensure_ascii=False)
+    body = json.dumps(
+        {
+            "event_type": c.EVENT_TYPE_SPOKE_SILENT,
+            "account_id": spoke.place.account,
+            "account_name": spoke.account_name,
+            "region": spoke.place.region,
+            "last_heartbeat": spoke.last_heartbeat.isoformat(),
+            "quiet_seconds": int((alerted_at - spoke.last_heartbeat).total_seconds()),
+            "version": spoke.version,
+        }
+    )
+    message = {"default": text, "email": text, "https": chat, "lambda": body, "sqs": body}
+    subject = subject_line(f"autopilot-reports spoke {label} in {spoke.place.region} is silent ({quiet})")
+    attributes = {
+        "event_type": c.EVENT_TYPE_SPOKE_SILENT,
+        "account_id": spoke.place.account,
+        "region": spoke.place.region,
+    }
+    return Notification(subject=subject, message=message, attributes=attributes)
+
+
+def _in_account(text: str, record: ReportRecord, organization: bool) -> str:
+    """A hub's subject names the account (its id, or its name where known: subjects are short)."""
+    if not organization:
+        return text
+    return f"{text} ({record.account_name or record.account_id or 'unknown account'})"
 
 
 def _minimal(record: ReportRecord, links: ReportLinks, subject: str, attributes: dict[str, str]) -> Notification:
@@ -172,6 +214,8 @@ def notification_attributes(record: ReportRecord, event_type: str) -> dict[str, 
         "api": record.api,
         "family": record.family,
         "new_best_in_family": "true" if record.new_best_in_family else "false",
+        "account_id": record.account_id or "",
+        "region": record.region or "",
     }
     return {name: value for name, value in attributes.items() if value}
 

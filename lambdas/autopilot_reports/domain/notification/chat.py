@@ -30,10 +30,11 @@ from autopilot_reports.domain.notification.common import (
     title,
     when,
 )
+from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.domain.untrusted import chat_code, chat_text
 from autopilot_reports.models.common import iso_utc
 from autopilot_reports.models.digest import Digest
-from autopilot_reports.models.record import ExplainabilityState, ReportRecord
+from autopilot_reports.models.record import ExplainabilityState, ReportRecord, account_label
 
 CHAT_TITLE_LIMIT = 250
 CHAT_DESCRIPTION_LIMIT = 8000
@@ -64,7 +65,9 @@ class Section:
     text: str
 
 
-def chat_message(record: ReportRecord, links: ReportLinks, event_type: str) -> dict[str, object]:
+def chat_message(
+    record: ReportRecord, links: ReportLinks, event_type: str, organization: bool = False
+) -> dict[str, object]:
     content: dict[str, object] = {
         "textType": "client-markdown",
         "title": clip(_title(record), CHAT_TITLE_LIMIT, "..."),
@@ -74,11 +77,16 @@ def chat_message(record: ReportRecord, links: ReportLinks, event_type: str) -> d
     if next_steps:
         content["nextSteps"] = next_steps
     content["keywords"] = keywords([record.status, record.problem_type or "", "Autopilot"] + _flags(record))
-    return envelope(record, content, _summary(record), f"AutoMLJob{record.status}", event_type)
+    return envelope(record, content, _summary(record), f"AutoMLJob{record.status}", event_type, organization)
 
 
 def envelope(
-    record: ReportRecord, content: Mapping[str, object], summary: str, event_type_name: str, event_type: str
+    record: ReportRecord,
+    content: Mapping[str, object],
+    summary: str,
+    event_type_name: str,
+    event_type: str,
+    organization: bool = False,
 ) -> dict[str, object]:
     """The custom notification around `content`, in the job's thread."""
     return {
@@ -88,7 +96,7 @@ def envelope(
         "content": content,
         "metadata": {
             # One thread per job (and region: names are unique per account and region only).
-            "threadId": thread_id(record),
+            "threadId": thread_id(record, organization),
             "summary": clip(summary, CHAT_SUMMARY_LIMIT, "..."),
             "eventType": re.sub(r"[^A-Za-z0-9-]", "", event_type_name),
             "relatedResources": [resource for resource in (record.job_arn, _endpoint_arn(record)) if resource],
@@ -99,6 +107,8 @@ def envelope(
                     "status": record.status,
                     "secondary_status": record.secondary_status,
                     "problem_type": record.problem_type or "",
+                    "account_id": record.account_id,
+                    "account_name": record.account_name,
                     "region": record.region,
                     "explainability_state": record.explainability.state.value,
                     "family": record.family,
@@ -110,9 +120,11 @@ def envelope(
     }
 
 
-def thread_id(record: ReportRecord) -> str:
-    """All of a job's messages in one chat thread."""
-    return f"automl-job-{record.region or 'unknown'}-{record.job_name}"
+def thread_id(record: ReportRecord, organization: bool = False) -> str:
+    """All of a job's messages in one chat thread (names are unique per account and region: a hub's
+    threads carry the account too)."""
+    account = f"{record.account_id or 'unknown'}-" if organization else ""
+    return f"automl-job-{account}{record.region or 'unknown'}-{record.job_name}"
 
 
 def keywords(words: Sequence[str]) -> list[str]:
@@ -123,7 +135,7 @@ def keywords(words: Sequence[str]) -> list[str]:
 def link(value: Link) -> str:
     """Our own link: a label we wrote and a URL we built (percent-encoded)."""
     if value.url is None:
-        return f"{value.label} (no console link for this partition)"
+        return f"{value.label} (no console link for this partition and region)"
     return f"[{value.label}]({value.url})"
 
 
@@ -196,6 +208,7 @@ def _sections(record: ReportRecord, links: ReportLinks) -> list[Section]:
         f"Problem type: {chat_text(record.problem_type or 'unknown')}, region {chat_text(record.region or 'unknown')}, "
         f"API {record.api}"
     )
+    facts.append(f"Account: {chat_text(record.account_label)}")
     if record.objective:
         facts.append(f"Objective: {objective(record.objective, chat_text)}")
     if record.best_candidate:
@@ -295,11 +308,12 @@ STUCK_ICON = "\u23f3"  # hourglass
 DIGEST_ICON = "\U0001f4cb"  # clipboard
 
 
-def stuck_chat(record: ReportRecord, links: ReportLinks, quiet: str) -> dict[str, object]:
+def stuck_chat(record: ReportRecord, links: ReportLinks, quiet: str, organization: bool = False) -> dict[str, object]:
     facts = [
         f"Status: {chat_text(record.status)} (secondary status: {chat_text(record.secondary_status)})",
         f"Quiet for {quiet}: last change {when(record.last_modified_at)}, longer than the stack's stuckAfterMinutes",
         f"Problem type: {chat_text(record.problem_type or 'unknown')}, region {chat_text(record.region or 'unknown')}",
+        f"Account: {chat_text(record.account_label)}",
         f"Links:\n- {link(links.job)}",
     ]
     title = f"{STUCK_ICON} {chat_text(f'AutoML job {record.job_name} may be stuck')}"
@@ -313,12 +327,20 @@ def stuck_chat(record: ReportRecord, links: ReportLinks, quiet: str) -> dict[str
         "keywords": keywords(["Stuck", record.status, record.secondary_status, "Autopilot"]),
     }
     summary = f"AutoML job {chat_text(record.job_name)} may be stuck ({quiet} quiet)"
-    return envelope(record, content, summary, "AutoMLJobStuck", c.EVENT_TYPE_STUCK)
+    return envelope(record, content, summary, "AutoMLJobStuck", c.EVENT_TYPE_STUCK, organization)
 
 
 def digest_chat(digest: Digest, title: str) -> dict[str, object]:
     counts = ", ".join(f"{label} {digest.counts.get(status, 0)}" for status, label in DIGEST_COUNT_LABELS)
     sections = [Section("counts", counts)]
+    if digest.organization and digest.accounts:
+        lines = [
+            f"- {chat_text(account_label(account.account_id, account.account_name))} "
+            f"({chat_text(', '.join(account.regions))}): "
+            + ", ".join(f"{label} {account.counts.get(status, 0)}" for status, label in DIGEST_COUNT_LABELS)
+            for account in digest.accounts
+        ]
+        sections.append(Section("accounts", "By account:\n" + "\n".join(lines)))
     for key, label, values in (
         ("failed", "Failed", digest.failed),
         ("partial_failures", "With partial failures", digest.partial_failures),
@@ -359,6 +381,49 @@ def digest_chat(digest: Digest, title: str) -> dict[str, object]:
             "summary": clip(chat_text(title), CHAT_SUMMARY_LIMIT, "..."),
             "eventType": "AutoMLDigest",
             "additionalContext": {"event_type": c.EVENT_TYPE_DIGEST, "region": digest.region},
+        },
+    }
+
+
+SILENT_ICON = "\U0001f507"  # muted speaker
+
+
+def silence_chat(spoke: SpokeStatus, label: str, quiet: str) -> dict[str, object]:
+    """A spoke gone silent, in its own thread per account and region."""
+    place = f"{chat_text(label)}, {chat_text(spoke.place.region)}"
+    facts = [
+        f"No heartbeat from the spoke in {place} for {quiet} (last {when(spoke.last_heartbeat)}), longer than "
+        "the hub's spokeSilentAfterMinutes: its AutoML jobs may not be reported.",
+        f"Version {chat_text(spoke.version or 'unknown')}, watching since {when(spoke.watch_start)}, "
+        f"watermark {when(spoke.watermark)}",
+    ]
+    title = f"{SILENT_ICON} autopilot-reports spoke silent: {place}"
+    content: dict[str, object] = {
+        "textType": "client-markdown",
+        "title": clip(title, CHAT_TITLE_LIMIT, "..."),
+        "description": clip("\n".join(facts), CHAT_DESCRIPTION_LIMIT, "..."),
+        "nextSteps": [
+            "Look at the spoke's stack in that account and region: its WatcherStale alarm, the StackSet "
+            "instance, the ToHubRule's role and dead-letter queue."
+        ],
+        "keywords": keywords(["SpokeSilent", spoke.place.region, "Autopilot"]),
+    }
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "id": f"autopilot-reports-spoke/{spoke.place.account}/{spoke.place.region}/{iso_utc(spoke.last_heartbeat)}",
+        "content": content,
+        "metadata": {
+            "threadId": f"autopilot-reports-spoke-{spoke.place.account}-{spoke.place.region}",
+            "summary": clip(
+                chat_text(f"Spoke {label} in {spoke.place.region} silent for {quiet}"), CHAT_SUMMARY_LIMIT, "..."
+            ),
+            "eventType": "AutopilotReportsSpokeSilent",
+            "additionalContext": {
+                "event_type": c.EVENT_TYPE_SPOKE_SILENT,
+                "account_id": spoke.place.account,
+                "region": spoke.place.region,
+            },
         },
     }
 

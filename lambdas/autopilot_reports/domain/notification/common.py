@@ -78,7 +78,9 @@ def metric_grid(
 
 
 def family_line(record: ReportRecord, gate: Gate) -> str | None:
-    """The job against its family's best: a new best, or the best that stands."""
+    """The job against its family's best: a new best, the best that stands, or that none stands yet. Every
+    medium (e-mail, chat, the CLI's `show`) names the family of every job that has one, whatever its status;
+    None only for a record without a family (written before families existed)."""
     if not record.family:
         return None
     family = gate(record.family)
@@ -89,7 +91,7 @@ def family_line(record: ReportRecord, gate: Gate) -> str | None:
         return f"{family}: the family's best is {gate(best.job_name)} at {best.value:.6g}"
     if record.status == "Completed" and record.objective is not None:
         return f"{family}: the first Completed job of its family"
-    return None
+    return f"{family}: no best in the family yet"
 
 
 def chart(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autopilot_reports.domain.links import Link, ReportLinks, arn_partition, arn_region, s3_console_url, s3_uris_in
+from autopilot_reports.domain.arns import arn_partition, arn_region
+from autopilot_reports.domain.links import Link, ReportLinks, s3_console_url, s3_uris_in
 from autopilot_reports.domain.notification.common import (
     chart,
     clip,
@@ -23,9 +24,10 @@ from autopilot_reports.domain.notification.common import (
     title,
     when,
 )
+from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.domain.untrusted import email_block, email_line
 from autopilot_reports.models.digest import Digest
-from autopilot_reports.models.record import ExplainabilityState, LeaderboardEntry, ReportRecord
+from autopilot_reports.models.record import ExplainabilityState, LeaderboardEntry, ReportRecord, account_label
 
 EMAIL_BAR = "#"  # plain ASCII reads the same in every mail client and font
 FOOTER = "--\nSent by autopilot-reports when the job ended. Filter on the message attributes to choose jobs."
@@ -82,6 +84,7 @@ def _header(record: ReportRecord) -> str:
         ("Endpoint", email_line(record.endpoint or "-")),
         ("Family", family_line(record, email_line) or "-"),
         ("Region", f"{email_line(record.region or 'unknown')} (API {record.api})"),
+        ("Account", email_line(record.account_label)),
         ("Created", when(record.created_at)),
         ("Ended", when(record.ended_at)),
         ("Duration", duration(record.duration_seconds)),
@@ -99,7 +102,7 @@ def _link(link: Link) -> str:
     where = f" ({email_line(link.s3_uri)})" if link.s3_uri else ""
     if link.url is None:
         # A partition without a public console (aws-iso, ...): say so rather than leave a bare s3:// URI.
-        return f"{link.label}: no console link for this partition{where}"
+        return f"{link.label}: no console link for this partition and region{where}"
     return f"{link.label}:\n  {link.url}" + (f"\n  {where.strip()}" if where else "")
 
 
@@ -139,7 +142,9 @@ def _free_text(record: ReportRecord, text: str, detail: Detail, heading: str | N
         url = s3_console_url(uri, partition, region)
         shown = email_line(uri)
         lines.append(
-            f"  S3 console for {shown}: {url}" if url else f"  (no console link for {shown} in this partition)"
+            f"  S3 console for {shown}: {url}"
+            if url
+            else f"  (no console link for {shown} in this partition and region)"
         )
     return "\n".join(lines)
 
@@ -163,6 +168,7 @@ def stuck_email(record: ReportRecord, links: ReportLinks, quiet: str, alerted: s
         ("Problem type", email_line(record.problem_type or "unknown")),
         ("Created", when(record.created_at)),
         ("Region", f"{email_line(record.region or 'unknown')} (API {record.api})"),
+        ("Account", email_line(record.account_label)),
         ("Job ARN", email_line(record.job_arn)),
     ]
     width = max(len(label) for label, _ in rows) + 2
@@ -181,6 +187,14 @@ def digest_email(digest: Digest, title: str) -> str:
     heading = email_line(title)
     counts = "   ".join(f"{label}: {digest.counts.get(status, 0)}" for status, label in DIGEST_COUNTS)
     blocks = [f"{heading}\n{'=' * len(heading)}\n\n{counts}"]
+    if digest.organization:
+        lines = [
+            f"  {email_line(account_label(account.account_id, account.account_name))} "
+            f"({email_line(', '.join(account.regions) or 'no region')}): "
+            + ", ".join(f"{label} {account.counts.get(status, 0)}" for status, label in DIGEST_COUNTS)
+            for account in digest.accounts
+        ] or ["  (none)"]
+        blocks.append(_section(f"BY ACCOUNT ({len(digest.accounts)})", lines))
     for key, label, values in (
         ("failed", "FAILED", digest.failed),
         ("partial_failures", "WITH PARTIAL FAILURES", digest.partial_failures),
@@ -207,6 +221,33 @@ def digest_email(digest: Digest, title: str) -> str:
     blocks.append(_section(f"FAMILIES ({len(digest.families) + digest.omitted.get('families', 0)})", family_lines))
     blocks.append(DIGEST_FOOTER)
     return "\n\n".join(blocks) + "\n"
+
+
+SILENCE_FOOTER = (
+    "--\nSent by autopilot-reports' hub when a spoke stopped sending heartbeats: one alert per silence (it\n"
+    "alerts again only after the spoke is heard from and falls silent again). Filter on event_type."
+)
+
+
+def silence_email(spoke: SpokeStatus, label: str, quiet: str, alerted: str) -> str:
+    heading = email_line(f"The autopilot-reports spoke in {label}, {spoke.place.region}, is silent")
+    rows = [
+        ("Account", email_line(label)),
+        ("Region", email_line(spoke.place.region)),
+        ("Silent for", f"{quiet} (last heartbeat {when(spoke.last_heartbeat)}, alert {alerted})"),
+        ("Version", email_line(spoke.version or "unknown")),
+        ("Watching since", when(spoke.watch_start)),
+        ("Watermark", when(spoke.watermark)),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    header = f"{heading}\n{'=' * len(heading)}\n\n" + "\n".join(f"{row + ':':<{width}}{value}" for row, value in rows)
+    advice = (
+        "The hub has not heard from this spoke for longer than spokeSilentAfterMinutes: its AutoML jobs may\n"
+        "not be reported. Look at the spoke's stack in that account and region (its WatcherStale alarm, the\n"
+        "StackSet's instance status, the ToHubRule's role and dead-letter queue), or at whether the region\n"
+        "is still one you deploy to."
+    )
+    return "\n\n".join([header, advice, SILENCE_FOOTER]) + "\n"
 
 
 DIGEST_COUNTS = (
