@@ -25,6 +25,8 @@ def scenario_document(plan: ScenarioPlan) -> Doc:
         document["backfills"] = [{"tick": b.tick, "start": iso(b.start), "end": iso(b.end)} for b in plan.backfills]
     if plan.digests:
         document["digests"] = [{"tick": tick} for tick in plan.digests]
+    if plan.lambda_quotas is not None:
+        document["lambda"] = plan.lambda_quotas
     return document
 
 
