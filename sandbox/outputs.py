@@ -1,17 +1,21 @@
 """What a deployment's run leaves in its output folder (docs/design.md §6.5): records.jsonl (one latest record
 per job), history.jsonl, events.jsonl (the state changes published), notifications.jsonl (one line per
-SNS publish) and summary.json (calls, faults and crashes injected, invocations, failure queue depths)."""
+SNS publish) and summary.json (calls, faults and crashes injected, invocations, failure queue depths, and
+how the pipeline kept up: amplification, event ages, EndTime -> notification delays)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
+from autopilot_reports.models.record import ReportRecord
 from sandbox.aws_hooks import Observer
 from sandbox.lambda_runtime import Invocations
 from sandbox.scenario import Scenario
@@ -35,8 +39,10 @@ class DeploymentFacts:
 
     observer: Observer
     invocations: Mapping[str, Invocations]
-    queue_depths: Mapping[str, int]  # failure queue logical id -> messages waiting
+    queue_depths: Mapping[str, int]  # queue logical id -> messages waiting
     duplicates_delivered: int
+    reporter: str  # the reporter's logical id: its events over the distinct changes are the amplification
+    account: Mapping[str, Any] | None = None  # the Lambda account's figures, with a scenario's `lambda` block
 
 
 def write_outputs(
@@ -76,6 +82,7 @@ def write_outputs(
         "faults_injected": {**dict(observer.faults), "sagemaker": world.sagemaker_faults},
         "crashes_injected": dict(sorted(observer.crashes.items())),
         "crashes_after_publish": observer.crashes_after_publish,
+        "published_before_crash": observer.published_before_crash,
         "duplicates_delivered": deployment.duplicates_delivered,
         # accepted as AWS returns them (enums are open); botocore's model does not list them
         "unlisted_enum_values": scenario.unlisted_enum_values,
@@ -83,10 +90,57 @@ def write_outputs(
         "scenario_time": {"start": world.start.isoformat(), "end": world.end.isoformat()},
         "delivery": scenario.delivery.model_dump(),
         "dynamodb_engine": world.engine,
+        **keeping_up(records, observer, deployment),
         **(extra or {}),
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
+
+
+def keeping_up(records: Sequence[ReportRecord], observer: Observer, deployment: DeploymentFacts) -> dict[str, Any]:
+    """How the pipeline kept up (docs/design.md §6.4 and §7, "Bursts"): `amplification`, the events the
+    reporter was handed (every record of every batch, retries included) over the distinct state changes
+    published; the oldest event any invocation was handed; the scenario-time delay from each terminal
+    job's EndTime to its notification; and, with a scenario's `lambda` block, the account's figures."""
+    changes = {
+        (
+            event["detail"]["AutoMLJobArn"],
+            event["detail"]["LastModifiedTime"],
+            event["detail"]["AutoMLJobStatus"],
+            event["detail"]["AutoMLJobSecondaryStatus"],
+        )
+        for event in observer.events
+        if event["detail-type"] == c.STATE_CHANGE_DETAIL_TYPE
+    }
+    handed = deployment.invocations.get(deployment.reporter)
+    ended = {record.job_name: record.ended_at for record in records if record.is_terminal and record.ended_at}
+    delays = [
+        (moment - ended[name]).total_seconds()
+        for notification, moment in zip(observer.notifications, observer.notified_at, strict=True)
+        if (name := notification["attributes"].get("job_name")) in ended
+        and notification["attributes"].get("status") in c.TERMINAL_STATUSES
+    ]
+    ages = [stats.max_event_age_seconds for stats in deployment.invocations.values()]
+    figures: dict[str, Any] = {
+        "state_changes": len(changes),
+        "amplification": round(handed.events / len(changes), 3) if handed and changes else None,
+        "max_event_age_seconds": max(ages, default=0.0),
+        "notify_delay_minutes": {
+            "notifications": len(delays),
+            "p50": percentile(delays, 50) / 60 if delays else None,
+            "p99": percentile(delays, 99) / 60 if delays else None,
+            "max": max(delays) / 60 if delays else None,
+        },
+    }
+    if deployment.account is not None:
+        figures["lambda"] = dict(deployment.account)
+    return figures
+
+
+def percentile(values: Sequence[float], rank: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `rank` percent of them at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> None:

@@ -3,8 +3,10 @@ simulator) on scenario time, and the deployments of the stack in it, each provis
 synthesized template at its place and running the real handlers in process (sandbox/deployment.py).
 
 The world owns the clock and the tick loop: at each tick CloudTrail reports the jobs created, the
-scenario's history imports start, and every deployment's schedules fire. One deployment runs today: the
-standalone stack at the scenario's place (`run_scenario`)."""
+scenario's history imports start, and every deployment's schedules fire. With a scenario's `lambda`
+block, each place's Lambda executions then run what is due until the next tick, in scenario time
+(sandbox/concurrency.py); without it, everything runs at once. One deployment runs today: the standalone
+stack at the scenario's place (`run_scenario`)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ import base64
 import contextlib
 import functools
 import json
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +27,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.clock import set_clock
 from autopilot_reports.constants import DEFAULT_STACK_NAME
 from sandbox.aws_hooks import CREDENTIALS, Observer, session_at
+from sandbox.concurrency import AccountLambda, ScenarioClock
 from sandbox.deployment import Deployment, DeploymentPlan
 from sandbox.emulators import dynamodb_engine, moto_server
 from sandbox.event_delivery import SWEEP_AFTER
@@ -39,6 +43,9 @@ if TYPE_CHECKING:  # stubs are a dev dependency
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one is quiet (crashes, lost events)
+# With a scenario's `lambda` block, ticks go on while anything waits for an execution: at most for as long as
+# Lambda keeps an asynchronous event (6 hours).
+MAX_BACKLOG_SECONDS = 6 * 3600
 PUT_EVENTS_LIMIT = 10  # entries per PutEvents request
 
 ServeCallback = Callable[[dict[str, str], Callable[[], None]], None]
@@ -73,26 +80,33 @@ class World:
         self.process = SharedProcess()
         self._sessions: dict[Place, boto3.Session] = {}
         self._clients: dict[tuple[Place, str], Any] = {}
+        self.start = scenario.start_time
+        self.clock = ScenarioClock(self.start)
+        quotas = scenario.lambda_quotas
+        # Lambda's concurrency is an account's in a region: one pool per place
+        self.accounts = {plan.place: AccountLambda(quotas, self.clock) for plan in plans} if quotas else {}
         self.deployments = [
             Deployment(
                 plan,
                 scenario,
                 self.process,
                 clients=functools.partial(self.client, plan.place),
+                clock=self.clock,
                 observer=observe(plan) if observe else None,
                 # DynamoDB Local keeps one database for all: the home keeps the plain names (template.Names)
                 table_suffix="" if index == 0 else f"-{plan.place.label}",
+                account=self.accounts.get(plan.place),
             )
             for index, plan in enumerate(plans)
         ]
         self.home = self.deployments[0]
         self.tick = 0
-        self.start = scenario.start_time
         self.tick_seconds = self.home.tick_seconds or DEFAULT_TICK_SECONDS
 
     def now(self) -> datetime:
-        """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate."""
-        return self.start + timedelta(seconds=self.tick * self.tick_seconds)
+        """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate (with a
+        `lambda` block, an invocation reads the moment it starts)."""
+        return self.clock.now()
 
     def client(self, place: Place, service: str) -> Any:
         """The sandbox's own clients at a place (provisioning, taps, streams, outputs, CloudTrail), made
@@ -171,6 +185,8 @@ class World:
     def _pump(self) -> None:
         for deployment in self.deployments:
             deployment.events.drain(force=True)
+        for account in self.accounts.values():  # served, nothing waits for the clock: all that is due runs
+            account.run_until(math.inf)
 
     @contextlib.contextmanager
     def _environment(self, moto_url: str, simulator: AutoMLSimulator) -> Iterator[None]:
@@ -221,16 +237,24 @@ class World:
         crashed, or published a change again because the reporter never stored it), as the schedule
         keeps firing on AWS. At most MAX_EXTRA_TICKS more."""
         last = self.scenario.last_tick(self.tick_seconds) + 1
-        for tick in range(last + 1 + MAX_EXTRA_TICKS):
+        extra = max(MAX_EXTRA_TICKS, MAX_BACKLOG_SECONDS // self.tick_seconds) if self.accounts else MAX_EXTRA_TICKS
+        for tick in range(last + 1 + extra):
             self.tick = self.simulator.tick = tick
+            self.clock.seconds = tick * self.tick_seconds
+            published = sum(len(deployment.observer.events) for deployment in self.deployments)
             self._emit_cloudtrail_creates(tick)
             for backfill in self.scenario.backfills:
                 if backfill.tick == tick:  # the scenario's user starts it where the scenario's stack is
                     for deployment in self._deployments_at(self.scenario.place):
                         deployment.start_history_import(backfill)
             digest_due = any(digest.tick == tick for digest in self.scenario.digests)  # as its schedule fires
-            quiet = [deployment.fire_schedules(self.now(), digest_due) for deployment in self.deployments]
-            if tick >= last and all(quiet):
+            quiet = all([deployment.fire_schedules(self.now(), digest_due) for deployment in self.deployments])
+            if self.accounts:  # in scenario time: what is due runs until the next tick; quiet when all is done
+                for account in self.accounts.values():
+                    account.run_until((tick + 1) * self.tick_seconds)
+                quiet = quiet and all(account.idle() for account in self.accounts.values())
+                quiet = quiet and sum(len(deployment.observer.events) for deployment in self.deployments) == published
+            if tick >= last and quiet:
                 break
         self.ticks = tick + 1
 

@@ -112,7 +112,8 @@ def test_costing_off_deploys_no_coster(tmp_path):
     coster = [name for name in template["Resources"] if name.startswith("Coster")]
     assert coster == []
     assert shared.OUTPUT_COSTER_FAILURE_QUEUE_URL not in template["Outputs"]
-    assert len(resources(template, "AWS::Lambda::EventSourceMapping")) == 1  # the notifier's
+    mappings = resources(template, "AWS::Lambda::EventSourceMapping")
+    assert sorted(mappings) == ["NotifierStreamMapping", "ReporterQueueMapping"]
     assert json.dumps(template).count("pricing:GetProducts") == 0
 
 

@@ -27,6 +27,8 @@ def scenario_document(plan: ScenarioPlan) -> Doc:
         document["digests"] = [{"tick": tick} for tick in plan.digests]
     if plan.prices is not None:
         document["prices"] = plan.prices
+    if plan.lambda_quotas is not None:
+        document["lambda"] = plan.lambda_quotas
     return document
 
 
