@@ -23,7 +23,8 @@ LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 POWERTOOLS := $(shell grep -E '^aws-lambda-powertools' requirements.txt)
 # Unit tests and the integration tests of the Lambda package (handlers, adapters, domain, on moto and
 # DynamoDB Local); not the CLI's (never deployed to Lambda) nor the sandbox's own.
-LAMBDA_SUITES := tests/unit $(filter-out tests/integration/test_cli.py tests/integration/test_simulator.py tests/integration/test_loopback.py,$(wildcard tests/integration/test_*.py))
+NOT_LAMBDA := $(addprefix tests/integration/,test_cli.py test_cli_cost.py test_simulator.py test_simulator_costs.py test_loopback.py)
+LAMBDA_SUITES := tests/unit $(filter-out $(NOT_LAMBDA),$(wildcard tests/integration/test_*.py))
 PORT ?= 4566
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20

@@ -3,6 +3,7 @@ baseline measured in the same run and ends with a table of figures (`met` per ba
 
     python -m bench                     # all of them; writes bench/out/results.json, exit 1 if a bar is missed
     python -m bench.cost                # AWS calls per report, per watcher tick, per history-import piece
+    python -m bench.costing             # AWS calls of a job's cost (250 candidates), price look-ups a week
     python -m bench.reporter_time       # a terminal report vs the same AWS calls made directly with boto3
     python -m bench.analysis_memory     # process peak RSS summarizing a ~19.5 MiB analysis.json
     python -m bench.cold_start          # handler import time vs boto3 + Powertools

@@ -17,6 +17,7 @@ from bench import (
     burst,
     cold_start,
     cost,
+    costing,
     finish,
     pages,
     print_table,
@@ -26,6 +27,7 @@ from bench import (
 
 BENCHES: tuple[tuple[str, Callable[[], list[Figure]]], ...] = (
     ("bench.cost", cost.measure),
+    ("bench.costing", costing.measure),
     ("bench.reporter_time", reporter_time.measure),
     ("bench.analysis_memory", analysis_memory.measure),
     ("bench.cold_start", cold_start.measure),

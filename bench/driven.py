@@ -35,6 +35,7 @@ class InvocationCalls:
     tick: int
     calls: Counter[str]
     events: int = 1  # the events it was handed (a batch's records)
+    seconds: float = 0.0  # wall time of the attempt (the sandbox's, not Lambda's)
 
     @property
     def total(self) -> int:
@@ -52,10 +53,12 @@ class InvocationLog(Observer):
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "invocation" and "records" in self.__dict__:
             if value is not None:
-                self.__dict__["opened"] = (value.function, self.tick(), Counter(self.calls), value.events)
+                opened = (value.function, self.tick(), Counter(self.calls), value.events, time.perf_counter())
+                self.__dict__["opened"] = opened
             elif self.__dict__.get("opened") is not None:
-                function, tick, before, events = self.__dict__.pop("opened")
-                self.records.append(InvocationCalls(function, tick, self.calls - before, events))
+                function, tick, before, events, started = self.__dict__.pop("opened")
+                seconds = time.perf_counter() - started
+                self.records.append(InvocationCalls(function, tick, self.calls - before, events, seconds))
         super().__setattr__(name, value)
 
     def by_function(self) -> dict[str, Counter[str]]:

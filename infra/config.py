@@ -207,6 +207,7 @@ class StackConfig(BaseModel):
     digest_period_hours: DigestPeriodHours = Field(
         default=c.DEFAULT_DIGEST_PERIOD_HOURS, alias=c.CTX_DIGEST_PERIOD_HOURS
     )
+    costing: bool = Field(default=c.DEFAULT_COSTING, alias=c.CTX_COSTING)  # false: no coster is deployed
     # --- an organization (docs/deploy.md section 16) ---
     hub_event_bus_arn: str | None = Field(default=None, alias=c.CTX_HUB_EVENT_BUS_ARN)
     spoke_notifications: bool = Field(default=c.DEFAULT_SPOKE_NOTIFICATIONS, alias=c.CTX_SPOKE_NOTIFICATIONS)

@@ -20,7 +20,11 @@ from autopilot_reports.constants import (
     CHILD_JOB_DETAIL_TYPES,
     CLAIMS_REFUSED,
     CLOUDTRAIL_DETAIL_TYPE,
+    COMPUTE,
+    COST_SK,
+    COSTER_HANDLER,
     DEFAULT_ANALYSIS_MAX_BYTES,
+    DEFAULT_COSTING,
     DEFAULT_DIGEST_PERIOD_HOURS,
     DEFAULT_DIGEST_SCHEDULE,
     DEFAULT_IMPORT_PAGES_PER_PIECE,
@@ -79,6 +83,7 @@ from autopilot_reports.constants import (
     NOTIFIED_AT,
     NOTIFIER_HANDLER,
     ORGANIZATION_INDEXES,
+    OUTPUT_COSTER_FAILURE_QUEUE_URL,
     OUTPUT_DASHBOARD_NAME,
     OUTPUT_EVENT_BUS_NAME,
     OUTPUT_FORWARDER_FUNCTION_NAME,
@@ -245,6 +250,29 @@ FORWARDER_FILTER_PATTERNS = (
     {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {HEARTBEAT_AT: {"S": [{"exists": True}]}}}},
 )
 
+# --- the coster's stream (docs/design.md §4, `compute`: after the report, off its hot path) ------------
+COSTER_MEMORY_MB = 256
+COSTER_TIMEOUT_SECONDS = 300  # a piece of at most COST_DESCRIBES_PER_PIECE Describe calls, and the prices
+COSTER_BATCH_SIZE = 1  # one job (or one piece of one) an invocation: a piece may use the whole time budget
+COSTER_PARALLELIZATION_FACTOR = 4  # jobs costed at once per shard (a job's own pieces stay in order)
+COSTER_RETRY_ATTEMPTS = 5
+# A terminal record committed without `compute` (the reporter never writes it: the coster's own last write
+# does, so that write passes no filter), and a job's costing handed on to its next piece.
+COSTER_FILTER_PATTERNS = (
+    {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {
+            "Keys": {SORT_KEY: {"S": [REPORT_SK]}},
+            # exists:false only on a leaf (a number every compute has), as Lambda's filters match
+            "NewImage": {
+                "status": {"S": list(TERMINAL_STATUSES)},
+                COMPUTE: {"M": {"billable_seconds": {"N": [{"exists": False}]}}},
+            },
+        },
+    },
+    {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {SORT_KEY: {"S": [COST_SK]}}}},
+)
+
 # --- EventBridge / Scheduler delivery --------------------------------------------------------------
 TARGET_RETRY_ATTEMPTS = 4
 TARGET_MAX_EVENT_AGE_SECONDS = 2 * 3600
@@ -290,6 +318,7 @@ CTX_JOB_FAMILY_PATTERN = "jobFamilyPattern"
 CTX_STUCK_AFTER_MINUTES = "stuckAfterMinutes"
 CTX_DIGEST_SCHEDULE = "digestSchedule"
 CTX_DIGEST_PERIOD_HOURS = "digestPeriodHours"
+CTX_COSTING = "costing"
 # An organization (docs/deploy.md section 16): the hub bus a spoke sends to, the hub's own keys, and the
 # StackSet roll-out.
 CTX_HUB_EVENT_BUS_ARN = "hubEventBusArn"
@@ -386,6 +415,7 @@ __all__ = [
     "OUTPUT_REPORTER_FAILURE_QUEUE_URL",
     "OUTPUT_REPORTER_QUEUE_URL",
     "OUTPUT_NOTIFIER_FAILURE_QUEUE_URL",
+    "OUTPUT_COSTER_FAILURE_QUEUE_URL",
     "OUTPUT_HISTORY_IMPORT_COMMAND",
     "INDEX_BY_PARTIAL_FAILURE",
     "INDEX_BY_STATUS",
@@ -450,6 +480,10 @@ __all__ = [
     "WATCHER_HANDLER",
     "REPORTER_HANDLER",
     "NOTIFIER_HANDLER",
+    "COSTER_HANDLER",
+    "COMPUTE",
+    "COST_SK",
+    "DEFAULT_COSTING",
     "powertools_ssm_parameter",
     "powertools_version",
 ]

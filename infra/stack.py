@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from autopilot_reports.settings import (
+    CosterSettings,
     ForwarderSettings,
     HubRecorderSettings,
     NotifierSettings,
@@ -19,6 +20,7 @@ from autopilot_reports.settings import (
 from infra import constants as c
 from infra.config import StackConfig
 from infra.constructs.bus import EventBusConstruct
+from infra.constructs.costing import CostingConstruct
 from infra.constructs.encryption import MessagingKeyConstruct
 from infra.constructs.forwarder import ForwarderConstruct
 from infra.constructs.function import FunctionBasics, powertools_layer
@@ -50,9 +52,9 @@ class DeploymentComposition:
     No lookups, no synth-time AWS calls: any scope can hold it.
 
     What it holds is the plan's to say, capability by capability (infra/plans.py): a watcher and a
-    reporter where it `watches`; a forwarder and the ToHubRule where it `forwards` (a spoke); the hub's
-    bus policy, recorder and spoke monitor where it `records_forwarded`; a notifier and the reports topic
-    where it `notifies`. Names typed here derive from `plan.stack_name` (and the region where a name is
+    reporter where it `watches`, and the coster there too unless context `costing` turns it off; a
+    forwarder and the ToHubRule where it `forwards` (a spoke); the hub's bus policy, recorder and spoke
+    monitor where it `records_forwarded`; a notifier and the reports topic where it `notifies`. Names typed here derive from `plan.stack_name` (and the region where a name is
     account-wide), so two stacks never collide in one account; CloudFormation names everything else. Each
     function is given its settings model, built from the configuration (every field the model shares
     with it by name) and the resources made here (`StackConfig.function_settings`)."""
@@ -179,6 +181,19 @@ class DeploymentComposition:
                 basics=basics,
                 settings=config.function_settings(SpokeMonitorSettings, table_name=table_name, **sealed),
                 digest_schedule=digest_schedule,
+            )
+        # After the report, off its hot path: nothing above waits for it (context `costing`). Where jobs are
+        # watched: a hub holds the costs its spokes' forwarders carry (domain/forwarder.py).
+        self.costing: CostingConstruct | None = None
+        if plan.watches and config.costing:
+            self.costing = CostingConstruct(
+                stack,
+                "Costing",
+                table=self.store.table,
+                stream_arn=self.store.stream_arn,
+                key=key.key,
+                basics=basics,
+                settings=config.function_settings(CosterSettings, table_name=table_name, **sealed),
             )
         self.monitoring = MonitoringConstruct(
             stack,
@@ -309,6 +324,8 @@ class DeploymentComposition:
                 ("SpokeMonitorTriggers", self.spoke_monitor.dead_letter_queue),
                 ("SpokeMonitorFailures", self.spoke_monitor.failure_queue),
             ]
+        if self.costing is not None:
+            queues.append(("CosterFailures", self.costing.failure_queue))
         return queues
 
     def _dashboard_graphs(self) -> dict[str, Any]:
@@ -376,6 +393,8 @@ class DeploymentComposition:
             outputs[c.OUTPUT_REPORTER_QUEUE_URL] = self.reporter.queue.queue.queue_url
         if self.notifier is not None:
             outputs[c.OUTPUT_NOTIFIER_FAILURE_QUEUE_URL] = queue_url(self.notifier.failure_queue)
+        if self.costing is not None:
+            outputs[c.OUTPUT_COSTER_FAILURE_QUEUE_URL] = queue_url(self.costing.failure_queue)
         if self.watcher is not None:
             outputs[c.OUTPUT_HISTORY_IMPORT_COMMAND] = self._history_import_command(self.watcher)
         for name, value in outputs.items():

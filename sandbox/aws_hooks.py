@@ -82,6 +82,7 @@ class Observer:
     fault_rates: dict[str, float]
     seed: int
     calls: Counter[str] = field(default_factory=Counter)
+    calls_by_function: dict[str, Counter[str]] = field(default_factory=dict)  # the functions' own calls
     faults: Counter[str] = field(default_factory=Counter)
     crashes: Counter[str] = field(default_factory=Counter)  # per function
     crashes_after_publish: int = 0
@@ -121,7 +122,10 @@ class Observer:
         raise SimulatedCrash(invocation.function, operation)
 
     def _count(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+        operation = f"{model.service_model.service_name}.{model.name}"
+        self.calls[operation] += 1
+        if self.invocation is not None:
+            self.calls_by_function.setdefault(self.invocation.function, Counter())[operation] += 1
         context["sandbox_params"] = dict(params)  # after-call handlers get the context, not the params
 
     def _maybe_fail(self, request: Any, **kwargs: Any) -> AWSResponse | None:

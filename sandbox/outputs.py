@@ -75,6 +75,9 @@ def write_outputs(
         "invocations": {name: vars(stats) for name, stats in deployment.invocations.items()},
         "queue_depths": dict(deployment.queue_depths),
         "aws_calls": dict(sorted(observer.calls.items())),
+        "aws_calls_by_function": {
+            function: dict(sorted(calls.items())) for function, calls in sorted(observer.calls_by_function.items())
+        },
         "simulator_calls": dict(sorted(world.simulator_calls.items())),
         "faults_injected": {**dict(observer.faults), "sagemaker": world.sagemaker_faults},
         "crashes_injected": dict(sorted(observer.crashes.items())),

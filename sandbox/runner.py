@@ -196,7 +196,11 @@ class World:
         saved = dict(os.environ)
         os.environ.update(CREDENTIALS)
         region = self.scenario.region
-        endpoints = {"AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url}
+        endpoints = {
+            "AWS_ENDPOINT_URL": moto_url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
+            "AWS_ENDPOINT_URL_PRICING": simulator.endpoint_url,  # the Price List API: the scenario's `prices`
+        }
         os.environ.update({**endpoints, "AWS_DEFAULT_REGION": region, "AWS_REGION": region})
         if self.local is not None:  # AWS's own engine answers DynamoDB and its stream; moto the rest
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.local.endpoint_url

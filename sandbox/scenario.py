@@ -39,12 +39,22 @@ __all__ = [
     "ShapeError",
     "load_scenario",
     "parse_timestamp",
+    "pricing_model",
     "sagemaker_model",
     "validate_shape",
 ]
 
 DESCRIBE_SHAPES: dict[str, str] = {"v1": "DescribeAutoMLJobResponse", "v2": "DescribeAutoMLJobV2Response"}
 CANDIDATE_SHAPE = "AutoMLCandidate"
+# A job's child jobs (`children`), by the resource type of their ARN: the Describe response's shape, and its
+# members that name the job (docs/design.md §6.2).
+CHILD_SHAPES: dict[str, tuple[str, str, str]] = {
+    "training-job": ("DescribeTrainingJobResponse", "TrainingJobArn", "TrainingJobName"),
+    "processing-job": ("DescribeProcessingJobResponse", "ProcessingJobArn", "ProcessingJobName"),
+    "transform-job": ("DescribeTransformJobResponse", "TransformJobArn", "TransformJobName"),
+}
+CHILD_ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:(training-job|processing-job|transform-job)/(.+)")
+PRICES_SHAPE = "GetProductsResponse"
 
 # S3 bucket naming rules (3-63 chars of lowercase letters, digits, dots and hyphens) plus a non-empty key.
 _S3_URI = re.compile(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+", re.DOTALL)
@@ -68,6 +78,12 @@ class ShapeError(ValueError):
 def sagemaker_model() -> ServiceModel:
     """The SageMaker service model of the installed botocore (loaded once: it is large)."""
     return botocore.session.get_session().get_service_model("sagemaker")
+
+
+@lru_cache(maxsize=1)
+def pricing_model() -> ServiceModel:
+    """The Price List Query API's service model (`prices` answer its GetProducts)."""
+    return botocore.session.get_session().get_service_model("pricing")
 
 
 def parse_timestamp(value: object) -> datetime:
@@ -377,6 +393,8 @@ class ScenarioJob(BaseModel):
     candidates: list[dict[str, Any]] = Field(default_factory=list)
     account: str | None = Field(default=None, pattern=ACCOUNT_PATTERN)  # where the job runs: default the
     region: str | None = Field(default=None, pattern=AWS_REGION_PATTERN)  # scenario's account and region
+    # Its child jobs' Describe{Training,Processing,Transform}Job responses, by ARN (what its cost is made of)
+    children: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -395,6 +413,7 @@ class Scenario(BaseModel):
     deployed_at: str | None = None  # tick 0; default: the earliest CreationTime in the scenario
     backfills: list[Backfill] = Field(default_factory=list)
     digests: list[DigestAt] = Field(default_factory=list)
+    prices: dict[str, Any] | None = None  # one GetProducts response: every product GetProducts may answer with
     # `lambda` in the file (a Python keyword here); None: every invocation runs at once, as it always has
     lambda_quotas: LambdaQuotas | None = Field(default=None, alias="lambda")
 
@@ -463,6 +482,8 @@ class Scenario(BaseModel):
         _check_unique_names(self.jobs, self.place_of)
         _check_one_place(self.jobs, self.place, self.place_of)
         _check_object_keys(self.objects)
+        if self.prices is not None:
+            _check_prices(self.prices, self._unlisted)
         if self.deployed_at is not None:
             try:
                 parse_timestamp(self.deployed_at)
@@ -513,6 +534,42 @@ def _check_job(index: int, job: ScenarioJob, unlisted: Counter[str], missing: Co
                 f"{label} candidates[{position}]: CandidateName: duplicate name {candidate['CandidateName']!r}"
             )
         seen.add(candidate["CandidateName"])
+    _check_children(label, job, unlisted)
+
+
+def _check_children(label: str, job: ScenarioJob, unlisted: Counter[str]) -> None:
+    """Each child is the Describe response of the job its key names (a training, processing or transform
+    job's ARN), as botocore's model says AWS answers it."""
+    model = sagemaker_model()
+    for arn, response in job.children.items():
+        match = CHILD_ARN.fullmatch(arn)
+        if match is None:
+            raise ScenarioError(f"{label} children: {arn!r} is not a training, processing or transform job ARN")
+        shape, arn_member, name_member = CHILD_SHAPES[match[1]]
+        try:
+            validate_shape(response, model.shape_for(shape), unlisted=unlisted)
+        except ShapeError as error:
+            raise ScenarioError(f"{label} children[{arn!r}]: {error}") from None
+        if str(response[arn_member]).lower() != arn.lower() or str(response[name_member]).lower() != match[2].lower():
+            raise ScenarioError(
+                f"{label} children[{arn!r}]: {arn_member} and {name_member} must name the job its key names"
+            )
+
+
+def _check_prices(prices: Mapping[str, Any], unlisted: Counter[str]) -> None:
+    """One GetProducts response: its shape, and each PriceList entry a JSON product with attributes."""
+    try:
+        validate_shape(prices, pricing_model().shape_for(PRICES_SHAPE), unlisted=unlisted)
+    except ShapeError as error:
+        raise ScenarioError(f"prices: {error}") from None
+    for index, text in enumerate(prices.get("PriceList", [])):
+        try:
+            entry = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ScenarioError(f"prices.PriceList[{index}]: not a JSON document ({error.msg})") from None
+        attributes = (entry.get("product") or {}).get("attributes") if isinstance(entry, dict) else None
+        if not isinstance(attributes, dict):
+            raise ScenarioError(f"prices.PriceList[{index}]: no product.attributes object")
 
 
 def _check_needed(response: Mapping[str, Any], kind: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import logging
@@ -32,12 +33,14 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from sandbox import cost_figures
 from sandbox.loopback import LOOPBACK, REFUSED_STATUS, refusal
 from sandbox.scenario import (
     Scenario,
     ScenarioJob,
     ShapeError,
     parse_timestamp,
+    pricing_model,
     sagemaker_model,
     validate_shape,
 )
@@ -48,6 +51,7 @@ __all__ = ["AutoMLSimulator", "SimulatorBugError", "v1_to_v2_describe"]
 logger = logging.getLogger(__name__)
 
 TARGET_PREFIX = "SageMaker."
+PRICING_TARGET_PREFIX = "AWSPriceListService."  # the Price List Query API, answered here too (its endpoint)
 CONTENT_TYPE = "application/x-amz-json-1.1"
 DEFAULT_MAX_RESULTS = 10
 _POLL_SECONDS = 0.05  # how soon stop() is noticed; the stdlib default of 0.5 s slows every test teardown
@@ -99,7 +103,14 @@ class AutoMLSimulator:
             "CreateAutoMLJob": self._create,
             "CreateAutoMLJobV2": self._create,
             "StopAutoMLJob": self._stop_job,
+            # a job's child jobs, what its cost is computed from (sandbox/cost_figures.py)
+            **{
+                operation: functools.partial(self._describe_child, operation)
+                for operation in cost_figures.KIND_OF_OPERATION
+            },
         }
+        self._children = cost_figures.ChildJobs(scenario.jobs)
+        self._prices = cost_figures.PriceList(scenario.prices)
 
     @property
     def operations(self) -> frozenset[str]:
@@ -176,6 +187,8 @@ class AutoMLSimulator:
         # Only "SageMaker.<Operation>" names an operation; anything else is unknown, even a bare name.
         operation = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else ""
         try:
+            if target == f"{PRICING_TARGET_PREFIX}GetProducts":
+                return 200, self._get_products(body)
             return 200, self._dispatch(target, operation, body)
         except ApiError as error:
             return error.status, {"__type": error.code, "message": error.message}
@@ -204,6 +217,21 @@ class AutoMLSimulator:
         self._check_response(operation, result, output_shape)
         wire: Response = _to_wire(result, output_shape)
         return wire
+
+    def _get_products(self, body: bytes) -> Response:
+        """The Price List API's GetProducts: checked against its own model, answered from `prices`."""
+        with self._lock:
+            self.calls["GetProducts"] += 1
+        operation_model = pricing_model().operation_model("GetProducts")
+        params = _parse_body(body)
+        _validate_request(params, operation_model.input_shape)
+        try:
+            result = self._prices.get_products(params)
+        except cost_figures.FigureError as error:
+            raise ApiError(error.code, error.message) from None
+        assert operation_model.output_shape is not None
+        self._check_response("GetProducts", result, operation_model.output_shape)
+        return result
 
     def _inject_fault(self, operation: str) -> bool:
         probability = self.scenario.delivery.faults.sagemaker
@@ -298,6 +326,12 @@ class AutoMLSimulator:
         ordered = _sort_candidates(matching, params.get("SortBy", "CreationTime"), _descending(params, "Ascending"))
         page, token = _paginate("ListCandidatesForAutoMLJob", params, ordered)
         return _with_token({"Candidates": page}, token)
+
+    def _describe_child(self, operation: str, params: Params, tick: int) -> Response:
+        try:
+            return self._children.describe(operation, params)
+        except cost_figures.FigureError as error:
+            raise ApiError(error.code, error.message) from None
 
     def _create(self, params: Params, tick: int) -> Response:
         name = params["AutoMLJobName"]

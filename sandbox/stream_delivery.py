@@ -22,6 +22,8 @@ from sandbox.place import ClientsAt
 from sandbox.streams import StreamReader
 from sandbox.template import StackModel, StreamMappingSpec, TemplateError
 
+MAX_ROUNDS = 10_000  # rounds of reading the stream after one invocation (each round delivers what the last wrote)
+
 
 class StreamDelivery:
     """Reads through the real DynamoDB Streams API on DynamoDB Local (`open_readers`); from moto's
@@ -49,23 +51,35 @@ class StreamDelivery:
             )
 
     def deliver(self) -> None:
-        """What the table's stream holds since the last call, to each mapping's function: now, or (with an
-        account) due when the invocation that committed it ends."""
-        for mapping in self.stack.stream_mappings:
-            records = [record for record in self._read(mapping) if passes_filters(record, mapping)]
-            poller = self.pollers.get(mapping.logical_id)
-            if poller is not None:
-                poller.add(records)
-                continue
-            for start in range(0, len(records), mapping.batch_size):
-                self._deliver_batch(mapping, records[start : start + mapping.batch_size])
+        """What the table's stream holds since the last call, to each mapping's function. At once: until the
+        stream is quiet, as what a stream consumer commits (the coster handing a job's costing on to its next
+        piece) reaches the consumers too, as Lambda would poll it. With an account: due when the invocation
+        that committed it ends (a poller's batch reads the stream again when it ends)."""
+        for _ in range(MAX_ROUNDS):
+            delivered = False
+            read_from_moto: dict[str, list[dict[str, Any]]] = {}  # by table: every mapping of it sees them
+            for mapping in self.stack.stream_mappings:
+                records = [record for record in self._read(mapping, read_from_moto) if passes_filters(record, mapping)]
+                poller = self.pollers.get(mapping.logical_id)
+                if poller is not None:
+                    poller.add(records)
+                    continue
+                for start in range(0, len(records), mapping.batch_size):
+                    self._deliver_batch(mapping, records[start : start + mapping.batch_size])
+                    delivered = True
+            if not delivered:
+                return
+        raise RuntimeError(f"the table's stream was not quiet after {MAX_ROUNDS} rounds of deliveries")
 
-    def _read(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
-        """New records of the table's stream, consumed."""
+    def _read(self, mapping: StreamMappingSpec, from_moto: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """New records of the table's stream for this mapping: its own reader's on DynamoDB Local; from
+        moto, read once a round for all the table's mappings."""
         reader = self.readers.get(mapping.logical_id)
         if reader is not None:
             return reader.read()
-        return self._read_moto(mapping)
+        if mapping.table_id not in from_moto:
+            from_moto[mapping.table_id] = self._read_moto(mapping)
+        return from_moto[mapping.table_id]
 
     def _read_moto(self, mapping: StreamMappingSpec) -> list[dict[str, Any]]:
         """New records of the table's stream, consumed. Read from moto's backend (it runs in this
@@ -170,6 +184,7 @@ class StreamPoller:
     def _run(self, batch: StreamBatch, oldest: float, end: float) -> None:
         self._busy_until = end
         left = batch.attempt(self.delivery)
+        self.delivery.runtime.after_invoke()  # what the batch committed (the coster's next piece) is read now
         if left is not None:
             self._retry = (end, oldest, left)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from testsupport.scenarios.children import ChildRun, children_of
 from testsupport.scenarios.clarify import (
     CHURN_FEATURES,
     analysis_doc,
@@ -39,6 +40,7 @@ from testsupport.scenarios.jobs import (
     timeline,
 )
 from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.prices import Rate, price_list
 
 ONE_MINUTE = 60  # the default template's schedule rate: scenarios written for first contact and crashes use it
 
@@ -130,16 +132,49 @@ def renewal_job(name: str, offset: int, value: float, **changes: object) -> Job:
     return job
 
 
+DEMO_RATES = [
+    Rate("us-east-1", instance, usage, price)
+    for instance, price in (("ml.m5.2xlarge", "0.4610000000"), ("ml.m5.4xlarge", "0.9220000000"))
+    for usage in ("Training", "Processing", "BatchTransform")
+]
+
+
+def typical_children(job: Job, minutes: float) -> Doc:
+    """Child jobs as an HPO or ensembling run has them: the data builder and preprocessing on ml.m5.2xlarge,
+    the transform on two ml.m5.4xlarge, the trials on ml.m5.4xlarge (`minutes` each, a little more for
+    each next one), the last trial on managed spot."""
+    runs: dict[str, ChildRun] = {}
+    trials = [step["CandidateStepName"] for c in job.candidates() for step in c["CandidateSteps"][-1:]]
+    for candidate in job.candidates():
+        for step in candidate["CandidateSteps"]:
+            name, kind = step["CandidateStepName"], step["CandidateStepType"]
+            if kind.endswith("ProcessingJob"):
+                runs[name] = ChildRun("ml.m5.2xlarge", 1, start_after=60, seconds=7 * 60)
+            elif kind.endswith("TransformJob"):
+                runs[name] = ChildRun("ml.m5.4xlarge", 2, start_after=1200, seconds=4 * 60)
+            elif name not in trials:
+                runs[name] = ChildRun("ml.m5.2xlarge", 1, start_after=600, seconds=9 * 60)
+    for index, name in enumerate(trials):
+        seconds = (minutes + 3 * index) * 60
+        spot = index == len(trials) - 1
+        runs[name] = ChildRun(
+            "ml.m5.4xlarge", 1, 1500, seconds, billable_seconds=seconds * 0.35 if spot else None, spot=spot
+        )
+    return children_of(job, runs)
+
+
 def demo() -> ScenarioPlan:
     clock = Clock("2025-03-11T08:00:00+00:00")
     s = ScenarioPlan("demo", clock, deployed_at=clock.start)
     # (a) completed binary classification, label0, 12 features; problem type only resolved.
     job = Job("demo-churn-binary", "binary", list(HPO), "churned", "telco-churn", offset=75, objective_value=0.8731)
     s.add_features(job, CHURN_FEATURES, expected_value=0.2634)
+    job.children = typical_children(job, 24)
     # (b) completed multiclass, three class-name label keys.
     steps = timeline("Starting AnalyzingData FeatureEngineering ModelTuning+best GeneratingExplainabilityReport")
     job = ticket_job("demo-ticket-priority", 210, 0.7964, steps + ["Completed/Completed"])
     s.add_available(job, labels_doc(job, TICKET_FEATURES, {"low": 0.4122, "medium": 0.3561, "high": 0.2317}))
+    job.children = typical_children(job, 15)
     # (c) completed regression (ensembling), analysis.json one auto-named folder below the prefix.
     job = Job("demo-house-value", "regression", [], "sale_price_k", "home-sales", mode="ENSEMBLING", offset=330)
     job.steps = timeline(
@@ -147,6 +182,7 @@ def demo() -> ScenarioPlan:
     )
     job.declare_problem_type, job.objective_value = True, 41.27
     s.add_features(job, HOUSE_FEATURES, 412.6, folder="demo-house-value-explainability-2503110912-7c1e")
+    job.children = typical_children(job, 38)
     # (d) failed during data analysis: no best candidate.
     reason = (
         "ClientError: The target attribute 'is_fraud' has only one unique value in the training data. "
@@ -157,6 +193,7 @@ def demo() -> ScenarioPlan:
     job = Job("demo-ltv-stopped", "regression", STOPPED_AFTER_BEST, "ltv_12m_usd", "customer-ltv", offset=420)
     job.objective_value = 57.93
     s.add(job, explainability=missing("empty"))
+    job.children = typical_children(job, 12)
     # (f) completed, but the explainability report failed; two partial failures.
     job = credit_job("demo-credit-risk", 515, steps=EXPLAINABILITY_FAILED, other_candidates=2, failed_candidates=1)
     job.partial_failures = [
@@ -167,16 +204,22 @@ def demo() -> ScenarioPlan:
         f"Candidate '{job.candidate_name(2)}' failed: {CANDIDATE_FAILURES[0]}",
     ]
     s.add(job, explainability=error("explainabilityerror"))
+    job.children = typical_children(job, 20)
     # (g) completed V2 tabular job (ensembling), Clarify output in a per-candidate folder.
     job = v2_ensemble("demo-energy-use-v2", "regression", "kwh_next_day", "building-energy", 610, 23.84)
     s.add_features(job, ENERGY_FEATURES, expected_value=182.4)
+    job.children = typical_children(job, 30)
     # (h) a family retrained every week (`demo-renewal`): four runs that ended before the deploy, improving and
     # then falling back, enter the table through a history import at tick 1; this week's run falls back again.
     for week, value in enumerate((0.7814, 0.8042, 0.8261, 0.8187)):
         created = clock.start - timedelta(days=7 * (4 - week))
         past = renewal_job(f"demo-renewal-{created:%Y-%m-%d}", 270, value, clock=Clock(created.isoformat()), past=True)
         s.add_features(past, RENEWAL_FEATURES, expected_value=0.38)
-    s.add_features(renewal_job("demo-renewal-2025-03-11", 270, 0.8093), RENEWAL_FEATURES, expected_value=0.38)
+        past.children = typical_children(past, 18 + 2 * week)
+    current = renewal_job("demo-renewal-2025-03-11", 270, 0.8093)
+    s.add_features(current, RENEWAL_FEATURES, expected_value=0.38)
+    current.children = typical_children(current, 21)
+    s.prices = price_list(DEMO_RATES)
     s.backfill(1, clock.start - timedelta(days=35), clock.start)
     return s
 
@@ -719,6 +762,44 @@ def stuck_digest() -> ScenarioPlan:
     return s
 
 
+# ------------------------------------------------------------------------------------------------- cost
+def e2e_cost() -> ScenarioPlan:
+    """What a job cost (docs/design.md §4, `compute`): three candidates that share the data builder
+    (processing), the preprocessing pipeline's training job and its transform job (two instances); one
+    trial on managed spot (billed for 840 of its 2,400 seconds); one trial that cannot be described (the
+    simulator answers it does not exist). The served prices cover us-east-1 and, to be filtered out,
+    eu-west-1; every usage of both instance types, and Hosting besides."""
+    s = ScenarioPlan("cost", Clock("2026-03-02T09:00:00+00:00"))
+    job = credit_job("cost-churn-2026-03", offset=110, objective_value=0.8512)
+    s.add_features(job, CHURN_FEATURES[:6], expected_value=0.27)
+    first, spot, _undescribed = (job.candidate_name(index) for index in range(3))
+    shared = {step["CandidateStepName"]: step["CandidateStepType"] for step in job.candidate_steps(first)[:3]}
+    builder, preprocessing, transform = shared
+    job.children = children_of(
+        job,
+        {
+            builder: ChildRun("ml.m5.2xlarge", 1, start_after=60, seconds=481.5),
+            preprocessing: ChildRun("ml.m5.2xlarge", 1, start_after=600, seconds=905),
+            transform: ChildRun("ml.m5.4xlarge", 2, start_after=1560, seconds=312.25),
+            first: ChildRun("ml.m5.4xlarge", 1, start_after=1900, seconds=1800),
+            spot: ChildRun("ml.m5.4xlarge", 1, start_after=1900, seconds=2400, billable_seconds=840, spot=True),
+        },
+    )
+    rates = [
+        Rate(region, instance, usage, price)
+        for region, scale in (("us-east-1", 1.0), ("eu-west-1", 1.1))
+        for instance, base in (("ml.m5.2xlarge", 0.461), ("ml.m5.4xlarge", 0.922))
+        for usage, price in (
+            ("Training", f"{base * scale:.10f}"),
+            ("Processing", f"{base * scale:.10f}"),
+            ("BatchTransform", f"{base * scale:.10f}"),
+            ("Hosting", f"{base * 1.4 * scale:.10f}"),
+        )
+    ]
+    s.prices = price_list(rates)
+    return s
+
+
 CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "binary": e2e_binary,
     "regression_nested": e2e_regression_nested,
@@ -737,5 +818,6 @@ CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "families": families,
     "hostile_text": e2e_hostile_text,
     "stuck_digest": stuck_digest,
+    "cost": e2e_cost,
 }
 COMPACT = {"many_features"}  # written without indentation: 3,000 features

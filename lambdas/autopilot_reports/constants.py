@@ -82,6 +82,12 @@ JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"  # CreateAutoMLJob's ow
 # An AWS region name (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-4): console links are built only for
 # these, and a scenario's region must be one.
 AWS_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
+# --- the cost of a job (docs/design.md §4, `compute`) -----------------------------------------------------
+DEFAULT_COSTING = True  # CDK context `costing`: false deploys no coster
+CANDIDATES_PAGE_SIZE = 300  # ListCandidatesForAutoMLJob's maximum MaxResults (AutoMLMaxResultsForTrials)
+COST_DESCRIBES_PER_PIECE = 200  # child jobs described per coster invocation before the rest is handed on
+PRICE_TTL_DAYS = 7  # a cached price is looked up again after this long
+PRICING_SERVICE_CODE = "AmazonSageMaker"
 
 # --- the report table (key design: adapters/dynamodb_items.py) ------------------------------------------
 PARTITION_KEY = "pk"
@@ -109,6 +115,9 @@ NOTIFIED_AT = "notified_at"  # set once, by the commit that claims a job's termi
 STUCK_ALERTED_FOR = "stuck_alerted_for"  # the progress (models.record.progress) of the stall alerted
 STUCK_NOTIFIED_AT = "stuck_notified_at"  # when that "may be stuck" alert was claimed
 DIGEST_SK = "DIGEST"  # a digest item's sort key: its insert is the digest's claim
+COST_SK = "COST"  # a job's costing in progress (its next piece): its write hands the rest on
+PRICE_SK = "PRICE"  # a cached on-demand price (pk PRICE#<region>#<usage>#<instance type>)
+COMPUTE = "compute"  # the record's cost figures, written by the coster after the report (docs/design.md §4)
 SPOKE_SK = "SPOKE"  # a hub's item per (account, region): the spoke's last heartbeat
 SILENT_ALERTED_FOR = "silent_alerted_for"  # the heartbeat (ms) whose silence was alerted
 SILENT_NOTIFIED_AT = "silent_notified_at"
@@ -116,6 +125,7 @@ HEARTBEAT_AT = "heartbeat_at"  # on a spoke's watcher item: when its watcher las
 # Seals (domain/seal.py): what the stack wrote, told apart from what anyone hands the notifier.
 SEAL = "seal"  # a latest record's ({fields, mac}) and a digest's
 STUCK_SEAL = "stuck_seal"  # beside a "may be stuck" claim
+COMPUTE_SEAL = "compute_seal"  # beside a record's `compute` (the coster's write; a hub's copy of it)
 SILENT_SEAL = "silent_seal"  # beside a hub's claim of a spoke's silence
 HEARTBEAT = "heartbeat"  # on a spoke's watcher item: its last heartbeat ({sent_at, watch_start, watermark})
 HEARTBEAT_SEAL = "heartbeat_seal"
@@ -145,6 +155,12 @@ CHANGES_SUPERSEDED = "ChangesSuperseded"  # older changes of a job a newer one i
 LEADERBOARD_ERRORS = "LeaderboardErrors"
 RECORDS_REDUCED = "RecordsReduced"  # the table refused the full record; a reduced one went out
 EXPLAINABILITY_STATE_PREFIX = "Explainability_"  # + one of EXPLAINABILITY_STATES
+# coster
+JOBS_COSTED = "JobsCosted"  # compute written on a terminal record
+COSTS_INCOMPLETE = "CostsIncomplete"  # ... with `incomplete` set (a child job or a price missing)
+COST_PIECES_HANDED_ON = "CostPiecesHandedOn"  # the rest of a job's child jobs handed to the next piece
+CHILD_JOBS_DESCRIBED = "ChildJobsDescribed"
+PRICE_LOOKUPS = "PriceLookups"  # GetProducts calls (one per region and instance type a week)
 # notifier
 STREAM_RECORDS_RECEIVED = "StreamRecordsReceived"  # after the event source mapping's filter
 NOTIFICATIONS_SENT = "NotificationsSent"  # flushed right after each Publish, so a crash cannot hide one
@@ -172,10 +188,11 @@ DEFAULT_STACK_NAME = "AutopilotReports"  # CDK context `stackName`; the CLI's `-
 # and the stand-in for ${AWS::AccountId} when the stack checks a bucket name's shape at synth.
 EXAMPLE_ACCOUNT_ID = "123456789012"
 # Each function's handler (the Lambda asset's root is lambdas/); each reads its own settings model
-# (settings.py: WatcherSettings, ReporterSettings, NotifierSettings).
+# (settings.py: WatcherSettings, ReporterSettings, NotifierSettings, CosterSettings).
 WATCHER_HANDLER = "autopilot_reports.handlers.watcher.handler"
 REPORTER_HANDLER = "autopilot_reports.handlers.reporter.handler"
 NOTIFIER_HANDLER = "autopilot_reports.handlers.notifier.handler"
+COSTER_HANDLER = "autopilot_reports.handlers.coster.handler"
 FORWARDER_HANDLER = "autopilot_reports.handlers.forwarder.handler"  # a spoke
 HUB_RECORDER_HANDLER = "autopilot_reports.handlers.hub_recorder.handler"  # a hub
 SPOKE_MONITOR_HANDLER = "autopilot_reports.handlers.spoke_monitor.handler"  # a hub
@@ -194,6 +211,7 @@ OUTPUT_REPORTER_DELIVERY_DLQ_URL = "ReporterDeliveryDeadLetterQueueUrl"
 OUTPUT_REPORTER_FAILURE_QUEUE_URL = "ReporterFailureQueueUrl"
 OUTPUT_REPORTER_QUEUE_URL = "ReporterQueueUrl"  # where a redrive of ReporterFailureQueue goes back to
 OUTPUT_NOTIFIER_FAILURE_QUEUE_URL = "NotifierFailureQueueUrl"
+OUTPUT_COSTER_FAILURE_QUEUE_URL = "CosterFailureQueueUrl"  # only where costing is on
 OUTPUT_HISTORY_IMPORT_COMMAND = "HistoryImportCommand"
 OUTPUT_TABLE_KEY_SCOPE = "ReportsTableKeyScope"  # a hub's: the CLI reads its table by account and region
 OUTPUT_HUB_EVENT_BUS_ARN = "HubEventBusArn"  # a hub's: what its spokes send to (context hubEventBusArn)

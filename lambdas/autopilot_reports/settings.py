@@ -233,6 +233,10 @@ class SpokeMonitorSettings(FunctionSettings):
         return timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None
 
 
+class CosterSettings(FunctionSettings):
+    table_name: str
+
+
 SettingsT = TypeVar("SettingsT", bound=FunctionSettings)
 
 

@@ -90,6 +90,8 @@ def check_record(record: dict[str, Any], expected: dict[str, Any], places: int) 
     for field, value in expected.items():
         if field == "explainability":
             check_explainability(record["explainability"], value, places)
+        elif field == "compute":
+            check_compute(record["compute"], value)
         elif field == "leaderboard":
             board = record["leaderboard"]
             names = None if board is None else [entry["candidate"] for entry in board]
@@ -112,6 +114,23 @@ def check_explainability(actual: dict[str, Any], expected: dict[str, Any], place
             assert actual[field] == value, f"explainability.{field}"
     if actual["state"] != "available":
         assert actual["reason"], "a state other than available must say why"
+
+
+def check_compute(actual: dict[str, Any] | None, expected: dict[str, Any]) -> None:
+    """docs/design.md §4, `compute`, against the oracle's hand computation (seconds to the millisecond,
+    the amount to the millionth of its currency); `incomplete` names each child job that was not described."""
+    assert actual is not None, "the job was not costed"
+    assert actual["child_jobs"] == expected["child_jobs"]
+    assert actual["instance_seconds"] == pytest.approx(expected["instance_seconds"], abs=1e-3)
+    for field in ("billable_seconds", "spot_savings_seconds"):
+        assert actual[field] == pytest.approx(expected[field], abs=1e-3), field
+    cost, wanted = actual["estimated_cost"], expected["estimated_cost"]
+    assert cost["amount"] == pytest.approx(wanted["amount"], abs=1e-6) and cost["currency"] == wanted["currency"]
+    assert cost["basis"].startswith("on-demand list price") and wanted["basis_contains"] in cost["basis"]
+    names = expected["incomplete_names"]
+    assert (actual["incomplete"] is None) == (not names), actual["incomplete"]
+    for name in names:
+        assert name in actual["incomplete"], name
 
 
 def check_records(out: Path, expect: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -44,9 +44,11 @@ def test_removal_policy_destroy_lets_a_test_stack_go(full_template_json):
         "WatcherLogGroup",
         "ReporterLogGroup",
         "NotifierLogGroup",
+        "CosterLogGroup",
         "MessagingKey",
         "NotifierFailureQueue",
         "WatcherFailureQueue",
+        "CosterFailureQueue",
     ):
         assert full_template_json["Resources"][logical_id]["DeletionPolicy"] == "Delete"
 
@@ -74,6 +76,7 @@ def test_every_queue_is_kms_encrypted_tls_only_and_dead_letters_keep_14_days(req
         "ReporterFailureQueue",
         "NotifierFailureQueue",
         "WatcherFailureQueue",
+        "CosterFailureQueue",
     }
     for name, body in queues.items():
         assert body["Properties"]["KmsMasterKeyId"] == get_att("MessagingKey")
@@ -195,8 +198,8 @@ def test_every_log_group_is_encrypted_with_the_stacks_key(request, fixture):
 
     template = assertions.Template.from_json(request.getfixturevalue(fixture))
     log_groups = template.find_resources("AWS::Logs::LogGroup")
-    assert set(log_groups) == {"WatcherLogGroup", "ReporterLogGroup", "NotifierLogGroup"}
-    template.resource_properties_count_is("AWS::Logs::LogGroup", {"KmsKeyId": get_att("MessagingKey")}, 3)
+    assert set(log_groups) == {"WatcherLogGroup", "ReporterLogGroup", "NotifierLogGroup", "CosterLogGroup"}
+    template.resource_properties_count_is("AWS::Logs::LogGroup", {"KmsKeyId": get_att("MessagingKey")}, 4)
     # CloudWatch Logs encrypts as itself: writing logs needs no KMS permission in the functions' roles
     # (tests/infra/test_iam.py pins each role's grants exactly).
 
@@ -281,7 +284,7 @@ def test_only_this_accounts_principals_subscribe(template_json, topic):
 @pytest.mark.parametrize(("fixture", "days"), [("template_json", 30), ("full_template_json", 90)])
 def test_functions_log_json_to_their_own_group_with_retention(request, fixture, days):
     template = request.getfixturevalue(fixture)
-    for name in ("Watcher", "Reporter", "Notifier"):
+    for name in ("Watcher", "Reporter", "Notifier", "Coster"):
         assert props(template, f"{name}LogGroup")["RetentionInDays"] == days
         assert props(template, f"{name}Function")["LoggingConfig"] == {
             "LogFormat": "JSON",
@@ -293,19 +296,20 @@ def test_functions_log_json_to_their_own_group_with_retention(request, fixture, 
         "WatcherLogGroup",
         "ReporterLogGroup",
         "NotifierLogGroup",
+        "CosterLogGroup",
     }
 
 
 def test_no_secrets_in_function_environments(full_template_json):
     suspicious = ("SECRET", "PASSWORD", "TOKEN", "WEBHOOK", "KEY")
-    for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction"):
+    for name in ("WatcherFunction", "ReporterFunction", "NotifierFunction", "CosterFunction"):
         variables = props(full_template_json, name)["Environment"]["Variables"]
         assert not [v for v in variables if any(word in v.upper() for word in suspicious)], variables
 
 
 def test_the_seal_key_is_used_by_the_stacks_functions_only(template_json):
     """An HMAC key whose use IAM cannot grant: the account administers it, never uses it (no kms:* and no
-    CreateGrant for the account), and only the three functions' roles may derive the seal key, with
+    CreateGrant for the account), and only the stack's functions' roles may derive the seal key, with
     HMAC_SHA_256. The functions name it by its alias."""
     key = props(template_json, "SealKey")
     assert (key["KeySpec"], key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
@@ -318,6 +322,7 @@ def test_the_seal_key_is_used_by_the_stacks_functions_only(template_json):
     use = statements["SealedByTheStacksFunctionsOnly"]
     assert use["Action"] == "kms:GenerateMac"
     assert sorted(p["Fn::GetAtt"][0] for p in use["Principal"]["AWS"]) == [
+        "CosterRole",
         "NotifierRole",
         "ReporterRole",
         "WatcherRole",

@@ -92,14 +92,16 @@ class Snippet:
 
     @property
     def other_args(self) -> tuple[str, ...]:
-        """Arguments that are neither context nor a deploy-only flag (none today: such an argument would
-        need handling here)."""
+        """Arguments that are neither context, a deploy-only flag nor the name of a stack the command's
+        context deploys (`npx cdk deploy AutopilotReportsHub -c ...`, which synth takes as it is); none
+        today: such an argument would need handling here."""
+        stacks = {plan.stack_name for plan in deployment_plans(validate(self))}
         rest: list[str] = []
         words = iter(self.args)
         for word in words:
             if word in ("-c", "--context"):
                 next(words)
-            elif not word.startswith(("-c=", "--context=")) and word not in DEPLOY_ONLY_FLAGS:
+            elif not word.startswith(("-c=", "--context=")) and word not in (*DEPLOY_ONLY_FLAGS, *stacks):
                 rest.append(word)
         return tuple(rest)
 

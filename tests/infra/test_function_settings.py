@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from autopilot_reports.settings import (
+    CosterSettings,
     ForwarderSettings,
     FunctionSettings,
     HubRecorderSettings,
@@ -25,6 +26,7 @@ MODELS = (
     ForwarderSettings,
     HubRecorderSettings,
     SpokeMonitorSettings,
+    CosterSettings,
 )
 # What the stack makes and gives a function by name, and what its plan decides (a spoke's heartbeat, a
 # hub's messages); every other setting is a context key.

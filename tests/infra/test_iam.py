@@ -174,6 +174,7 @@ def test_no_wildcard_actions_and_star_resources_only_where_iam_has_no_resource_t
     unscopable = {
         "sagemaker:ListAutoMLJobs",
         "sagemaker:ListCandidatesForAutoMLJob",
+        "pricing:GetProducts",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }

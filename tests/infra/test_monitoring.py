@@ -25,6 +25,7 @@ def _alarm(template, logical_id):
         ("ReporterDeliveryNotEmptyAlarm", "ReporterDeliveryDeadLetterQueue"),
         ("ReporterFailuresNotEmptyAlarm", "ReporterFailureQueue"),
         ("NotifierFailuresNotEmptyAlarm", "NotifierFailureQueue"),
+        ("CosterFailuresNotEmptyAlarm", "CosterFailureQueue"),
     ],
 )
 def test_each_dead_letter_queue_alarms_on_its_first_message(template_json, alarm_id, queue_id):
@@ -133,6 +134,7 @@ def test_every_alarm_notifies_operators(template_json):
         "ReporterDeliveryNotEmptyAlarm",
         "ReporterFailuresNotEmptyAlarm",
         "NotifierFailuresNotEmptyAlarm",
+        "CosterFailuresNotEmptyAlarm",
         "WatcherErrorsAlarm",
         "ReporterErrorsAlarm",
         "NotifierErrorsAlarm",

@@ -218,7 +218,12 @@ def test_a_spoke_watches_as_a_standalone_stack_and_sends_no_notification_of_its_
     def handlers(template):
         return {body["Properties"]["Handler"] for body in resources(template, "AWS::Lambda::Function").values()}
 
-    assert handlers(spoke_template_json) == {shared.WATCHER_HANDLER, shared.REPORTER_HANDLER, shared.FORWARDER_HANDLER}
+    assert handlers(spoke_template_json) == {
+        shared.WATCHER_HANDLER,
+        shared.REPORTER_HANDLER,
+        shared.FORWARDER_HANDLER,
+        shared.COSTER_HANDLER,  # jobs are costed where they run (tests/infra/test_costing.py)
+    }
     assert (
         "ReportsTopic" not in spoke_template_json["Resources"] and "OperatorsTopic" in spoke_template_json["Resources"]
     )

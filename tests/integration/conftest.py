@@ -91,11 +91,15 @@ class CallRecorder:
         self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
 
 
-def stream_event(stack_model, position: int) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """What the stream's event source mapping delivers from `position` on (records that pass its filter),
-    and the next position. moto 5.2.5's in-process mock answers DynamoDB Streams calls with 404, though
-    its server (the sandbox's) serves them: read the table's stream from the backend itself."""
-    mapping = stack_model.stream_mappings[0]
+def stream_event(
+    stack_model, position: int, handler: str = "handlers.notifier.handler"
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """What the stream's event source mapping of `handler`'s function delivers from `position` on (records
+    that pass its filter), and the next position. moto 5.2.5's in-process mock answers DynamoDB Streams
+    calls with 404, though its server (the sandbox's) serves them: read the table's stream from the
+    backend itself."""
+    function = stack_model.function_by_handler(handler).logical_id
+    (mapping,) = [mapping for mapping in stack_model.stream_mappings if mapping.function_id == function]
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(mapping.table_id)
     records = [item.to_json() for item in table.stream_shard.items][position:]
     delivered = [lambda_stream_record(record, table.latest_stream_label) for record in records]

@@ -99,8 +99,7 @@ def required_permissions(
     service, operation = model.service_model.signing_name, model.name
     arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT_ID}:{{}}"
     if service == "sagemaker":
-        name = params.get("AutoMLJobName")
-        yield f"sagemaker:{operation}", arn.format("sagemaker", f"automl-job/{name.lower()}") if name else "*", {}
+        yield f"sagemaker:{operation}", _sagemaker_resource(params, arn), {}
     elif service == "dynamodb":
         yield from _dynamodb(operation, params, arn)
     elif service == "s3":
@@ -127,6 +126,22 @@ def required_permissions(
         yield f"sqs:{operation}", arn.format("sqs", name), {}
     else:
         yield f"{service}:{operation}", "*", {}
+
+
+# The job a SageMaker call names, by the parameter that names it (job names are lower-cased in ARNs).
+SAGEMAKER_RESOURCES = {
+    "AutoMLJobName": "automl-job",
+    "TrainingJobName": "training-job",
+    "ProcessingJobName": "processing-job",
+    "TransformJobName": "transform-job",
+}
+
+
+def _sagemaker_resource(params: dict[str, Any], arn: str) -> str:
+    for parameter, resource_type in SAGEMAKER_RESOURCES.items():
+        if params.get(parameter):
+            return arn.format("sagemaker", f"{resource_type}/{params[parameter].lower()}")
+    return "*"
 
 
 def _dynamodb(operation: str, params: dict[str, Any], arn: str) -> Iterable[tuple[str, str, dict[str, str]]]:

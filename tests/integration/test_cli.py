@@ -744,6 +744,8 @@ def test_text_output_has_stable_tab_separated_columns(seeded, capsys):
         "account_id": "123456789012",  # where the job ran (every table)
         "region": "us-east-1",
         "account_name": "-",  # a hub's, where its accountNames names the account
+        "estimated_cost": "-",  # not costed (yet)
+        "cost_currency": "-",
     }
     code, out, _ = run(capsys, "--table", seeded.table_name, "history", "churn", "--output", "text")
     rows = [dict(zip(HISTORY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
@@ -1052,6 +1054,10 @@ def test_show_leaves_out_what_a_running_job_does_not_have_yet(seeded, capsys):
 # --- families: each family's best and its number of jobs --------------------------------------------------------
 
 
+NOT_COSTED = {"cost_amount": None, "cost_currency": None, "costed_jobs": 0}
+NOT_COSTED_TEXT = {"cost_amount": "-", "cost_currency": "-", "costed_jobs": "0"}
+
+
 def family_rows(out: str) -> list[dict[str, str]]:
     return [dict(zip(FAMILY_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
 
@@ -1073,8 +1079,17 @@ def test_families_json_lists_each_best_and_count_by_name_in_one_query(store, cap
             "best_metric": "F1",
             "direction": "Maximize",
             "jobs": 12,
+            **NOT_COSTED,
         },
-        {"family": "fraud", "best_job": None, "best_value": None, "best_metric": None, "direction": None, "jobs": 2},
+        {
+            "family": "fraud",
+            "best_job": None,
+            "best_value": None,
+            "best_metric": None,
+            "direction": None,
+            "jobs": 2,
+            **NOT_COSTED,
+        },
         {
             "family": "pricing",
             "best_job": "pricing-2025-06-08",
@@ -1082,6 +1097,7 @@ def test_families_json_lists_each_best_and_count_by_name_in_one_query(store, cap
             "best_metric": "RMSE",
             "direction": "Minimize",
             "jobs": 3,
+            **NOT_COSTED,
         },
     ]
     assert [list(row) for row in lines(out)] == [list(FAMILY_COLUMNS)] * 3  # the json keys are the text columns
@@ -1098,7 +1114,7 @@ def test_families_reads_what_the_reports_transaction_writes(store, capsys):
     )
     code, out, _ = run(capsys, "--table", store.table_name, "families", "--output", "text")
     assert code == 0
-    assert out == "churn\tchurn-2025-06-01\t0.875\tF1\tMaximize\t2\n"
+    assert out == "churn\tchurn-2025-06-01\t0.875\tF1\tMaximize\t2\t-\t-\t0\n"
 
 
 def test_families_text_and_prefix(store, capsys):
@@ -1115,6 +1131,7 @@ def test_families_text_and_prefix(store, capsys):
             "best_metric": "F1",
             "direction": "-",
             "jobs": "1",
+            **NOT_COSTED_TEXT,
         },
         {
             "family": "churn-eu",
@@ -1123,6 +1140,7 @@ def test_families_text_and_prefix(store, capsys):
             "best_metric": "F1",
             "direction": "Maximize",
             "jobs": "4",
+            **NOT_COSTED_TEXT,
         },
     ]
     code, out, _ = run(capsys, "--table", store.table_name, "families", "--query", "[?best_job == null].family")
@@ -1136,9 +1154,9 @@ def test_families_readable_at_80_columns(store, capsys, monkeypatch):
     code, out, _ = run(capsys, "--table", store.table_name, "families", "--output", "table")
     assert code == 0
     assert out.splitlines()[0] == "2 families, by name"
-    assert out.splitlines()[1].split() == ["family", "best", "job", "best", "jobs"]  # short names: a table
-    assert re.search(r"churn\s+churn-2025-06-01\s+F1 = 0.912345 \(Maximize\)\s+12", out)
-    assert re.search(r"fraud\s+-\s+no best yet\s+2", out)
+    assert out.splitlines()[1].split() == ["family", "best", "job", "best", "jobs", "est.", "cost"]  # a table
+    assert re.search(r"churn\s+churn-2025-06-01\s+F1 = 0.912345 \(Maximize\)\s+12\s+-", out)
+    assert re.search(r"fraud\s+-\s+no best yet\s+2\s+-", out)
 
     save_family(store, LONG_JOB, 3, (LONG_CANDIDATE[:32], 0.1), metric="AverageWeightedQuantileLoss", direction=None)
     code, out, _ = run(capsys, "--table", store.table_name, "families", "--output", "table")

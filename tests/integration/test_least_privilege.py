@@ -5,6 +5,7 @@ by a call the handlers were seen to make, or by the Lambda platform on the funct
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +14,16 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core import set_initial_no_auth_action_count
 
+from autopilot_reports.adapters.child_jobs import SageMakerChildJobs
+from autopilot_reports.adapters.dynamodb_costs import DynamoDBCostStore
+from autopilot_reports.adapters.kms import sealer_for
+from autopilot_reports.adapters.pricing import PriceListProducts
+from autopilot_reports.domain.coster import Coster
+from autopilot_reports.handlers import coster as coster_handler
 from autopilot_reports.handlers import notifier as notifier_handler
 from autopilot_reports.handlers import reporter as reporter_handler
 from autopilot_reports.handlers import watcher as watcher_handler
+from autopilot_reports.models.cost import ChildKind
 from sandbox.place import DEFAULT_ACCOUNT as ACCOUNT_ID
 from sandbox.place import Place
 from sandbox.sealing import create_mac_keys
@@ -30,11 +38,19 @@ from tests.integration.iam import (
     resource_policy_denies,
     widened_for_moto,
 )
+from tests.integration.test_coster import LambdaContext
 from tests.integration.test_handlers import SCENARIO, WATCH_START, Context, describe, state_change
+from testsupport.cost_fakes import step
 from testsupport.process import reset_process
+from testsupport.scenarios.prices import Rate, price_list
 from testsupport.stepping import stepping_simulator
 
-HANDLERS = ("handlers.watcher.handler", "handlers.reporter.handler", "handlers.notifier.handler")
+HANDLERS = (
+    "handlers.watcher.handler",
+    "handlers.reporter.handler",
+    "handlers.notifier.handler",
+    "handlers.coster.handler",
+)
 # Granted for the Lambda platform, which acts as the function: its logs and traces, the event source
 # mapping reading the table's stream, and on-failure destinations (queues encrypted with our key).
 PLATFORM_ACTIONS = {
@@ -133,10 +149,66 @@ def provision(admin: Credentials, stack_model: Any) -> None:
 
 
 def scenario_with_default_bucket() -> dict[str, Any]:
+    """The handlers' scenario, its job's candidates with child jobs (a processing and a transform job they
+    share, a training job each; the last two not describable) and the prices of the type they ran on."""
     completed = describe("churn", "Completed", "Completed", 30, best=True)
     completed["BestCandidate"]["CandidateProperties"]["CandidateArtifactLocations"]["Explainability"] = PREFIX
     churn = {**SCENARIO["jobs"][0], "describe": [describe("churn", "InProgress", "Starting", 0), completed]}
-    return {"jobs": [churn, SCENARIO["jobs"][1]]}
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:"
+    shared = [
+        step(ChildKind.PROCESSING, arn + "processing-job/churn-db-1", "churn-db-1"),
+        step(ChildKind.TRANSFORM, arn + "transform-job/churn-dpp-csv-1", "churn-dpp-csv-1"),
+    ]
+    churn["candidates"] = [
+        {
+            **candidate,
+            "CandidateSteps": [*shared, step(ChildKind.TRAINING, arn + f"training-job/churn-t{i}", f"churn-t{i}")],
+        }
+        for i, candidate in enumerate(churn["candidates"])
+    ]
+    churn["children"] = {
+        arn + "processing-job/churn-db-1": {
+            "ProcessingJobName": "churn-db-1",
+            "ProcessingResources": {
+                "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
+            },
+            "AppSpecification": {
+                "ImageUri": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
+            },
+            "ProcessingJobArn": arn + "processing-job/churn-db-1",
+            "ProcessingJobStatus": "Completed",
+            "ProcessingStartTime": "2025-05-01T10:01:00Z",
+            "ProcessingEndTime": "2025-05-01T10:05:00Z",
+            "CreationTime": "2025-05-01T10:00:30Z",
+        },
+        arn + "transform-job/churn-dpp-csv-1": {
+            "TransformJobName": "churn-dpp-csv-1",
+            "TransformJobArn": arn + "transform-job/churn-dpp-csv-1",
+            "TransformJobStatus": "Completed",
+            "ModelName": "churn-dpp-model",
+            "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/x"}}},
+            "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2},
+            "CreationTime": "2025-05-01T10:05:00Z",
+            "TransformStartTime": "2025-05-01T10:05:30Z",
+            "TransformEndTime": "2025-05-01T10:06:00Z",
+        },
+        arn + "training-job/churn-t0": {
+            "TrainingJobName": "churn-t0",
+            "TrainingJobArn": arn + "training-job/churn-t0",
+            "ModelArtifacts": {"S3ModelArtifacts": f"s3://{OUTPUT_BUCKET}/churn/t0/model.tar.gz"},
+            "TrainingJobStatus": "Completed",
+            "SecondaryStatus": "Completed",
+            "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            "CreationTime": "2025-05-01T10:06:00Z",
+            "TrainingTimeInSeconds": 600,
+            "BillableTimeInSeconds": 600,
+        },
+    }
+    rates = [
+        Rate(REGION, "ml.m5.xlarge", usage, "0.2300000000") for usage in ("Training", "Processing", "BatchTransform")
+    ]
+    return {"jobs": [churn, SCENARIO["jobs"][1]], "prices": price_list(rates)}
 
 
 def topic_keys(template: dict[str, Any], stack_model: Any) -> dict[str, str]:
@@ -168,6 +240,7 @@ def enforced(aws, template_json, stack_model, monkeypatch):
         }
         with stepping_simulator(scenario_with_default_bucket()) as simulator:
             monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", simulator.endpoint_url)
+            monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", simulator.endpoint_url)
             simulator.tick = 1
             body(roles, results)
         return results
@@ -219,10 +292,22 @@ def happy_paths(enforced, monkeypatch, stack_model, template_json):
         watcher.allowed += digester.allowed  # one function, two invocations
         watcher.denied += digester.denied
 
+        # The terminal report's commit, costed in pieces of one child job (each piece's progress written,
+        # the last one's removed), through the coster's own stream mapping.
+        coster = act_as(monkeypatch, stack_model, template_json, HANDLERS[3], roles[HANDLERS[3]])
+        table = stack_model.tables[0].logical_id
+        store = DynamoDBCostStore(table, sealer=sealer_for(os.environ["SEAL_ALIAS"]))  # as coster_for builds it
+        piecewise = Coster(SageMakerChildJobs(), PriceListProducts(), store, describes_per_piece=1)
+        costed, position = stream_event(stack_model, 0, HANDLERS[3])
+        results["coster"] = []
+        while costed["Records"]:
+            results["coster"].append(coster_handler.handler(costed, LambdaContext(), coster=piecewise))
+            costed, position = stream_event(stack_model, position, HANDLERS[3])
+
         notifier = act_as(monkeypatch, stack_model, template_json, HANDLERS[2], roles[HANDLERS[2]])
         records, _ = stream_event(stack_model, 0)
         results["notifier"] = notifier_handler.handler(records, Context())
-        results["checks"] = {HANDLERS[0]: watcher, HANDLERS[1]: reporter, HANDLERS[2]: notifier}
+        results["checks"] = {HANDLERS[0]: watcher, HANDLERS[1]: reporter, HANDLERS[2]: notifier, HANDLERS[3]: coster}
 
     return enforced(body)
 
@@ -235,6 +320,7 @@ def test_every_handler_succeeds_under_its_own_policy(happy_paths):
     assert happy_paths["reporter_v2"]["outcome"] == "written"
     assert happy_paths["digest"]["committed"] is True
     assert happy_paths["notifier"] == {"batchItemFailures": []}
+    assert happy_paths["coster"] == [{"batchItemFailures": []}] * 5  # five child jobs, one a piece
     for name, check in happy_paths["checks"].items():
         assert check.denied == [], f"{name}: calls outside the synthesized policy: {check.denied}"
         assert check.allowed, name
@@ -244,6 +330,9 @@ def test_every_handler_succeeds_under_its_own_policy(happy_paths):
     assert any(verdict.startswith("sqs:GetQueueAttributes") for verdict in watcher.allowed)
     assert any(verdict.startswith("sns:Publish") for verdict in notifier.allowed)
     assert any(verdict.startswith("kms:GenerateDataKey") for verdict in notifier.allowed)
+    coster = happy_paths["checks"][HANDLERS[3]]
+    assert "pricing:GetProducts on *" in coster.allowed
+    assert any(verdict.startswith("sagemaker:DescribeTrainingJob on arn:") for verdict in coster.allowed)
 
 
 def test_every_granted_action_is_needed(happy_paths, template_json, stack_model):
@@ -323,6 +412,25 @@ def test_resource_scoping_of_the_synthesized_policies(template_json, stack_model
     assert watcher.permits("sagemaker:ListAutoMLJobs", "*")
     assert not watcher.permits("sagemaker:DescribeAutoMLJob", job)
     assert not watcher.permits("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/default")
+
+
+def test_the_coster_describes_only_this_accounts_child_jobs(template_json, stack_model):
+    coster = PolicyCheck(
+        function_policies(template_json, stack_model.function_by_handler("handlers.coster.handler").logical_id)
+    )
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:"
+    for action, resource in (
+        ("sagemaker:DescribeTrainingJob", "training-job/t1"),
+        ("sagemaker:DescribeProcessingJob", "processing-job/db-1"),
+        ("sagemaker:DescribeTransformJob", "transform-job/dpp0-csv-1"),
+    ):
+        assert coster.permits(action, arn + resource)
+        assert not coster.permits(action, (arn + resource).replace(ACCOUNT_ID, "210987654321"))
+    assert not coster.permits("sagemaker:DescribeTrainingJob", arn + "transform-job/dpp0-csv-1")
+    assert not coster.permits("sagemaker:DescribeAutoMLJob", arn + "automl-job/churn")
+    assert not coster.permits(
+        "dynamodb:Query", f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{stack_model.tables[0].logical_id}"
+    )
 
 
 def topic_statements(template_json: dict[str, Any], topic: str) -> list[dict[str, Any]]:

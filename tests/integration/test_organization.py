@@ -22,6 +22,7 @@ from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.cli import main
+from autopilot_reports.cli.columns import RECORD_COLUMNS
 from autopilot_reports.clock import set_clock
 from autopilot_reports.domain.hub import HubRecorder
 from autopilot_reports.domain.ports import SpokeStatus
@@ -64,10 +65,13 @@ class Deployment:
         for bus in self.stack.buses.values() if buses else ():
             boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
 
-    def stream(self) -> dict[str, list[dict[str, Any]]]:
-        """What the table's event source mapping delivers next (its filter applied), read from moto's backend
+    def stream(self, handler: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """What the table's event source mapping of `handler`'s function (default: the one that sends, a
+        spoke's forwarder or a hub's notifier) delivers next (its filter applied), read from moto's backend
         as tests/integration/conftest.stream_event does, by the table's physical name (two tables here)."""
-        [mapping] = self.stack.stream_mappings
+        senders = (c.FORWARDER_HANDLER, c.NOTIFIER_HANDLER) if handler is None else (handler,)
+        functions = {logical_id for logical_id, spec in self.stack.functions.items() if spec.handler in senders}
+        [mapping] = [mapping for mapping in self.stack.stream_mappings if mapping.function_id in functions]
         table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(self.table.create_table_params()["TableName"])
         records = [item.to_json() for item in table.stream_shard.items][self.position :]
         self.position += len(records)
@@ -353,8 +357,8 @@ def test_list_by_account_and_region_is_one_query(organization, capsys, cli_calls
     assert code == 0 and [json.loads(line)["job_name"] for line in out.splitlines()] == ["fraud-1"]
     assert dict(cli_calls.calls) == {"dynamodb.Query": 1}
     code, out, _ = cli(capsys, "--table", store.table_name, "--hub", "list", "--output", "text")
-    rows = [line.split("\t") for line in out.splitlines()]
-    assert {(row[0], row[-3], row[-1]) for row in rows} == {
+    rows = [dict(zip(RECORD_COLUMNS, line.split("\t"), strict=True)) for line in out.splitlines()]
+    assert {(row["job_name"], row["account_id"], row["account_name"]) for row in rows} == {
         ("churn-2026-11-01", SPOKE.account, "-"),
         ("churn-2026-11-01", OTHER, "team-churn"),
         ("fraud-1", OTHER, "team-churn"),

@@ -600,12 +600,12 @@ def test_other_operations_are_unknown(serve) -> None:
     simulator = serve(timeline_scenario())
     client = client_for(simulator)
 
-    error = error_of(client.describe_training_job, TrainingJobName="x")
+    error = error_of(client.describe_endpoint, EndpointName="x")
 
     assert error.response["Error"]["Code"] == "UnknownOperationException"
     assert raw_request(simulator, "Other.Thing", {})[0] == 400
     assert raw_request(simulator, "ListAutoMLJobs", {})[1]["__type"] == "UnknownOperationException"
-    assert simulator.calls["SageMaker.DescribeTrainingJob"] == 1
+    assert simulator.calls["SageMaker.DescribeEndpoint"] == 1
 
 
 def test_request_validation_uses_the_model(serve) -> None:

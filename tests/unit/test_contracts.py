@@ -10,6 +10,8 @@ from autopilot_reports import constants as c
 from autopilot_reports.models.events import AutoMLJobStateChange, StateChangeEvent
 from autopilot_reports.models.record import (
     CandidateMetric,
+    Compute,
+    EstimatedCost,
     Explainability,
     ExplainabilityState,
     FamilyBest,
@@ -64,6 +66,7 @@ RECORD_FIELDS = [
     "previous_best",
     "notes",
     "account_name",  # an organization's hub: the account's name from its accountNames (null elsewhere)
+    "compute",
 ]
 OBJECTIVE_FIELDS = ["metric", "type", "value", "standard_metric", "direction"]
 EXPLAINABILITY_FIELDS = ["state", "s3_prefix", "reason", "top_features", "feature_count", "labels", "artifacts"]
@@ -200,9 +203,23 @@ def test_record_json_shape():
         "previous_best": None,
         "notes": [],
         "account_name": None,
+        "compute": None,  # filled by the coster after the report
         "account_id": None,  # where the job ran, from its ARN: this one is not an AutoML job's
         "region": None,
     }
+
+
+def test_compute_fields_are_pinned():
+    """docs/design.md §4: `compute` exactly as issue 21 names it."""
+    assert list(Compute.model_fields) == [
+        "child_jobs",
+        "instance_seconds",
+        "billable_seconds",
+        "spot_savings_seconds",
+        "estimated_cost",
+        "incomplete",
+    ]
+    assert list(EstimatedCost.model_fields) == ["amount", "currency", "basis"]
 
 
 def test_leaderboard_entry_fields_are_pinned():

@@ -30,7 +30,7 @@ from autopilot_reports.domain.notification import (
     sns_message_bytes,
 )
 from autopilot_reports.domain.ports import Notification
-from autopilot_reports.models.digest import Digest, DigestBest, FamilySummary, Period
+from autopilot_reports.models.digest import Digest, DigestBest, DigestCost, FamilySummary, Period
 from autopilot_reports.models.record import (
     CandidateMetric,
     Explainability,
@@ -420,6 +420,15 @@ def digest_example() -> Notification:
         new_bests=["churn-2025-01"],
         stuck=["prices-2025-01-06"],
         region="eu-west-1",
+        cost=DigestCost(
+            currency="USD",
+            total=41.7359,
+            costed_jobs=5,
+            not_costed_jobs=1,
+            incomplete_jobs=1,
+            by_family={"churn": 29.4062, "fraud": 12.3297},
+            by_account={"123456789012": 41.7359},
+        ),
     )
     return render_digest(digest)
 

@@ -39,6 +39,7 @@ HANDLERS = (
     c.FORWARDER_HANDLER,
     c.HUB_RECORDER_HANDLER,
     c.SPOKE_MONITOR_HANDLER,
+    c.COSTER_HANDLER,
 )
 SHARED: dict[str, str] = {
     "the default stack name": c.DEFAULT_STACK_NAME,
@@ -73,7 +74,7 @@ def test_the_source_tree_is_where_the_rule_looks():
     files = source_files()
     assert ROOT / "app.py" in files and ROOT / "sandbox" / "runner.py" in files
     assert HOME.is_file() and HOME not in files
-    assert len(SHARED) == 5 + 6 + 18
+    assert len(SHARED) == 5 + 7 + 19
 
 
 @pytest.mark.parametrize("what", sorted(SHARED))

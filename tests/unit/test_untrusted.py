@@ -30,6 +30,7 @@ from autopilot_reports.domain.untrusted import (
     terminal_text,
 )
 from autopilot_reports.models.record import (
+    Compute,
     Explainability,
     FeatureImportance,
     LeaderboardEntry,
@@ -56,7 +57,7 @@ HOSTILE = {
     "attribute breakout": '" onmouseover="alert(1)" x=\' onfocus=\'alert(2)',
     "mathtext": "$\\frac{1}{0}$ $x^2$",
 }
-FIELDS = ("feature", "label", "s3 prefix", "failure reason", "partial failure", "candidate name")
+FIELDS = ("feature", "label", "s3 prefix", "failure reason", "partial failure", "candidate name", "child job")
 HIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
@@ -70,8 +71,16 @@ PREFIX = "s3://ml-out/churn/output/explainability"
 def record_with(field: str, text: str) -> ReportRecord:
     """A Completed record whose `field` carries `text` (where a field holds a URI, inside the URI)."""
     feature, label, prefix, candidate = "tenure", "churned", PREFIX, "churn-c1"
-    failure_reason, partial = None, []
-    if field == "feature":
+    failure_reason, partial, compute = None, [], None
+    if field == "child job":  # a child job's name (in `incomplete`) and an instance type, as Describe gave them
+        compute = Compute(
+            child_jobs={"training": 2},
+            instance_seconds={text: 60.0},
+            billable_seconds=60.0,
+            spot_savings_seconds=0.0,
+            incomplete=f"1 of 2 child jobs could not be described: training job {text} (Requested resource not found.)",
+        )
+    elif field == "feature":
         feature = text
     elif field == "label":
         label = text
@@ -81,7 +90,7 @@ def record_with(field: str, text: str) -> ReportRecord:
         failure_reason = text
     elif field == "partial failure":
         partial = [text, f"second: {text}"]
-    else:
+    elif field == "candidate name":
         candidate = text
     return ReportRecord(
         job_name="churn-2025-01",
@@ -118,6 +127,7 @@ def record_with(field: str, text: str) -> ReportRecord:
         ],
         why_ended="Autopilot finished its search; the best candidate is ready to deploy.",
         duration_seconds=7200,
+        compute=compute,
     )
 
 

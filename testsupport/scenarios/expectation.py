@@ -11,7 +11,9 @@ valid analyses), never written by hand. `expectation(plan)` is the `.expect.json
 - history: one item per state the watcher and history imports can observe (`observed`);
 - notifications: one per job whose terminal state was observed and that ended at or after the watch
   start (tick 0); `notified_at` stays null for every other job;
-- stuck alerts, one per observed stall; family verdicts in the order Completed states are seen.
+- stuck alerts, one per observed stall; family verdicts in the order Completed states are seen;
+- compute, for a job with child jobs in the scenario (`expected_compute`): worked out by hand from the
+  child jobs' responses and the served prices, never by the pipeline's own code.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from autopilot_reports.domain.family import family_of
 from autopilot_reports.domain.objective import standard_metric
 from autopilot_reports.domain.untrusted import storable_text
 from sandbox.timeline import shown_index
-from testsupport.scenarios.jobs import TERMINAL, Doc, Job
+from testsupport.scenarios.children import child_steps
+from testsupport.scenarios.jobs import REGION, TERMINAL, Doc, Job
 from testsupport.scenarios.plan import ExplainabilityInput, ScenarioPlan, ValidAnalysis
+from testsupport.scenarios.prices import hourly
 
 TOP_N = DEFAULT_TOP_FEATURES
 LEADERBOARD_SIZE = DEFAULT_LEADERBOARD_SIZE
@@ -157,6 +161,58 @@ def expected_record(job: Job, explainability: Doc) -> Doc:
     return record
 
 
+# ------------------------------------------------------------------------------------------------ compute
+STEP_KIND = {"TrainingJob": "training", "ProcessingJob": "processing", "TransformJob": "transform"}
+PRICED_AS = {"TrainingJob": "Training", "ProcessingJob": "Processing", "TransformJob": "BatchTransform"}
+
+
+def expected_compute(job: Job, prices: Doc | None) -> Doc:
+    """docs/design.md §4, `compute`, by hand: every distinct child job counted by kind; for each described
+    one, instance type × count × (training: TrainingTimeInSeconds; else end - start) held, (training:
+    BillableTimeInSeconds; else end - start) billed, spot savings = held - billed on managed spot, and
+    billed × the served on-demand hourly price ÷ 3600; the undescribed ones named in `incomplete`."""
+    kinds = {kind: 0 for kind in STEP_KIND.values()}
+    held: dict[str, float] = {}
+    billed = savings = amount = 0.0
+    undescribed = []
+    for arn, (step_type, name) in child_steps(job).items():
+        kind = step_type.rsplit("::", 1)[1]
+        kinds[STEP_KIND[kind]] += 1
+        child = job.children.get(arn)
+        if child is None:
+            undescribed.append(name)
+            continue
+        if kind == "TrainingJob":
+            resources, on = child["ResourceConfig"], child["TrainingTimeInSeconds"]
+            bill = child["BillableTimeInSeconds"]
+        else:
+            prefix = "Processing" if kind == "ProcessingJob" else "Transform"
+            resources = (
+                child["ProcessingResources"]["ClusterConfig"]
+                if kind == "ProcessingJob"
+                else child["TransformResources"]
+            )
+            start, end = (datetime.fromisoformat(child[f"{prefix}{at}Time"]) for at in ("Start", "End"))
+            on = bill = (end - start).total_seconds()
+        instance, count = resources["InstanceType"], resources["InstanceCount"]
+        held[instance] = held.get(instance, 0.0) + on * count
+        billed += bill * count
+        if child.get("EnableManagedSpotTraining"):
+            savings += (on - bill) * count
+        rate = hourly(prices, REGION, instance, PRICED_AS[kind]) if prices else None
+        if rate is None:
+            raise ValueError(f"{job.name}: the scenario serves no price for {instance} ({PRICED_AS[kind]})")
+        amount += bill * count * rate / 3600
+    return {
+        "child_jobs": kinds,
+        "instance_seconds": held,
+        "billable_seconds": billed,
+        "spot_savings_seconds": savings,
+        "estimated_cost": {"amount": round(amount, 6), "currency": "USD", "basis_contains": REGION},
+        "incomplete_names": undescribed,
+    }
+
+
 # --------------------------------------------------------------------------------------- what is observed
 def observed(plan: ScenarioPlan, job: Job) -> list[Doc]:
     """The states of `job` the pipeline sees, oldest first: a tick lists what was modified after the
@@ -246,6 +302,8 @@ def expectation(plan: ScenarioPlan) -> Doc:
         record = expected_record(job, expected_explainability(plan.explainability[job.name]))
         records[job.name] = record | ({} if notified else {"notified_at": None})
         records[job.name] |= verdicts.get(job.name, {"family": family_of(job.name)})
+        if job.children:
+            records[job.name]["compute"] = expected_compute(job, plan.prices)
         notifications[job.name] = 1 if notified else 0  # exactly once per notify-worthy job, never for others
         history[job.name] = len(observed(plan, job))
         stuck[job.name] = stuck_alerts(plan, job)

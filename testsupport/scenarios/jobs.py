@@ -223,6 +223,7 @@ class Job:
     past: bool = False  # ended before the scenario: only its final response is in the scenario
     running_since: timedelta | None = None  # created this long before tick 0; tick 0's state dates from half of it
     pause: tuple[int, timedelta] | None = None  # (step, how long): from that step on, every change comes later
+    children: Doc = field(default_factory=dict)  # its child jobs' Describe responses by ARN (children.py)
 
     def __post_init__(self) -> None:
         if not 60 <= self.offset <= 700:

@@ -69,6 +69,7 @@ class ScenarioPlan:
     deployed_at: datetime | None = None  # tick 0 (written to the file); None: the earliest CreationTime
     backfills: list[BackfillAt] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)  # ticks at which the digest schedule fires
+    prices: Doc | None = None  # one GetProducts answer (prices.py): what the jobs' child jobs are priced at
     lambda_quotas: Doc | None = None  # the file's `lambda` block (concurrency, durations); None: all at once
 
     def add(self, job: Job, objects: Doc | None = None, explainability: ExplainabilityInput | None = None) -> Job:

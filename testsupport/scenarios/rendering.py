@@ -25,14 +25,19 @@ def scenario_document(plan: ScenarioPlan) -> Doc:
         document["backfills"] = [{"tick": b.tick, "start": iso(b.start), "end": iso(b.end)} for b in plan.backfills]
     if plan.digests:
         document["digests"] = [{"tick": tick} for tick in plan.digests]
+    if plan.prices is not None:
+        document["prices"] = plan.prices
     if plan.lambda_quotas is not None:
         document["lambda"] = plan.lambda_quotas
     return document
 
 
 def job_entry(job: Job) -> Doc:
-    """One entry of the file's `jobs`: the job's Describe responses and its candidates."""
-    return {"api": job.api, "describe": job.describe(), "candidates": job.candidates()}
+    """One entry of the file's `jobs`: the job's Describe responses, its candidates and its child jobs."""
+    entry: Doc = {"api": job.api, "describe": job.describe(), "candidates": job.candidates()}
+    if job.children:
+        entry["children"] = job.children
+    return entry
 
 
 def render(document: Doc, compact: bool = False) -> str:

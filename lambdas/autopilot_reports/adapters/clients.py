@@ -52,15 +52,16 @@ def client_origin() -> ClientOrigin:
     return ClientOrigin(boto3.DEFAULT_SESSION, tuple(variables))
 
 
-def shared_client(service: str) -> Any:
-    """The client of `service` for this process's origin now, made on first use."""
-    return _client(service, client_origin())
+def shared_client(service: str, region: str | None = None) -> Any:
+    """The client of `service` for this process's origin now, made on first use; in `region` where the
+    service answers elsewhere than the function's own region (the Price List API)."""
+    return _client(service, client_origin(), region)
 
 
 @cache
-def _client(service: str, origin: ClientOrigin) -> Any:
+def _client(service: str, origin: ClientOrigin, region: str | None = None) -> Any:
     # Any: boto3-stubs types client() only for a literal service name; each adapter names its own type.
-    return origin.session.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    return origin.session.client(service, region_name=region, config=CLIENT_CONFIG)  # type: ignore[call-overload]
 
 
 def clear_clients() -> None:
@@ -77,6 +78,7 @@ class AwsAdapter(Generic[ClientT]):
     `ClientT` is the boto3 client type for `service`; tests may pass a fake or a moto-backed client."""
 
     service: str
+    region: str | None = None  # where the service is asked, when not the function's own region
 
     def __init__(self, aws_client: ClientT | None = None) -> None:
         self._client = aws_client
@@ -84,5 +86,5 @@ class AwsAdapter(Generic[ClientT]):
     @property
     def client(self) -> ClientT:
         if self._client is None:
-            self._client = shared_client(self.service)
+            self._client = shared_client(self.service, self.region)
         return self._client

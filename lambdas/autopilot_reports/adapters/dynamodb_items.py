@@ -10,6 +10,9 @@ Key design (one table):
 - family's best:  pk = FAMILY#<family>, sk = BEST (family, best_job, best_value, best_metric, direction,
   jobs); on the by_status index under the partition FAMILY (sort key: the family), so `families` is a Query
 - digest:         pk = DIGEST#<period end ISO>, sk = DIGEST (the digest, native; its insert is the claim)
+- costing:        pk = JOB#<job id>, sk = COST (a job's costing in progress: what the next piece describes and
+  the sums so far; its write starts that piece through the stream, and the last piece removes it)
+- a price:        pk = PRICE#<region>#<usage>#<instance type>, sk = PRICE (an on-demand hourly price, cached)
 - a hub's spoke:  pk = SPOKE#<account>#<region>, sk = SPOKE (its last heartbeat: version, watch start,
   watermark, sent and received times, the account's name); on the by_status index under the partition
   SPOKES (sort key: <last heartbeat>#<account>#<region>), so the silent ones are one Query; a silence's
@@ -45,6 +48,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.ports import SpokeStatus, WatchState
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
+from autopilot_reports.models.cost import CachedPrice, CostProgress, FamilyCost, PriceKey
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import (
@@ -78,10 +82,12 @@ LAST_ERROR = "last_error"
 STUCK_ALERTED_FOR = c.STUCK_ALERTED_FOR
 STUCK_NOTIFIED_AT = c.STUCK_NOTIFIED_AT
 VERDICT_FIELDS = ("new_best_in_family", "previous_best")  # given once, when the job first becomes Completed
-# The record's own fields that every write sets (notified_at is set only by the commit that claims it),
-# and those it derives (account_id, region: stored as data, derived again when read).
+# The record's own fields that every write sets (notified_at is set only by the commit that claims it,
+# compute only by the coster, after the report), and those it derives (account_id, region: stored as
+# data, derived again when read).
+WRITTEN_APART = (c.NOTIFIED_AT, c.COMPUTE)
 RECORD_FIELDS = tuple(
-    name for name in (*ReportRecord.model_fields, *ReportRecord.model_computed_fields) if name != c.NOTIFIED_AT
+    name for name in (*ReportRecord.model_fields, *ReportRecord.model_computed_fields) if name not in WRITTEN_APART
 )
 NEWER = f"attribute_not_exists({c.PARTITION_KEY}) OR {PROGRESS} < :progress"
 
@@ -129,6 +135,14 @@ def import_key(import_id: str) -> dict[str, str]:
 
 def family_key(family: str) -> dict[str, str]:
     return {c.PARTITION_KEY: f"FAMILY#{family}", c.SORT_KEY: FAMILY_SK}
+
+
+def cost_key(job_name: str, place: Place | None = None, scope: KeyScope = KeyScope.LOCAL) -> dict[str, str]:
+    return {c.PARTITION_KEY: job_pk(job_name, place, scope), c.SORT_KEY: c.COST_SK}
+
+
+def price_key(key: PriceKey) -> dict[str, str]:
+    return {c.PARTITION_KEY: f"PRICE#{key.region}#{key.usage}#{key.instance_type}", c.SORT_KEY: c.PRICE_SK}
 
 
 def digest_key(digest: Digest) -> dict[str, str]:
@@ -337,6 +351,22 @@ def family_index_attributes(family: str) -> dict[str, Any]:
     return {"family": family, partition_key: FAMILIES_PK, sort_key: family}
 
 
+# A family item's cost totals, added to by the coster's last write for each job it costs.
+FAMILY_COST_AMOUNT = "cost_amount"
+FAMILY_COST_CURRENCY = "cost_currency"
+FAMILY_COSTED_JOBS = "costed_jobs"
+
+
+def family_cost_from_item(item: Mapping[str, Any]) -> FamilyCost | None:
+    if item.get(FAMILY_COST_AMOUNT) is None or not item.get(FAMILY_COST_CURRENCY):
+        return None
+    return FamilyCost(
+        amount=float(item[FAMILY_COST_AMOUNT]),
+        currency=str(item[FAMILY_COST_CURRENCY]),
+        jobs=int(item.get(FAMILY_COSTED_JOBS, 0)),
+    )
+
+
 def standing_from_item(item: Mapping[str, Any]) -> FamilyStanding:
     best = (
         FamilyBest(job_name=item["best_job"], value=float(item["best_value"]))
@@ -358,6 +388,24 @@ def import_attributes(progress: ImportProgress) -> dict[str, Any]:
 
 def import_from_item(item: Mapping[str, Any]) -> ImportProgress:
     return ImportProgress.model_validate({name: item[name] for name in ImportProgress.model_fields if name in item})
+
+
+def cost_progress_attributes(progress: CostProgress, scope: KeyScope = KeyScope.LOCAL) -> dict[str, Any]:
+    """A job's costing in progress: its fields under their names, beside the key."""
+    place = Place.of_arn_or_none(progress.job_arn)
+    return {**cost_key(progress.job_name, place, scope), **progress.model_dump(mode="json")}
+
+
+def cost_progress_from_item(item: Mapping[str, Any]) -> CostProgress:
+    return CostProgress.model_validate({name: item[name] for name in CostProgress.model_fields if name in item})
+
+
+def price_attributes(price: CachedPrice) -> dict[str, Any]:
+    return {**price_key(price.key), **price.model_dump(mode="json"), "fetched_at_ms": epoch_ms(price.fetched_at)}
+
+
+def price_from_item(item: Mapping[str, Any]) -> CachedPrice:
+    return CachedPrice.model_validate({name: item[name] for name in CachedPrice.model_fields if name in item})
 
 
 def heartbeat_attributes(at: datetime, watch: WatchState | None) -> dict[str, Any]:

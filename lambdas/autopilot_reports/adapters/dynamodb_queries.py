@@ -20,6 +20,7 @@ from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.cost import FamilyCost
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -75,6 +76,11 @@ class ReportQueries(AwsAdapter["DynamoDBClient"]):
 
     def families(self) -> list[tuple[FamilyStanding, int]]:
         """Every family's standing best and its number of jobs (one Query on the by_status index)."""
+        return [(standing, jobs) for standing, jobs, _ in self.family_rows()]
+
+    def family_rows(self) -> list[tuple[FamilyStanding, int, FamilyCost | None]]:
+        """Every family's standing best, its number of jobs and its costed jobs' estimated cost (the same
+        one Query)."""
         partition_key, _ = c.INDEXES[c.INDEX_BY_STATUS]
         found = self.query(
             IndexName=c.INDEX_BY_STATUS,
@@ -82,7 +88,7 @@ class ReportQueries(AwsAdapter["DynamoDBClient"]):
             ExpressionAttributeValues=items.serialize({":pk": items.FAMILIES_PK}),
         )
         return [
-            (items.standing_from_item(item), int(item.get("jobs", 0)))
+            (items.standing_from_item(item), int(item.get("jobs", 0)), items.family_cost_from_item(item))
             for item in (items.deserialize(raw) for raw in found)
         ]
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
 
 class KmsSealKey(AwsAdapter["KMSClient"]):
     """GenerateMac of one fixed message with the stack's HMAC key: the same 32 bytes in every function,
-    known only to principals the key policy lets use the key (the stack's three roles), asked once per
+    known only to principals the key policy lets use the key (the stack's functions' roles), asked once per
     process (the Sealer keeps it), never stored."""
 
     service = "kms"

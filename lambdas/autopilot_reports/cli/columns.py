@@ -13,6 +13,7 @@ from autopilot_reports.cli.output import Row
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.cost import FamilyCost
 from autopilot_reports.models.events import ImportProgress, ImportRequest
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
@@ -36,6 +37,8 @@ RECORD_COLUMNS = (
     "account_id",  # where the job ran (every table); on a hub, with the account's name where it knows it
     "region",
     "account_name",
+    "estimated_cost",
+    "cost_currency",
 )
 # history: one line per observed transition, oldest first
 HISTORY_COLUMNS = (
@@ -51,7 +54,17 @@ HISTORY_COLUMNS = (
 # import-history: the import (status `started` with --no-wait, whose counts are then `-`)
 IMPORT_COLUMNS = ("import_id", "status", "start", "end", "jobs_seen", "published", "pieces")
 # families: one line per family, by name; also the keys of its JSON form (the family item's attribute names)
-FAMILY_COLUMNS = ("family", "best_job", "best_value", "best_metric", "direction", "jobs")
+FAMILY_COLUMNS = (
+    "family",
+    "best_job",
+    "best_value",
+    "best_metric",
+    "direction",
+    "jobs",
+    "cost_amount",
+    "cost_currency",
+    "costed_jobs",
+)
 # spokes (a hub): one line per spoke, by account and region; also the keys of its JSON form
 SPOKE_COLUMNS = (
     "account_id",
@@ -96,7 +109,13 @@ def record_row(record: ReportRecord) -> Row:
         record.account_id,
         record.region,
         record.account_name,
+        *_estimate(record),
     )
+
+
+def _estimate(record: ReportRecord) -> tuple[str | None, str | None]:
+    estimate = record.compute.estimated_cost if record.compute else None
+    return (number(estimate.amount), estimate.currency) if estimate else (None, None)
 
 
 def history_row(entry: HistoryEntry) -> Row:
@@ -121,7 +140,7 @@ def import_started_row(request: ImportRequest) -> Row:
     return (request.import_id, "started", iso_utc(request.start), iso_utc(request.end), None, None, None)
 
 
-def family_fields(standing: FamilyStanding, jobs: int) -> dict[str, Any]:
+def family_fields(standing: FamilyStanding, jobs: int, cost: FamilyCost | None = None) -> dict[str, Any]:
     """A family as JSON: the attributes of its item in the table, under their names there."""
     best = standing.best
     return {
@@ -131,12 +150,21 @@ def family_fields(standing: FamilyStanding, jobs: int) -> dict[str, Any]:
         "best_metric": standing.metric,
         "direction": standing.direction,
         "jobs": jobs,
+        "cost_amount": cost.amount if cost else None,
+        "cost_currency": cost.currency if cost else None,
+        "costed_jobs": cost.jobs if cost else 0,
     }
 
 
 def family_row(fields: dict[str, Any]) -> Row:
     """A family's text line, from its JSON form (`family_fields`), in FAMILY_COLUMNS' order."""
-    cells = {**fields, "best_value": number(fields["best_value"]), "jobs": str(fields["jobs"])}
+    cells = {
+        **fields,
+        "best_value": number(fields["best_value"]),
+        "jobs": str(fields["jobs"]),
+        "cost_amount": number(fields["cost_amount"]),
+        "costed_jobs": str(fields["costed_jobs"]),
+    }
     return tuple(cells[name] for name in FAMILY_COLUMNS)
 
 

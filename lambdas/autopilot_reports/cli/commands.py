@@ -394,16 +394,14 @@ def emit_landed(out: Output, record: ReportRecord) -> None:
 
 
 def families(args: argparse.Namespace, aws: Aws, out: Output) -> int:
-    """Each family's best job, its value and its number of jobs: one Query (the by_status index's FAMILY
-    partition), by family name; --prefix filters the names."""
-    found = [
-        (standing, jobs) for standing, jobs in queries_for(aws).families() if standing.family.startswith(args.prefix)
-    ]
+    """Each family's best job, its value, its number of jobs and its costed jobs' estimated cost: one Query
+    (the by_status index's FAMILY partition), by family name; --prefix filters the names."""
+    found = [row for row in queries_for(aws).family_rows() if row[0].family.startswith(args.prefix)]
     found.sort(key=lambda family: family[0].family)
     title = families_title(args.prefix, len(found))
     if not found and not out.readable:
         out.note(title)
-    fields = [family_fields(standing, jobs) for standing, jobs in found]
+    fields = [family_fields(standing, jobs, cost) for standing, jobs, cost in found]
     out.emit(fields, [family_row(each) for each in fields], lambda console: render.show_families(console, found, title))
     return ExitCode.OK
 

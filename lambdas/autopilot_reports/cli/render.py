@@ -19,10 +19,17 @@ from rich.text import Text
 from autopilot_reports.cli.layout import INDENT, Column, fitted_table, print_fact, print_flow, print_free, print_line
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.links import Link, report_links
-from autopilot_reports.domain.notification.common import DIRECTION_UNKNOWN, duration, family_line, metric_name
+from autopilot_reports.domain.notification.common import (
+    DIRECTION_UNKNOWN,
+    duration,
+    family_line,
+    metric_name,
+    money,
+)
 from autopilot_reports.domain.notification.common import metric_grid as shared_metric_grid
 from autopilot_reports.domain.untrusted import terminal_text
-from autopilot_reports.models.common import iso_utc
+from autopilot_reports.models.common import hours_minutes, iso_utc
+from autopilot_reports.models.cost import FamilyCost
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.record import (
     CandidateMetric,
@@ -44,6 +51,7 @@ LIST_TABLE = (
     Column("objective"),
     Column("explainability"),
     Column("partial failures", justify="right"),
+    Column("est. cost", justify="right"),
 )
 HISTORY_TABLE = (
     Column("last modified"),
@@ -67,7 +75,9 @@ FAMILIES_TABLE = (
     Column("best job"),
     Column("best"),
     Column("jobs", justify="right"),
+    Column("est. cost", justify="right"),
 )
+INSTANCE_TABLE = (Column("instance type"), Column("instance time", justify="right"))
 LEADERBOARD_TABLE = (
     Column("#", justify="right"),
     Column("candidate"),
@@ -129,7 +139,7 @@ def plural(count: int, noun: str) -> str:
 def show_report(console: Console, record: ReportRecord) -> None:
     console.print(data(record.job_name, "bold"), soft_wrap=True)
     _summary(console, record)
-    for section in (_metrics, _features, _partial_failures, _failure, _notes, _leaderboard, _links):
+    for section in (_metrics, _features, _partial_failures, _failure, _notes, _leaderboard, _compute, _links):
         section(console, record)
 
 
@@ -274,6 +284,48 @@ def _leaderboard_row(rank: int, entry: LeaderboardEntry) -> list[Text]:
     ]
 
 
+def cost_text(record: ReportRecord) -> Text:
+    """The job's estimated cost in a cell: `-` before the job ends, `not yet` until it is costed."""
+    compute = record.compute
+    if compute is None:
+        return Text("not yet" if record.is_terminal else "-", style="dim")
+    estimate = compute.estimated_cost
+    if estimate is None:
+        return Text("unknown", style="dim")
+    text = Text(money(estimate.amount, estimate.currency, terminal_text))
+    if compute.incomplete:
+        text.append(" (part)", style="dim")
+    return text
+
+
+def _compute(console: Console, record: ReportRecord) -> None:
+    """What the child jobs used and the estimate (docs/design.md §4, `compute`), once the coster wrote it."""
+    compute = record.compute
+    if compute is None:
+        if record.is_terminal:
+            console.print(Text("Compute: not costed yet (the coster adds it after the report)", style="dim"))
+        return
+    console.print(Text("Compute and estimated cost", style="bold"))
+    estimate = compute.estimated_cost
+    print_fact(console, "estimated cost", cost_text(record))
+    if estimate is not None:
+        print_fact(console, "basis", data(estimate.basis), whole=False)
+    kinds = ", ".join(f"{count} {kind}" for kind, count in compute.child_jobs.items() if count) or "none"
+    print_fact(console, "child jobs", Text(kinds))
+    print_fact(console, "billable time", Text(hours_minutes(compute.billable_seconds)))
+    if compute.spot_savings_seconds:
+        print_fact(console, "saved by spot", Text(hours_minutes(compute.spot_savings_seconds)))
+    rows = [[data(kind), Text(hours_minutes(seconds))] for kind, seconds in compute.instance_seconds.items()]
+    table = fitted_table(console, INSTANCE_TABLE, rows) if rows else None
+    if table is not None:
+        console.print(table)
+    else:
+        for row in rows:
+            print_line(console, row[0], row[1], INDENT * 2)
+    if compute.incomplete:
+        print_free(console, Text("Left out: ", style="bold yellow"), data(compute.incomplete, multiline=True))
+
+
 def _links(console: Console, record: ReportRecord) -> None:
     links = report_links(record)
     console.print(Text("Links", style="bold"))
@@ -359,6 +411,7 @@ def _list_row(record: ReportRecord) -> list[Text]:
         objective_text(record.objective),
         Text(record.explainability.state.value),
         Text(str(len(record.partial_failures))),
+        cost_text(record),
     ]
 
 
@@ -372,28 +425,41 @@ def show_job_line(console: Console, record: ReportRecord, organization: bool = F
         facts.append(objective_text(record.objective))
     facts.append(Text(f"explainability {record.explainability.state.value}"))
     facts.append(Text(plural(len(record.partial_failures), "partial failure")))
+    if record.compute is not None:
+        facts.append(Text("est. cost ") + cost_text(record))
     print_flow(console, facts)
 
 
 # --- families ------------------------------------------------------------------------------------------
 
 
-def show_families(console: Console, families: Sequence[tuple[FamilyStanding, int]], title: str) -> None:
+def show_families(
+    console: Console, families: Sequence[tuple[FamilyStanding, int, FamilyCost | None]], title: str
+) -> None:
     console.print(Text(terminal_text(title), style="bold"))
     if not families:
         return
     rows = [
-        [data(standing.family), _best_job(standing), _best_text(standing), Text(str(jobs))]
-        for standing, jobs in families
+        [data(standing.family), _best_job(standing), _best_text(standing), Text(str(jobs)), _family_cost(cost)]
+        for standing, jobs, cost in families
     ]
     table = fitted_table(console, FAMILIES_TABLE, rows)
     if table is not None:
         console.print(table)
         return
-    for standing, jobs in families:  # one family as a block: its name, then its best and its jobs
+    for standing, jobs, cost in families:  # one family as a block: its name, then its best, jobs and cost
         console.print(data(standing.family, "bold"), soft_wrap=True)
         facts = [Text("best ") + _best_job(standing), _best_text(standing), Text(plural(jobs, "job"))]
+        if cost is not None:
+            facts.append(Text("est. cost ") + _family_cost(cost))
         print_flow(console, facts if standing.best else facts[1:])
+
+
+def _family_cost(cost: FamilyCost | None) -> Text:
+    """The family's costed jobs' estimates summed, and how many jobs that is."""
+    if cost is None:
+        return Text("-", style="dim")
+    return Text(money(cost.amount, cost.currency, terminal_text)) + Text(f" ({plural(cost.jobs, 'job')})", style="dim")
 
 
 def _best_job(standing: FamilyStanding) -> Text:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
+from autopilot_reports.domain.costing import digest_cost
 from autopilot_reports.domain.ports import DigestInputs, ReportStore
 from autopilot_reports.domain.watcher import stalls_since
 from autopilot_reports.models.digest import AccountSummary, Digest, DigestBest, FamilySummary, Period
@@ -85,6 +86,7 @@ def summarize(
         stuck=names("stuck", _unique(inputs.stalled)) if stuck else [],
         omitted=omitted,
         region=region,
+        cost=digest_cost(modified, c.DIGEST_LIST_LIMIT),
         organization=organization,
         accounts=_accounts(modified) if organization else [],
     )

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
 from autopilot_reports.models.common import parse_iso_utc
+from autopilot_reports.models.cost import CachedPrice, ChildKind, CostProgress, PriceKey
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.place import JobRef, Place
-from autopilot_reports.models.record import HistoryEntry, ReportRecord
+from autopilot_reports.models.record import Compute, HistoryEntry, ReportRecord
 
 if TYPE_CHECKING:  # a watcher's and the notifier's model: the reporter does not import it
     from autopilot_reports.models.digest import Digest
@@ -36,6 +37,14 @@ class EventPublishError(Exception):
 
 class ArtifactAccessError(Exception):
     """An S3 object or prefix cannot be read for a reason retrying will not fix (access denied, gone)."""
+
+
+class ChildJobUnavailableError(Exception):
+    """A child job cannot be described for a reason retrying will not fix (not found, access denied)."""
+
+
+class PriceListUnavailableError(Exception):
+    """The Price List API did not answer (throttled past every retry, or refused the question)."""
 
 
 class RecordRejectedError(Exception):
@@ -297,3 +306,41 @@ class ReportBacklog(Protocol):
 
 class Notifier(Protocol):
     def publish(self, notification: Notification) -> None: ...
+
+
+# --- the cost of a job (domain/coster.py) ---------------------------------------------------------------
+
+
+class ChildJobs(Protocol):
+    def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
+        """Every candidate of the job, all pages. Raises LeaderboardUnavailableError when retrying
+        cannot help."""
+
+    def describe(self, kind: ChildKind, name: str) -> dict[str, Any]:
+        """The child job's Describe{Training,Processing,Transform}Job response. Raises
+        ChildJobUnavailableError."""
+
+
+class PriceList(Protocol):
+    def products(self, region: str, instance_type: str) -> list[dict[str, Any]]:
+        """Every SageMaker ML Instance product of the instance type in the region, each PriceList entry
+        parsed. Raises PriceListUnavailableError."""
+
+
+class CostStore(Protocol):
+    """The report table as costing uses it: cached prices, the hand-off between pieces, the result."""
+
+    def cached_prices(self, keys: Sequence[PriceKey]) -> dict[PriceKey, CachedPrice]:
+        """The cached prices among `keys`, however old (one read)."""
+
+    def save_prices(self, prices: Sequence[CachedPrice]) -> None: ...
+
+    def hand_on(self, progress: CostProgress, previous_pieces: int | None) -> bool:
+        """Stores the rest of a job's costing; the write starts the next piece (the table's stream). Only
+        if the stored progress is still the one this piece continued (`previous_pieces`; None: there is
+        none yet): False when another run of the same piece got there first."""
+
+    def finish(self, job: JobRef, family: str, compute: Compute, progress_stored: bool) -> bool:
+        """Writes `compute` onto the job's record (never creating one, never touching anything else),
+        adds the estimate to the family's totals and removes the progress; once: False when the record
+        has its compute already or is gone."""

@@ -12,6 +12,10 @@ covers:
   (a family verdict kept) is outside the seal and is rendered as absent;
 - a "may be stuck" claim: `stuck_seal`, over the job, the stall's progress and the claim's time, beside
   the record's own seal;
+- a job's cost figures (`compute`, which the coster writes apart, after the report, and a hub copies from
+  its spoke): `compute_seal`, over the job (account, region, name) and the figures, beside the record's own
+  seal, which they leave as it is. They lead to no message; they are sealed because a spoke's forwarder
+  sends them on to its hub, and it sends only what the stack sealed;
 - a digest: `seal`, over the digest.
 
 The key is derived once per process (ports.SealKeySource: KMS GenerateMac over a fixed message, with an
@@ -33,7 +37,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import ValidationError
 
 from autopilot_reports import constants as c
-from autopilot_reports.models.record import ReportRecord
+from autopilot_reports.models.place import InvalidJobArnError, JobRef
+from autopilot_reports.models.record import Compute, ReportRecord
 
 if TYPE_CHECKING:  # the notifier's and the watcher's model: the reporter does not import it
     from autopilot_reports.models.digest import Digest
@@ -65,6 +70,10 @@ class Sealer:
 
     def stuck_seal(self, job_name: str, alerted_for: int, notified_at: str) -> str:
         return self._mac("stuck", [job_name, alerted_for, notified_at])
+
+    def compute_seal(self, job: JobRef, compute: Compute) -> str:
+        """A job's cost figures (a write of `compute`, nothing else), bound to the job."""
+        return self._mac("compute", compute_payload(job, compute))
 
     def digest_seal(self, digest: Mapping[str, Any]) -> str:
         return self._mac("digest", digest_view(digest))
@@ -101,6 +110,25 @@ class Sealer:
             raise ForgedClaimError(f"what the seal covers is not a record ({error.error_count()} errors)") from None
         self._check("record", view, mac)
         return ReportRecord.model_validate(view)
+
+    def opened_compute(self, image: Mapping[str, Any], record: ReportRecord) -> Compute | None:
+        """The image's `compute` as its seal covers it for the job of `record` (what the image's record
+        seal covers); None when the image has none. Raises ForgedClaimError."""
+        data, mac = image.get(c.COMPUTE), image.get(c.COMPUTE_SEAL)
+        if data is None:
+            return None
+        if not isinstance(data, Mapping) or not isinstance(mac, str):
+            raise ForgedClaimError("the record's compute carries no seal")
+        try:
+            job = record.job
+        except InvalidJobArnError:  # the coster costs AutoML jobs only
+            raise ForgedClaimError("a compute on a record of no AutoML job") from None
+        try:
+            compute = Compute.model_validate(data)
+        except ValidationError as error:
+            raise ForgedClaimError(f"what the seal covers is not a compute ({error.error_count()} errors)") from None
+        self._check("compute", compute_payload(job, compute), mac)
+        return compute
 
     def check_stuck(self, image: Mapping[str, Any]) -> None:
         alerted_for, notified_at = image.get(c.STUCK_ALERTED_FOR), image.get(c.STUCK_NOTIFIED_AT)
@@ -164,6 +192,12 @@ def record_view(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, A
     names = set(fields)
     record = ReportRecord.model_validate({name: values[name] for name in names})
     return record.model_dump(mode="json", include=names)
+
+
+def compute_payload(job: JobRef, compute: Compute) -> list[Any]:
+    """What a compute seal covers: the job, and the figures as the model reads them back (the store's
+    round trip turns 3600.0 into 3600; the model makes it 3600.0 again, on both sides)."""
+    return [job.place.account, job.place.region, job.name, compute.model_dump(mode="json")]
 
 
 # What a hub's spoke item says of its spoke (adapters/dynamodb_items.spoke_attributes), sealed as written.

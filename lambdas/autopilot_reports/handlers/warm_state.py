@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from autopilot_reports.adapters.clients import clear_clients
 from autopilot_reports.adapters.kms import forget_sealers
-from autopilot_reports.handlers import forwarder, hub_recorder, notifier, reporter, spoke_monitor, watcher
+from autopilot_reports.handlers import coster, forwarder, hub_recorder, notifier, reporter, spoke_monitor, watcher
 from autopilot_reports.settings import get_settings
 
 
@@ -19,6 +19,7 @@ def forget() -> None:
     watcher.watcher_for.cache_clear()
     watcher.digester_for.cache_clear()
     notifier.sender_for.cache_clear()
+    coster.coster_for.cache_clear()
     forwarder.forwarder_for.cache_clear()
     hub_recorder.recorder_for.cache_clear()
     spoke_monitor.monitor_for.cache_clear()

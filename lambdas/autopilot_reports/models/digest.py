@@ -39,6 +39,21 @@ class FamilySummary(BaseModel):
     improved: bool = False
 
 
+class DigestCost(BaseModel):
+    """What the jobs that ended in the period cost, as their records' estimates say (`compute`): the total,
+    by family and by account, over the costed jobs; the others are counted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    currency: str
+    total: StorableFloat
+    costed_jobs: int  # ended in the period with an estimate in `currency`
+    not_costed_jobs: int = 0  # ended in the period with no estimate (yet), or one in another currency
+    incomplete_jobs: int = 0  # costed, but the figures leave something out (`compute.incomplete`)
+    by_family: dict[str, StorableFloat] = Field(default_factory=dict)
+    by_account: dict[str, StorableFloat] = Field(default_factory=dict)
+
+
 class AccountSummary(BaseModel):
     """One account's jobs last modified in the period, by status, and the regions they ran in."""
 
@@ -62,5 +77,6 @@ class Digest(BaseModel):
     stuck: list[str] = Field(default_factory=list)  # InProgress now, quiet for stuckAfterMinutes or longer
     omitted: dict[str, int] = Field(default_factory=dict)  # per list: names beyond the limit
     region: str = ""
+    cost: DigestCost | None = None  # null when no job of the period has been costed
     organization: bool = False  # a hub's: across its spokes' accounts and regions
     accounts: list[AccountSummary] = Field(default_factory=list)  # an organization's: counts by account

@@ -135,6 +135,39 @@ class Explainability(BaseModel):
     artifacts: dict[str, str] = Field(default_factory=dict)
 
 
+class EstimatedCost(BaseModel):
+    """What the job's compute would cost at on-demand list prices (docs/design.md §4: what it includes and
+    excludes). `basis` says which prices, in words: "on-demand list price, <region>, fetched <date>"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: StorableFloat
+    currency: str
+    basis: str
+
+
+class Compute(BaseModel):
+    """What the job's child jobs (training, processing, transform) used, and its estimated cost: filled
+    after the report, off its hot path (domain/coster.py). Seconds are instance-seconds (× instance count)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    child_jobs: dict[str, int]  # distinct child jobs by kind (training, processing, transform), described or not
+    instance_seconds: dict[str, StorableFloat]  # instance type -> seconds its instances were held
+    billable_seconds: StorableFloat
+    spot_savings_seconds: StorableFloat
+    estimated_cost: EstimatedCost | None = None  # null: nothing could be priced
+    incomplete: str | None = None  # why the figures leave something out, in words; null when they do not
+
+    @property
+    def child_job_count(self) -> int:
+        return sum(self.child_jobs.values())
+
+    @property
+    def total_instance_seconds(self) -> float:
+        return sum(self.instance_seconds.values())
+
+
 class ReportRecord(BaseModel):
     """The latest known state of one AutoML job."""
 
@@ -170,6 +203,7 @@ class ReportRecord(BaseModel):
     # The account's name where an organization's hub knows it (context accountNames); set by the hub, never
     # taken from what a spoke sent. None in a standalone stack or a spoke.
     account_name: str | None = None
+    compute: Compute | None = None  # written by the coster after the report; the reporter never writes it
 
     @property
     def is_terminal(self) -> bool:

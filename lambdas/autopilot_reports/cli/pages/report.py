@@ -27,6 +27,7 @@ from autopilot_reports.domain.notification.common import (
     importance_basis,
     metric_grid,
     metric_name,
+    money,
 )
 from autopilot_reports.domain.untrusted import html_text
 from autopilot_reports.models.common import hours_minutes, iso_utc
@@ -294,7 +295,7 @@ def cost_section(cost: Cost | None) -> Markup:
     """The job's compute and estimated cost: only when the record has them (docs/design.md §4, `compute`)."""
     if cost is None:
         return Markup("")
-    amount = f"{cost.amount:,.2f} {cost.currency or ''}".strip() if cost.amount is not None else "unknown"
+    amount = money(cost.amount, cost.currency or "", str).strip() if cost.amount is not None else "unknown"
     cards = [
         ("estimated cost", amount),
         ("child jobs", f"{cost.child_jobs:,}"),
@@ -306,10 +307,16 @@ def cost_section(cost: Cost | None) -> Markup:
         el("h2", "Cost"),
         el("div", [el("div", el("b", value), label, class_="card") for label, value in cards], class_="cards"),
     ]
+    if cost.by_type:
+        rows = [el("tr", [el("td", text(kind)), el("td", hours_minutes(seconds))]) for kind, seconds in cost.by_type]
+        head = el("tr", [el("th", "instance type"), el("th", "instance time")])
+        parts.append(el("table", [head, *rows]))
     if cost.basis:
-        parts.append(el("p", cost.basis, class_="note"))
+        parts.append(el("p", text(cost.basis), class_="note"))
     if cost.incomplete:
         parts.append(el("p", "Incomplete: some child jobs or prices could not be read.", class_="note"))
+    if cost.left_out:
+        parts.append(el("div", text(cost.left_out, multiline=True), class_="data"))
     return join(parts)
 
 

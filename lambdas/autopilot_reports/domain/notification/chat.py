@@ -21,6 +21,7 @@ from autopilot_reports.domain.links import Link, ReportLinks
 from autopilot_reports.domain.notification.common import (
     chart,
     clip,
+    cost_summary,
     duration,
     family_line,
     importance_basis,
@@ -365,6 +366,9 @@ def digest_chat(digest: Digest, title: str) -> dict[str, object]:
             for family in digest.families
         ]
         sections.append(Section("families", "Families:\n" + "\n".join(lines)))
+    if digest.cost is not None:
+        summary = cost_summary(digest.cost, chat_text, lambda name: inline(name, CHAT_CANDIDATE_CHARS))
+        sections.append(Section("cost", "Estimated cost (on-demand list prices, compute only): " + "; ".join(summary)))
     content: dict[str, object] = {
         "textType": "client-markdown",
         "title": clip(f"{DIGEST_ICON} {chat_text(title)}", CHAT_TITLE_LIMIT, "..."),

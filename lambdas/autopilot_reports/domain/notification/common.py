@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from autopilot_reports.models.common import hours_minutes
+from autopilot_reports.models.digest import DigestCost
 from autopilot_reports.models.record import CandidateMetric, FeatureImportance, Objective, ReportRecord
 
 BAR_WIDTH = 20
@@ -145,3 +146,25 @@ def title(record: ReportRecord) -> str:
     if record.new_best_in_family:
         text += ": new best in its family"
     return text
+
+
+def money(amount: float, currency: str, gate: Gate) -> str:
+    """An estimate as people read it: two decimals, four below one unit of the currency (0.0123 USD)."""
+    return f"{amount:,.2f} {gate(currency)}" if abs(amount) >= 1 else f"{amount:.4f} {gate(currency)}"
+
+
+def cost_summary(cost: DigestCost, gate: Gate, name_gate: Gate | None = None) -> list[str]:
+    """A digest's cost, as lines: the total and how many jobs it counts, then by family and by account
+    (their names through `name_gate`, default `gate`)."""
+    names = name_gate or gate
+    head = f"{money(cost.total, cost.currency, gate)} over {cost.costed_jobs} job(s)"
+    if cost.not_costed_jobs:
+        head += f"; {cost.not_costed_jobs} more not costed (yet)"
+    if cost.incomplete_jobs:
+        head += f"; {cost.incomplete_jobs} with figures that leave something out"
+    lines = [head]
+    for label, amounts in (("by family", cost.by_family), ("by account", cost.by_account)):
+        if amounts:
+            shares = ", ".join(f"{names(name)} {money(value, cost.currency, gate)}" for name, value in amounts.items())
+            lines.append(f"{label}: {shares}")
+    return lines

@@ -15,6 +15,7 @@ from autopilot_reports.domain.links import Link, ReportLinks, s3_console_url, s3
 from autopilot_reports.domain.notification.common import (
     chart,
     clip,
+    cost_summary,
     duration,
     family_line,
     importance_basis,
@@ -219,6 +220,9 @@ def digest_email(digest: Digest, title: str) -> str:
     if digest.omitted.get("families"):
         family_lines.append(f"  [... and {digest.omitted['families']} more families]")
     blocks.append(_section(f"FAMILIES ({len(digest.families) + digest.omitted.get('families', 0)})", family_lines))
+    if digest.cost is not None:
+        lines = [f"  {line}" for line in cost_summary(digest.cost, email_line)]
+        blocks.append(_section("ESTIMATED COST OF THE JOBS THAT ENDED (on-demand list prices, compute only)", lines))
     blocks.append(DIGEST_FOOTER)
     return "\n\n".join(blocks) + "\n"
 
