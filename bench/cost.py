@@ -127,7 +127,7 @@ def _last_entry_tick(scenario: Scenario, seconds: int, prefix: str = "") -> int:
     """The tick at which every job named `prefix`... first shows its last state (the same for all; the
     timeline waits for the clock: a job created during tick 0 shows its first state at tick 1)."""
     timeline = scenario.timeline(seconds)
-    ticks = {timeline.ticks[job.name][-1] for job in scenario.jobs if job.name.startswith(prefix)}
+    ticks = {timeline.ticks[scenario.ref(job)][-1] for job in scenario.jobs if job.name.startswith(prefix)}
     if len(ticks) != 1:
         raise RuntimeError(f"the jobs {prefix}* show their last state at different ticks: {sorted(ticks)}")
     return ticks.pop()

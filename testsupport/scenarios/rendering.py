@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 
 from testsupport.scenarios.clock import iso
-from testsupport.scenarios.jobs import REGION, Doc, Job
+from testsupport.scenarios.jobs import ACCOUNT, REGION, Doc, Job
 from testsupport.scenarios.plan import ScenarioPlan
 
 
@@ -25,12 +25,24 @@ def scenario_document(plan: ScenarioPlan) -> Doc:
         document["backfills"] = [{"tick": b.tick, "start": iso(b.start), "end": iso(b.end)} for b in plan.backfills]
     if plan.digests:
         document["digests"] = [{"tick": tick} for tick in plan.digests]
+    if plan.hub is not None:
+        hub = plan.hub
+        document["hub"] = {"account": hub.account, "region": hub.region}
+        if hub.silent:
+            silent = [{"account": s.account, "region": s.region, "from_tick": s.tick} for s in hub.silent]
+            document["hub"]["silent"] = silent
     return document
 
 
 def job_entry(job: Job) -> Doc:
-    """One entry of the file's `jobs`: the job's Describe responses and its candidates."""
-    return {"api": job.api, "describe": job.describe(), "candidates": job.candidates()}
+    """One entry of the file's `jobs`: the job's Describe responses and its candidates, and where it runs
+    when that is not the scenario's place."""
+    entry: Doc = {"api": job.api, "describe": job.describe(), "candidates": job.candidates()}
+    if job.account != ACCOUNT:
+        entry["account"] = job.account
+    if job.region != REGION:
+        entry["region"] = job.region
+    return entry
 
 
 def render(document: Doc, compact: bool = False) -> str:
