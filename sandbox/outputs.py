@@ -57,10 +57,16 @@ def write_outputs(
     """Writes every output file into `out_dir` and returns the summary (with `extra` keys, if any)."""
     asked = stored_jobs(deployment.jobs, store.scope)
     records = [record for record in (store.get_report(job.name, job.place) for job in asked) if record]
-    history = [entry for job in asked for entry in store.history(job.name, job.place)]
+    # A hub's history lines name their job's place too: one name may run in several accounts.
+    placed = store.scope is KeyScope.ORGANIZATION
+    history = [
+        entry.model_dump(mode="json") | (place_fields(job) if placed else {})
+        for job in asked
+        for entry in store.history(job.name, job.place)
+    ]
     observer = deployment.observer
     write_jsonl(out_dir / "records.jsonl", [record.model_dump(mode="json") for record in records])
-    write_jsonl(out_dir / "history.jsonl", [entry.model_dump(mode="json") for entry in history])
+    write_jsonl(out_dir / "history.jsonl", history)
     write_jsonl(out_dir / "events.jsonl", list(deployment.events))
     write_jsonl(out_dir / "notifications.jsonl", observer.notifications)
     received = len(deployment.events) - len(observer.events)
@@ -105,6 +111,10 @@ def stored_jobs(jobs: Sequence[JobRef], scope: KeyScope) -> list[JobRef]:
         return list(jobs)
     names = dict.fromkeys(job.name for job in jobs)
     return [JobRef(jobs[0].place, name) for name in names] if jobs else []
+
+
+def place_fields(job: JobRef) -> dict[str, str]:
+    return {"account_id": job.place.account, "region": job.place.region}
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> None:
