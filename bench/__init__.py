@@ -7,6 +7,7 @@ baseline measured in the same run and ends with a table of figures (`met` per ba
     python -m bench.analysis_memory     # process peak RSS summarizing a ~19.5 MiB analysis.json
     python -m bench.cold_start          # handler import time vs boto3 + Powertools
     python -m bench.pages               # the report page's size and `autopilot-reports report`'s time
+    python -m bench.burst               # 1,000 jobs ending in a minute under a new account's Lambda quota
 
 Shared here: the synthesized template (and variants of a function's environment), an organization's hub
 and spoke templates, generated scenarios (one account's, or an organization's spread over spokes), fresh

@@ -14,6 +14,7 @@ from bench import (
     RESULTS_PATH,
     Figure,
     analysis_memory,
+    burst,
     cold_start,
     cost,
     finish,
@@ -29,6 +30,7 @@ BENCHES: tuple[tuple[str, Callable[[], list[Figure]]], ...] = (
     ("bench.analysis_memory", analysis_memory.measure),
     ("bench.cold_start", cold_start.measure),
     ("bench.sandbox_scale", sandbox_scale.measure),
+    ("bench.burst", burst.measure),
     ("bench.pages", pages.measure),
 )
 

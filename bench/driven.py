@@ -37,6 +37,7 @@ class InvocationCalls:
     function: str  # logical id
     tick: int
     calls: Counter[str]
+    events: int = 1  # the events it was handed (a batch's records)
 
     @property
     def total(self) -> int:
@@ -54,10 +55,10 @@ class InvocationLog(Observer):
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "invocation" and "records" in self.__dict__:
             if value is not None:
-                self.__dict__["opened"] = (value.function, self.tick(), Counter(self.calls))
+                self.__dict__["opened"] = (value.function, self.tick(), Counter(self.calls), value.events)
             elif self.__dict__.get("opened") is not None:
-                function, tick, before = self.__dict__.pop("opened")
-                self.records.append(InvocationCalls(function, tick, self.calls - before))
+                function, tick, before, events = self.__dict__.pop("opened")
+                self.records.append(InvocationCalls(function, tick, self.calls - before, events))
         super().__setattr__(name, value)
 
     def by_function(self) -> dict[str, Counter[str]]:

@@ -187,6 +187,12 @@ class StackConfig(BaseModel):
         default=c.DEFAULT_IMPORT_PAGES_PER_PIECE, alias=c.CTX_IMPORT_PAGES_PER_PIECE
     )
     watcher_reserved_concurrency: int | None = Field(default=None, ge=1, alias=c.CTX_WATCHER_RESERVED_CONCURRENCY)
+    reporter_max_concurrency: int = Field(
+        default=c.DEFAULT_REPORTER_MAX_CONCURRENCY,
+        ge=c.MIN_REPORTER_MAX_CONCURRENCY,
+        le=c.MAX_REPORTER_MAX_CONCURRENCY,
+        alias=c.CTX_REPORTER_MAX_CONCURRENCY,
+    )
     output_locations: tuple[str, ...] = Field(default=c.DEFAULT_OUTPUT_LOCATIONS, alias=c.CTX_OUTPUT_LOCATIONS)
     output_kms_keys: tuple[str, ...] = Field(default=(), alias=c.CTX_OUTPUT_KMS_KEYS)
     powertools_layer_arn: str | None = Field(default=None, alias=c.CTX_POWERTOOLS_LAYER_ARN)

@@ -91,6 +91,7 @@ from autopilot_reports.constants import (
     OUTPUT_REPORTER_DELIVERY_DLQ_URL,
     OUTPUT_REPORTER_FAILURE_QUEUE_URL,
     OUTPUT_REPORTER_FUNCTION_NAME,
+    OUTPUT_REPORTER_QUEUE_URL,
     OUTPUT_REPORTS_TOPIC_ARN,
     OUTPUT_SPOKE_MONITOR_FUNCTION_NAME,
     OUTPUT_TABLE_KEY_SCOPE,
@@ -175,8 +176,17 @@ def reporter_memory_mb(analysis_max_bytes: int) -> int:
 
 
 REPORTER_TIMEOUT_SECONDS = 60
-REPORTER_RETRY_ATTEMPTS = 2  # Lambda asynchronous invocation retries (0..2)
-REPORTER_MAX_EVENT_AGE_SECONDS = 3600
+# The reporter's queue (docs/design.md §2.3): the state-change rule's target, read by an event source mapping.
+REPORTER_BATCH_SIZE = 10  # messages an invocation is handed; of one job, only the newest is reported
+REPORTER_QUEUE_VISIBILITY_SECONDS = 6 * REPORTER_TIMEOUT_SECONDS  # AWS: at least six times the function's timeout
+REPORTER_QUEUE_MAX_RECEIVES = 5  # then the message moves to ReporterFailureQueue (AWS advises at least 5)
+REPORTER_QUEUE_RETENTION_DAYS = 4  # SQS's default; the failure queue keeps what moves there 14 days
+# The mapping's MaximumConcurrency (context reporterMaxConcurrency): no reservation, so it deploys in a new
+# account (concurrency 10, of which 10 stay unreserved); half of such an account, the rest left to the
+# watcher, the notifier and the account's other functions. 2 is Lambda's minimum.
+DEFAULT_REPORTER_MAX_CONCURRENCY = 5
+MIN_REPORTER_MAX_CONCURRENCY = 2
+MAX_REPORTER_MAX_CONCURRENCY = 1000
 WATCHER_RETRY_ATTEMPTS = 2  # idempotent: a retried tick or import piece redoes nothing it should not
 WATCHER_MAX_EVENT_AGE_SECONDS = 3600
 POWERTOOLS_LOG_LEVEL = "INFO"
@@ -246,6 +256,10 @@ QUEUE_RETENTION_DAYS = 14
 # --- monitoring ------------------------------------------------------------------------------------
 ALARM_PERIOD_MINUTES = 5
 STALENESS_PERIODS = 3
+# The oldest event waiting for the reporter (its queue) or the watcher (Lambda's async queue): an alarm long
+# before anything can be dropped (the watcher's events after 1 h, a queued change's redelivery after
+# REDELIVERY_WINDOW_SECONDS), at the bar a burst must meet (docs/design.md §7: p99 within 15 minutes).
+WAITING_AGE_ALARM_MINUTES = 15
 
 # --- CDK context: keys and defaults ----------------------------------------------------------------
 CTX_STACK_NAME = "stackName"
@@ -265,6 +279,7 @@ CTX_JOB_NAME_PREFIX = "jobNamePrefix"
 CTX_WATERMARK_OVERLAP_SECONDS = "watermarkOverlapSeconds"
 CTX_IMPORT_PAGES_PER_PIECE = "importPagesPerPiece"
 CTX_WATCHER_RESERVED_CONCURRENCY = "watcherReservedConcurrency"
+CTX_REPORTER_MAX_CONCURRENCY = "reporterMaxConcurrency"
 CTX_OUTPUT_LOCATIONS = "autopilotOutputLocations"
 CTX_OUTPUT_KMS_KEYS = "autopilotOutputKmsKeys"
 CTX_POWERTOOLS_LAYER_ARN = "powertoolsLayerArn"
@@ -369,6 +384,7 @@ __all__ = [
     "OUTPUT_WATCHER_FAILURE_QUEUE_URL",
     "OUTPUT_REPORTER_DELIVERY_DLQ_URL",
     "OUTPUT_REPORTER_FAILURE_QUEUE_URL",
+    "OUTPUT_REPORTER_QUEUE_URL",
     "OUTPUT_NOTIFIER_FAILURE_QUEUE_URL",
     "OUTPUT_HISTORY_IMPORT_COMMAND",
     "INDEX_BY_PARTIAL_FAILURE",

@@ -23,7 +23,7 @@ from infra.constructs.encryption import MessagingKeyConstruct
 from infra.constructs.forwarder import ForwarderConstruct
 from infra.constructs.function import FunctionBasics, powertools_layer
 from infra.constructs.hub import HubRecorderConstruct, SpokeMonitorConstruct, admit_organization
-from infra.constructs.monitoring import NOTIFICATIONS_GRAPH, Graph, MonitoringConstruct, Watched
+from infra.constructs.monitoring import NOTIFICATIONS_GRAPH, Graph, MonitoringConstruct, Waiting, Watched
 from infra.constructs.notifications import NotificationsConstruct, SlackChannel, TeamsChannel
 from infra.constructs.notifier import NotifierConstruct
 from infra.constructs.queues import DeadLetterQueue
@@ -100,25 +100,6 @@ class DeploymentComposition:
         self.spoke_monitor: SpokeMonitorConstruct | None = None
         digest_schedule = config.digest_schedule if config.digest_enabled else None
         if plan.watches:
-            self.watcher = WatcherConstruct(
-                stack,
-                "Watching",
-                bus=self.bus,
-                table=self.store.table,
-                key=key.key,
-                basics=basics,
-                settings=config.function_settings(
-                    WatcherSettings,
-                    table_name=table_name,
-                    event_bus_name=self.bus.event_bus_name,
-                    heartbeat_minutes=plan.heartbeat_minutes,
-                    **sealed,
-                ),
-                schedule_rate_minutes=config.schedule_rate_minutes,
-                reserved_concurrency=config.watcher_reserved_concurrency,
-                child_job_nudges=config.child_job_nudges,
-                digest_schedule=digest_schedule if plan.notifies else None,
-            )
             self.reporter = ReporterConstruct(
                 stack,
                 "Reporting",
@@ -129,6 +110,28 @@ class DeploymentComposition:
                 settings=config.function_settings(ReporterSettings, table_name=table_name, **sealed),
                 output_locations=config.output_location_parts,
                 output_kms_keys=config.output_kms_keys,
+                max_concurrency=config.reporter_max_concurrency,
+            )
+            self.watcher = WatcherConstruct(
+                stack,
+                "Watching",
+                bus=self.bus,
+                table=self.store.table,
+                report_queue=self.reporter.queue.queue,
+                key=key.key,
+                basics=basics,
+                settings=config.function_settings(
+                    WatcherSettings,
+                    table_name=table_name,
+                    event_bus_name=self.bus.event_bus_name,
+                    heartbeat_minutes=plan.heartbeat_minutes,
+                    report_queue_url=self.reporter.queue.queue.queue_url,
+                    **sealed,
+                ),
+                schedule_rate_minutes=config.schedule_rate_minutes,
+                reserved_concurrency=config.watcher_reserved_concurrency,
+                child_job_nudges=config.child_job_nudges,
+                digest_schedule=digest_schedule if plan.notifies else None,
             )
         if plan.forwards:
             assert config.hub_event_bus_arn is not None  # a spoke plan exists only for it
@@ -186,6 +189,7 @@ class DeploymentComposition:
             schedule_rate_minutes=config.schedule_rate_minutes if self.watcher else None,
             dashboard_name=regional_name,
             claims_refused=self._claims_refused(),
+            waiting=self._waiting(),
             **self._dashboard_graphs(),
         )
         self._outputs()
@@ -195,10 +199,13 @@ class DeploymentComposition:
     def _watched(self) -> list[Watched]:
         watched = []
         if self.watcher is not None and self.reporter is not None:
+            age = c.WAITING_AGE_ALARM_MINUTES
             watched += [
-                # The watcher has no reserved concurrency by default, so a throttle means the account's (or
-                # its opted-in reservation's) concurrency is spent; EventBridge and Lambda retry, so only
-                # sustained throttling is news. The reporter should never be throttled.
+                # No function has reserved concurrency (a new account could not deploy one): a throttle means
+                # the account's executions are spent, by a burst or by another function of the account.
+                # Lambda and the event sources retry, so only sustained throttling of the watcher is news; the
+                # reporter runs at most reporterMaxConcurrency at once, so a throttle of it means the account
+                # is full. What waits for the watcher alarms long before Lambda drops it.
                 Watched(
                     "Watcher",
                     self.watcher.function,
@@ -206,11 +213,15 @@ class DeploymentComposition:
                     "(or the watcher's reservation, watcherReservedConcurrency) is exhausted and ticks or history "
                     "import pieces are delayed.",
                     sustained=True,
+                    event_age=f"A watcher invocation (a tick, a nudge, a history import piece) waited more than {age} "
+                    "minutes for an execution: the account's concurrency is exhausted. Lambda drops it after "
+                    f"{c.WATCHER_MAX_EVENT_AGE_SECONDS // 60} minutes, into WatcherFailureQueue.",
                 ),
                 Watched(
                     "Reporter",
                     self.reporter.function,
-                    throttles="The reporter was throttled: account concurrency is exhausted.",
+                    throttles="The reporter was throttled: the account's concurrency is exhausted (other functions "
+                    "of the account hold it); reports are delayed in its queue, not lost.",
                 ),
             ]
         if self.hub_recorder is not None:
@@ -226,6 +237,8 @@ class DeploymentComposition:
                 Watched(
                     "Notifier",
                     self.notifier.function,
+                    throttles="The notifier was throttled: the account's concurrency is exhausted (other functions "
+                    "of the account hold it); messages are delayed, not lost.",
                     stream_age=f"The notifier is more than {c.ITERATOR_AGE_ALARM_MINUTES} minutes behind the table's "
                     "stream: notifications are late (failing batches are retried for up to 24 hours).",
                 )
@@ -242,6 +255,21 @@ class DeploymentComposition:
         if self.spoke_monitor is not None:
             watched.append(Watched("SpokeMonitor", self.spoke_monitor.function))
         return watched
+
+    def _waiting(self) -> list[Waiting]:
+        if self.reporter is None:
+            return []
+        age = c.WAITING_AGE_ALARM_MINUTES
+        return [
+            Waiting(
+                "ReporterQueue",
+                self.reporter.queue.queue,
+                f"A state change has waited more than {age} minutes in the reporter's queue: reports and messages "
+                "are late (a burst larger than reporterMaxConcurrency clears in time, or the reporter is failing). "
+                f"Nothing is lost yet: a message moves to ReporterFailureQueue only after "
+                f"{c.REPORTER_QUEUE_MAX_RECEIVES} failed receives.",
+            )
+        ]
 
     def _claims_refused(self) -> str | None:
         if self.notifier is not None:
@@ -345,6 +373,7 @@ class DeploymentComposition:
             outputs[c.OUTPUT_WATCHER_FAILURE_QUEUE_URL] = queue_url(self.watcher.failure_queue)
             outputs[c.OUTPUT_REPORTER_DELIVERY_DLQ_URL] = queue_url(self.reporter.delivery_dead_letter_queue)
             outputs[c.OUTPUT_REPORTER_FAILURE_QUEUE_URL] = queue_url(self.reporter.failure_queue)
+            outputs[c.OUTPUT_REPORTER_QUEUE_URL] = self.reporter.queue.queue.queue_url
         if self.notifier is not None:
             outputs[c.OUTPUT_NOTIFIER_FAILURE_QUEUE_URL] = queue_url(self.notifier.failure_queue)
         if self.watcher is not None:

@@ -5,7 +5,9 @@ DynamoDB Local in `dynamodb_local.py`), scenario files (`scenario.py`, a public 
 (`timeline.py`), and a world over deployments. `runner.py` is the world (the scenario clock, the tick
 loop, CloudTrail, the scenario's objects); `deployment.py` is one deployment of the stack at a place
 (`place.py`), read from its template (`template.py`), its functions run by `lambda_runtime.py`, its rules
-by `event_delivery.py`, its table's stream by `stream_delivery.py`, its files written by `outputs.py`.
+by `event_delivery.py`, its table's stream by `stream_delivery.py`, the queues its mappings read by
+`queue_delivery.py`, its files written by `outputs.py`. With a scenario's `lambda` block, each place's
+Lambda executions in scenario time are `concurrency.py`'s.
 What it observes and injects at the boto3 layer is `aws_hooks.py`; what it prints and serves,
 `printing.py`, `serve.py` and `front.py`. It imports the Lambda code as the installed `autopilot_reports`
 package (`make setup` installs the project in editable mode), exactly as Lambda imports it from the code

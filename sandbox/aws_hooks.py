@@ -10,11 +10,13 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSRequest, AWSResponse
 
+from autopilot_reports.clock import now
 from sandbox.place import Place
 
 # botocore event names use the service id ("eventbridge"); scenario faults use the endpoint name ("events").
@@ -71,6 +73,8 @@ class Invocation:
     function: str
     crash_after: int | None
     calls: int = 0
+    published: int = 0  # notifications it published so far
+    events: int = 1  # events it was handed (the records of a batch)
 
 
 @dataclass
@@ -81,8 +85,12 @@ class Observer:
     faults: Counter[str] = field(default_factory=Counter)
     crashes: Counter[str] = field(default_factory=Counter)  # per function
     crashes_after_publish: int = 0
+    # notifications published by invocations that were then hard-stopped: a stream batch is retried whole,
+    # so each may go out again (at most this many second messages)
+    published_before_crash: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    notified_at: list[datetime] = field(default_factory=list)  # when each notification went out (scenario time)
     invocation: Invocation | None = None
 
     def __post_init__(self) -> None:
@@ -107,6 +115,7 @@ class Observer:
             return
         operation = f"{model.service_model.service_name}.{model.name}"
         self.crashes[invocation.function] += 1
+        self.published_before_crash += invocation.published
         if model.name == "Publish" and getattr(http_response, "status_code", 500) < 300:
             self.crashes_after_publish += 1
         raise SimulatedCrash(invocation.function, operation)
@@ -146,6 +155,9 @@ class Observer:
         if not parsed.get("MessageId"):
             return
         message = json.loads(params["Message"]) if params.get("MessageStructure") == "json" else params["Message"]
+        self.notified_at.append(now())  # the handlers' clock: scenario time in the sandbox
+        if self.invocation is not None:
+            self.invocation.published += 1
         self.notifications.append(
             {
                 "subject": params.get("Subject"),

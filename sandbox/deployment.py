@@ -21,10 +21,12 @@ from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.constants import DEFAULT_STACK_NAME
 from autopilot_reports.models.place import JobRef
 from sandbox.aws_hooks import Observer, session_at
+from sandbox.concurrency import AccountLambda, ScenarioClock
 from sandbox.event_delivery import SWEEP_AFTER, EventDelivery
 from sandbox.lambda_runtime import LambdaRuntime, SharedProcess
 from sandbox.outputs import DeploymentFacts, WorldFacts, write_outputs
 from sandbox.place import ClientsAt, Place
+from sandbox.queue_delivery import QueueDelivery
 from sandbox.scenario import Backfill, Scenario
 from sandbox.sealing import create_mac_keys
 from sandbox.stream_delivery import StreamDelivery
@@ -50,12 +52,15 @@ class Deployment:
         scenario: Scenario,
         process: SharedProcess,
         clients: ClientsAt,
+        clock: ScenarioClock,
         observer: Observer | None = None,
         table_suffix: str = "",
+        account: AccountLambda | None = None,
     ) -> None:
         """`clients`: the sandbox's own at the deployment's place, made on first use (once the emulators
-        run). `observer`: counts and captures the functions' calls (default: an Observer with the
-        scenario's faults). `table_suffix`: see template.Names."""
+        run). `clock`: the world's. `observer`: counts and captures the functions' calls (default: an
+        Observer with the scenario's faults). `table_suffix`: see template.Names. `account`: the Lambda
+        executions of its place in scenario time (a scenario's `lambda` block); None: all at once."""
         self.place = plan.place
         self.out_dir = plan.out_dir
         self.jobs = plan.jobs if plan.jobs is not None else tuple(scenario.ref(job) for job in scenario.jobs)
@@ -73,9 +78,12 @@ class Deployment:
             clients,
             crashes=delivery.crashes,
             seed=delivery.seed + 1,
-            after_invoke=lambda: self.streams.deliver(),
+            after_invoke=self._after_invoke,
+            clock=clock,
+            account=account,
         )
-        self.events = EventDelivery(self.stack, self.runtime, self.observer, delivery)
+        self.queues = QueueDelivery(self.stack, self.runtime)
+        self.events = EventDelivery(self.stack, self.runtime, self.observer, delivery, self.queues)
         self.streams = StreamDelivery(self.stack, self.runtime)
         self.ticking = [schedule for schedule in self.stack.schedules if schedule.rate_seconds is not None]
         self.digest_schedules = [schedule for schedule in self.stack.schedules if schedule.rate_seconds is None]
@@ -94,6 +102,9 @@ class Deployment:
         whose streams are read through the DynamoDB Streams API."""
         self.observer.install(self.session)  # before the functions make a client of it
         self.session.events.register(SWEEP_AFTER, self.events.sweep)
+        # botocore-stubs wants handlers returning None; a before-call handler may return the response instead.
+        self.session.events.register("before-parameter-build.sqs.GetQueueAttributes", self.queues.note_request)
+        self.session.events.register("before-call.sqs.GetQueueAttributes", self.queues.answer_attributes)  # type: ignore[arg-type]
         self._provision(self.client, shared_dynamodb)
 
     def _provision(self, clients: ClientsAt, shared_dynamodb: bool) -> None:
@@ -116,6 +127,14 @@ class Deployment:
         for bus in self.stack.buses.values():
             events.create_event_bus(Name=bus)
         self.events.provision(clients)
+
+    def _after_invoke(self) -> None:
+        """After an asynchronous invocation or a queue's batch: what it committed reaches the stream's
+        mapping; in scenario time, what it published is queued too (at once, the rules deliver it as
+        each invocation publishes)."""
+        self.streams.deliver()
+        if self.runtime.account is not None:
+            self.events.drain()
 
     # --- what happens at a tick -------------------------------------------------------------------------
 
@@ -177,14 +196,20 @@ class Deployment:
             )
             for queue, url in self.runtime.queue_urls.items()
         }
+        depths |= {queue: self.queues.depth(queue) for queue in self.queues.queues}  # kept by the sandbox, not moto
         scope = KeyScope(self.stack.key_scope)
         store = ReportQueries(self.stack.tables[0].table_name, dynamodb=self.client("dynamodb"), scope=scope)
+        reporters = [f.logical_id for f in self.stack.functions.values() if f.handler.endswith(c.REPORTER_HANDLER)]
+        reporter = reporters[0] if reporters else None  # a hub has none (its recorder reads no queue)
+        account = self.runtime.account.figures() if self.runtime.account is not None else None
         events = self.events
         facts = DeploymentFacts(
             self.observer,
             self.runtime.invocations,
             depths,
             events.duplicates_delivered,
+            reporter=reporter,
+            account=account,
             jobs=self.jobs,
             events=[*self.observer.events, *events.received],
             routed=dict(events.routed),

@@ -1,7 +1,8 @@
 """A deployment's event rules, delivered as EventBridge delivers them. Each rule is deployed on its bus
 with its real event pattern (moto's EventBridge evaluates it) and one target: a tap queue in place of
-the rule's real targets; the sandbox empties the taps and invokes the rule's functions, each batch of
-events duplicated and shuffled as the scenario's `delivery` says.
+the rule's real targets; the sandbox empties the taps and invokes the rule's functions (or sends to the
+rule's queues, which event source mappings read: sandbox/queue_delivery.py), each batch of events
+duplicated and shuffled as the scenario's `delivery` says.
 
 A rule whose target is another deployment's bus (a spoke's route to its hub) hands each event it matched
 to the world's router (`route`, sandbox/routing.py), which puts it on the other bus as EventBridge would;
@@ -22,6 +23,7 @@ from moto.sqs.models import sqs_backends
 from sandbox.aws_hooks import Observer
 from sandbox.lambda_runtime import LambdaRuntime
 from sandbox.place import DEFAULT_ACCOUNT, ClientsAt
+from sandbox.queue_delivery import QueueDelivery
 from sandbox.scenario import Delivery
 from sandbox.template import BusTarget, RuleSpec, StackModel, TemplateError
 
@@ -32,9 +34,12 @@ Route = Callable[[RuleSpec, BusTarget, dict[str, Any]], None]
 
 
 class EventDelivery:
-    def __init__(self, stack: StackModel, runtime: LambdaRuntime, observer: Observer, delivery: Delivery) -> None:
+    def __init__(
+        self, stack: StackModel, runtime: LambdaRuntime, observer: Observer, delivery: Delivery, queues: QueueDelivery
+    ) -> None:
         self.stack = stack
         self.runtime = runtime
+        self.queues = queues
         self.observer = observer
         self.delivery = delivery
         self.random = random.Random(delivery.seed)
@@ -67,10 +72,12 @@ class EventDelivery:
     def drain(self, force: bool = False) -> None:
         """Delivers what the rules matched, as EventBridge would: each batch of events (a tick's, or one
         watcher run's) duplicated and shuffled as the scenario says, and what an invocation publishes
-        delivered before the next invocation of the batch (the reporter keeps up with the watcher). The
-        table's stream is delivered after every asynchronous invocation. Unless `force`d (events put from
-        outside the functions: CloudTrail, a served sandbox's callers), the taps are read only when a
-        function published something since the last drain."""
+        delivered before the next invocation of the batch (the reporter keeps up with the watcher); what
+        goes to a queue is delivered by its mapping once the batch is sent. The table's stream is
+        delivered after every asynchronous invocation. Unless `force`d (events put from outside the
+        functions: CloudTrail, a served sandbox's callers), the taps are read only when a function published
+        something since the last drain. With a scenario's `lambda` block, each invocation is queued in
+        the account instead (sandbox/concurrency.py)."""
         if not force and len(self.observer.events) == self._drained_events:
             return
         self._drained_events = len(self.observer.events)
@@ -88,6 +95,10 @@ class EventDelivery:
                 self.runtime.invoke_async(self.stack.functions[function_id], event)
                 if len(self.observer.events) > published:
                     self.drain()
+            for queue_id in rule.queue_ids:
+                self.queues.send(queue_id, event)
+        self.queues.deliver()
+        self.drain()  # what the queues' functions caused to be published (a spoke's forwarder: its hub's copy)
 
     def receive(self, bus: str, event: dict[str, Any]) -> None:
         """An event another deployment's rule put on this deployment's bus `bus`, envelope as EventBridge

@@ -28,6 +28,7 @@ from autopilot_reports.handlers import warm_state
 from autopilot_reports.observability import logger
 from autopilot_reports.settings import get_settings
 from sandbox.aws_hooks import Invocation, Observer, SimulatedCrash
+from sandbox.concurrency import AccountLambda, ScenarioClock
 from sandbox.place import ClientsAt, Place
 from sandbox.template import FunctionSpec
 
@@ -58,6 +59,9 @@ class Invocations:
     succeeded: int = 0
     retried: int = 0
     failed: int = 0  # landed in the on-failure destination queue (or was dropped, without one)
+    events: int = 0  # events handed to the function, every record of every batch, retries included
+    throttled: int = 0  # invocations that found no free execution when due (a scenario's `lambda` block)
+    max_event_age_seconds: float = 0.0  # the oldest event an invocation was handed, in scenario time
 
 
 class SharedProcess:
@@ -88,7 +92,9 @@ class SharedProcess:
 
 class LambdaRuntime:
     """One deployment's functions. `after_invoke` runs after each asynchronous invocation (what it
-    committed reaches the table's stream consumers); `clients` are the deployment's own, at its place."""
+    committed reaches the table's stream consumers); `clients` are the deployment's own, at its place.
+    `clock`: the world's scenario time; `account`: where invocations wait for a free execution in it (a
+    scenario's `lambda` block, sandbox/concurrency.py); None: each runs the moment it is due."""
 
     def __init__(
         self,
@@ -100,8 +106,12 @@ class LambdaRuntime:
         crashes: float,
         seed: int,
         after_invoke: Callable[[], None],
+        clock: ScenarioClock,
+        account: AccountLambda | None = None,
     ) -> None:
         self.place = place
+        self.clock = clock
+        self.account = account
         self.session = session
         self.observer = observer
         self.process = process
@@ -119,27 +129,50 @@ class LambdaRuntime:
 
     def invoke_async(self, function: FunctionSpec, event: dict[str, Any]) -> bool:
         """An asynchronous invocation: retried as the function's invoke config says, then its on-failure
-        destination. True when an attempt succeeded."""
-        stats = self.stats(function)
+        destination. True when an attempt succeeded; with an `account`, queued there (accepted: True)."""
+        if self.account is not None:
+            self.account.submit_async(self, function, event)
+            return True
         try:
             for attempt in range(1 + function.max_retry_attempts):
-                if self.call(function, event) is not None:
-                    stats.succeeded += 1
-                    return True
-                if attempt < function.max_retry_attempts:
-                    stats.retried += 1
-            stats.failed += 1
-            self.send_to_failure_queue(function.on_failure_queue, function, event)
-            return False
+                outcome = self.attempt_async(function, event, attempt)
+                if outcome is not None:
+                    return outcome
+            raise AssertionError("the last attempt either succeeds or fails for good")
         finally:
             self.after_invoke()  # what the invocation (or a crashed attempt) committed reaches the notifier
+
+    def attempt_async(self, function: FunctionSpec, event: dict[str, Any], attempt: int) -> bool | None:
+        """Attempt `attempt` (0: the first) of an asynchronous invocation, counted: True when it succeeded,
+        None when Lambda retries it, False when it failed for good (sent to the on-failure destination)."""
+        stats = self.stats(function)
+        if self.call(function, event) is not None:
+            stats.succeeded += 1
+            return True
+        if attempt < function.max_retry_attempts:
+            stats.retried += 1
+            return None
+        stats.failed += 1
+        self.send_to_failure_queue(function.on_failure_queue, function, event)
+        return False
+
+    def expire(self, function: FunctionSpec, event: dict[str, Any], age: float) -> None:
+        """An asynchronous event older than the function's maximum event age: Lambda drops it unrun, to the
+        on-failure destination."""
+        stats = self.stats(function)
+        stats.failed += 1
+        stats.max_event_age_seconds = max(stats.max_event_age_seconds, age)
+        self.send_to_failure_queue(function.on_failure_queue, function, event, condition="EventAgeExceeded")
 
     def call(self, function: FunctionSpec, event: dict[str, Any]) -> dict[str, Any] | None:
         """One attempt: the handler's response, or None when it failed or was hard-stopped. A hard stop
         lands right after one of the attempt's AWS calls, chosen at random (seeded); the process dies
         with it, so the next attempt starts cold."""
         handler = self.handler(function)
-        invocation = Invocation(function.logical_id, self._plan_crash(function.logical_id))
+        records = event.get("Records")
+        events = len(records) if isinstance(records, list) else 1
+        self.stats(function).events += events
+        invocation = Invocation(function.logical_id, self._plan_crash(function.logical_id), events=events)
         self.observer.invocation = invocation
         try:
             with contextlib.redirect_stdout(self.log):
@@ -180,14 +213,16 @@ class LambdaRuntime:
             timeout_seconds=function.timeout,
         )
 
-    def send_to_failure_queue(self, queue: str | None, function: FunctionSpec, event: dict[str, Any]) -> None:
+    def send_to_failure_queue(
+        self, queue: str | None, function: FunctionSpec, event: dict[str, Any], condition: str = "RetriesExhausted"
+    ) -> None:
         if not queue:
             return
         record = {
             "version": "1.0",
             "requestContext": {
                 "functionArn": function.logical_id,
-                "condition": "RetriesExhausted",
+                "condition": condition,
                 "approximateInvokeCount": 1 + function.max_retry_attempts,
             },
             "requestPayload": event,

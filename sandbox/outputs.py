@@ -1,20 +1,24 @@
 """What a deployment's run leaves in its output folder (docs/design.md §6.5): records.jsonl (one latest record
 per job), history.jsonl, events.jsonl (the events on its buses: those its functions published, and those
 other deployments' rules put there), notifications.jsonl (one line per SNS publish) and summary.json
-(calls, faults and crashes injected, invocations, failure queue depths, routes between deployments)."""
+(calls, faults and crashes injected, invocations, failure queue depths, routes between deployments, and
+how the pipeline kept up: amplification, event ages, EndTime -> notification delays)."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from autopilot_reports import constants as c
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.models.place import JobRef
+from autopilot_reports.models.record import ReportRecord
 from sandbox.aws_hooks import Observer
 from sandbox.lambda_runtime import Invocations
 from sandbox.scenario import Scenario
@@ -38,8 +42,11 @@ class DeploymentFacts:
 
     observer: Observer
     invocations: Mapping[str, Invocations]
-    queue_depths: Mapping[str, int]  # failure queue logical id -> messages waiting
+    queue_depths: Mapping[str, int]  # queue logical id -> messages waiting
     duplicates_delivered: int
+    # the reporter's logical id (None: a hub has none): its events over the distinct changes are the amplification
+    reporter: str | None = None
+    account: Mapping[str, Any] | None = None  # the Lambda account's figures, with a scenario's `lambda` block
     jobs: Sequence[JobRef] = ()
     events: Sequence[dict[str, Any]] = ()  # on its buses: published by its functions, put by other deployments
     routed: Mapping[str, int] = field(default_factory=dict)  # its routes to other deployments' buses
@@ -90,6 +97,7 @@ def write_outputs(
         "faults_injected": {**dict(observer.faults), "sagemaker": world.sagemaker_faults},
         "crashes_injected": dict(sorted(observer.crashes.items())),
         "crashes_after_publish": observer.crashes_after_publish,
+        "published_before_crash": observer.published_before_crash,
         "duplicates_delivered": deployment.duplicates_delivered,
         # accepted as AWS returns them (enums are open); botocore's model does not list them
         "unlisted_enum_values": scenario.unlisted_enum_values,
@@ -98,6 +106,7 @@ def write_outputs(
         "delivery": scenario.delivery.model_dump(),
         "dynamodb_engine": world.engine,
         **routes,
+        **keeping_up(records, observer, deployment),
         **(extra or {}),
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -115,6 +124,61 @@ def stored_jobs(jobs: Sequence[JobRef], scope: KeyScope) -> list[JobRef]:
 
 def place_fields(job: JobRef) -> dict[str, str]:
     return {"account_id": job.place.account, "region": job.place.region}
+
+
+def keeping_up(records: Sequence[ReportRecord], observer: Observer, deployment: DeploymentFacts) -> dict[str, Any]:
+    """How the pipeline kept up (docs/design.md §6.4 and §7, "Bursts"): `amplification`, the events the
+    reporter was handed (every record of every batch, retries included) over the distinct state changes
+    published; the oldest event any invocation was handed; the scenario-time delay from each terminal
+    job's EndTime to its notification; and, with a scenario's `lambda` block, the account's figures."""
+    changes = {
+        (
+            event["detail"]["AutoMLJobArn"],
+            event["detail"]["LastModifiedTime"],
+            event["detail"]["AutoMLJobStatus"],
+            event["detail"]["AutoMLJobSecondaryStatus"],
+        )
+        for event in observer.events
+        if event["detail-type"] == c.STATE_CHANGE_DETAIL_TYPE
+    }
+    handed = deployment.invocations.get(deployment.reporter) if deployment.reporter else None
+    # by place and name: a hub's records and messages name jobs of one name in several accounts
+    ended = {
+        (record.account_id or "", record.region or "", record.job_name): record.ended_at
+        for record in records
+        if record.is_terminal and record.ended_at
+    }
+    delays = [
+        (moment - ended[job]).total_seconds()
+        for notification, moment in zip(observer.notifications, observer.notified_at, strict=True)
+        if (job := _placed_name(notification["attributes"])) in ended
+        and notification["attributes"].get("status") in c.TERMINAL_STATUSES
+    ]
+    ages = [stats.max_event_age_seconds for stats in deployment.invocations.values()]
+    figures: dict[str, Any] = {
+        "state_changes": len(changes),
+        "amplification": round(handed.events / len(changes), 3) if handed and changes else None,
+        "max_event_age_seconds": max(ages, default=0.0),
+        "notify_delay_minutes": {
+            "notifications": len(delays),
+            "p50": percentile(delays, 50) / 60 if delays else None,
+            "p99": percentile(delays, 99) / 60 if delays else None,
+            "max": max(delays) / 60 if delays else None,
+        },
+    }
+    if deployment.account is not None:
+        figures["lambda"] = dict(deployment.account)
+    return figures
+
+
+def _placed_name(attributes: Mapping[str, str]) -> tuple[str, str, str]:
+    return attributes.get("account_id", ""), attributes.get("region", ""), attributes.get("job_name", "")
+
+
+def percentile(values: Sequence[float], rank: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `rank` percent of them at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> None:

@@ -3,9 +3,11 @@ simulator) on scenario time, and the deployments of the stack in it, each provis
 synthesized template at its place and running the real handlers in process (sandbox/deployment.py).
 
 The world owns the clock and the tick loop: at each tick CloudTrail reports the jobs created, the
-scenario's history imports start, and every deployment's schedules fire when due on scenario time. Its
-router carries events between deployments as EventBridge does (sandbox/routing.py). `run_scenario` runs the
-standalone stack at the scenario's place; `sandbox.organization.run_organization` a hub and its spokes."""
+scenario's history imports start, and every deployment's schedules fire when due on scenario time. With a
+scenario's `lambda` block, each place's Lambda executions then run what is due until the next tick, in
+scenario time (sandbox/concurrency.py); without it, everything runs at once. Its router carries events
+between deployments as EventBridge does (sandbox/routing.py). `run_scenario` runs the standalone stack at
+the scenario's place; `sandbox.organization.run_organization` a hub and its spokes."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ import base64
 import contextlib
 import functools
 import json
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.clock import set_clock
 from autopilot_reports.constants import DEFAULT_STACK_NAME
 from sandbox.aws_hooks import CREDENTIALS, Observer, session_at
+from sandbox.concurrency import AccountLambda, ScenarioClock
 from sandbox.deployment import Deployment, DeploymentPlan
 from sandbox.emulators import dynamodb_engine, moto_server
 from sandbox.event_delivery import SWEEP_AFTER
@@ -41,6 +45,9 @@ if TYPE_CHECKING:  # stubs are a dev dependency
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one is quiet (crashes, lost events)
+# With a scenario's `lambda` block, ticks go on while anything waits for an execution: at most for as long as
+# Lambda keeps an asynchronous event (6 hours).
+MAX_BACKLOG_SECONDS = 6 * 3600
 PUT_EVENTS_LIMIT = 10  # entries per PutEvents request
 
 ServeCallback = Callable[[dict[str, str], Callable[[], None]], None]
@@ -76,21 +83,35 @@ class World:
         self.process = SharedProcess()
         self._sessions: dict[Place, boto3.Session] = {}
         self._clients: dict[tuple[Place, str], Any] = {}
+        self.start = scenario.start_time
+        self.clock = ScenarioClock(self.start)
+        quotas = scenario.lambda_quotas
+        # Lambda's concurrency is an account's in a region: one pool per place
+        self.accounts = {plan.place: AccountLambda(quotas, self.clock) for plan in plans} if quotas else {}
         self.deployments = [
             Deployment(
                 plan,
                 scenario,
                 self.process,
                 clients=functools.partial(self.client, plan.place),
+                clock=self.clock,
                 observer=observe(plan) if observe else None,
                 # DynamoDB Local keeps one database for all: the home keeps the plain names (template.Names)
                 table_suffix="" if index == 0 else f"-{plan.place.label}",
+                account=self.accounts.get(plan.place),
             )
             for index, plan in enumerate(plans)
         ]
         self.home = self.deployments[0]
+        if quotas:
+            known = {function for deployment in self.deployments for function in deployment.stack.functions}
+            unknown = sorted(set(quotas.durations) - known)
+            if unknown:  # the functions of every stack deployed (a hub's and a spoke's differ)
+                raise ScenarioError(
+                    f"lambda.durations names {unknown}, which no stack deployed has (their functions: "
+                    f"{', '.join(sorted(known))})"
+                )
         self.tick = 0
-        self.start = scenario.start_time
         rates = [deployment.tick_seconds for deployment in self.deployments if deployment.tick_seconds]
         self.tick_seconds = min(rates, default=DEFAULT_TICK_SECONDS)  # the watchers' schedule
         self.router = Router(self.deployments, organization_of(scenario), lambda: self.tick)
@@ -98,8 +119,9 @@ class World:
             self.router.connect(deployment)
 
     def now(self) -> datetime:
-        """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate."""
-        return self.start + timedelta(seconds=self.tick * self.tick_seconds)
+        """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate (with a
+        `lambda` block, an invocation reads the moment it starts)."""
+        return self.clock.now()
 
     def client(self, place: Place, service: str) -> Any:
         """The sandbox's own clients at a place (provisioning, taps, streams, outputs, CloudTrail), made
@@ -198,6 +220,7 @@ class World:
     def _pump(self) -> None:
         for deployment in self.deployments:
             deployment.events.drain(force=True)
+        self._run_accounts(math.inf)  # served, nothing waits for the clock: all that is due runs
 
     @contextlib.contextmanager
     def _environment(self, moto_url: str, simulator: AutoMLSimulator) -> Iterator[None]:
@@ -241,12 +264,16 @@ class World:
 
     def _run_ticks(self, at_least: int) -> None:
         """Every timeline to its end, plus one tick (tick `at_least` at least); and on while that tick was
-        not quiet (a watcher crashed, or published a change again because the reporter never stored it),
-        as the schedule keeps firing on AWS. At most MAX_EXTRA_TICKS more."""
+        not quiet (a watcher crashed, or published a change again because the reporter never stored it, or,
+        with a `lambda` block, anything still waits for an execution), as the schedule keeps firing on AWS.
+        At most MAX_EXTRA_TICKS more (with a `lambda` block, as long as Lambda keeps an event)."""
         last = max(self.scenario.last_tick(self.tick_seconds) + 1, at_least)
         places = set(self.scenario.job_places)
-        for tick in range(last + 1 + MAX_EXTRA_TICKS):
+        extra = max(MAX_EXTRA_TICKS, MAX_BACKLOG_SECONDS // self.tick_seconds) if self.accounts else MAX_EXTRA_TICKS
+        for tick in range(last + 1 + extra):
             self.tick = self.simulator.tick = tick
+            self.clock.seconds = tick * self.tick_seconds
+            published = sum(len(deployment.observer.events) for deployment in self.deployments)
             self._emit_cloudtrail_creates(tick)
             for backfill in self.scenario.backfills:
                 if backfill.tick == tick:  # the scenario's user starts it in each stack where jobs run
@@ -254,10 +281,29 @@ class World:
                         if deployment.place in places:
                             deployment.start_history_import(backfill)
             digest_due = any(digest.tick == tick for digest in self.scenario.digests)  # as its schedule fires
-            quiet = [deployment.fire_schedules(self.now(), digest_due) for deployment in self.deployments]
-            if tick >= last and all(quiet):
+            quiet = all([deployment.fire_schedules(self.now(), digest_due) for deployment in self.deployments])
+            if self.accounts:  # in scenario time: what is due runs until the next tick; quiet when all is done
+                self._run_accounts((tick + 1) * self.tick_seconds)
+                quiet = quiet and all(account.idle() for account in self.accounts.values())
+                quiet = quiet and sum(len(deployment.observer.events) for deployment in self.deployments) == published
+            if tick >= last and quiet:
                 break
         self.ticks = tick + 1
+
+    def _run_accounts(self, until: float) -> None:
+        """Every place's Lambda executions until `until`, interleaved in scenario time (the clock is one):
+        the invocation that starts first, of any account, runs first, so what one place's invocation sends
+        another (a spoke's report to its hub) runs in the same tick, at its moment."""
+        accounts = list(self.accounts.values())
+        while True:
+            starts = [
+                (start, index)
+                for index, account in enumerate(accounts)
+                if (start := account.next_start(until)) is not None
+            ]
+            if not starts:
+                return
+            accounts[min(starts)[1]].run_next(until)
 
     def _deployments_at(self, place: Place) -> list[Deployment]:
         return [deployment for deployment in self.deployments if deployment.place == place]

@@ -40,6 +40,7 @@ __all__ = [
     "Delivery",
     "Faults",
     "Hub",
+    "LambdaQuotas",
     "Scenario",
     "ScenarioError",
     "ScenarioJob",
@@ -297,6 +298,8 @@ def _show(value: object) -> str:
 # Scenario models
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
+DEFAULT_DURATION_SECONDS = 1.0  # an invocation of a function the scenario's `lambda.durations` does not name
+MAX_DURATION_SECONDS = 900.0
 
 
 class Faults(BaseModel):
@@ -388,6 +391,31 @@ class Hub(BaseModel):
         return min(ticks, default=None)
 
 
+class LambdaQuotas(BaseModel):
+    """Lambda's concurrency in scenario time (docs/design.md §6.4): the account's concurrent executions,
+    shared by every function of the account, and how long an invocation of each function takes, in
+    seconds of scenario time (per record for a batch from an event source mapping; a function not named
+    takes `DEFAULT_DURATION_SECONDS`). Names are the functions' logical ids (`ReporterFunction`)."""
+
+    model_config = _STRICT
+
+    account_concurrency: int = Field(ge=1, le=10_000)
+    durations: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _positive(self) -> LambdaQuotas:
+        for name, seconds in self.durations.items():
+            if not (math.isfinite(seconds) and 0 < seconds <= MAX_DURATION_SECONDS):
+                raise ScenarioError(
+                    f"lambda.durations.{name}: {seconds} is not a duration in (0, {MAX_DURATION_SECONDS}] seconds "
+                    "(Lambda's longest timeout)"
+                )
+        return self
+
+    def duration(self, function_id: str) -> float:
+        return self.durations.get(function_id, DEFAULT_DURATION_SECONDS)
+
+
 class ScenarioJob(BaseModel):
     model_config = _STRICT
 
@@ -415,6 +443,8 @@ class Scenario(BaseModel):
     backfills: list[Backfill] = Field(default_factory=list)
     digests: list[DigestAt] = Field(default_factory=list)
     hub: Hub | None = None  # the organization mode: a hub and one spoke per place the jobs run at
+    # `lambda` in the file (a Python keyword here); None: every invocation runs at once, as it always has
+    lambda_quotas: LambdaQuotas | None = Field(default=None, alias="lambda")
 
     def timeline(self, tick_seconds: int = DEFAULT_TICK_SECONDS) -> Timeline:
         """When each job's responses are shown, on a clock of `tick_seconds` a tick (sandbox/timeline.py)."""

@@ -64,6 +64,18 @@ class FunctionSpec:
     memory: int
     max_retry_attempts: int = 2
     on_failure_queue: str | None = None  # logical id of the on-failure destination queue
+    max_event_age: int = 21_600  # MaximumEventAgeInSeconds of its asynchronous events (Lambda's default: 6 h)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue of the stack: how long a received message stays hidden, and where it goes once it
+    was received `max_receive_count` times (its redrive policy; None: it never moves)."""
+
+    logical_id: str
+    visibility_timeout: int = 30
+    dead_letter_queue: str | None = None
+    max_receive_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,7 @@ class RuleSpec:
     pattern: dict[str, Any]
     function_ids: list[str]
     bus_targets: list[BusTarget] = field(default_factory=list)
+    queue_ids: list[str] = field(default_factory=list)  # SQS queues of the stack the rule sends to
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,20 @@ class StreamMappingSpec:
 
 
 @dataclass(frozen=True)
+class QueueMappingSpec:
+    """A Lambda event source mapping from an SQS queue of the stack, as Lambda polls it: batches of up to
+    `batch_size` messages, at most `max_concurrency` invocations at once (None: as many as the account
+    allows)."""
+
+    logical_id: str
+    queue_id: str
+    function_id: str
+    batch_size: int
+    max_concurrency: int | None
+    report_item_failures: bool
+
+
+@dataclass(frozen=True)
 class MacKeySpec:
     """A KMS HMAC key the functions name by its alias (the stack's seal key)."""
 
@@ -137,6 +164,7 @@ class StackModel:
     tables: list[TableSpec] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
+    queue_specs: dict[str, QueueSpec] = field(default_factory=dict)  # by logical id, every queue of `queues`
     buses: dict[str, str] = field(default_factory=dict)  # logical id -> name
     bus_names: dict[str, str] = field(default_factory=dict)  # the name the template gives a bus -> logical id
     bus_policies: list[BusPolicySpec] = field(default_factory=list)
@@ -144,6 +172,7 @@ class StackModel:
     rules: list[RuleSpec] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
+    queue_mappings: list[QueueMappingSpec] = field(default_factory=list)
     mac_keys: list[MacKeySpec] = field(default_factory=list)
     key_scope: str = KEY_SCOPE_LOCAL  # how its table keys a job (the stack's output says an organization's)
 
@@ -214,8 +243,8 @@ class Names:
         kind = self._kind(logical_id)
         if kind == "AWS::SNS::Topic":
             return f"arn:aws:sns:{self.place.region}:{self.place.account}:{logical_id}"
-        if kind == "AWS::SQS::Queue":
-            return f"queue:{logical_id}"  # replaced by the real URL once the queue exists
+        if kind == "AWS::SQS::Queue":  # the URL AWS gives it: moto finds a queue by the name it ends with
+            return f"https://sqs.{self.place.region}.amazonaws.com/{self.place.account}/{logical_id}"
         if kind == "AWS::DynamoDB::Table":
             return self.table_name(logical_id)
         if kind == "AWS::KMS::Alias":
@@ -340,6 +369,7 @@ def read_stack(
             stack.topics.append(logical_id)
         elif kind == "AWS::SQS::Queue":
             stack.queues.append(logical_id)
+            stack.queue_specs[logical_id] = _queue(logical_id, props)
         elif kind == "AWS::Events::EventBus":
             stack.buses[logical_id] = resolve({"Ref": logical_id})
             stack.bus_names[str(resolve(props.get("Name", logical_id)))] = logical_id
@@ -355,7 +385,7 @@ def read_stack(
     for logical_id, resource in resources.items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::Events::Rule" and "EventPattern" in props:
-            stack.rules.append(_rule(logical_id, props, resolve, stack.functions))
+            stack.rules.append(_rule(logical_id, props, resolve, stack.functions, stack.queue_specs))
         elif resource["Type"] == "AWS::Scheduler::Schedule":
             target = props["Target"]
             stack.schedules.append(
@@ -368,6 +398,8 @@ def read_stack(
             )
         elif resource["Type"] == "AWS::Lambda::EventSourceMapping" and _is_stream(props.get("EventSourceArn")):
             stack.stream_mappings.append(_stream_mapping(logical_id, props))
+        elif resource["Type"] == "AWS::Lambda::EventSourceMapping" and _source_id(props) in stack.queue_specs:
+            stack.queue_mappings.append(_queue_mapping(logical_id, props))
         elif resource["Type"] == "AWS::Events::EventBusPolicy":
             stack.bus_policies.append(_bus_policy(logical_id, props, resolve))
     scope = template.get("Outputs", {}).get(OUTPUT_TABLE_KEY_SCOPE, {}).get("Value")
@@ -388,21 +420,29 @@ def _bus_policy(logical_id: str, props: Mapping[str, Any], resolve: Resolver) ->
     return BusPolicySpec(logical_id, str(resolve(props.get("EventBusName", DEFAULT_BUS))), resolve(statements))
 
 
-def _rule(logical_id: str, props: Mapping[str, Any], resolve: Resolver, functions: Mapping[str, Any]) -> RuleSpec:
-    """A rule and its targets: functions of the stack and event buses (with the role EventBridge puts with).
-    Any other target is refused by name: dropping it would hide where the rule's events go."""
+def _rule(
+    logical_id: str,
+    props: Mapping[str, Any],
+    resolve: Resolver,
+    functions: Mapping[str, Any],
+    queues: Mapping[str, Any],
+) -> RuleSpec:
+    """A rule and its targets: functions and queues of the stack, and event buses (with the role EventBridge
+    puts with). Any other target is refused by name: dropping it would hide where the rule's events go."""
     function_ids: list[str] = []
+    queue_ids: list[str] = []
     bus_targets: list[BusTarget] = []
     for target in props.get("Targets", []):
         reference = target["Arn"]
-        if isinstance(reference, dict) and _referenced_id(reference) in functions:
-            function_ids.append(_logical_id_of(reference))
+        referenced = _referenced_id(reference) if isinstance(reference, dict) else None
+        if referenced in functions or referenced in queues:
+            (function_ids if referenced in functions else queue_ids).append(_logical_id_of(reference))
             continue
         arn = str(resolve(reference))
         if not EVENT_BUS_ARN.match(arn):
             raise TemplateError(
                 f"rule {logical_id} target {target.get('Id', '?')} is {arn!r}: the sandbox delivers to the "
-                "stack's functions and to event buses only"
+                "stack's functions and queues, and to event buses only"
             )
         role = target.get("RoleArn")
         dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
@@ -419,6 +459,7 @@ def _rule(logical_id: str, props: Mapping[str, Any], resolve: Resolver, function
         pattern=resolve(props["EventPattern"]),
         function_ids=function_ids,
         bus_targets=bus_targets,
+        queue_ids=queue_ids,
     )
 
 
@@ -437,6 +478,35 @@ def _is_stream(source: Any) -> bool:
 def _attribute(reference: dict[str, Any]) -> str:
     attribute = reference["Fn::GetAtt"]
     return str(attribute[1] if isinstance(attribute, list) else attribute.split(".", 1)[1])
+
+
+def _source_id(props: Mapping[str, Any]) -> str | None:
+    """The logical id an event source mapping's EventSourceArn names, or None."""
+    source = props.get("EventSourceArn")
+    return _referenced_id(source) if isinstance(source, dict) else None
+
+
+def _queue(logical_id: str, props: Mapping[str, Any]) -> QueueSpec:
+    redrive = props.get("RedrivePolicy") or {}
+    target = redrive.get("deadLetterTargetArn")
+    return QueueSpec(
+        logical_id=logical_id,
+        visibility_timeout=int(props.get("VisibilityTimeout", 30)),
+        dead_letter_queue=_logical_id_of(target) if target else None,
+        max_receive_count=int(redrive["maxReceiveCount"]) if target else None,
+    )
+
+
+def _queue_mapping(logical_id: str, props: Mapping[str, Any]) -> QueueMappingSpec:
+    maximum = props.get("ScalingConfig", {}).get("MaximumConcurrency")
+    return QueueMappingSpec(
+        logical_id=logical_id,
+        queue_id=_logical_id_of(props["EventSourceArn"]),
+        function_id=_logical_id_of(props["FunctionName"]),
+        batch_size=int(props.get("BatchSize", 10)),
+        max_concurrency=int(maximum) if maximum is not None else None,
+        report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+    )
 
 
 def _stream_mapping(logical_id: str, props: Mapping[str, Any]) -> StreamMappingSpec:
@@ -497,6 +567,7 @@ def _function(
         memory=int(props.get("MemorySize", 128)),
         max_retry_attempts=int(invoke.get("MaximumRetryAttempts", 2)),
         on_failure_queue=_logical_id_of(on_failure) if on_failure else None,
+        max_event_age=int(invoke.get("MaximumEventAgeInSeconds", 21_600)),
     )
 
 

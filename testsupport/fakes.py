@@ -157,6 +157,7 @@ class FakeStore:
     watch_start: datetime | None = None
     watermark: datetime | None = None
     listed_at: datetime | None = None
+    published_through: datetime | None = None
     imports: dict[str, ImportProgress] = field(default_factory=dict)
     claims: list[ReportRecord] = field(default_factory=list)  # what a notifier would be handed, in order
     writes: int = 0
@@ -279,6 +280,7 @@ class FakeStore:
             watch_start=self.watch_start,
             watermark=self.watermark,
             listed_at=self.listed_at,
+            published_through=self.published_through,
             heartbeat_at=self.heartbeat_at,
         )
 
@@ -294,10 +296,11 @@ class FakeStore:
             self.watch_start = now
         return self.watch_start
 
-    def record_pass(self, listed_at: datetime, watermark: datetime) -> None:
+    def record_pass(self, listed_at: datetime, watermark: datetime, published_through: datetime | None = None) -> None:
         watermark_holds = self.watermark is None or self.watermark <= watermark
         if watermark_holds and (self.listed_at is None or self.listed_at <= listed_at):
             self.watermark, self.listed_at = watermark, listed_at
+            self.published_through = published_through or self.published_through
 
     def save_import_progress(self, progress: ImportProgress) -> None:
         self.imports[progress.import_id] = progress
@@ -321,6 +324,18 @@ class FakePublisher:
 
     def continue_import(self, request: ImportRequest) -> None:
         self.continuations.append(request)
+
+
+@dataclass
+class FakeBacklog:
+    """The ReportBacklog port: how many messages the reporter's queue holds, and how often it was asked."""
+
+    messages: int = 0
+    asked: int = 0
+
+    def waiting(self) -> int:
+        self.asked += 1
+        return self.messages
 
 
 @dataclass

@@ -50,8 +50,8 @@ class MessagingKeyConstruct(Construct):
         self._admit_cloudwatch_logs()
 
     def _admit_eventbridge(self) -> None:
-        """EventBridge writing an undeliverable event to a rule target's dead-letter queue: only for queues of
-        this account and region, by the encryption context SQS puts in every KMS request for a queue
+        """EventBridge writing to a queue: a rule target's dead-letter queue (an undeliverable event), or the
+        reporter's queue (the state-change rule's target); only for queues of this account and region, by the encryption context SQS puts in every KMS request for a queue
         (`aws:sqs:arn`, the queue's ARN). Not aws:SourceArn / aws:SourceAccount: AWS documents that
         EventBridge's deliveries do not carry them to KMS, so a condition on them would drop every event.
         The queue policies name the rules themselves (aws:SourceArn)."""

@@ -11,6 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants as c
@@ -23,13 +24,24 @@ PERIOD = cdk.Duration.minutes(c.ALARM_PERIOD_MINUTES)
 @dataclass(frozen=True)
 class Watched:
     """A function the operators watch: its errors always; its throttles where `throttles` says why they
-    matter (and `sustained`: only three periods in a row); its stream's iterator age where it reads one."""
+    matter (and `sustained`: only three periods in a row); its stream's iterator age where it reads one;
+    the age of its oldest asynchronous event where `event_age` says what waits."""
 
     name: str  # as alarms and the dashboard name it: "Watcher" -> WatcherErrors, WatcherThrottles
     function: lambda_.IFunction
     throttles: str | None = None  # the throttle alarm's description
     sustained: bool = False
     stream_age: str | None = None  # the iterator-age alarm's description (a stream's function)
+    event_age: str | None = None  # the AsyncEventAge alarm's description (an asynchronously invoked function)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queue where work waits for a function (the reporter's): an alarm on its oldest message's age."""
+
+    name: str  # "ReporterQueue" -> ReporterQueueAgeAlarm
+    queue: sqs.IQueue
+    description: str
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,10 @@ NOTIFICATIONS_GRAPH = Graph("Notifications", ())  # claimed against sent, and th
 
 class MonitoringConstruct(Construct):
     """Alarms: each dead-letter queue not empty, each function's errors, throttles where they matter, a
-    stream falling behind, the watcher's staleness (where there is a watcher); and one dashboard named
-    `dashboard_name` (dashboards are account-wide, so the name carries the region).
+    stream falling behind, events waiting too long (a work queue's oldest message, a function's oldest
+    asynchronous event: at WAITING_AGE_ALARM_MINUTES, long before anything can be dropped), the watcher's
+    staleness (where there is a watcher); and one dashboard named `dashboard_name` (dashboards are
+    account-wide, so the name carries the region).
 
     What there is to watch is the deployment's (infra/stack.py): a standalone stack's watcher, reporter and
     notifier; a spoke's forwarder; a hub's recorder, notifier and spoke monitor."""
@@ -66,12 +80,14 @@ class MonitoringConstruct(Construct):
         work: Sequence[Graph],
         error_metrics: Sequence[str],
         claims_refused: str | None = None,
+        waiting: Sequence[Waiting] = (),
     ) -> None:
         """`schedule_rate_minutes`: the watcher's rate, for its staleness alarm (None: no watcher).
         `claims_refused`: the description of the alarm on stream records the stack did not seal (where a
         function checks seals: the notifier, a spoke's forwarder).
         `activity`, `work`: the dashboard's first row, and the graphs that open its second;
-        `error_metrics`: the project's metrics shown beside the functions' errors."""
+        `error_metrics`: the project's metrics shown beside the functions' errors; `waiting`: the queues where
+        work waits for a function."""
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(operators_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -112,6 +128,23 @@ class MonitoringConstruct(Construct):
                 threshold=c.ITERATOR_AGE_ALARM_MINUTES * 60_000,
                 description=each.stream_age,
             )
+        age = c.WAITING_AGE_ALARM_MINUTES
+        for queue in waiting:
+            self._alarm(
+                f"{queue.name}Age",
+                queue.queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+                threshold=age * 60,
+                description=queue.description,
+            )
+        for each in functions:
+            if each.event_age is None:
+                continue
+            self._alarm(
+                f"{each.name}EventAge",
+                each.function.metric("AsyncEventAge", period=PERIOD, statistic="Maximum"),
+                threshold=age * 60_000,
+                description=each.event_age,
+            )
         if claims_refused is not None:
             self._alarm(
                 "ClaimsRefused",
@@ -126,7 +159,9 @@ class MonitoringConstruct(Construct):
                 description=claims_refused,
             )
         self.staleness_alarm = self._staleness_alarm(schedule_rate_minutes) if schedule_rate_minutes else None
-        self.dashboard = self._dashboard(dashboard_name, functions, dead_letter_queues, activity, work, error_metrics)
+        self.dashboard = self._dashboard(
+            dashboard_name, functions, dead_letter_queues, activity, work, error_metrics, waiting
+        )
 
     def _alarm(
         self,
@@ -192,6 +227,7 @@ class MonitoringConstruct(Construct):
         activity: Sequence[Graph],
         work: Sequence[Graph],
         error_metrics: Sequence[str],
+        waiting: Sequence[Waiting],
     ) -> cloudwatch.Dashboard:
         dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.days(1)
@@ -219,6 +255,28 @@ class MonitoringConstruct(Construct):
             ),
         )
         streams = [each for each in functions if each.stream_age is not None]
+        events = [each for each in functions if each.event_age is not None]
+        waits = (
+            [
+                cloudwatch.GraphWidget(
+                    title="Oldest waiting: asynchronous events (ms, left), work queues (s, right)",
+                    left=[
+                        each.function.metric("AsyncEventAge", period=PERIOD, statistic="Maximum", label=each.name)
+                        for each in events
+                    ],
+                    right=[
+                        queue.queue.metric_approximate_age_of_oldest_message(
+                            period=PERIOD, statistic="Maximum", label=queue.name
+                        )
+                        for queue in waiting
+                    ],
+                    width=8,
+                    height=6,
+                )
+            ]
+            if events or waiting
+            else []
+        )
         dashboard.add_widgets(
             _graph(
                 "Dead-letter queues (messages visible)",
@@ -236,6 +294,7 @@ class MonitoringConstruct(Construct):
                 )
                 for each in streams
             ),
+            *waits,
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=8),
         )
         pin_logical_id(dashboard, "Dashboard")

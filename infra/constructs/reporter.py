@@ -9,23 +9,35 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from autopilot_reports.settings import ReporterSettings
 from infra import constants as c
+from infra.checkov import acknowledge_checkov
 from infra.config import OutputLocation
-from infra.constructs.function import AsyncInvoke, EventDrivenFunction, FunctionBasics, FunctionSpec, QueueSpec
+from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
+from infra.constructs.queues import DeadLetterQueue, QueueTarget, WorkQueue
+from infra.ids import pin_logical_id
 from infra.nag import acknowledge, iam5_resource
+
+# What Lambda's polling of an SQS queue needs of the function's role (and kms:Decrypt on the queue's key).
+QUEUE_POLL_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 
 
 class ReporterConstruct(Construct):
-    """The reporter function, the rule on our bus that feeds it, and where its failures land.
+    """The reporter function, the queue in front of it and the rule on our bus that fills it, and where
+    failures land (docs/design.md §2.3).
 
-    Two dead-letter queues, because they hold different things: `ReporterDeliveryDeadLetterQueue`
-    holds events EventBridge could not hand to Lambda (the event itself); `ReporterFailureQueue` holds
-    invocations that failed after Lambda's retries (an invocation record with `requestPayload`).
-    The reporter publishes nothing: its one transaction claims the notification (`notified_at`), and
-    the table's stream hands the committed claim to the notifier.
+    - `ReporterQueue`: the state-change rule's target. An event source mapping hands the reporter batches of
+      `REPORTER_BATCH_SIZE`, at most `max_concurrency` invocations at once (ScalingConfig: no reserved
+      concurrency, so the stack deploys in a new account, and a burst never takes more of the account's
+      executions than that); the reporter reports failed jobs back (ReportBatchItemFailures);
+    - `ReporterFailureQueue`: the queue's dead-letter queue: events the reporter failed on
+      `REPORTER_QUEUE_MAX_RECEIVES` times, as they were queued (redrive them with a message move task);
+    - `ReporterDeliveryDeadLetterQueue`: events EventBridge could not put in the queue.
+    The reporter publishes nothing: its one transaction claims the notification (`notified_at`), and the
+    table's stream hands the committed claim to the notifier.
     """
 
     def __init__(
@@ -40,6 +52,7 @@ class ReporterConstruct(Construct):
         settings: ReporterSettings,
         output_locations: Sequence[OutputLocation],
         output_kms_keys: Sequence[str],
+        max_concurrency: int,
     ) -> None:
         super().__init__(scope, construct_id)
         any_resource_actions = (
@@ -50,13 +63,13 @@ class ReporterConstruct(Construct):
             if settings.leaderboard_size > 0
             else {}
         )
-        self.reporter = EventDrivenFunction(
+        self.reporter = ServiceFunction(
             self,
             "Reporter",
             spec=FunctionSpec(
                 name="Reporter",
                 handler=c.REPORTER_HANDLER,
-                description="autopilot-reports reporter: describes the job, reads explainability and the "
+                description="autopilot-reports reporter: describes each job, reads explainability and the "
                 "leaderboard, stores the report and claims its notification",
                 settings=settings,
                 memory_mb=c.reporter_memory_mb(settings.analysis_max_bytes),
@@ -64,32 +77,81 @@ class ReporterConstruct(Construct):
                 any_resource_actions=any_resource_actions,
             ),
             basics=basics,
-            key=key,
-            delivery_queue=QueueSpec(
-                logical_id="ReporterDeliveryDeadLetterQueue",
-                purpose="state-change events EventBridge could not deliver to the reporter",
-            ),
-            invoke=AsyncInvoke(
-                retry_attempts=c.REPORTER_RETRY_ATTEMPTS,
-                max_event_age=cdk.Duration.seconds(c.REPORTER_MAX_EVENT_AGE_SECONDS),
-                failure_queue=QueueSpec(
-                    logical_id="ReporterFailureQueue",
-                    purpose="reporter invocations that still failed after Lambda's asynchronous retries",
-                ),
-            ),
         )
         self.function = self.reporter.function
-        self.delivery_dead_letter_queue = self.reporter.delivery_queue
-        assert self.reporter.failure_queue is not None
-        self.failure_queue = self.reporter.failure_queue
+        self.delivery_dead_letter_queue = DeadLetterQueue(
+            self,
+            "DeliveryDeadLetters",
+            key=key,
+            logical_id="ReporterDeliveryDeadLetterQueue",
+            purpose="state-change events EventBridge could not put in the reporter's queue",
+            retain=basics.retain,
+        )
+        self.failure_queue = DeadLetterQueue(
+            self,
+            "Failures",
+            key=key,
+            logical_id="ReporterFailureQueue",
+            purpose=f"state-change events the reporter failed on {c.REPORTER_QUEUE_MAX_RECEIVES} times (the events "
+            "as queued; redrive them to ReporterQueue)",
+            retain=basics.retain,
+        )
+        self.queue = WorkQueue(
+            self,
+            "Queue",
+            key=key,
+            logical_id="ReporterQueue",
+            visibility_timeout=cdk.Duration.seconds(c.REPORTER_QUEUE_VISIBILITY_SECONDS),
+            retention=cdk.Duration.days(c.REPORTER_QUEUE_RETENTION_DAYS),
+            dead_letter_queue=self.failure_queue,
+            max_receive_count=c.REPORTER_QUEUE_MAX_RECEIVES,
+            retain=basics.retain,
+        )
         self._grant(table, output_locations, output_kms_keys)
-        self.rule = self.reporter.add_rule(
+        self.mapping = self._mapping(key, max_concurrency)
+        self.rule = events.Rule(
             self,
             "StateChangeRule",
-            description="autopilot-reports: every AutoML job state change goes to the reporter",
-            pattern=events.EventPattern(source=[c.EVENT_SOURCE], detail_type=[c.STATE_CHANGE_DETAIL_TYPE]),
-            bus=bus,
+            description="autopilot-reports: every AutoML job state change goes to the reporter's queue",
+            event_bus=bus,
+            event_pattern=events.EventPattern(source=[c.EVENT_SOURCE], detail_type=[c.STATE_CHANGE_DETAIL_TYPE]),
+            targets=[
+                QueueTarget(
+                    self.queue,
+                    self.delivery_dead_letter_queue,
+                    retry_attempts=c.TARGET_RETRY_ATTEMPTS,
+                    max_event_age=cdk.Duration.seconds(c.TARGET_MAX_EVENT_AGE_SECONDS),
+                )
+            ],
         )
+        pin_logical_id(self.rule, "StateChangeRule")
+
+    def _mapping(self, key: kms.IKey, max_concurrency: int) -> lambda_.EventSourceMapping:
+        """Lambda polls the queue as the reporter's role: exactly what the polling needs."""
+        queue = self.queue.queue
+        self.reporter.add_to_policy(
+            iam.PolicyStatement(actions=list(QUEUE_POLL_ACTIONS), resources=[queue.queue_arn]),
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]),
+        )
+        mapping = lambda_.EventSourceMapping(
+            self,
+            "QueueMapping",
+            target=self.function,
+            event_source_arn=queue.queue_arn,
+            batch_size=c.REPORTER_BATCH_SIZE,
+            max_concurrency=max_concurrency,
+            report_batch_item_failures=True,
+        )
+        pin_logical_id(mapping, "ReporterQueueMapping")
+        mapping.node.add_dependency(self.reporter.policy)  # Lambda checks the role's queue access on creation
+        acknowledge_checkov(
+            self.function,
+            "CKV_AWS_116",
+            "The reporter is invoked synchronously by its queue's event source mapping, and a function's "
+            "DeadLetterConfig applies to asynchronous invocations only; a message the reporter fails on "
+            f"{c.REPORTER_QUEUE_MAX_RECEIVES} times moves to the queue's own dead-letter queue, ReporterFailureQueue.",
+        )
+        return mapping
 
     # --- permissions ---------------------------------------------------------------------------------
     def _grant(self, table: dynamodb.ITable, locations: Sequence[OutputLocation], kms_keys: Sequence[str]) -> None:

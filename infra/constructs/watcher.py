@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from autopilot_reports.settings import WatcherSettings
@@ -38,6 +39,7 @@ class WatcherConstruct(Construct):
         *,
         bus: events.IEventBus,
         table: dynamodb.ITable,
+        report_queue: sqs.IQueue,
         key: kms.IKey,
         basics: FunctionBasics,
         settings: WatcherSettings,
@@ -86,7 +88,7 @@ class WatcherConstruct(Construct):
         self.dead_letter_queue = self.watcher.delivery_queue
         assert self.watcher.failure_queue is not None
         self.failure_queue = self.watcher.failure_queue
-        self._grant(table)
+        self._grant(table, report_queue)
 
         self.schedule_role = self._schedule_role()
         self.schedule = self._schedule(interval)
@@ -130,7 +132,7 @@ class WatcherConstruct(Construct):
         )
 
     # --- permissions ---------------------------------------------------------------------------------
-    def _grant(self, table: dynamodb.ITable) -> None:
+    def _grant(self, table: dynamodb.ITable, report_queue: sqs.IQueue) -> None:
         indexes = [f"{table.table_arn}/index/{index}" for index in (c.INDEX_BY_STATUS, c.INDEX_BY_PARTIAL_FAILURE)]
         self.watcher.add_to_policy(
             # The watch state and what the table knows; claims of stuck alerts; a digest's commit (PutItem).
@@ -142,6 +144,8 @@ class WatcherConstruct(Construct):
             iam.PolicyStatement(actions=["dynamodb:Query"], resources=indexes),
             # State changes for the reporter, and the next piece of a history import.
             iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            # How many changes still wait for the reporter, before one not yet stored is published again.
+            iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[report_queue.queue_arn]),
         )
 
     # --- the regular tick and the digest ----------------------------------------------------------------

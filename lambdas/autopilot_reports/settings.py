@@ -170,6 +170,9 @@ class WatcherSettings(FunctionSettings):
     job_family_pattern: JobFamilyPattern = c.DEFAULT_JOB_FAMILY_PATTERN
     stuck_after_minutes: StuckAfterMinutes = c.DEFAULT_STUCK_AFTER_MINUTES
     digest_period_hours: DigestPeriodHours = c.DEFAULT_DIGEST_PERIOD_HOURS
+    # The reporter's queue: a change not yet stored is published again only when it cannot still be waiting
+    # there (domain.watcher.republishable). None: published again on every tick, as without a queue.
+    report_queue_url: str | None = None
     # The plan's: a spoke's heartbeat interval (constants.HEARTBEAT_MINUTES); 0: none (a standalone stack).
     heartbeat_minutes: int = Field(default=0, ge=0, json_schema_extra=OMITTED_AT_DEFAULT)
 

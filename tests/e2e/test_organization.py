@@ -17,7 +17,7 @@ import pytest
 
 from autopilot_reports import constants as c
 from sandbox.organization import OrganizationTemplates, organization_templates, run_organization
-from sandbox.scenario import Scenario, load_scenario
+from sandbox.scenario import LambdaQuotas, Scenario, load_scenario
 from tests.conftest import TEMPLATE_FILE
 from tests.e2e.test_scenarios import SCENARIOS, check_message, check_record, load_expectation, read_jsonl
 
@@ -136,6 +136,31 @@ def test_redelivered_forwarded_events_change_nothing_at_the_hub(tmp_path: Path) 
     assert sorted(key(item["attributes"]) for item in ended) == sorted(
         job for job, count in expect["hub"]["notifications"].items() if count
     )
+
+
+def test_under_each_places_lambda_quota_the_hub_hears_each_report_in_its_tick(
+    organization_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """A `lambda` block gives each place its own account's executions; durations name a spoke's function and
+    the hub's. The hub still records every job and sends one message per terminal job, and hears each
+    report in the tick it was committed: a forwarder's send is due when its stream batch ends, and the
+    places' executions run in the order of scenario time, not one account after another (which left the
+    hub's share for the next tick: a minute late)."""
+    scenario = load_scenario(SCENARIOS / "organization.json")
+    quotas = {"account_concurrency": 2, "durations": {"ReporterFunction": 2.0, "HubRecorderFunction": 1.0}}
+    summary = run_checked(scenario.model_copy(update={"lambda_quotas": LambdaQuotas(**quotas)}), tmp_path)
+
+    expect = load_expectation("organization")
+    records = {key(record): record for record in read_jsonl(tmp_path / "records.jsonl")}
+    for job, expected in expect["hub"]["records"].items():
+        check_record(records[job], expected, expect["importance_places"])
+    ended = messages(tmp_path, c.EVENT_TYPE_ENDED)
+    assert sorted(key(item["attributes"]) for item in ended) == sorted(
+        job for job, count in expect["hub"]["notifications"].items() if count
+    )
+    at_once = organization_run[1]["notify_delay_minutes"]["max"]
+    assert at_once < summary["notify_delay_minutes"]["max"] < at_once + 0.5  # seconds of durations, not a tick
+    assert summary["lambda"]["peak_concurrency"]["HubRecorderFunction"] >= 1
 
 
 def test_a_spoke_gone_silent_gets_exactly_one_spoke_silent_message(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ FULL_CONTEXT: dict[str, Any] = {
     "jobNamePrefix": "team-a-",
     "importPagesPerPiece": "3",
     "watcherReservedConcurrency": "2",
+    "reporterMaxConcurrency": "8",
     "autopilotOutputLocations": '["ml-output/autopilot", "s3://sagemaker-${AWS::Region}-${AWS::AccountId}/"]',
     "autopilotOutputKmsKeys": f"{OUTPUT_KEY},{OUTPUT_MRK}",
     "powertoolsLayerArn": LAYER_ARN,

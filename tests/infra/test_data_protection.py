@@ -64,19 +64,21 @@ def test_every_topic_is_kms_encrypted_and_tls_only(request, fixture):
 
 
 @pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
-def test_every_queue_is_kms_encrypted_tls_only_and_keeps_14_days(request, fixture):
+def test_every_queue_is_kms_encrypted_tls_only_and_dead_letters_keep_14_days(request, fixture):
     template = request.getfixturevalue(fixture)
     queues = resources(template, "AWS::SQS::Queue")
     assert set(queues) == {
         "WatcherTriggerDeadLetterQueue",
         "ReporterDeliveryDeadLetterQueue",
+        "ReporterQueue",  # the reporter's work (test_wiring.py), whose redrive is ReporterFailureQueue
         "ReporterFailureQueue",
         "NotifierFailureQueue",
         "WatcherFailureQueue",
     }
     for name, body in queues.items():
         assert body["Properties"]["KmsMasterKeyId"] == get_att("MessagingKey")
-        assert body["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+        retention = 4 if name == "ReporterQueue" else 14  # what fails there moves to a 14-day queue
+        assert body["Properties"]["MessageRetentionPeriod"] == retention * 24 * 3600
         denies = [s for s in queue_policy_for(template, name) if s["Effect"] == "Deny"]
         assert denies == [
             {

@@ -28,7 +28,7 @@ MODELS = (
 )
 # What the stack makes and gives a function by name, and what its plan decides (a spoke's heartbeat, a
 # hub's messages); every other setting is a context key.
-RESOURCES = {"table_name", "event_bus_name", "topic_arn", "seal_alias", "heartbeat_minutes", "organization"}
+RESOURCES = {"table_name", "event_bus_name", "report_queue_url", "topic_arn", "seal_alias", "heartbeat_minutes", "organization"}
 SEAL = {"seal_alias": "<seal>"}  # every function's
 
 

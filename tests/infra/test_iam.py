@@ -51,12 +51,13 @@ def test_watcher_role_grants_exactly_what_the_watcher_calls(template_json):
         "kms:GenerateDataKey": [get_att("MessagingKey")],  # for its failure queue only
         "kms:Decrypt": [get_att("MessagingKey")],
         "sqs:SendMessage": [get_att("WatcherFailureQueue")],
+        "sqs:GetQueueAttributes": [get_att("ReporterQueue")],  # before a change not yet stored goes out again
     }
 
 
 def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
     table = [get_att("ReportsTable")]
-    key = [get_att("MessagingKey")]  # for its failure queue only: the reporter publishes nothing
+    queue = [get_att("ReporterQueue")]
     assert grants(policy_statements_for_role(template_json, "ReporterRole")) == {
         **_logs("ReporterLogGroup"),
         **XRAY,
@@ -69,9 +70,11 @@ def test_reporter_role_grants_exactly_what_the_reporter_calls(template_json):
         "dynamodb:PutItem": table,
         "dynamodb:UpdateItem": table,
         "dynamodb:ConditionCheckItem": table,
-        "kms:GenerateDataKey": key,
-        "kms:Decrypt": key,
-        "sqs:SendMessage": [get_att("ReporterFailureQueue")],
+        # Lambda's polling of its queue, as the reporter's role (the reporter itself publishes nothing)
+        "sqs:ReceiveMessage": queue,
+        "sqs:DeleteMessage": queue,
+        "sqs:GetQueueAttributes": queue,
+        "kms:Decrypt": [get_att("MessagingKey")],
     }
 
 

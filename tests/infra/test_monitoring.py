@@ -48,6 +48,7 @@ def test_each_dead_letter_queue_alarms_on_its_first_message(template_json, alarm
         ("NotifierErrorsAlarm", "NotifierFunction", "Errors", 1),
         ("WatcherThrottlesAlarm", "WatcherFunction", "Throttles", 3),
         ("ReporterThrottlesAlarm", "ReporterFunction", "Throttles", 1),
+        ("NotifierThrottlesAlarm", "NotifierFunction", "Throttles", 1),
     ],
 )
 def test_function_errors_and_throttles_alarm(template_json, alarm_id, function_id, metric, periods):
@@ -85,6 +86,37 @@ def test_notifier_falling_behind_the_stream_alarms(template_json):
     )
 
 
+def test_what_waits_alarms_at_the_burst_bar_long_before_anything_can_be_dropped(template_json):
+    """docs/design.md §7 (Bursts): 15 minutes, the p99 a burst must meet; a queued change is dropped by
+    nothing (it moves to ReporterFailureQueue after 5 failed receives, and the queue keeps it 4 days), and
+    the watcher's asynchronous events go to WatcherFailureQueue after an hour."""
+    queue = _alarm(template_json, "ReporterQueueAgeAlarm")
+    assert (queue["Namespace"], queue["MetricName"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert queue["Dimensions"] == [{"Name": "QueueName", "Value": get_att("ReporterQueue", "QueueName")}]
+    assert (queue["Statistic"], queue["ComparisonOperator"], queue["Threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        15 * 60,  # seconds
+    )
+    assert queue["Threshold"] < props(template_json, "ReporterQueue")["MessageRetentionPeriod"]
+    watcher = _alarm(template_json, "WatcherEventAgeAlarm")
+    assert (watcher["Namespace"], watcher["MetricName"]) == ("AWS/Lambda", "AsyncEventAge")
+    assert watcher["Dimensions"] == [{"Name": "FunctionName", "Value": ref("WatcherFunction")}]
+    assert (watcher["Statistic"], watcher["ComparisonOperator"], watcher["Threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        15 * 60 * 1000,  # milliseconds
+    )
+    (invoke,) = [
+        body["Properties"]
+        for body in resources(template_json, "AWS::Lambda::EventInvokeConfig").values()
+        if body["Properties"]["FunctionName"] == ref("WatcherFunction")
+    ]
+    assert watcher["Threshold"] < invoke["MaximumEventAgeInSeconds"] * 1000
+    for alarm in (queue, watcher):
+        assert (alarm["EvaluationPeriods"], alarm["Period"], alarm["TreatMissingData"]) == (1, 300, "notBreaching")
+
+
 def test_a_refused_claim_alarms_at_once(template_json):
     """A stream record the stack did not seal reached the notifier: someone invoked it by hand."""
     alarm = _alarm(template_json, "ClaimsRefusedAlarm")
@@ -106,6 +138,9 @@ def test_every_alarm_notifies_operators(template_json):
         "NotifierErrorsAlarm",
         "WatcherThrottlesAlarm",
         "ReporterThrottlesAlarm",
+        "NotifierThrottlesAlarm",
+        "ReporterQueueAgeAlarm",
+        "WatcherEventAgeAlarm",
         "NotifierIteratorAgeAlarm",
         "WatcherStaleAlarm",
         "ClaimsRefusedAlarm",
@@ -146,6 +181,8 @@ def test_dashboard_shows_reports_notifications_explainability_errors_and_latency
         '\\"stat\\":\\"p50\\"',
         '\\"stat\\":\\"p99\\"',
         "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
+        "AsyncEventAge",
     ]
     missing = [text for text in wanted if text not in body]
     assert not missing, missing

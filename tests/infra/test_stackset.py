@@ -126,7 +126,7 @@ def spoke_code(roll_out: RollOut) -> dict[str, dict[str, Any]]:
 
 def test_every_spoke_function_reads_its_code_from_its_regions_asset_bucket(roll_out):
     code = spoke_code(roll_out)
-    assert set(code) >= {"WatcherFunction", "ReporterFunction", "NotifierFunction"}
+    assert set(code) >= {"WatcherFunction", "ReporterFunction", "ForwarderFunction"}
     for function, location in code.items():
         assert location["S3Bucket"] == {"Fn::Join": ["-", [ASSET_PREFIX, {"Ref": "AWS::Region"}]]}, function
     # Nothing in the spoke points at the deploying account's own CDK bootstrap bucket.
@@ -206,10 +206,10 @@ def test_each_asset_bucket_is_private_encrypted_and_never_deleted(roll_out, regi
 
 
 # --- the spoke, for now the standalone stack's constructs ------------------------------------------------
-def test_the_spoke_holds_the_constructs_of_a_deployment_named_after_the_stack(roll_out, template_json):
-    """The seam (infra/stackset.py `spoke_stack_into`) composes today's standalone constructs: the same
-    resources as the standalone stack, with the same names. When the spoke plan's own stack lands, this is
-    the test to change with it. (Lambda permissions are named after their construct path, which differs.)"""
+def test_the_spoke_holds_the_constructs_of_a_deployment_named_after_the_stack(roll_out, spoke_template_json):
+    """The seam (infra/stackset.py `spoke_stack_into`) composes a spoke's constructs: the same resources as
+    a spoke deployed on its own, with the same names; a forwarder, no notifier of its own. (Lambda
+    permissions are named after their construct path, which differs.)"""
 
     def kinds(template: dict[str, Any]) -> Counter[str]:
         return Counter(body["Type"] for body in template["Resources"].values())
@@ -217,11 +217,12 @@ def test_the_spoke_holds_the_constructs_of_a_deployment_named_after_the_stack(ro
     def named(template: dict[str, Any]) -> set[str]:
         return {name for name, body in template["Resources"].items() if body["Type"] != "AWS::Lambda::Permission"}
 
-    assert kinds(roll_out.spoke) == kinds(template_json)
-    assert named(roll_out.spoke) == named(template_json)
+    assert kinds(roll_out.spoke) == kinds(spoke_template_json)
+    assert named(roll_out.spoke) == named(spoke_template_json)
+    assert "ForwarderFunction" in named(roll_out.spoke) and "NotifierFunction" not in named(roll_out.spoke)
     (bus,) = resources(roll_out.spoke, "AWS::Events::EventBus").values()
     assert bus["Properties"]["Name"] == "AutopilotReports"
-    assert roll_out.spoke["Description"] == template_json["Description"]
+    assert roll_out.spoke["Description"] == spoke_template_json["Description"]
 
 
 # --- checks: cdk-nag ran in the synth; cfn-lint and the assembly readers ------------------------------------

@@ -57,15 +57,57 @@ def test_a_refused_automl_call_never_wakes_the_watcher(template_json):
     assert not pattern.matches_event(refused)
 
 
-def test_state_change_rule_on_our_bus_feeds_the_reporter(template_json):
+def test_state_change_rule_on_our_bus_feeds_the_reporters_queue(template_json):
     rule = props(template_json, "StateChangeRule")
     assert rule["EventBusName"] == ref("EventBus")
     assert rule["EventPattern"] == {"source": ["autopilot-reports"], "detail-type": ["AutoML Job State Change"]}
     target = _single_target(template_json, "StateChangeRule")
-    assert target["Arn"] == get_att("ReporterFunction")
+    assert target["Arn"] == get_att("ReporterQueue")
+    assert "Input" not in target and "InputPath" not in target  # the event goes as is: the message body
     assert target["DeadLetterConfig"] == {"Arn": get_att("ReporterDeliveryDeadLetterQueue")}
     assert target["RetryPolicy"] == RETRY_POLICY
     assert props(template_json, "EventBus")["Name"] == "AutopilotReports"  # the stack's name
+
+
+@pytest.mark.parametrize(("fixture", "concurrency"), [("template_json", 5), ("full_template_json", 8)])
+def test_a_burst_waits_in_the_reporters_queue_and_takes_a_bounded_share_of_the_account(request, fixture, concurrency):
+    """docs/design.md §2.3: the mapping's MaximumConcurrency caps the reporter without a reservation (a
+    new account, concurrency 10 and 10 unreserved, could not deploy one), leaving the rest of the account
+    to the watcher, the notifier and its other functions; a message the reporter keeps failing on moves
+    to ReporterFailureQueue after 5 receives; a message is hidden six times the function's timeout."""
+    template = request.getfixturevalue(fixture)
+    mappings = [
+        body["Properties"]
+        for body in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if body["Properties"]["EventSourceArn"] == get_att("ReporterQueue")
+    ]
+    assert mappings == [
+        {
+            "EventSourceArn": get_att("ReporterQueue"),
+            "FunctionName": ref("ReporterFunction"),
+            "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": {"MaximumConcurrency": concurrency},
+        }
+    ]
+    assert 2 <= concurrency < 10  # Lambda's minimum; below a new account's whole concurrency
+    assert "ReservedConcurrentExecutions" not in props(template, "ReporterFunction")
+    queue = props(template, "ReporterQueue")
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": get_att("ReporterFailureQueue"), "maxReceiveCount": 5}
+    assert queue["VisibilityTimeout"] >= 6 * props(template, "ReporterFunction")["Timeout"]
+    assert "DelaySeconds" not in queue and "ReceiveMessageWaitTimeSeconds" not in queue
+    # EventBridge may send to it for the state-change rule only; nobody else is admitted
+    admitted = [s for s in queue_policy_for(template, "ReporterQueue") if s["Effect"] == "Allow"]
+    assert admitted == [
+        {
+            "Action": "sqs:SendMessage",
+            "Condition": {"ArnEquals": {"aws:SourceArn": get_att("StateChangeRule")}},
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Resource": get_att("ReporterQueue"),
+            "Sid": admitted[0]["Sid"],
+        }
+    ]
 
 
 @pytest.mark.parametrize("fixture", ["template_json", "full_template_json"])
@@ -125,12 +167,12 @@ def test_rules_may_invoke_their_function_and_write_their_dead_letter_queue(full_
         ("WatcherFunction", "CloudTrailAutoMLRule"),
         ("WatcherFunction", "HistoryImportRule"),
         ("WatcherFunction", "ChildJobRule"),
-        ("ReporterFunction", "StateChangeRule"),
-    }
+    }  # the reporter is invoked by its queue's event source mapping, never by a rule
     assert all(p["Principal"] == "events.amazonaws.com" and p["Action"] == "lambda:InvokeFunction" for p in permissions)
     for queue, rules in (
         ("WatcherTriggerDeadLetterQueue", {"CloudTrailAutoMLRule", "HistoryImportRule", "ChildJobRule"}),
         ("ReporterDeliveryDeadLetterQueue", {"StateChangeRule"}),
+        ("ReporterQueue", {"StateChangeRule"}),
     ):
         senders = {
             s["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"][0]
@@ -140,18 +182,12 @@ def test_rules_may_invoke_their_function_and_write_their_dead_letter_queue(full_
         assert senders == rules
 
 
-def test_async_invocation_of_the_reporter_retries_then_parks_the_event(template_json):
+def test_async_invocation_of_the_watcher_retries_then_parks_the_event(template_json):
     configs = {
         body["Properties"]["FunctionName"]["Ref"]: body["Properties"]
         for body in resources(template_json, "AWS::Lambda::EventInvokeConfig").values()
     }
-    assert configs["ReporterFunction"] == {
-        "FunctionName": ref("ReporterFunction"),
-        "Qualifier": "$LATEST",
-        "MaximumRetryAttempts": 2,
-        "MaximumEventAgeInSeconds": 3600,
-        "DestinationConfig": {"OnFailure": {"Destination": get_att("ReporterFailureQueue")}},
-    }
+    assert "ReporterFunction" not in configs  # its queue's mapping invokes it; failures stay in the queue
     # A history-import piece that dies must be retried or the import stops; a retried tick is harmless.
     assert configs["WatcherFunction"] == {
         "FunctionName": ref("WatcherFunction"),
@@ -239,6 +275,7 @@ def test_function_environments_follow_the_settings_contract(template_json):
         "JOB_FAMILY_PATTERN": r"^(.+?)(?:-\d+)*$",
         "STUCK_AFTER_MINUTES": "240",
         "DIGEST_PERIOD_HOURS": "24",
+        "REPORT_QUEUE_URL": ref("ReporterQueue"),
     }
     assert reporter["Environment"]["Variables"] == {
         **COMMON_ENV,

@@ -122,6 +122,9 @@ def required_permissions(
         buses = {entry.get("EventBusName", "default") for entry in params.get("Entries", [])}
         for bus in buses:
             yield f"events:{operation}", bus if bus.startswith("arn:") else arn.format("events", f"event-bus/{bus}"), {}
+    elif service == "sqs":
+        name = str(params.get("QueueUrl", "*")).rstrip("/").rsplit("/", 1)[-1]
+        yield f"sqs:{operation}", arn.format("sqs", name), {}
     else:
         yield f"{service}:{operation}", "*", {}
 

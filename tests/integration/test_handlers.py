@@ -137,6 +137,8 @@ def pipeline(aws, table_name, stack_model, monkeypatch):
         create_mac_keys(boto3.client("kms", region_name=REGION), stack_model)
         bus = next(iter(stack_model.buses.values()))
         boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
+        for queue in stack_model.queues:  # the reporter's queue, which the watcher asks before publishing again
+            boto3.client("sqs", region_name=REGION).create_queue(QueueName=queue)
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="outputs")
         key = PREFIX[len("s3://outputs/") :]
@@ -332,10 +334,19 @@ def test_watcher_publishes_each_change_once_and_advances_the_watermark(pipeline)
     again = watcher_handler.handler({"trigger": "schedule"}, Context())
 
     assert first["listed"] == 2 and first["published"] == 2
-    assert again["published"] == 2  # the reporter has not recorded them yet: still news
+    # The reporter has not recorded them yet: still news, and the reporter's queue is empty, so they can
+    # no longer be waiting there (lost on the way): published again, after one look at the queue.
+    assert again["published"] == 2
+    assert pipeline.recorder.calls["sqs.GetQueueAttributes"] == 1
     assert pipeline.recorder.calls["sagemaker.ListAutoMLJobs"] == 2
     assert first["watermark"] == "2025-05-01T10:00:00+00:00"  # held at the oldest change not yet stored
     assert pipeline.recorder.calls["events.PutEvents"] == 2
+
+    boto3.client("sqs", region_name=REGION).send_message(
+        QueueUrl=pipeline.stack.function_by_handler("handlers.watcher.handler").environment["REPORT_QUEUE_URL"],
+        MessageBody="{}",
+    )  # one message waits: one of the two may still be there, the older one goes out again
+    assert watcher_handler.handler({"trigger": "schedule"}, Context())["published"] == 1
 
 
 def test_watcher_rejects_an_unknown_invocation(pipeline, capsys):

@@ -47,8 +47,11 @@ PLATFORM_ACTIONS = {
     "dynamodb:GetShardIterator": "the event source mapping reads the table's stream",
     "dynamodb:ListStreams": "the event source mapping reads the table's stream",
     "sqs:SendMessage": "Lambda sends what still failed to the function's on-failure destination",
+    "sqs:ReceiveMessage": "the event source mapping polls the reporter's queue as the reporter's role",
+    "sqs:DeleteMessage": "the event source mapping deletes what the reporter reported",
+    "sqs:GetQueueAttributes": "the event source mapping reads the reporter's queue (the watcher asks it itself)",
     "kms:GenerateDataKey": "the on-failure queue is encrypted with the messaging key",
-    "kms:Decrypt": "the on-failure queue is encrypted with the messaging key",
+    "kms:Decrypt": "the on-failure queue and the reporter's queue are encrypted with the messaging key",
 }
 
 OUTPUT_BUCKET = f"sagemaker-{REGION}-{ACCOUNT_ID}"  # the stack's default Autopilot output location
@@ -119,6 +122,8 @@ def provision(admin: Credentials, stack_model: Any) -> None:
         admin.client("sns").create_topic(Name=topic)
     for bus in stack_model.buses.values():
         admin.client("events").create_event_bus(Name=bus)
+    for queue in stack_model.queues:
+        admin.client("sqs").create_queue(QueueName=queue)
     s3 = admin.client("s3")
     for bucket in (OUTPUT_BUCKET, "someone-elses-bucket"):
         s3.create_bucket(Bucket=bucket)
@@ -198,6 +203,8 @@ def happy_paths(enforced, monkeypatch, stack_model, template_json):
 
         DynamoDBReportStore(stack_model.tables[0].logical_id).begin_watch(WATCH_START)
         results["watcher"] = watcher_handler.handler({"trigger": "schedule"}, Context())
+        # Not stored yet, and the reporter's queue empty: the next tick asks it, then publishes them again.
+        results["watcher_again"] = watcher_handler.handler({"trigger": "schedule"}, Context())
         backfill = {"backfill": {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "force": True}}
         results["import"] = watcher_handler.handler(backfill, Context())
 
@@ -222,6 +229,7 @@ def happy_paths(enforced, monkeypatch, stack_model, template_json):
 
 def test_every_handler_succeeds_under_its_own_policy(happy_paths):
     assert happy_paths["watcher"]["published"] == 2
+    assert happy_paths["watcher_again"]["published"] == 2
     assert happy_paths["import"]["status"] == "done"
     assert happy_paths["reporter"] == {"outcome": "claimed", "job_name": "churn"}
     assert happy_paths["reporter_v2"]["outcome"] == "written"
@@ -232,6 +240,8 @@ def test_every_handler_succeeds_under_its_own_policy(happy_paths):
         assert check.allowed, name
     reporter, notifier = happy_paths["checks"][HANDLERS[1]], happy_paths["checks"][HANDLERS[2]]
     assert any(verdict.startswith("sagemaker:DescribeAutoMLJobV2") for verdict in reporter.allowed)
+    watcher = happy_paths["checks"][HANDLERS[0]]
+    assert any(verdict.startswith("sqs:GetQueueAttributes") for verdict in watcher.allowed)
     assert any(verdict.startswith("sns:Publish") for verdict in notifier.allowed)
     assert any(verdict.startswith("kms:GenerateDataKey") for verdict in notifier.allowed)
 

@@ -162,12 +162,13 @@ def test_watch_start_is_set_once_and_a_pass_only_moves_the_watermark_and_listing
     assert store.begin_watch(T0) == T0
     assert store.begin_watch(T0 + timedelta(days=1)) == T0
     minute = timedelta(minutes=1)
-    store.record_pass(T0 + 2 * minute, T0 + minute)
-    store.record_pass(T0 + 3 * minute, T0 + minute)  # a later listing that found nothing newer: recorded
-    store.record_pass(T0 + 4 * minute, T0)  # overtaken by a stored watermark: nothing moves back
-    store.record_pass(T0 + minute, T0 + 9 * minute)  # an older listing: nothing recorded
+    store.record_pass(T0 + 2 * minute, T0 + minute, T0 + 2 * minute)
+    store.record_pass(T0 + 3 * minute, T0 + minute, T0 + 3 * minute)  # a later listing, nothing newer: recorded
+    store.record_pass(T0 + 4 * minute, T0, T0 + 8 * minute)  # overtaken by a stored watermark: nothing moves back
+    store.record_pass(T0 + minute, T0 + 9 * minute, T0 + 9 * minute)  # an older listing: nothing recorded
     state = store.get_watch_state()
     assert (state.watch_start, state.watermark, state.listed_at) == (T0, T0 + minute, T0 + 3 * minute)
+    assert state.published_through == T0 + 3 * minute  # moves with the pass that is recorded
 
 
 def test_known_states_of_unknown_jobs_are_absent(store):

@@ -32,6 +32,7 @@ ENV_NAMES = {
         "JOB_FAMILY_PATTERN",
         "STUCK_AFTER_MINUTES",
         "DIGEST_PERIOD_HOURS",
+        "REPORT_QUEUE_URL",
     ],
     ReporterSettings: [
         "SEAL_ALIAS",
@@ -59,7 +60,12 @@ ENV_NAMES = {
 ADDED_FOR_AN_ORGANIZATION = {WatcherSettings: ["HEARTBEAT_MINUTES"], NotifierSettings: ["ORGANIZATION"]}
 SEAL = {"seal_alias": "alias/reports-seal"}  # every function's
 REQUIRED = {
-    WatcherSettings: {**SEAL, "table_name": "reports", "event_bus_name": "bus"},
+    WatcherSettings: {  # and the reporter's queue, which the stack always writes
+        **SEAL,
+        "table_name": "reports",
+        "event_bus_name": "bus",
+        "report_queue_url": "https://sqs.us-east-1.amazonaws.com/111122223333/ReporterQueue",
+    },
     ReporterSettings: {**SEAL, "table_name": "reports"},
     NotifierSettings: {**SEAL, "topic_arn": "arn:aws:sns:us-east-1:111122223333:reports"},
     ForwarderSettings: {**SEAL, "event_bus_name": "bus"},

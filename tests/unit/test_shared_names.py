@@ -73,7 +73,7 @@ def test_the_source_tree_is_where_the_rule_looks():
     files = source_files()
     assert ROOT / "app.py" in files and ROOT / "sandbox" / "runner.py" in files
     assert HOME.is_file() and HOME not in files
-    assert len(SHARED) == 5 + 6 + 17
+    assert len(SHARED) == 5 + 6 + 18
 
 
 @pytest.mark.parametrize("what", sorted(SHARED))

@@ -9,7 +9,7 @@ import pytest
 
 from autopilot_reports.constants import DEFAULT_STACK_NAME
 from sandbox.place import Place
-from sandbox.template import BusTarget, TemplateError, read_stack, standalone_stack
+from sandbox.template import BusTarget, QueueMappingSpec, QueueSpec, TemplateError, read_stack, standalone_stack
 
 SPOKE = Place("111122223333", "eu-west-1")
 HUB_BUS = "arn:aws:events:us-east-1:999988887777:event-bus/AutopilotReportsHub"
@@ -110,6 +110,47 @@ def test_a_target_the_sandbox_cannot_deliver_to_is_refused_by_name() -> None:
 
     with pytest.raises(TemplateError, match="rule StateChangeRule target Queue is 'arn:aws:sqs:.*elsewhere'"):
         read_stack(template(queue), SPOKE)
+
+
+def with_reporters_queue(document: dict[str, Any]) -> dict[str, Any]:
+    """The template with a queue (redriven to a dead-letter queue) an event source mapping reads."""
+    document["Resources"] |= {
+        "ReporterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "VisibilityTimeout": 360,
+                "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["FailureQueue", "Arn"]}, "maxReceiveCount": 5},
+            },
+        },
+        "FailureQueue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "QueueMapping": {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": {"Fn::GetAtt": ["ReporterQueue", "Arn"]},
+                "FunctionName": {"Ref": "ReporterFunction"},
+                "BatchSize": 10,
+                "ScalingConfig": {"MaximumConcurrency": 5},
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            },
+        },
+    }
+    document["Resources"]["ReporterFunction"]["Properties"]["Environment"]["Variables"]["QUEUE_URL"] = {
+        "Ref": "ReporterQueue"
+    }
+    return document
+
+
+def test_a_queue_of_the_stack_is_a_rule_target_and_its_mapping_and_redrive_are_read() -> None:
+    target = {"Id": "Target0", "Arn": {"Fn::GetAtt": ["ReporterQueue", "Arn"]}}
+    stack = read_stack(with_reporters_queue(template(target)), SPOKE)
+
+    assert stack.rules[0].queue_ids == ["ReporterQueue"] and stack.rules[0].function_ids == []
+    assert stack.queue_specs["ReporterQueue"] == QueueSpec("ReporterQueue", 360, "FailureQueue", 5)
+    assert stack.queue_specs["FailureQueue"] == QueueSpec("FailureQueue")  # SQS's defaults: no redrive
+    assert stack.queue_mappings == [QueueMappingSpec("QueueMapping", "ReporterQueue", "ReporterFunction", 10, 5, True)]
+    # the URL AWS gives the queue: a function that asks SQS about it finds it by its name
+    url = stack.functions["ReporterFunction"].environment["QUEUE_URL"]
+    assert url == "https://sqs.eu-west-1.amazonaws.com/111122223333/ReporterQueue"
 
 
 def test_the_standalone_stack_is_the_only_one_or_the_one_named() -> None:

@@ -9,7 +9,7 @@ from autopilot_reports.domain.reporter import build_record
 from autopilot_reports.domain.watcher import Watcher, is_news
 from autopilot_reports.models.events import DetectedBy, ImportRequest
 from autopilot_reports.models.record import Explainability, HistoryEntry, progress
-from testsupport.fakes import FakeJobs, FakePublisher, FakeStore
+from testsupport.fakes import FakeBacklog, FakeJobs, FakePublisher, FakeStore
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DEPLOYED = T0 - timedelta(minutes=2)
@@ -271,3 +271,73 @@ def test_starting_an_unfinished_import_again_resumes_it_from_its_cursor():
     first_listed = watcher.jobs.list_calls[-2][0]
     assert first_listed > request.start  # from the cursor, not from the start of the range
     assert "old-0000" not in {event.AutoMLJobName for event in watcher.publisher.published}
+
+
+# --- a backlog does not feed itself (docs/design.md §2.1) ---------------------------------------------
+
+
+def test_a_change_still_waiting_in_the_reporters_queue_is_not_published_again():
+    """The burst of issue 19: every tick re-published every change not stored yet, so a backlog grew by
+    itself. Now a change an earlier pass published goes out again only when it cannot still be queued."""
+    backlog = FakeBacklog(messages=0)
+    changes = [summary(f"job-{index}", "Completed", "Completed", minutes=1) for index in range(5)]
+    watcher = make_watcher(changes)
+    watcher.backlog = backlog
+    first = watcher.tick(DetectedBy.SCHEDULE)
+    assert (first.published, backlog.asked) == (5, 0)  # all new: published without asking the queue
+
+    backlog.messages = 5  # all five still wait for the reporter
+    second = watcher.tick(DetectedBy.SCHEDULE)
+    assert (second.published, second.held_back, backlog.asked) == (0, 5, 1)
+    assert watcher.store.watermark == T0 + timedelta(minutes=1)  # held at the unstored changes all the same
+
+    backlog.messages = 3  # two are not in the queue any more (dead-lettered, lost): the two oldest go again
+    watcher.jobs.summaries[3]["LastModifiedTime"] = T0 + timedelta(seconds=50)
+    watcher.jobs.summaries[4]["LastModifiedTime"] = T0 + timedelta(seconds=40)
+    watcher.publisher.published.clear()
+    third = watcher.tick(DetectedBy.SCHEDULE)
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["job-4", "job-3"]
+    assert (third.published, third.held_back) == (2, 3)
+
+
+def test_an_empty_queue_means_every_unstored_change_was_lost_and_a_new_change_never_waits():
+    backlog = FakeBacklog(messages=0)
+    watcher = make_watcher([summary("a", "Completed", "Completed", minutes=1)])
+    watcher.backlog = backlog
+    watcher.tick(DetectedBy.SCHEDULE)
+    watcher.publisher.published.clear()
+
+    backlog.messages = 7  # others' changes wait; "a" and a change newer than anything listed before
+    watcher.jobs.summaries.append(summary("b", minutes=4))
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["b"]
+
+    backlog.messages = 0  # nothing waits: "a" (and "b") were lost on the way
+    watcher.publisher.published.clear()
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert sorted(event.AutoMLJobName for event in watcher.publisher.published) == ["a", "b"]
+
+
+def test_without_a_queue_to_ask_an_unstored_change_is_published_on_every_tick():
+    watcher = make_watcher([summary("a", minutes=1)])  # no backlog: the stack's settings name no queue
+    watcher.tick(DetectedBy.SCHEDULE)
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert [event.AutoMLJobName for event in watcher.publisher.published] == ["a", "a"]
+
+
+def test_the_newest_change_listed_is_recorded_with_the_pass():
+    watcher = make_watcher([summary("a", minutes=1), summary("b", minutes=3)])
+    watcher.tick(DetectedBy.SCHEDULE)
+    assert watcher.store.published_through == T0 + timedelta(minutes=3)
+
+
+def test_a_change_listed_with_microseconds_is_known_published_by_the_milliseconds_the_table_keeps():
+    listed = summary("a", "Completed", "Completed", minutes=1)
+    listed["LastModifiedTime"] += timedelta(microseconds=182_533)
+    store = FakeStore(watch_start=DEPLOYED)
+    watcher = make_watcher([listed], store=store)
+    watcher.backlog = FakeBacklog(messages=1)
+    watcher.tick(DetectedBy.SCHEDULE)
+    store.published_through = store.published_through.replace(microsecond=182_000)  # as DynamoDB keeps it
+
+    assert watcher.tick(DetectedBy.SCHEDULE).held_back == 1

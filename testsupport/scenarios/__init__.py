@@ -7,7 +7,8 @@ them. One module per audience:
 - `plan.py`: the builder, `ScenarioPlan`: the jobs, objects, delivery and times, recorded as inputs;
 - `expectation.py`: the oracle, `expectation(plan)`: records, notifications and history derived from a plan;
 - `rendering.py`: a plan as the simulator's scenario file, and JSON as the repository writes it.
+- `burst.py`: a burst under a new account's Lambda quota (many jobs ending in one minute, a `lambda` block).
 
-Imports run one way: clock → jobs → clarify → plan → expectation, rendering. No expectation is computed in
+Imports run one way: clock → jobs → clarify → plan → expectation, rendering, burst. No expectation is computed in
 the builder, and nothing here runs the pipeline (tools/scenario_catalog.py names the scenarios).
 """

@@ -89,6 +89,7 @@ class ScenarioPlan:
     backfills: list[BackfillAt] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)  # ticks at which the digest schedule fires
     hub: HubAt | None = None  # an organization: a hub, and a spoke where each job runs
+    lambda_quotas: Doc | None = None  # the file's `lambda` block (concurrency, durations); None: all at once
 
     def add(self, job: Job, objects: Doc | None = None, explainability: ExplainabilityInput | None = None) -> Job:
         """Add a job (on the scenario's clock unless it has its own), the objects it brings, and what its

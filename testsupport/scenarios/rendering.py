@@ -31,6 +31,8 @@ def scenario_document(plan: ScenarioPlan) -> Doc:
         if hub.silent:
             silent = [{"account": s.account, "region": s.region, "from_tick": s.tick} for s in hub.silent]
             document["hub"]["silent"] = silent
+    if plan.lambda_quotas is not None:
+        document["lambda"] = plan.lambda_quotas
     return document
 
 

@@ -155,6 +155,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
             watch_start=_time(state.get("watch_start")),
             watermark=_time(state.get("watermark")),
             listed_at=_time(state.get("listed_at")),
+            published_through=_time(state.get("published_through")),
             heartbeat_at=_time(state.get(c.HEARTBEAT_AT)),
         )
 
@@ -189,7 +190,8 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
         )
         return parse_iso_utc(response["Attributes"]["watch_start"]["S"])
 
-    def record_pass(self, listed_at: datetime, watermark: datetime) -> None:
+    def record_pass(self, listed_at: datetime, watermark: datetime, published_through: datetime | None = None) -> None:
+        published = {"published_through": iso_utc(published_through)} if published_through else {}
         self._update_if(
             items.WATCHER_KEY,
             {
@@ -197,6 +199,7 @@ class DynamoDBReportStore(AwsAdapter["DynamoDBClient"]):
                 "watermark_ms": epoch_ms(watermark),
                 "listed_at": iso_utc(listed_at),
                 "listed_at_ms": epoch_ms(listed_at),
+                **published,
             },
             "(attribute_not_exists(watermark_ms) OR watermark_ms <= :watermark_ms)"
             " AND (attribute_not_exists(listed_at_ms) OR listed_at_ms <= :listed_at_ms)",

@@ -78,12 +78,14 @@ class StalledJob:
 
 @dataclass(frozen=True)
 class WatchState:
-    """The watcher's own item: when the stack began watching, the greatest LastModifiedTime seen, and when
-    the latest pass that found jobs began listing them."""
+    """The watcher's own item: when the stack began watching, the greatest LastModifiedTime seen, when
+    the latest pass that found jobs began listing them, and the newest LastModifiedTime it listed (every
+    change up to it was published by a pass, or was no news then)."""
 
     watch_start: datetime | None
     watermark: datetime | None
     listed_at: datetime | None = None
+    published_through: datetime | None = None
     heartbeat_at: datetime | None = None  # a spoke's: when its watcher last wrote a heartbeat
 
 
@@ -192,9 +194,10 @@ class ReportStore(Protocol):
     def begin_watch(self, now: datetime) -> datetime:
         """Records `now` as the watch start unless one is recorded already; returns the one in force."""
 
-    def record_pass(self, listed_at: datetime, watermark: datetime) -> None:
-        """After a pass that found jobs: when it began listing, and the watermark it reached. Both only move
-        forward: a pass that another one overtook (a newer listing or watermark stored) records nothing."""
+    def record_pass(self, listed_at: datetime, watermark: datetime, published_through: datetime | None = None) -> None:
+        """After a pass that found jobs: when it began listing, the watermark it reached and the newest
+        LastModifiedTime it listed. They only move forward: a pass that another one overtook (a newer
+        listing or watermark stored) records nothing."""
 
     def save_import_progress(self, progress: ImportProgress) -> None: ...
 
@@ -283,6 +286,13 @@ class EventPublisher(Protocol):
 
     def continue_import(self, request: ImportRequest) -> None:
         """Hands the rest of a history import on to the next invocation (an event on the bus)."""
+
+
+class ReportBacklog(Protocol):
+    """What waits for the reporter: the messages of its queue (visible, in flight, delayed)."""
+
+    def waiting(self) -> int:
+        """How many state changes could still be waiting for the reporter (an approximate count)."""
 
 
 class Notifier(Protocol):

@@ -9,11 +9,11 @@ lose a notification.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
@@ -35,6 +35,7 @@ from autopilot_reports.models.common import epoch_ms
 from autopilot_reports.models.place import JobRef
 from autopilot_reports.models.record import Explainability, HistoryEntry, LeaderboardEntry, ReportRecord
 
+Change = TypeVar("Change")
 REDUCED_REASON_CHARS = 512
 FAMILY_ATTEMPTS = 4  # judgments of a job against its family's best before the race is left to a retry
 
@@ -138,6 +139,29 @@ class Reporter:
         except LeaderboardUnavailableError as error:
             return [], str(error)
         return leaderboard_entries(candidates, job.direction, self.leaderboard_size), None
+
+
+def newest_changes(
+    changes: Iterable[Change], job: Callable[[Change], JobRef], progress: Callable[[Change], int]
+) -> tuple[list[Change], list[Change]]:
+    """Of several changes of one job (a batch from the reporter's queue), the newest: the report describes
+    the job as it is now whichever change it is handed, so an older change of the same job would cost the
+    same calls (Describe, the leaderboard, analysis.json) to reach the same record. Returns the newest of
+    each job, in the order the jobs first appear, and the superseded others. The history loses nothing:
+    a report writes the history item of the state it describes, never of the state an event names."""
+    newest: dict[JobRef, Change] = {}
+    superseded: list[Change] = []
+    for change in changes:
+        key = job(change)
+        held = newest.get(key)
+        if held is None:
+            newest[key] = change
+        elif progress(change) > progress(held):
+            superseded.append(held)
+            newest[key] = change
+        else:
+            superseded.append(change)
+    return list(newest.values()), superseded
 
 
 def build_record(

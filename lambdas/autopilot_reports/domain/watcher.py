@@ -6,6 +6,9 @@ its record (models.record.progress). The first tick starts from the watch start,
 beginning of time, so an account's history costs nothing; history enters only through the history
 import, one bounded piece per invocation. Running twice, overlapping, crashing midway or importing any
 range are all safe: a change may be published twice (the reporter converges), never lost.
+
+A change a pass published and the table does not show stored yet is published again only when it
+cannot still be waiting for the reporter (`republishable`): a backlog never feeds itself.
 """
 
 from __future__ import annotations
@@ -18,8 +21,16 @@ from typing import Any
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
 from autopilot_reports.domain.family import family_of
-from autopilot_reports.domain.ports import AutoMLJobs, EventPublisher, Known, KnownState, ReportStore, WatchState
-from autopilot_reports.models.common import as_utc
+from autopilot_reports.domain.ports import (
+    AutoMLJobs,
+    EventPublisher,
+    Known,
+    KnownState,
+    ReportBacklog,
+    ReportStore,
+    WatchState,
+)
+from autopilot_reports.models.common import as_utc, epoch_ms
 from autopilot_reports.models.events import (
     IMPORT_FIELDS,
     IMPORT_RUN_FIELDS,
@@ -42,6 +53,7 @@ class TickResult:
     stuck_alerts: int = 0
     covered: bool = False  # a nudge an earlier pass had listed already: nothing listed
     heartbeat: bool = False  # this pass wrote the spoke's heartbeat
+    held_back: int = 0  # changes not yet stored and not published again: they may still wait for the reporter
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class Watcher:
     stuck_after: timedelta | None = timedelta(minutes=c.DEFAULT_STUCK_AFTER_MINUTES)  # None: no stuck alerts
     heartbeat_every: timedelta | None = None  # a spoke's: its hub hears from it this often; None: no heartbeat
     clock: Callable[[], datetime] = now
+    backlog: ReportBacklog | None = None  # the reporter's queue; None: an unstored change is published every tick
 
     def tick(self, detected_by: DetectedBy, nudged_at: datetime | None = None) -> TickResult:
         """Looks at every job modified since the watermark (or the watch start), minus an overlap for
@@ -84,15 +97,18 @@ class Watcher:
         since = state.watermark or watch_start
         listed_at = self.clock()
         summaries = self._select(self.jobs.list_jobs(since - self.overlap, None, self.job_name_prefix or None))
-        changes = self._publish_changes(summaries, detected_by, force=False)
+        changes = self._changes(summaries, detected_by, force=False)
+        due = self._due(changes, state.published_through)
+        if due:
+            self.publisher.publish(due)
         target = next_watermark(summaries, changes, self.redelivery_window)
         watermark = state.watermark
         if target is not None:
             # Only after PutEvents accepted every change: a crash before this line re-lists them, and
             # nudges are not skipped for a listing whose changes may not have been published. The store
-            # only moves both forward, so an overlapping tick can never move them back.
+            # only moves them forward, so an overlapping tick can never move them back.
             watermark = max(target, watermark) if watermark else target
-            self.store.record_pass(listed_at, watermark)
+            self.store.record_pass(listed_at, watermark, newest_listed(summaries))
         # Stalls are looked for on the schedule only: a nudge's pass is about the job that moved.
         alerts = 0
         beat = False
@@ -101,7 +117,12 @@ class Watcher:
             alerts = self.alert_stuck(watch_start, skip=moved)
             beat = self.heartbeat(state, watch_start, watermark)
         return TickResult(
-            listed=len(summaries), published=len(changes), watermark=watermark, stuck_alerts=alerts, heartbeat=beat
+            listed=len(summaries),
+            published=len(due),
+            watermark=watermark,
+            stuck_alerts=alerts,
+            heartbeat=beat,
+            held_back=len(changes) - len(due),
         )
 
     def heartbeat(self, state: WatchState, watch_start: datetime, watermark: datetime | None) -> bool:
@@ -116,6 +137,22 @@ class Watcher:
             return False
         watch = WatchState(watch_start=watch_start, watermark=watermark, listed_at=state.listed_at)
         return self.store.write_heartbeat(moment, due_since, watch)
+
+    def _due(
+        self, changes: list[AutoMLJobStateChange], published_through: datetime | None
+    ) -> list[AutoMLJobStateChange]:
+        """What this pass publishes: every change newer than what an earlier pass listed and, of the
+        older ones (published by an earlier pass, not stored yet), those that cannot still be waiting in
+        the reporter's queue. One GetQueueAttributes, on passes that have such changes only."""
+        if self.backlog is None or published_through is None:
+            return changes
+        # In milliseconds, as the table keeps times (a listing may carry microseconds)
+        through = epoch_ms(published_through)
+        again = [change for change in changes if epoch_ms(change.LastModifiedTime) <= through]
+        if not again:
+            return changes
+        fresh = [change for change in changes if epoch_ms(change.LastModifiedTime) > through]
+        return fresh + republishable(again, self.backlog.waiting())
 
     def alert_stuck(self, watch_start: datetime, skip: set[JobRef]) -> int:
         """One "may be stuck" alert per stall: InProgress records whose LastModifiedTime has not moved for
@@ -143,7 +180,10 @@ class Watcher:
         for _ in range(self.import_pages_per_piece):
             page = self.jobs.list_created(after, request.end, self.job_name_prefix or None, token)
             summaries = self._select(page.summaries)
-            published += len(self._publish_changes(summaries, DetectedBy.BACKFILL, force=request.force))
+            changes = self._changes(summaries, DetectedBy.BACKFILL, force=request.force)
+            if changes:
+                self.publisher.publish(changes)
+            published += len(changes)
             listed += len(page.summaries)
             if page.summaries:
                 cursor = max(cursor or after, *(as_utc(summary["CreationTime"]) for summary in page.summaries))
@@ -184,9 +224,10 @@ class Watcher:
         prefix = self.job_name_prefix
         return [summary for summary in summaries if str(summary.get("AutoMLJobName", "")).startswith(prefix)]
 
-    def _publish_changes(
+    def _changes(
         self, summaries: list[dict[str, Any]], detected_by: DetectedBy, force: bool
     ) -> list[AutoMLJobStateChange]:
+        """The listed jobs whose state the table does not hold yet (all of them, `force`d), as events."""
         if not summaries:
             return []
         families = {
@@ -202,14 +243,28 @@ class Watcher:
             state = known.jobs.get(job)
             if force or is_news(summary, state):
                 changes.append(state_change(summary, state, detected_by, standing_detail(families, known, job.name)))
-        if changes:
-            self.publisher.publish(changes)
         return changes
 
 
 def stalls_since(watch_start: datetime, stuck_after: timedelta) -> datetime:
     """The oldest LastModifiedTime whose stall crossed the stuck threshold after the watch began."""
     return watch_start - stuck_after
+
+
+def republishable(again: list[AutoMLJobStateChange], waiting: int) -> list[AutoMLJobStateChange]:
+    """Of the changes published by an earlier pass and not stored yet, those that cannot all still wait
+    for the reporter: its queue holds `waiting` messages, so at most that many of them are there, and
+    the oldest others (all of them when the queue is empty) were lost on the way (a message the reporter
+    failed on until it went to the dead-letter queue, an event EventBridge could not deliver). They are
+    published again; the rest wait their turn. A backlog thus adds nothing to itself."""
+    surplus = len(again) - waiting
+    if surplus <= 0:
+        return []
+    return sorted(again, key=lambda change: change.LastModifiedTime)[:surplus]
+
+
+def newest_listed(summaries: list[dict[str, Any]]) -> datetime | None:
+    return max((as_utc(summary["LastModifiedTime"]) for summary in summaries), default=None)
 
 
 def next_watermark(
@@ -220,7 +275,7 @@ def next_watermark(
     So an event lost on its way (a reporter that died on every retry) is healed by the next tick, not by
     an operator. Held back at most `redelivery_window` behind the newest, so a job the reporter can never
     store (it lands in the failure queue, with an alarm) cannot stall the watcher."""
-    newest = max((as_utc(summary["LastModifiedTime"]) for summary in summaries), default=None)
+    newest = newest_listed(summaries)
     if newest is None or not changes:
         return newest
     oldest_change = min(change.LastModifiedTime for change in changes)

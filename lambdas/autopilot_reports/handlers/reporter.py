@@ -1,13 +1,24 @@
-"""Reporter Lambda: one "AutoML Job State Change" event in, the job's report stored and notified."""
+"""Reporter Lambda: "AutoML Job State Change" events in, each job's report stored and its notification
+claimed.
+
+Invoked by the event source mapping of its queue (the state-change rule's target) with a batch of SQS
+messages, each holding one event as EventBridge delivered it: every job of the batch is reported once, at
+the newest state the batch holds, and a job whose report failed is handed back (ReportBatchItemFailures)
+for SQS to deliver again. A single event as EventBridge delivers it to a function is still taken (what
+was queued for asynchronous invocation when the stack moved to the queue, or redriven by hand).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from autopilot_reports import constants as c
@@ -17,10 +28,10 @@ from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.domain.family import FamilyStanding
-from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult
+from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult, newest_changes
 from autopilot_reports.models.events import FamilyStandingDetail, StateChangeEvent
 from autopilot_reports.models.place import InvalidJobArnError, JobRef
-from autopilot_reports.models.record import FamilyBest
+from autopilot_reports.models.record import FamilyBest, progress
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import ReporterSettings, get_settings
 
@@ -46,10 +57,26 @@ def reporter_for(settings: ReporterSettings, origin: ClientOrigin) -> Reporter:
     )
 
 
+@dataclass(frozen=True)
+class QueuedChange:
+    """One message of a batch: its id (to hand it back) and the event it holds."""
+
+    message_id: str
+    change: StateChangeEvent
+    job: JobRef
+
+    @property
+    def progress(self) -> int:
+        detail = self.change.detail
+        return progress(detail.LastModifiedTime, detail.AutoMLJobStatus, detail.AutoMLJobSecondaryStatus)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | None = None) -> dict[str, Any]:
+    if is_queue_batch(event):
+        return _report_batch(event["Records"], reporter)
     try:
         change = parse(event=event, model=StateChangeEvent)
         job = JobRef.of(change.detail.AutoMLJobArn, change.detail.AutoMLJobName)
@@ -57,7 +84,55 @@ def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | 
         return _invalid(event, error.errors(include_url=False, include_context=False))
     except InvalidJobArnError as error:
         return _invalid(event, [str(error)])
+    result = _report(change, job, reporter)
+    return {"outcome": result.outcome.value, "job_name": change.detail.AutoMLJobName}
 
+
+def is_queue_batch(event: Any) -> bool:
+    """An SQS event source mapping's batch (`Records` of `aws:sqs`), not one EventBridge event."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    return isinstance(records, list) and all(
+        isinstance(record, dict) and record.get("eventSource") == "aws:sqs" for record in records
+    )
+
+
+def _report_batch(records: list[dict[str, Any]], reporter: Reporter | None) -> dict[str, Any]:
+    """Each job of the batch once, at its newest change (domain.reporter.newest_changes). A message that
+    holds no event of ours is logged and let go (retrying cannot fix it); a job whose report failed has
+    its message handed back, and SQS delivers it again after the queue's visibility timeout (then, past
+    maxReceiveCount, to the dead-letter queue)."""
+    queued = [change for record in records if (change := _queued(record)) is not None]
+    kept, superseded = newest_changes(queued, lambda item: item.job, lambda item: item.progress)
+    if superseded:
+        logger.info("older changes covered by a newer one of the same job", superseded=len(superseded))
+        count(c.CHANGES_SUPERSEDED, len(superseded))
+    failures = []
+    for item in kept:
+        try:
+            _report(item.change, item.job, reporter)
+        except Exception:  # noqa: BLE001 - one job's failure must not fail the batch; it is retried alone
+            logger.exception("report failed; its message goes back to the queue", message_id=item.message_id)
+            failures.append({"itemIdentifier": item.message_id})
+    return {"batchItemFailures": failures}
+
+
+def _queued(record: dict[str, Any]) -> QueuedChange | None:
+    try:
+        message = SqsRecordModel.model_validate(record)
+        if not isinstance(message.body, str):
+            raise ValueError("the message has no body")
+        change = parse(event=json.loads(message.body), model=StateChangeEvent)
+        return QueuedChange(
+            message.messageId, change, JobRef.of(change.detail.AutoMLJobArn, change.detail.AutoMLJobName)
+        )
+    except ValidationError as error:
+        _invalid(record, error.errors(include_url=False, include_context=False))
+    except (InvalidJobArnError, ValueError) as error:  # ValueError: a body that is not JSON
+        _invalid(record, [str(error)])
+    return None
+
+
+def _report(change: StateChangeEvent, job: JobRef, reporter: Reporter | None) -> ReportResult:
     detail = change.detail
     logger.append_keys(job_name=detail.AutoMLJobName, event_id=change.id)
     result = (reporter or default_reporter()).report(
@@ -67,7 +142,7 @@ def handler(event: dict[str, Any], context: LambdaContext, reporter: Reporter | 
         previous_status=detail.PreviousStatus,
     )
     _observe(result)
-    return {"outcome": result.outcome.value, "job_name": detail.AutoMLJobName}
+    return result
 
 
 def _invalid(event: Any, errors: Sequence[Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.adapters.eventbridge import EventBridgePublisher
 from autopilot_reports.adapters.kms import sealer_for
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
+from autopilot_reports.adapters.sqs import SqsReportBacklog
 from autopilot_reports.domain.digest import Digester, DigestResult
 from autopilot_reports.domain.watcher import ImportResult, TickResult, Watcher
 from autopilot_reports.models.events import parse_watcher_event
@@ -45,6 +46,7 @@ def watcher_for(settings: WatcherSettings, origin: ClientOrigin) -> Watcher:
         family_pattern=settings.job_family_pattern,
         stuck_after=settings.stuck_after,
         heartbeat_every=settings.heartbeat_every,
+        backlog=SqsReportBacklog(settings.report_queue_url) if settings.report_queue_url else None,
     )
 
 
@@ -109,12 +111,15 @@ def _observe(result: TickResult, hint: str | None) -> None:
         "watcher pass done",
         listed=result.listed,
         published=result.published,
+        held_back=result.held_back,
         stuck_alerts=result.stuck_alerts,
         watermark=result.watermark.isoformat() if result.watermark else None,
         hint=hint,
     )
     count(c.JOBS_LISTED, result.listed)
     count(c.STATE_CHANGES_PUBLISHED, result.published)
+    if result.held_back:
+        count(c.CHANGES_HELD_BACK, result.held_back)
     if result.stuck_alerts:
         count(c.STUCK_ALERTS_CLAIMED, result.stuck_alerts)
     if result.heartbeat:
