@@ -10,8 +10,9 @@ baseline measured in the same run and ends with a table of figures (`met` per ba
     python -m bench.pages               # the report page's size and `autopilot-reports report`'s time
     python -m bench.burst               # 1,000 jobs ending in a minute under a new account's Lambda quota
 
-Shared here: the synthesized template (and variants of a function's environment), generated scenarios,
-fresh interpreters, figures and the results file. Speed and memory targets live here, never in timed unit
+Shared here: the synthesized template (and variants of a function's environment), an organization's hub
+and spoke templates, generated scenarios (one account's, or an organization's spread over spokes), fresh
+interpreters, figures and the results file. Speed and memory targets live here, never in timed unit
 tests. Imports run one way: bench → testsupport → sandbox → lambdas; only the slow load test
 (`tests/bench/`) imports bench.
 """
@@ -33,17 +34,20 @@ from typing import Any
 from autopilot_reports.constants import NOTIFIER_HANDLER as NOTIFIER_HANDLER
 from autopilot_reports.constants import REPORTER_HANDLER as REPORTER_HANDLER
 from autopilot_reports.constants import WATCHER_HANDLER as WATCHER_HANDLER
-from sandbox.place import DEFAULT_ACCOUNT, Place
+from sandbox.organization import OrganizationTemplates, synthesized
+from sandbox.place import DEFAULT_ACCOUNT, SANDBOX_ORGANIZATION_ID, Place
 from sandbox.scenario import Scenario, load_scenario
 from sandbox.template import StackModel, load_template, read_stack
 from sandbox.timeline import DEFAULT_TICK_SECONDS
 from testsupport.scenarios.clarify import CHURN_FEATURES, analysis_doc, clarify, shap_values
 from testsupport.scenarios.clock import Clock
 from testsupport.scenarios.jobs import credit_job
-from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.plan import HubAt, ScenarioPlan
 from testsupport.scenarios.rendering import scenario_document
 
 REGION = "us-east-1"
+HUB = Place("210987654321", REGION)  # an organization's hub, in an account no spoke is in
+SPOKE_REGIONS = ("us-east-1", "eu-west-1")
 # Calls a function makes once per process (a cold start), not per report: the seal key's derivation
 # (domain/seal.py). Counted apart, and never in a per-report figure.
 PER_PROCESS_CALLS = frozenset({"kms.GenerateMac"})
@@ -93,6 +97,11 @@ def with_environment(source: Mapping[str, Any], handler_suffix: str, updates: Ma
     return variant
 
 
+def organization_templates() -> OrganizationTemplates:
+    """The hub's and the spoke's templates for a hub at HUB (synthesized in process once: about 15 s)."""
+    return synthesized(HUB, SANDBOX_ORGANIZATION_ID)
+
+
 # --------------------------------------------------------------------------------------------------
 # Scenarios
 
@@ -139,7 +148,9 @@ def completed_jobs_plan(
     shuffle: bool = False,
     own_family: bool = False,
     jobs_per_tick: int | None = None,
+    places: Sequence[Place] = (),
 ) -> ScenarioPlan:
+    """`places`: where the jobs run, in turn (default: the scenario's place)."""
     if not len(_ENDING) <= ticks <= len(_ENDING) + len(_IN_PROGRESS):
         raise ValueError(f"ticks must be between {len(_ENDING)} and {len(_ENDING) + len(_IN_PROGRESS)}")
     steps = list(_IN_PROGRESS[: ticks - len(_ENDING)] + _ENDING)
@@ -154,8 +165,29 @@ def completed_jobs_plan(
         job = credit_job(
             name, offset=60 + (index * 37) % 600, steps=list(steps), clock=_wave_clock(clock, index, jobs_per_tick)
         )
+        if places:
+            place = places[index % len(places)]
+            job.account, job.region = place.account, place.region
         plan.add(job, clarify(job, analysis_doc({"label0": shap_values(job.name, CHURN_FEATURES)}, {"label0": 0.5})))
     return plan
+
+
+def spoke_places(spokes: int) -> list[Place]:
+    """`spokes` places of an organization: an account each, in turn in SPOKE_REGIONS."""
+    return [
+        Place(f"{100_000_000_001 + index:012d}", SPOKE_REGIONS[index % len(SPOKE_REGIONS)]) for index in range(spokes)
+    ]
+
+
+def organization_jobs_scenario(
+    spokes: int, jobs_per_spoke: int, ticks: int, *, prefix: str = "org", own_family: bool = False
+) -> Scenario:
+    """`completed_jobs_scenario` spread over `spokes` spokes (`jobs_per_spoke` each), with a hub at HUB."""
+    plan = completed_jobs_plan(
+        spokes * jobs_per_spoke, ticks, prefix=prefix, own_family=own_family, places=spoke_places(spokes)
+    )
+    plan.hub = HubAt(HUB.account, HUB.region)
+    return load_scenario(scenario_document(plan))
 
 
 def _wave_clock(clock: Clock, index: int, jobs_per_tick: int | None) -> Clock:

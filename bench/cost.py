@@ -11,6 +11,12 @@ not with history; a history import of any size finishes in bounded pieces).
     and 50 jobs running since before the deploy: the first scheduled tick, then a tick in which the 50
     changed, then a tick with no change. Then a history import of the 10,000 ([2024, 2025)), started as a
     user starts it and followed piece by piece through the bus, each piece's calls and wall time counted.
+(c) An organization (docs/design.md §8): the 20 jobs of (a), each the first of its family, spread over two
+    spokes that forward to one hub, in the sandbox's organization mode. Calls for terminal reports = the
+    spoke reporters' and forwarders' and the hub recorder's invocations at the tick the jobs complete,
+    plus every hub notifier invocation; the same functions' invocations at the ticks between (tick 0 holds
+    the spokes' first heartbeats only) are the non-terminal transitions'. The seal key's derivation
+    (kms.GenerateMac, once per function and process) is counted apart, as in (a).
 
 Everything runs on moto server and the AutoML simulator on 127.0.0.1; calls are counted by the sandbox's
 own observer.
@@ -31,6 +37,7 @@ from typing import Any
 from autopilot_reports import constants as c
 from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from bench import (
+    HUB,
     NOTIFIER_HANDLER,
     PER_PROCESS_CALLS,
     REPORTER_HANDLER,
@@ -38,14 +45,17 @@ from bench import (
     Figure,
     completed_jobs_scenario,
     finish,
+    organization_jobs_scenario,
+    organization_templates,
     print_table,
     stack,
     template,
     tick_seconds,
     with_environment,
 )
-from bench.driven import DriveCallback, Driver, InvocationCalls, Run, observed_run
+from bench.driven import DriveCallback, Driver, InvocationCalls, Run, observed_organization_run, observed_run
 from sandbox.scenario import Scenario, load_scenario
+from sandbox.template import read_stack
 from testsupport.scenarios.clock import Clock
 from testsupport.scenarios.jobs import credit_job
 from testsupport.scenarios.plan import ScenarioPlan
@@ -67,6 +77,10 @@ DEPLOYED_AT = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 IMPORT_RANGE = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
 TICK_CALLS_BAR = 10
 MAX_IMPORT_PIECES = 50
+ORG_SPOKES = 2
+ORG_TERMINAL_BAR, ORG_NON_TERMINAL_BAR = 8, 4  # docs/design.md §8: across spoke and hub
+# A report's way through an organization: the spoke's reporter and forwarder, the hub's recorder and notifier.
+ORG_PATH = (REPORTER_HANDLER, c.FORWARDER_HANDLER, c.HUB_RECORDER_HANDLER, NOTIFIER_HANDLER)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -127,7 +141,7 @@ def _last_entry_tick(scenario: Scenario, seconds: int, prefix: str = "") -> int:
     """The tick at which every job named `prefix`... first shows its last state (the same for all; the
     timeline waits for the clock: a job created during tick 0 shows its first state at tick 1)."""
     timeline = scenario.timeline(seconds)
-    ticks = {timeline.ticks[job.name][-1] for job in scenario.jobs if job.name.startswith(prefix)}
+    ticks = {timeline.ticks[scenario.ref(job)][-1] for job in scenario.jobs if job.name.startswith(prefix)}
     if len(ticks) != 1:
         raise RuntimeError(f"the jobs {prefix}* show their last state at different ticks: {sorted(ticks)}")
     return ticks.pop()
@@ -255,6 +269,94 @@ def history_cost(label: str, source: Mapping[str, Any], drive: DriveCallback | N
 
 
 # --------------------------------------------------------------------------------------------------
+# (c) Calls per terminal report across an organization
+
+
+@dataclass(frozen=True)
+class OrganizationCost:
+    terminal_reports: int
+    terminal_calls: Counter[str]
+    non_terminal_transitions: int
+    non_terminal_calls: Counter[str]
+    per_process_calls: Counter[str]
+    seconds: float
+
+    @property
+    def per_terminal_report(self) -> float:
+        return sum(self.terminal_calls.values()) / self.terminal_reports
+
+    @property
+    def per_non_terminal_transition(self) -> float:
+        return sum(self.non_terminal_calls.values()) / self.non_terminal_transitions
+
+
+def organization_cost() -> OrganizationCost:
+    """(c): COST_JOBS jobs over ORG_SPOKES spokes and a hub; every function on a report's way counted."""
+    scenario = organization_jobs_scenario(ORG_SPOKES, COST_JOBS // ORG_SPOKES, COST_TICKS, own_family=True)
+    templates = organization_templates()
+    run = observed_organization_run(scenario, templates)
+    terminal_tick = _last_entry_tick(scenario, tick_seconds(templates.spoke))
+    terminal, non_terminal, per_process = Counter[str](), Counter[str](), Counter[str]()
+    transitions = recorded = 0
+    for place, log in run.logs.items():
+        functions = {
+            spec.logical_id: spec.handler
+            for spec in read_stack(templates.hub if place == HUB else templates.spoke, place).functions.values()
+        }
+        for record in log.records:
+            handler = next((name for name in ORG_PATH if functions[record.function].endswith(name)), None)
+            if handler is None:
+                continue
+            per_process.update({op: n for op, n in record.calls.items() if op in PER_PROCESS_CALLS})
+            calls = Counter({op: n for op, n in record.calls.items() if op not in PER_PROCESS_CALLS})
+            if handler == NOTIFIER_HANDLER or record.tick >= terminal_tick:
+                terminal.update(calls)
+                recorded += record.events if handler == c.HUB_RECORDER_HANDLER else 0
+            elif record.tick > 0:
+                non_terminal.update(calls)
+                transitions += record.events if handler == REPORTER_HANDLER else 0  # a batch: one per change
+    reports = run.summary["notifications"]
+    if reports != COST_JOBS or recorded != COST_JOBS:
+        raise RuntimeError(f"organization: {reports} messages and {recorded} hub recordings for {COST_JOBS} jobs")
+    return OrganizationCost(reports, terminal, transitions, non_terminal, per_process, run.seconds)
+
+
+def print_organization_cost(cost: OrganizationCost) -> None:
+    operations = sorted(cost.terminal_calls)
+    print_table(
+        f"(c) Calls per terminal report across an organization ({COST_JOBS} jobs over {ORG_SPOKES} spokes and a hub: "
+        "spoke reporter and forwarder, hub recorder and notifier)",
+        ("operation", "per terminal report"),
+        [(op, cost.terminal_calls[op] / cost.terminal_reports) for op in operations]
+        + [("total", cost.per_terminal_report)],
+    )
+    print(
+        f"{cost.non_terminal_transitions} non-terminal transitions at {cost.per_non_terminal_transition:.2f} calls each "
+        f"({_by_operation(cost.non_terminal_calls)}); once per process: {_by_operation(cost.per_process_calls)}; "
+        f"run {cost.seconds:.1f} s"
+    )
+
+
+def organization_figures(cost: OrganizationCost) -> list[Figure]:
+    return [
+        Figure(
+            "org_calls_per_terminal_report",
+            cost.per_terminal_report,
+            ORG_TERMINAL_BAR,
+            f"{_by_operation(cost.terminal_calls)} for {cost.terminal_reports} reports; the seal key's derivation "
+            f"(kms.GenerateMac, once per function and process) apart: {sum(cost.per_process_calls.values())} on "
+            "the reports' way in the run",
+        ),
+        Figure(
+            "org_calls_per_non_terminal_transition",
+            cost.per_non_terminal_transition,
+            ORG_NON_TERMINAL_BAR,
+            "spoke Describe + TWI, forwarder PutEvents, hub recorder TWI",
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
 # Output
 
 
@@ -347,6 +449,8 @@ def measure() -> list[Figure]:
         "off", with_environment(base, WATCHER_HANDLER, {WatcherSettings.env_name("stuck_after_minutes"): "0"})
     )
     print_history_costs([plain, stuck])
+    organization = organization_cost()
+    print_organization_cost(organization)
     assert stuck.pieces is not None  # driven
     print_import(stuck.pieces)
     print(f"history import in the run with stuck detection on; {stuck.run.seconds:.1f} s in all")
@@ -445,6 +549,7 @@ def measure() -> list[Figure]:
             None,
             "10 pages: List, BatchGetItem, PutEvents by 10, progress, hand-on",
         ),
+        *organization_figures(organization),
     ]
 
 

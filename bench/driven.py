@@ -3,6 +3,7 @@ with two additions the benches need, both through the sandbox's public surface:
 
 - `InvocationLog`: the sandbox's own call observer, also splitting its counts by invocation (which
   function, at which tick). Summed, the records are the run's `aws_calls`.
+- `observed_organization_run`: a scenario with a hub, each deployment's calls split by invocation the same way.
 - `Driver`: after the scenario's ticks, while the emulators are still up (the sandbox's `serve` hook),
   handlers are invoked one event at a time through the deployment's Lambda runtime (its environment,
   session and context), each invocation's calls counted.
@@ -24,6 +25,8 @@ from autopilot_reports.observability import logger
 from sandbox.aws_hooks import Invocation, Observer
 from sandbox.deployment import Deployment, DeploymentPlan
 from sandbox.lambda_runtime import Handler
+from sandbox.organization import OrganizationTemplates, organization_plans
+from sandbox.place import Place
 from sandbox.runner import World
 from sandbox.scenario import Scenario
 from sandbox.template import FunctionSpec
@@ -148,3 +151,37 @@ def observed_run(scenario: Scenario, template: Mapping[str, Any], drive: DriveCa
     if failed:
         raise RuntimeError(f"invocations failed in the sandbox run: {failed}")
     return Run(summary, log, driven[0] if driven else None, time.perf_counter() - started, ticked[0])
+
+
+@dataclass
+class OrganizationRun:
+    summary: dict[str, Any]  # the hub's (which also counts each spoke's calls)
+    logs: dict[Place, InvocationLog]  # each deployment's invocations, by place
+    seconds: float
+
+
+def observed_organization_run(scenario: Scenario, templates: OrganizationTemplates) -> OrganizationRun:
+    """Runs a scenario with a hub (sandbox.organization), each deployment's calls split by invocation."""
+    logs: dict[Place, InvocationLog] = {}
+    tick: list[Callable[[], int]] = []
+
+    def observe(plan: DeploymentPlan) -> InvocationLog:
+        log = logs[plan.place] = InvocationLog(
+            fault_rates=scenario.delivery.faults.model_dump(), seed=scenario.delivery.seed, tick=lambda: tick[0]()
+        )
+        return log
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-org-") as out, contextlib.redirect_stderr(io.StringIO()):
+        world = World(scenario, organization_plans(scenario, templates, Path(out)), observe=observe)
+        tick.append(lambda: world.tick)
+        summary = world.run()
+        failed = {
+            (place.label, name): stats
+            for place, deployment in ((d.place, d) for d in world.deployments)
+            for name, stats in deployment.runtime.invocations.items()
+            if stats.failed or stats.retried
+        }
+    if failed:
+        raise RuntimeError(f"invocations failed in the organization's sandbox run: {failed}")
+    return OrganizationRun(summary, logs, time.perf_counter() - started)

@@ -28,8 +28,11 @@ from pathlib import Path
 from bench import LAMBDA_CODE_ROOT, Figure, finish, print_table, template
 from sandbox.runner import run_scenario
 from sandbox.scenario import load_scenario
-from testsupport.scenario_builder import CHURN_FEATURES, Clock, credit_job
-from testsupport.scenario_builder import Scenario as ScenarioBuilder
+from testsupport.scenarios.clarify import CHURN_FEATURES
+from testsupport.scenarios.clock import Clock
+from testsupport.scenarios.jobs import credit_job
+from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.rendering import scenario_document
 
 ROUNDS = 7
 PAGE_BYTES_BAR = 1.5 * 1024 * 1024
@@ -39,9 +42,9 @@ WEEKS = 5
 LAST_RUN = f"{FAMILY}-{WEEKS:02d}"
 
 
-def scenario() -> ScenarioBuilder:
+def scenario() -> ScenarioPlan:
     """Five runs of one family, one a tick apart, each with 10 features and 5 candidates."""
-    builder = ScenarioBuilder("bench-pages", Clock("2025-06-02T08:00:00+00:00"))
+    builder = ScenarioPlan("bench-pages", Clock("2025-06-02T08:00:00+00:00"))
     builder.deployed_at = builder.clock.start
     for week, value in enumerate((0.81, 0.83, 0.852, 0.846, 0.838), start=1):
         job = credit_job(f"{FAMILY}-{week:02d}", 60 + 100 * week, objective_value=value, other_candidates=4)
@@ -91,7 +94,7 @@ def measure() -> list[Figure]:
                         results[name].append(took)
             sizes.update(report=report.stat().st_size, dashboard=board.stat().st_size)
 
-        run_scenario(load_scenario(built.document()), template(), out / "sandbox", serve=while_up)
+        run_scenario(load_scenario(scenario_document(built)), template(), out / "sandbox", serve=while_up)
     rows = []
     for name, runs in results.items():
         walls, cpus = [wall for wall, _ in runs], [cpu for _, cpu in runs]

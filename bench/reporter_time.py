@@ -52,9 +52,9 @@ from bench import (
 )
 from bench.driven import Driver, observed_run
 from sandbox.event_delivery import complete_envelope
+from sandbox.place import DEFAULT_ACCOUNT
 from sandbox.runner import object_body
 from sandbox.scenario import ScenarioJob
-from sandbox.template import ACCOUNT_ID
 from testsupport.fakes import FakeArtifacts, FakeJobs, FakeSealKey, FakeStore
 
 ROUNDS = 25
@@ -130,7 +130,7 @@ def raw_report(
     # The very transaction the reporter's store sends (record, history, watch-start check, family best).
     saved, history, claim, family = store.saved[-1]
     # Sealed like the handler's (the same item size on the wire; the seal's computing stays the handler's).
-    transaction = ReportTransaction(table, saved, history, claim, family, Sealer(FakeSealKey())).items
+    transaction = ReportTransaction(table, saved, history, claim, family, sealer=Sealer(FakeSealKey())).items
     bucket, prefix = split_s3_uri(record.explainability.s3_prefix)
     prefix = prefix.rstrip("/") + "/"
     candidates = {
@@ -156,7 +156,7 @@ class RawCalls:
         started = time.perf_counter()
         self.sagemaker.describe_auto_ml_job(AutoMLJobName=raw.job_name)
         self.sagemaker.list_candidates_for_auto_ml_job(**raw.candidates)
-        owner = {"ExpectedBucketOwner": ACCOUNT_ID}  # as the reporter's S3 calls
+        owner = {"ExpectedBucketOwner": DEFAULT_ACCOUNT}  # as the reporter's S3 calls
         self.s3.list_objects_v2(Bucket=raw.bucket, Prefix=raw.prefix, **owner)
         self.s3.get_object(Bucket=raw.bucket, Key=raw.key, Range=f"bytes=0-{self.max_bytes}", **owner)["Body"].read()
         self.dynamodb.transact_write_items(TransactItems=raw.transaction)

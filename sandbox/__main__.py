@@ -1,6 +1,7 @@
 """`python -m sandbox run SCENARIO.json --out DIR [--templates cdk.out | --template FILE] [--pages]
 [--serve [--port N]]`: the whole pipeline on local emulators; with --pages, each job's report page and the
-dashboard under DIR/pages/; with --serve, the emulators stay up afterwards for queries until SIGINT/SIGTERM."""
+dashboard under DIR/pages/; with --serve, the emulators stay up afterwards for queries until SIGINT/SIGTERM.
+A scenario with a `hub` runs an organization: the hub's outputs in DIR, each spoke's in DIR/spokes/."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from typing import Any
 
 from autopilot_reports.constants import DEFAULT_STACK_NAME
 from sandbox.emulators import ENGINES, EngineError
+from sandbox.organization import organization_templates, run_organization
 from sandbox.pages import PagesError, page_writer, print_pages
 from sandbox.printing import print_reports, print_summary
 from sandbox.runner import ServeCallback, run_scenario
-from sandbox.scenario import ScenarioError, load_scenario
+from sandbox.scenario import Scenario, ScenarioError, load_scenario
 from sandbox.serve import DEFAULT_PORT, ENDPOINT_FILE, first_job, port_free, query_hint, serve_until_signal
 from sandbox.template import TemplateError, load_template, load_templates, read_stack, standalone_stack
+
+Endpoint = dict[str, str]  # endpoint.json's keys: region, table (and key_scope for a hub's), endpoint_url
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument(
         "--templates",
         type=Path,
-        help="a cloud assembly folder (its manifest lists every stack's template; default: cdk.out, else synthesize)",
+        help="a cloud assembly folder (its manifest lists every stack's template; default: cdk.out, else synthesize; "
+        "with a hub, the hub's and the spoke's stacks, else synthesized for the scenario's hub)",
     )
-    source.add_argument("--template", type=Path, help="one synthesized template file, instead of --templates")
+    source.add_argument("--template", type=Path, help="one synthesized template file, instead of --templates (no hub)")
     run.add_argument("--stack", help="the standalone stack to run, where the assembly holds several")
     run.add_argument("--quiet", action="store_true", help="do not print the reports")
     run.add_argument(
@@ -72,13 +77,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         scenario = load_scenario(args.scenario)
-        stack_name, template = pick_template(args.templates, args.template, args.stack)
         pages = page_writer(args.out) if args.pages else None
         serve = serve_until_signal(args.out, show) if args.serve else None
         after = in_turn(pages, serve)
-        summary = run_scenario(
-            scenario, template, args.out, serve=after, port=args.port, engine=args.dynamodb, stack_name=stack_name
-        )
+        summary, endpoint = run_stacks(scenario, args, after)
     except (ScenarioError, TemplateError, EngineError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
@@ -88,9 +90,30 @@ def main(argv: list[str] | None = None) -> int:
     if not args.serve:
         show()
         if not args.quiet:
-            table = read_stack(template, scenario.place, stack_name).tables[0].table_name
-            print_query_hint(args.out, scenario.region, table)
+            print_query_hint(args.out, endpoint)
     return invocation_failures(summary, args.out)
+
+
+def run_stacks(
+    scenario: Scenario, args: argparse.Namespace, after: ServeCallback | None
+) -> tuple[dict[str, Any], Endpoint]:
+    """Runs the scenario: one standalone stack, or with a hub the organization (the hub's table is the one
+    to query). Returns the summary and where the home's table is (region, table, its key scope)."""
+    options: dict[str, Any] = {"serve": after, "port": args.port, "engine": args.dynamodb}
+    if scenario.hub is None:
+        stack_name, template = pick_template(args.templates, args.template, args.stack)
+        summary = run_scenario(scenario, template, args.out, stack_name=stack_name, **options)
+        table = read_stack(template, scenario.place, stack_name).tables[0].table_name
+        return summary, {"region": scenario.region, "table": table}
+    if args.template is not None or args.stack is not None:
+        raise ScenarioError(
+            "the scenario has a \"hub\": it runs the hub's and the spoke's stacks, from an assembly folder "
+            "(--templates) or synthesized, not one --template or --stack"
+        )
+    templates = organization_templates(scenario.hub, args.templates)
+    summary = run_organization(scenario, templates, args.out, **options)
+    hub = read_stack(templates.hub, scenario.hub.place, templates.hub_stack_name)
+    return summary, {"region": scenario.hub.region, "table": hub.tables[0].table_name, "key_scope": hub.key_scope}
 
 
 def in_turn(*callbacks: ServeCallback | None) -> ServeCallback | None:
@@ -131,8 +154,8 @@ def one_line_logs() -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
 
 
-def print_query_hint(out_dir: Path, region: str, table: str) -> None:
-    endpoint = {"endpoint_url": f"http://127.0.0.1:{DEFAULT_PORT}", "region": region, "table": table}
+def print_query_hint(out_dir: Path, table: Endpoint) -> None:
+    endpoint = {"endpoint_url": f"http://127.0.0.1:{DEFAULT_PORT}", **table}
     print(
         f"\nTo query these reports, serve them (`make serve`: the same run, kept up on 127.0.0.1:{DEFAULT_PORT}, "
         "PORT=N to change), then, in another shell in this folder:"

@@ -162,14 +162,25 @@ class AccountLambda:
 
     def run_until(self, until: float) -> None:
         """Runs every invocation that can start before `until`, in the order their executions free."""
-        while True:
-            chosen = self._next(until)
-            if chosen is None:
-                return
-            start, throttled, poller = chosen
-            work = poller.take(start)
-            if work is not None:
-                self._run(work, start, throttled)
+        while self.run_next(until):
+            pass
+
+    def next_start(self, until: float) -> float | None:
+        """When the next invocation starts, if one can start before `until` (a world of several accounts
+        runs theirs in the order of these)."""
+        chosen = self._next(until)
+        return chosen[0] if chosen is not None else None
+
+    def run_next(self, until: float) -> bool:
+        """Runs the next invocation that can start before `until`; False when none can."""
+        chosen = self._next(until)
+        if chosen is None:
+            return False
+        start, throttled, poller = chosen
+        work = poller.take(start)
+        if work is not None:
+            self._run(work, start, throttled)
+        return True
 
     def idle(self) -> bool:
         return all(poller.next_start() is None for poller in self.pollers)

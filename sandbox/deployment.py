@@ -8,15 +8,18 @@ through `autopilot_reports.clock`, set by the world) and the shared process its 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.constants import DEFAULT_STACK_NAME
+from autopilot_reports.models.place import JobRef
 from sandbox.aws_hooks import Observer, session_at
 from sandbox.concurrency import AccountLambda, ScenarioClock
 from sandbox.event_delivery import SWEEP_AFTER, EventDelivery
@@ -24,7 +27,7 @@ from sandbox.lambda_runtime import LambdaRuntime, SharedProcess
 from sandbox.outputs import DeploymentFacts, WorldFacts, write_outputs
 from sandbox.place import ClientsAt, Place
 from sandbox.queue_delivery import QueueDelivery
-from sandbox.scenario import Backfill, Scenario, ScenarioError
+from sandbox.scenario import Backfill, Scenario
 from sandbox.sealing import create_mac_keys
 from sandbox.stream_delivery import StreamDelivery
 from sandbox.template import StackModel, read_stack
@@ -32,12 +35,14 @@ from sandbox.template import StackModel, read_stack
 
 @dataclass(frozen=True)
 class DeploymentPlan:
-    """A stack to deploy in the world: its template, where, under which name, and where its outputs go."""
+    """A stack to deploy in the world: its template, where, under which name, and where its outputs go.
+    `jobs`: the jobs whose records its outputs list (None: every job of the scenario)."""
 
     template: Mapping[str, Any]
     place: Place
     out_dir: Path
     stack_name: str = DEFAULT_STACK_NAME
+    jobs: tuple[JobRef, ...] | None = None
 
 
 class Deployment:
@@ -58,6 +63,7 @@ class Deployment:
         executions of its place in scenario time (a scenario's `lambda` block); None: all at once."""
         self.place = plan.place
         self.out_dir = plan.out_dir
+        self.jobs = plan.jobs if plan.jobs is not None else tuple(scenario.ref(job) for job in scenario.jobs)
         self.scenario = scenario
         self.client = clients
         self.stack: StackModel = read_stack(plan.template, plan.place, plan.stack_name, table_suffix)
@@ -79,24 +85,14 @@ class Deployment:
         self.queues = QueueDelivery(self.stack, self.runtime)
         self.events = EventDelivery(self.stack, self.runtime, self.observer, delivery, self.queues)
         self.streams = StreamDelivery(self.stack, self.runtime)
-        if account is not None:
-            unknown = (
-                sorted(set(scenario.lambda_quotas.durations) - set(self.stack.functions))
-                if scenario.lambda_quotas
-                else []
-            )
-            if unknown:
-                raise ScenarioError(
-                    f"lambda.durations names {unknown}, which the stack does not have (its functions: "
-                    f"{', '.join(sorted(self.stack.functions))})"
-                )
         self.ticking = [schedule for schedule in self.stack.schedules if schedule.rate_seconds is not None]
         self.digest_schedules = [schedule for schedule in self.stack.schedules if schedule.rate_seconds is None]
+        self._next_due: dict[str, datetime] = {}  # rate schedule -> when it fires next (scenario time)
 
     @property
     def tick_seconds(self) -> int | None:
-        """The watcher schedule's rate: the world's tick."""
-        return self.ticking[0].rate_seconds if self.ticking else None
+        """Its most frequent schedule's rate (the watcher's): the world ticks at the smallest of these."""
+        return min((schedule.rate_seconds for schedule in self.ticking if schedule.rate_seconds), default=None)
 
     # --- provisioning ---------------------------------------------------------------------------------
 
@@ -149,7 +145,8 @@ class Deployment:
         self.events.drain()
 
     def fire_schedules(self, now: datetime, digest_due: bool) -> bool:
-        """The stack's rate schedules (the watcher's tick), and the digest's when the scenario says it is
+        """The stack's rate schedules that are due on scenario time (the watcher's at every tick, a spoke
+        monitor's every 15 minutes: each first at tick 0), and the digest's when the scenario says it is
         due; then what they published is delivered. True when quiet: every scheduled invocation succeeded
         and none published a change."""
         published = len(self.observer.events)
@@ -157,6 +154,7 @@ class Deployment:
             [
                 self.runtime.invoke_async(self.stack.functions[schedule.function_id], dict(schedule.input))
                 for schedule in self.ticking
+                if self._due(schedule.logical_id, schedule.rate_seconds, now)
             ]
         )
         if digest_due:
@@ -165,6 +163,19 @@ class Deployment:
         quiet = ticked and len(self.observer.events) == published
         self.events.drain()
         return quiet
+
+    def _due(self, schedule: str, rate_seconds: int | None, now: datetime) -> bool:
+        due = self._next_due.get(schedule)
+        if due is not None and now < due:
+            return False
+        self._next_due[schedule] = (due or now) + timedelta(seconds=rate_seconds or 0)
+        return True
+
+    def dead_letter(self, queue: str | None, event: dict[str, Any]) -> None:
+        """What EventBridge could not deliver to a rule's target, in the target's dead-letter queue (the
+        event as sent), as EventBridge puts it there."""
+        if queue is not None:
+            self.client("sqs").send_message(QueueUrl=self.runtime.queue_urls[queue], MessageBody=json.dumps(event))
 
     # --- outputs ------------------------------------------------------------------------------------------
 
@@ -186,10 +197,22 @@ class Deployment:
             for queue, url in self.runtime.queue_urls.items()
         }
         depths |= {queue: self.queues.depth(queue) for queue in self.queues.queues}  # kept by the sandbox, not moto
-        store = ReportQueries(self.stack.tables[0].table_name, dynamodb=self.client("dynamodb"))
-        reporter = self.stack.function_by_handler(c.REPORTER_HANDLER).logical_id
+        scope = KeyScope(self.stack.key_scope)
+        store = ReportQueries(self.stack.tables[0].table_name, dynamodb=self.client("dynamodb"), scope=scope)
+        reporters = [f.logical_id for f in self.stack.functions.values() if f.handler.endswith(c.REPORTER_HANDLER)]
+        reporter = reporters[0] if reporters else None  # a hub has none (its recorder reads no queue)
         account = self.runtime.account.figures() if self.runtime.account is not None else None
+        events = self.events
         facts = DeploymentFacts(
-            self.observer, self.runtime.invocations, depths, self.events.duplicates_delivered, reporter, account
+            self.observer,
+            self.runtime.invocations,
+            depths,
+            events.duplicates_delivered,
+            reporter=reporter,
+            account=account,
+            jobs=self.jobs,
+            events=[*self.observer.events, *events.received],
+            routed=dict(events.routed),
+            refused=dict(events.refused),
         )
         return write_outputs(self.out_dir, self.scenario, store, facts, world, extra)

@@ -2,14 +2,22 @@
 with its real event pattern (moto's EventBridge evaluates it) and one target: a tap queue in place of
 the rule's real targets; the sandbox empties the taps and invokes the rule's functions (or sends to the
 rule's queues, which event source mappings read: sandbox/queue_delivery.py), each batch of events
-duplicated and shuffled as the scenario's `delivery` says."""
+duplicated and shuffled as the scenario's `delivery` says.
+
+A rule whose target is another deployment's bus (a spoke's route to its hub) hands each event it matched
+to the world's router (`route`, sandbox/routing.py), which puts it on the other bus as EventBridge would;
+what arrives there (`receive`) matches that deployment's rules with their real patterns (moto's
+matcher), and is delivered like its own events."""
 
 from __future__ import annotations
 
 import json
 import random
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+from moto.events.models import EventPattern
 from moto.sqs.models import sqs_backends
 
 from sandbox.aws_hooks import Observer
@@ -17,9 +25,12 @@ from sandbox.lambda_runtime import LambdaRuntime
 from sandbox.place import DEFAULT_ACCOUNT, ClientsAt
 from sandbox.queue_delivery import QueueDelivery
 from sandbox.scenario import Delivery
-from sandbox.template import StackModel, TemplateError
+from sandbox.template import BusTarget, RuleSpec, StackModel, TemplateError
 
 SWEEP_AFTER = "after-call.eventbridge.PutEvents"  # when the taps are emptied into the sandbox's lists
+
+# The world's router: a rule's event for a bus of another deployment (sandbox/routing.py).
+Route = Callable[[RuleSpec, BusTarget, dict[str, Any]], None]
 
 
 class EventDelivery:
@@ -33,19 +44,24 @@ class EventDelivery:
         self.delivery = delivery
         self.random = random.Random(delivery.seed)
         self.duplicates_delivered = 0
-        self._tapped: dict[str, list[Any]] = {}  # rule logical id -> moto messages taken from its tap, not yet read
+        self.route: Route | None = None  # set by the world where another deployment owns a rule's bus target
+        self.received: list[dict[str, Any]] = []  # events other deployments' rules put on this one's buses
+        self.routed: Counter[str] = Counter()  # what this deployment's routes did: delivered, refused, dropped
+        self.refused: Counter[str] = Counter()  # events this deployment's bus policies refused, by sender
+        self._tapped: dict[str, list[dict[str, Any]]] = {}  # rule logical id -> events taken from its tap, unread
+        self._patterns = {rule.logical_id: EventPattern.load(json.dumps(rule.pattern)) for rule in stack.rules}
         self._drained_events = 0
 
     def provision(self, clients: ClientsAt) -> None:
-        """Each rule on its bus with its pattern, and its tap queue as its one target. The rule's bus
-        targets are routes between deployments (a spoke's to its hub), which the sandbox runs only in the
-        organization mode: refused here by name rather than dropped."""
+        """Each rule on its bus with its pattern, and its tap queue as its one target. A rule's bus targets
+        are routes to other deployments (a spoke's to its hub): refused here by name, rather than dropped,
+        unless the world routes them."""
         sqs, events = clients("sqs"), clients("events")
         for rule in self.stack.rules:
-            if rule.bus_targets:
+            if rule.bus_targets and self.route is None:
                 raise TemplateError(
-                    f"rule {rule.logical_id} sends to the event bus {rule.bus_targets[0].arn}: routes between "
-                    'deployments need the organization mode (a top-level "hub"), which this sandbox does not run yet'
+                    f"rule {rule.logical_id} sends to the event bus {rule.bus_targets[0].arn}, which no "
+                    'deployment of this sandbox has: a spoke\'s hub deploys in the organization mode (a top-level "hub")'
                 )
             tap_url = sqs.create_queue(QueueName=tap_queue_name(rule.logical_id))["QueueUrl"]
             tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -71,6 +87,9 @@ class EventDelivery:
         if self.delivery.shuffle:
             self.random.shuffle(copies)
         for rule, event in copies:
+            for target in rule.bus_targets:
+                assert self.route is not None  # provision refused the rule otherwise
+                self.route(rule, target, event)
             for function_id in rule.function_ids:
                 published = len(self.observer.events)
                 self.runtime.invoke_async(self.stack.functions[function_id], event)
@@ -79,12 +98,22 @@ class EventDelivery:
             for queue_id in rule.queue_ids:
                 self.queues.send(queue_id, event)
         self.queues.deliver()
+        self.drain()  # what the queues' functions caused to be published (a spoke's forwarder: its hub's copy)
+
+    def receive(self, bus: str, event: dict[str, Any]) -> None:
+        """An event another deployment's rule put on this deployment's bus `bus`, envelope as EventBridge
+        delivers it: each of the bus's rules whose pattern matches it gets it, as from a tap. Delivered by
+        the next drain."""
+        self.received.append(event)
+        for rule in self.stack.rules:
+            if rule.bus == bus and self._patterns[rule.logical_id].matches_event(event):  # type: ignore[arg-type]
+                self._tapped[rule.logical_id].append(event)
 
     def take_tapped(self, rule_id: str) -> list[dict[str, Any]]:
         """Every event the rule delivered since the last take, in delivery order, consumed."""
         self.sweep()
         taken, self._tapped[rule_id] = self._tapped[rule_id], []
-        return [complete_envelope(json.loads(message.body), self.stack.place.account) for message in taken]
+        return [complete_envelope(event, self.stack.place.account) for event in taken]
 
     def sweep(self, **_: Any) -> None:
         """Moves what the rules delivered out of moto's tap queues into the sandbox's own lists. Run after
@@ -101,7 +130,7 @@ class EventDelivery:
             queue = backend.get_queue(tap_queue_name(rule_id))
             with queue._messages_lock:  # moto appends under this lock
                 taken, queue._messages = queue._messages, []
-            tapped.extend(taken)
+            tapped.extend(json.loads(message.body) for message in taken)
 
 
 def complete_envelope(event: dict[str, Any], account: str = DEFAULT_ACCOUNT) -> dict[str, Any]:

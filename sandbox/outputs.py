@@ -1,6 +1,7 @@
 """What a deployment's run leaves in its output folder (docs/design.md §6.5): records.jsonl (one latest record
-per job), history.jsonl, events.jsonl (the state changes published), notifications.jsonl (one line per
-SNS publish) and summary.json (calls, faults and crashes injected, invocations, failure queue depths, and
+per job), history.jsonl, events.jsonl (the events on its buses: those its functions published, and those
+other deployments' rules put there), notifications.jsonl (one line per SNS publish) and summary.json
+(calls, faults and crashes injected, invocations, failure queue depths, routes between deployments, and
 how the pipeline kept up: amplification, event ages, EndTime -> notification delays)."""
 
 from __future__ import annotations
@@ -8,13 +9,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from autopilot_reports import constants as c
+from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
+from autopilot_reports.models.place import JobRef
 from autopilot_reports.models.record import ReportRecord
 from sandbox.aws_hooks import Observer
 from sandbox.lambda_runtime import Invocations
@@ -35,14 +38,19 @@ class WorldFacts:
 
 @dataclass(frozen=True)
 class DeploymentFacts:
-    """What one deployment observed."""
+    """What one deployment observed, and the jobs whose records it lists."""
 
     observer: Observer
     invocations: Mapping[str, Invocations]
     queue_depths: Mapping[str, int]  # queue logical id -> messages waiting
     duplicates_delivered: int
-    reporter: str  # the reporter's logical id: its events over the distinct changes are the amplification
+    # the reporter's logical id (None: a hub has none): its events over the distinct changes are the amplification
+    reporter: str | None = None
     account: Mapping[str, Any] | None = None  # the Lambda account's figures, with a scenario's `lambda` block
+    jobs: Sequence[JobRef] = ()
+    events: Sequence[dict[str, Any]] = ()  # on its buses: published by its functions, put by other deployments
+    routed: Mapping[str, int] = field(default_factory=dict)  # its routes to other deployments' buses
+    refused: Mapping[str, int] = field(default_factory=dict)  # by its bus policies, per sending place
 
 
 def write_outputs(
@@ -54,18 +62,28 @@ def write_outputs(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Writes every output file into `out_dir` and returns the summary (with `extra` keys, if any)."""
-    names = [job.describe[0]["AutoMLJobName"] for job in scenario.jobs]
-    records = [record for record in (store.get_report(name) for name in names) if record]
-    history = [entry for name in names for entry in store.history(name)]
+    asked = stored_jobs(deployment.jobs, store.scope)
+    records = [record for record in (store.get_report(job.name, job.place) for job in asked) if record]
+    # A hub's history lines name their job's place too: one name may run in several accounts.
+    placed = store.scope is KeyScope.ORGANIZATION
+    history = [
+        entry.model_dump(mode="json") | (place_fields(job) if placed else {})
+        for job in asked
+        for entry in store.history(job.name, job.place)
+    ]
     observer = deployment.observer
     write_jsonl(out_dir / "records.jsonl", [record.model_dump(mode="json") for record in records])
-    write_jsonl(out_dir / "history.jsonl", [entry.model_dump(mode="json") for entry in history])
-    write_jsonl(out_dir / "events.jsonl", observer.events)
+    write_jsonl(out_dir / "history.jsonl", history)
+    write_jsonl(out_dir / "events.jsonl", list(deployment.events))
     write_jsonl(out_dir / "notifications.jsonl", observer.notifications)
+    received = len(deployment.events) - len(observer.events)
+    routes: dict[str, Any] = {"events_received": received} if received else {}
+    routes |= {"routed": dict(deployment.routed)} if deployment.routed else {}
+    routes |= {"refused_by_bus_policy": dict(deployment.refused)} if deployment.refused else {}
     summary = {
         "generated_at": datetime.now(UTC).isoformat(),
         "ticks": world.ticks,
-        "jobs": len(scenario.jobs),
+        "jobs": len(deployment.jobs),
         "records": len(records),
         "history_items": len(history),
         "events_published": len(observer.events),
@@ -90,11 +108,25 @@ def write_outputs(
         "scenario_time": {"start": world.start.isoformat(), "end": world.end.isoformat()},
         "delivery": scenario.delivery.model_dump(),
         "dynamodb_engine": world.engine,
+        **routes,
         **keeping_up(records, observer, deployment),
         **(extra or {}),
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
+
+
+def stored_jobs(jobs: Sequence[JobRef], scope: KeyScope) -> list[JobRef]:
+    """The jobs to read from a table of `scope`: each place's job in an organization's table; one per name in
+    a table that keys by name alone (a name that runs at several places is its own place's job there)."""
+    if scope is KeyScope.ORGANIZATION:
+        return list(jobs)
+    names = dict.fromkeys(job.name for job in jobs)
+    return [JobRef(jobs[0].place, name) for name in names] if jobs else []
+
+
+def place_fields(job: JobRef) -> dict[str, str]:
+    return {"account_id": job.place.account, "region": job.place.region}
 
 
 def keeping_up(records: Sequence[ReportRecord], observer: Observer, deployment: DeploymentFacts) -> dict[str, Any]:
@@ -112,12 +144,17 @@ def keeping_up(records: Sequence[ReportRecord], observer: Observer, deployment: 
         for event in observer.events
         if event["detail-type"] == c.STATE_CHANGE_DETAIL_TYPE
     }
-    handed = deployment.invocations.get(deployment.reporter)
-    ended = {record.job_name: record.ended_at for record in records if record.is_terminal and record.ended_at}
+    handed = deployment.invocations.get(deployment.reporter) if deployment.reporter else None
+    # by place and name: a hub's records and messages name jobs of one name in several accounts
+    ended = {
+        (record.account_id or "", record.region or "", record.job_name): record.ended_at
+        for record in records
+        if record.is_terminal and record.ended_at
+    }
     delays = [
-        (moment - ended[name]).total_seconds()
+        (moment - ended[job]).total_seconds()
         for notification, moment in zip(observer.notifications, observer.notified_at, strict=True)
-        if (name := notification["attributes"].get("job_name")) in ended
+        if (job := _placed_name(notification["attributes"])) in ended
         and notification["attributes"].get("status") in c.TERMINAL_STATUSES
     ]
     ages = [stats.max_event_age_seconds for stats in deployment.invocations.values()]
@@ -135,6 +172,10 @@ def keeping_up(records: Sequence[ReportRecord], observer: Observer, deployment: 
     if deployment.account is not None:
         figures["lambda"] = dict(deployment.account)
     return figures
+
+
+def _placed_name(attributes: Mapping[str, str]) -> tuple[str, str, str]:
+    return attributes.get("account_id", ""), attributes.get("region", ""), attributes.get("job_name", "")
 
 
 def percentile(values: Sequence[float], rank: float) -> float:

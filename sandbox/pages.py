@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autopilot_reports.cli import main as cli
 from autopilot_reports.cli.pages.commands import DASHBOARD_FILE, report_file
+from autopilot_reports.constants import KEY_SCOPE_ORGANIZATION
 from autopilot_reports.domain.untrusted import terminal_text
 from sandbox.printing import read_jsonl
 
@@ -36,14 +37,23 @@ def page_writer(out_dir: Path) -> Callable[[dict[str, str], Callable[[], None]],
 
 
 def write_pages(out_dir: Path, endpoint: dict[str, str]) -> list[Path]:
+    """A hub's table (`key_scope`) holds one name in several places: each page names its job's account and
+    region, and its file begins with them."""
     records = read_jsonl(out_dir / "records.jsonl")
     folder = out_dir / PAGES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     where = ["--endpoint-url", endpoint["endpoint_url"], "--region", endpoint["region"], "--table", endpoint["table"]]
+    hub = endpoint.get("key_scope") == KEY_SCOPE_ORGANIZATION
+    where += ["--hub"] if hub else []
     written = []
     for record in records:
         name = record["job_name"]
-        written.append(_run(where, ["report", name, "-o", str(folder / report_file(name))]))
+        if hub:
+            place = ["--account", record["account_id"], "--region", record["region"]]
+            page = folder / f"{record['account_id']}-{record['region']}-{report_file(name)}"
+            written.append(_run(where, ["report", name, *place, "-o", str(page)]))
+        else:
+            written.append(_run(where, ["report", name, "-o", str(folder / report_file(name))]))
     if records:
         since = min(record["created_at"] for record in records)[:10]
         until = max(record["last_modified_at"] for record in records)

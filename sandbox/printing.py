@@ -17,22 +17,32 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def print_reports(out_dir: Path) -> None:
+    """Each record; where the records come from several places (a hub's), each names its account and region."""
     records = read_jsonl(out_dir / "records.jsonl")
     notified = read_jsonl(out_dir / "notifications.jsonl")
-    notifications: dict[str, int] = {}
+    notifications: dict[tuple[str, ...], int] = {}
     for item in notified:
-        name = item["attributes"].get("job_name")
-        if name and item["attributes"].get("event_type", "ended") == "ended":
-            notifications[name] = notifications.get(name, 0) + 1
+        attributes = item["attributes"]
+        if attributes.get("job_name") and attributes.get("event_type", "ended") == "ended":
+            key = job_key(attributes)
+            notifications[key] = notifications.get(key, 0) + 1
+    places = len({(record.get("account_id"), record.get("region")) for record in records}) > 1
     for record in records:
-        print("\n".join(describe(record, notifications.get(record["job_name"], 0))))
+        print("\n".join(describe(record, notifications.get(job_key(record), 0), places)))
         print()
 
 
-def describe(record: dict[str, Any], notifications: int) -> list[str]:
+def job_key(fields: dict[str, Any]) -> tuple[str, ...]:
+    """A job as a record or a message's attributes name it: its account, region and name."""
+    return (str(fields.get("account_id")), str(fields.get("region")), str(fields["job_name"]))
+
+
+def describe(record: dict[str, Any], notifications: int, place: bool = False) -> list[str]:
     show = terminal_text
+    where = f" in {record.get('account_id')}/{record.get('region')}" if place else ""
     lines = [
-        f"== {show(record['job_name'])} ({record['api']}, {show(record['problem_type'] or 'problem type unknown')})"
+        f"== {show(record['job_name'])}{where} ({record['api']}, "
+        f"{show(record['problem_type'] or 'problem type unknown')})"
     ]
     lines.append(f"   status         {show(record['status'])} / {show(record['secondary_status'])}")
     if record.get("why_ended"):
@@ -92,6 +102,8 @@ def print_summary(out_dir: Path) -> None:
     print(
         f"Outputs in {out_dir}/: records.jsonl, history.jsonl, events.jsonl, notifications.jsonl, summary.json, lambda.log"
     )
+    if summary.get("deployments"):
+        print(f"Each other deployment's own (a spoke's): {out_dir}/spokes/<account>-<region>/")
     messages = read_jsonl(out_dir / "notifications.jsonl")
     if messages:
         first = messages[0]

@@ -3,10 +3,11 @@ simulator) on scenario time, and the deployments of the stack in it, each provis
 synthesized template at its place and running the real handlers in process (sandbox/deployment.py).
 
 The world owns the clock and the tick loop: at each tick CloudTrail reports the jobs created, the
-scenario's history imports start, and every deployment's schedules fire. With a scenario's `lambda`
-block, each place's Lambda executions then run what is due until the next tick, in scenario time
-(sandbox/concurrency.py); without it, everything runs at once. One deployment runs today: the standalone
-stack at the scenario's place (`run_scenario`)."""
+scenario's history imports start, and every deployment's schedules fire when due on scenario time. With a
+scenario's `lambda` block, each place's Lambda executions then run what is due until the next tick, in
+scenario time (sandbox/concurrency.py); without it, everything runs at once. Its router carries events
+between deployments as EventBridge does (sandbox/routing.py). `run_scenario` runs the standalone stack at
+the scenario's place; `sandbox.organization.run_organization` a hub and its spokes."""
 
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ from sandbox.event_delivery import SWEEP_AFTER
 from sandbox.front import Front
 from sandbox.lambda_runtime import SharedProcess
 from sandbox.outputs import WorldFacts
-from sandbox.place import DEFAULT_ACCOUNT, Place
-from sandbox.scenario import Scenario, ScenarioJob, parse_timestamp
+from sandbox.place import DEFAULT_ACCOUNT, SANDBOX_ORGANIZATION_ID, Place
+from sandbox.routing import Organization, Router
+from sandbox.scenario import Scenario, ScenarioError, ScenarioJob, parse_timestamp
 from sandbox.simulator import AutoMLSimulator
 from sandbox.timeline import DEFAULT_TICK_SECONDS
 
@@ -54,7 +56,8 @@ ObserverFactory = Callable[[DeploymentPlan], Observer]
 
 class World:
     """The emulators, the scenario clock and the tick loop, over the deployments planned (the first is the
-    home: its outputs are the run's, and a served sandbox's endpoint names its table).
+    home: its outputs are the run's, and a served sandbox's endpoint names its table), and the router
+    between them.
 
     `serve`: called after the run with the endpoint and a pump, while the emulators are still up. `port`:
     the served endpoint's (0: a free one). `engine`: the DynamoDB engine (emulators.ENGINES). `observe`:
@@ -100,8 +103,20 @@ class World:
             for index, plan in enumerate(plans)
         ]
         self.home = self.deployments[0]
+        if quotas:
+            known = {function for deployment in self.deployments for function in deployment.stack.functions}
+            unknown = sorted(set(quotas.durations) - known)
+            if unknown:  # the functions of every stack deployed (a hub's and a spoke's differ)
+                raise ScenarioError(
+                    f"lambda.durations names {unknown}, which no stack deployed has (their functions: "
+                    f"{', '.join(sorted(known))})"
+                )
         self.tick = 0
-        self.tick_seconds = self.home.tick_seconds or DEFAULT_TICK_SECONDS
+        rates = [deployment.tick_seconds for deployment in self.deployments if deployment.tick_seconds]
+        self.tick_seconds = min(rates, default=DEFAULT_TICK_SECONDS)  # the watchers' schedule
+        self.router = Router(self.deployments, organization_of(scenario), lambda: self.tick)
+        for deployment in self.deployments:
+            self.router.connect(deployment)
 
     def now(self) -> datetime:
         """Scenario time: tick 0 is `deployed_at`, and each tick advances by the schedule's rate (with a
@@ -127,8 +142,9 @@ class World:
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
-    def run(self) -> dict[str, Any]:
-        """Runs the scenario, writes every deployment's outputs and returns the home's summary."""
+    def run(self, at_least: int = 0) -> dict[str, Any]:
+        """Runs the scenario (until tick `at_least` at least), writes every deployment's outputs and returns
+        the home's summary."""
         for deployment in self.deployments:
             deployment.out_dir.mkdir(parents=True, exist_ok=True)
         # Served through a front, the asked-for port is the front's (one endpoint); moto takes a free one.
@@ -145,7 +161,7 @@ class World:
             with contextlib.ExitStack() as logs:
                 for deployment in self.deployments:
                     logs.enter_context(deployment.functions_log("w"))
-                self._run_ticks()
+                self._run_ticks(at_least)
             summary = self._write_outputs()
             if self.serve is not None:
                 self._serve(moto_url)
@@ -156,8 +172,25 @@ class World:
             self.ticks, self.start, self.now(), self.simulator.calls, self.simulator.faults_injected, self.engine
         )
         others = {deployment.place.label: deployment.write_outputs(facts) for deployment in self.deployments[1:]}
-        # With several deployments, the home's summary also counts each other's calls (a key of its own).
-        extra = {"deployments": {label: {"aws_calls": s["aws_calls"]} for label, s in others.items()}} if others else {}
+        if not others:
+            return self.home.write_outputs(facts)
+        # With several deployments, the home's summary also counts each other's calls (a key of its own),
+        # and the calls of them all per terminal message (ticks, heartbeats and other transitions included).
+        calls = sum(sum(deployment.observer.calls.values()) for deployment in self.deployments)
+        terminal = sum(
+            1
+            for deployment in self.deployments
+            for message in deployment.observer.notifications
+            if message["attributes"].get("event_type") == c.EVENT_TYPE_ENDED
+        )
+        extra = {
+            "deployments": {label: {"aws_calls": each["aws_calls"]} for label, each in others.items()},
+            "organization": {
+                "aws_calls": calls,
+                "terminal_messages": terminal,
+                "aws_calls_per_terminal_message": round(calls / terminal, 2) if terminal else None,
+            },
+        }
         return self.home.write_outputs(facts, extra)
 
     def _serve(self, moto_url: str) -> None:
@@ -168,6 +201,8 @@ class World:
         default, the front says which."""
         assert self.serve is not None
         endpoint = {"region": self.home.place.region, "table": self.home.stack.tables[0].table_name}
+        if self.home.stack.key_scope != c.KEY_SCOPE_LOCAL:  # a hub's table: the CLI reads it with --hub
+            endpoint["key_scope"] = self.home.stack.key_scope
         with contextlib.ExitStack() as stack:
             for deployment in self.deployments:
                 stack.enter_context(deployment.functions_log("a"))
@@ -185,8 +220,7 @@ class World:
     def _pump(self) -> None:
         for deployment in self.deployments:
             deployment.events.drain(force=True)
-        for account in self.accounts.values():  # served, nothing waits for the clock: all that is due runs
-            account.run_until(math.inf)
+        self._run_accounts(math.inf)  # served, nothing waits for the clock: all that is due runs
 
     @contextlib.contextmanager
     def _environment(self, moto_url: str, simulator: AutoMLSimulator) -> Iterator[None]:
@@ -217,26 +251,28 @@ class World:
             set_clock(None)
 
     def _seed_objects(self) -> None:
-        """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS. At
-        the scenario's place, where its jobs run."""
-        place = self.scenario.place
-        s3 = self.client(place, "s3")
-        location: dict[str, Any] = {}
-        if place.region != "us-east-1":  # the one region that takes no LocationConstraint
-            location = {"CreateBucketConfiguration": {"LocationConstraint": place.region}}
-        for bucket in sorted(scenario_buckets(self.scenario)):
-            s3.create_bucket(Bucket=bucket, **location)
+        """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS. Each
+        bucket in the account and region of the first job that names it (the scenario's place where none
+        does): S3's bucket names are global, and a job's account owns its output buckets."""
+        owners = bucket_places(self.scenario)
+        for bucket, place in sorted(owners.items()):
+            location: dict[str, Any] = {}
+            if place.region != "us-east-1":  # the one region that takes no LocationConstraint
+                location = {"CreateBucketConfiguration": {"LocationConstraint": place.region}}
+            self.client(place, "s3").create_bucket(Bucket=bucket, **location)
         for uri, value in self.scenario.objects.items():
             bucket, _, key = uri[len("s3://") :].partition("/")
-            s3.put_object(Bucket=bucket, Key=key, Body=object_body(value))
+            self.client(owners[bucket], "s3").put_object(Bucket=bucket, Key=key, Body=object_body(value))
 
     # --- the ticks ----------------------------------------------------------------------------------
 
-    def _run_ticks(self) -> None:
-        """Every timeline to its end, plus one tick; and on while that tick was not quiet (a watcher
-        crashed, or published a change again because the reporter never stored it), as the schedule
-        keeps firing on AWS. At most MAX_EXTRA_TICKS more."""
-        last = self.scenario.last_tick(self.tick_seconds) + 1
+    def _run_ticks(self, at_least: int) -> None:
+        """Every timeline to its end, plus one tick (tick `at_least` at least); and on while that tick was
+        not quiet (a watcher crashed, or published a change again because the reporter never stored it, or,
+        with a `lambda` block, anything still waits for an execution), as the schedule keeps firing on AWS.
+        At most MAX_EXTRA_TICKS more (with a `lambda` block, as long as Lambda keeps an event)."""
+        last = max(self.scenario.last_tick(self.tick_seconds) + 1, at_least)
+        places = set(self.scenario.job_places)
         extra = max(MAX_EXTRA_TICKS, MAX_BACKLOG_SECONDS // self.tick_seconds) if self.accounts else MAX_EXTRA_TICKS
         for tick in range(last + 1 + extra):
             self.tick = self.simulator.tick = tick
@@ -244,19 +280,34 @@ class World:
             published = sum(len(deployment.observer.events) for deployment in self.deployments)
             self._emit_cloudtrail_creates(tick)
             for backfill in self.scenario.backfills:
-                if backfill.tick == tick:  # the scenario's user starts it where the scenario's stack is
-                    for deployment in self._deployments_at(self.scenario.place):
-                        deployment.start_history_import(backfill)
+                if backfill.tick == tick:  # the scenario's user starts it in each stack where jobs run
+                    for deployment in self.deployments:
+                        if deployment.place in places:
+                            deployment.start_history_import(backfill)
             digest_due = any(digest.tick == tick for digest in self.scenario.digests)  # as its schedule fires
             quiet = all([deployment.fire_schedules(self.now(), digest_due) for deployment in self.deployments])
             if self.accounts:  # in scenario time: what is due runs until the next tick; quiet when all is done
-                for account in self.accounts.values():
-                    account.run_until((tick + 1) * self.tick_seconds)
+                self._run_accounts((tick + 1) * self.tick_seconds)
                 quiet = quiet and all(account.idle() for account in self.accounts.values())
                 quiet = quiet and sum(len(deployment.observer.events) for deployment in self.deployments) == published
             if tick >= last and quiet:
                 break
         self.ticks = tick + 1
+
+    def _run_accounts(self, until: float) -> None:
+        """Every place's Lambda executions until `until`, interleaved in scenario time (the clock is one):
+        the invocation that starts first, of any account, runs first, so what one place's invocation sends
+        another (a spoke's report to its hub) runs in the same tick, at its moment."""
+        accounts = list(self.accounts.values())
+        while True:
+            starts = [
+                (start, index)
+                for index, account in enumerate(accounts)
+                if (start := account.next_start(until)) is not None
+            ]
+            if not starts:
+                return
+            accounts[min(starts)[1]].run_next(until)
 
     def _deployments_at(self, place: Place) -> list[Deployment]:
         return [deployment for deployment in self.deployments if deployment.place == place]
@@ -267,7 +318,7 @@ class World:
         deployed were created before anything listened."""
         created: dict[Place, list[ScenarioJob]] = {}
         for job in self.scenario.jobs:
-            if self.simulator.timeline.appears(job.name) == tick and job_created_at(job) >= self.start:
+            if self.simulator.timeline.appears(self.scenario.ref(job)) == tick and job_created_at(job) >= self.start:
                 created.setdefault(self.scenario.place_of(job), []).append(job)
         for place, jobs in created.items():
             entries = [cloudtrail_create_event(job, place) for job in jobs]
@@ -302,15 +353,41 @@ def cloudtrail_create_event(job: ScenarioJob, place: Place) -> PutEventsRequestE
     }
 
 
-def scenario_buckets(scenario: Scenario) -> set[str]:
-    uris = list(scenario.objects)
+def organization_of(scenario: Scenario) -> Organization:
+    """Every account of the scenario is a member of its organization (its hub's; the sandbox's own without
+    one), and the spokes the scenario silences, from their ticks."""
+    hub = scenario.hub
+    accounts = {scenario.account, *(place.account for place in scenario.job_places)}
+    if hub is None:
+        return Organization(SANDBOX_ORGANIZATION_ID, frozenset(accounts), {})
+    silent = {spoke.place: from_tick for spoke in hub.silent if (from_tick := hub.silent_from(spoke.place)) is not None}
+    return Organization(hub.organization_id, frozenset({*accounts, hub.account}), silent)
+
+
+def bucket_places(scenario: Scenario) -> dict[str, Place]:
+    """Every bucket the scenario's objects and jobs name, and where it is: the place of the first job that
+    names it (its output location or Explainability prefix), else the scenario's."""
+    owners: dict[str, Place] = {}
     for job in scenario.jobs:
-        for response in job.describe:
-            uris.append(response.get("OutputDataConfig", {}).get("S3OutputPath", ""))
-            best = response.get("BestCandidate") or {}
-            locations = best.get("CandidateProperties", {}).get("CandidateArtifactLocations", {})
-            uris.append(locations.get("Explainability", ""))
-    return {uri[len("s3://") :].split("/", 1)[0] for uri in uris if uri.startswith("s3://") and len(uri) > 5}
+        for uri in job_uris(job):
+            owners.setdefault(bucket_of(uri), scenario.place_of(job))
+    for uri in scenario.objects:
+        owners.setdefault(bucket_of(uri), scenario.place)
+    return {bucket: place for bucket, place in owners.items() if bucket}
+
+
+def job_uris(job: ScenarioJob) -> list[str]:
+    uris = []
+    for response in job.describe:
+        uris.append(response.get("OutputDataConfig", {}).get("S3OutputPath", ""))
+        best = response.get("BestCandidate") or {}
+        locations = best.get("CandidateProperties", {}).get("CandidateArtifactLocations", {})
+        uris.append(locations.get("Explainability", ""))
+    return [uri for uri in uris if uri.startswith("s3://") and len(uri) > 5]
+
+
+def bucket_of(uri: str) -> str:
+    return uri[len("s3://") :].split("/", 1)[0]
 
 
 def object_body(value: Any) -> bytes:
@@ -333,6 +410,9 @@ def run_scenario(
 ) -> dict[str, Any]:
     """Runs the scenario on the standalone stack `template` deployed at the scenario's place and writes the
     outputs; with `serve`, calls it (emulators still up) before stopping them. `port` 0 picks a free
-    loopback port for moto server. `engine`: the DynamoDB engine (emulators.ENGINES)."""
+    loopback port for moto server. `engine`: the DynamoDB engine (emulators.ENGINES). A scenario with a
+    hub runs with sandbox.organization.run_organization."""
+    if scenario.hub is not None:
+        raise ScenarioError('the scenario has a "hub": it runs a hub and its spokes (run_organization), not one stack')
     plan = DeploymentPlan(template, scenario.place, out_dir, stack_name)
     return World(scenario, [plan], serve, port, engine).run()

@@ -25,18 +25,27 @@ from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureSh
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from autopilot_reports.constants import AWS_REGION_PATTERN
-from sandbox.place import ACCOUNT_PATTERN, DEFAULT_ACCOUNT, Place
+from autopilot_reports.models.place import InvalidJobArnError, JobRef
+from sandbox.place import (
+    ACCOUNT_PATTERN,
+    DEFAULT_ACCOUNT,
+    ORGANIZATION_ID_PATTERN,
+    SANDBOX_ORGANIZATION_ID,
+    Place,
+)
 from sandbox.timeline import DEFAULT_TICK_SECONDS, Timeline, first_shown
 
 __all__ = [
     "Backfill",
     "Delivery",
     "Faults",
+    "Hub",
     "LambdaQuotas",
     "Scenario",
     "ScenarioError",
     "ScenarioJob",
     "ShapeError",
+    "SilentSpoke",
     "load_scenario",
     "parse_timestamp",
     "pricing_model",
@@ -360,6 +369,44 @@ class DigestAt(BaseModel):
     tick: int = Field(ge=0)
 
 
+class SilentSpoke(BaseModel):
+    """From `from_tick` on, the spoke at (`account`, `region`) sends its hub nothing: its forwarder still
+    puts its entries on its own bus, but its route to the hub delivers none (as if its role were deleted:
+    EventBridge puts them in the route's dead-letter queue)."""
+
+    model_config = _STRICT
+
+    account: str = Field(pattern=ACCOUNT_PATTERN)
+    region: str = Field(pattern=AWS_REGION_PATTERN)
+    from_tick: int = Field(ge=0)
+
+    @property
+    def place(self) -> Place:
+        return Place(self.account, self.region)
+
+
+class Hub(BaseModel):
+    """The organization mode: a hub at (`account`, `region`), and one spoke per place the jobs run at; every
+    account of the scenario is a member of the organization `organization_id` (the one the sandbox's hub
+    admits, unless the hub's template comes from elsewhere). `silent`: spokes that stop sending."""
+
+    model_config = _STRICT
+
+    account: str = Field(pattern=ACCOUNT_PATTERN)
+    region: str = Field(pattern=AWS_REGION_PATTERN)
+    organization_id: str = Field(default=SANDBOX_ORGANIZATION_ID, pattern=ORGANIZATION_ID_PATTERN)
+    silent: list[SilentSpoke] = Field(default_factory=list)
+
+    @property
+    def place(self) -> Place:
+        return Place(self.account, self.region)
+
+    def silent_from(self, place: Place) -> int | None:
+        """The tick from which the spoke at `place` sends nothing, or None."""
+        ticks = [spoke.from_tick for spoke in self.silent if spoke.place == place]
+        return min(ticks, default=None)
+
+
 class LambdaQuotas(BaseModel):
     """Lambda's concurrency in scenario time (docs/design.md §6.4): the account's concurrent executions,
     shared by every function of the account, and how long an invocation of each function takes, in
@@ -414,13 +461,14 @@ class Scenario(BaseModel):
     backfills: list[Backfill] = Field(default_factory=list)
     digests: list[DigestAt] = Field(default_factory=list)
     prices: dict[str, Any] | None = None  # one GetProducts response: every product GetProducts may answer with
+    hub: Hub | None = None  # the organization mode: a hub and one spoke per place the jobs run at
     # `lambda` in the file (a Python keyword here); None: every invocation runs at once, as it always has
     lambda_quotas: LambdaQuotas | None = Field(default=None, alias="lambda")
 
     def timeline(self, tick_seconds: int = DEFAULT_TICK_SECONDS) -> Timeline:
         """When each job's responses are shown, on a clock of `tick_seconds` a tick (sandbox/timeline.py)."""
         ticks = {
-            job.name: first_shown(
+            self.ref(job): first_shown(
                 [parse_timestamp(response["LastModifiedTime"]) for response in job.describe],
                 self.start_time,
                 tick_seconds,
@@ -447,8 +495,9 @@ class Scenario(BaseModel):
         created = [parse_timestamp(job.describe[0]["CreationTime"]) for job in self.jobs]
         return min(created, default=datetime(2025, 1, 1, tzinfo=UTC))
 
-    def job(self, name: str) -> ScenarioJob | None:
-        return next((job for job in self.jobs if job.name == name), None)
+    def job(self, name: str, place: Place | None = None) -> ScenarioJob | None:
+        """The job of that name (at `place`; by default the first of that name)."""
+        return next((job for job in self.jobs if job.name == name and place in (None, self.place_of(job))), None)
 
     @property
     def place(self) -> Place:
@@ -457,6 +506,15 @@ class Scenario(BaseModel):
 
     def place_of(self, job: ScenarioJob) -> Place:
         return Place(job.account or self.account, job.region or self.region)
+
+    def ref(self, job: ScenarioJob) -> JobRef:
+        """The job as its place and name: what tells two jobs of one name apart."""
+        return JobRef(self.place_of(job), job.name)
+
+    @property
+    def job_places(self) -> list[Place]:
+        """Every place a job runs at, in the order the jobs first name them."""
+        return list(dict.fromkeys(self.place_of(job) for job in self.jobs))
 
     @property
     def unlisted_enum_values(self) -> dict[str, int]:
@@ -480,7 +538,10 @@ class Scenario(BaseModel):
         for index, job in enumerate(self.jobs):
             _check_job(index, job, self._unlisted, self._missing)
         _check_unique_names(self.jobs, self.place_of)
-        _check_one_place(self.jobs, self.place, self.place_of)
+        if self.hub is None:
+            _check_one_place(self.jobs, self.place, self.place_of)
+        else:
+            _check_organization(self.jobs, self.hub, self.place_of)
         _check_object_keys(self.objects)
         if self.prices is not None:
             _check_prices(self.prices, self._unlisted)
@@ -603,14 +664,41 @@ def _check_unique_names(jobs: list[ScenarioJob], place_of: Callable[[ScenarioJob
 
 
 def _check_one_place(jobs: list[ScenarioJob], home: Place, place_of: Callable[[ScenarioJob], Place]) -> None:
-    """Until the sandbox runs an organization (a hub and its spokes), every job runs where the stack is."""
+    """Without a hub, one stack runs, at the scenario's place: every job runs there."""
     for job in jobs:
         place = place_of(job)
         if place != home:
             raise ScenarioError(
                 f"job {job.name!r} runs in {place}, not the scenario's {home}: jobs at other places need the "
-                'organization mode (a top-level "hub"), which this sandbox does not run yet'
+                'organization mode (a top-level "hub": a spoke deploys where each job runs)'
             )
+
+
+def _check_organization(jobs: list[ScenarioJob], hub: Hub, place_of: Callable[[ScenarioJob], Place]) -> None:
+    """A spoke deploys where each job runs, the hub at a place of its own; each job's ARN names where it
+    runs (the hub believes the ARN's region, and refuses an ARN of another account than its sender's);
+    a silent spoke is one of them."""
+    places = {place_of(job) for job in jobs}
+    if hub.place in places:
+        raise ScenarioError(
+            f"hub: {hub.place} is also where jobs run; in the sandbox the hub deploys at a place of its own "
+            "(on AWS an account that hosts the hub may run a spoke too)"
+        )
+    for job in jobs:
+        for tick, response in enumerate(job.describe):
+            try:
+                named = JobRef.of_summary(response).place
+            except InvalidJobArnError as error:
+                raise ScenarioError(f"job {job.name!r} describe[{tick}]: AutoMLJobArn: {error}") from None
+            if named != place_of(job):
+                raise ScenarioError(
+                    f"job {job.name!r} describe[{tick}]: AutoMLJobArn names {named}, but the job runs in "
+                    f"{place_of(job)} (its account and region, or the scenario's)"
+                )
+    for spoke in hub.silent:
+        if spoke.place not in places:
+            listed = ", ".join(str(place) for place in sorted(places))
+            raise ScenarioError(f"hub.silent: no job runs in {spoke.place}, so no spoke deploys there ({listed})")
 
 
 def _check_object_keys(objects: Mapping[str, Any]) -> None:

@@ -12,6 +12,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
+
+from autopilot_reports.constants import KEY_SCOPE_ORGANIZATION
 
 ENDPOINT_FILE = "endpoint.json"
 PUMP_SECONDS = 0.5
@@ -39,21 +42,31 @@ def port_free(port: int) -> bool:
 CLI = ".venv/bin/autopilot-reports"  # installed by `make setup`; `source .venv/bin/activate` puts it on PATH
 
 
-def query_hint(endpoint: dict[str, str], job: str | None) -> str:
+def query_hint(endpoint: dict[str, str], job: dict[str, Any] | None) -> str:
     """How to query the served table from a new shell in the project folder: our CLI (installed by `make
-    setup`), and, for those who have the AWS CLI (`make setup` does not install it), GetItem and PartiQL."""
+    setup`), and, for those who have the AWS CLI (`make setup` does not install it), GetItem and PartiQL.
+    `job`: a record of the run (its name, account and region), if any. A hub's table (`key_scope`) keys a
+    job by its account, region and name: the CLI reads it with --hub, a job with --account and its region."""
     url, region, table = endpoint["endpoint_url"], endpoint["region"], endpoint["table"]
-    job = job or "JOB"
-    key = json.dumps({"pk": {"S": f"JOB#{job}"}, "sk": {"S": "REPORT"}})
-    statement = f"SELECT * FROM \"{table}\" WHERE pk = 'JOB#{job}' AND sk = 'REPORT'"
+    name = str(job["job_name"]) if job else "JOB"
     where = f"--endpoint-url {url} --region {region}"
+    if endpoint.get("key_scope") == KEY_SCOPE_ORGANIZATION:
+        account, job_region = (job["account_id"], job["region"]) if job else ("ACCOUNT", "REGION")
+        job_id, cli, one = (
+            f"{account}#{job_region}#{name}",
+            f"{CLI} {where} --table {table} --hub",
+            f"{name} --account {account} --region {job_region}",
+        )
+        commands = [f"{cli} list", f"{cli} show {one}", f"{cli} list --status Failed --output text", f"{cli} spokes"]
+    else:
+        job_id, cli, one = name, f"{CLI} {where} --table {table}", name
+        commands = [f"{cli} list", f"{cli} show {one}", f"{cli} list --status Failed --output text", f"{cli} families"]
+    key = json.dumps({"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": "REPORT"}})
+    statement = f"SELECT * FROM \"{table}\" WHERE pk = 'JOB#{job_id}' AND sk = 'REPORT'"
     return "\n".join(
         [
             CREDENTIALS_HINT,
-            f"{CLI} {where} --table {table} list",
-            f"{CLI} {where} --table {table} show {job}",
-            f"{CLI} {where} --table {table} list --status Failed --output text",
-            f"{CLI} {where} --table {table} families",
+            *commands,
             "# with the AWS CLI, if you have it (https://aws.amazon.com/cli/; make setup does not install it):",
             f"aws dynamodb get-item {where} --table-name {table} --key '{key}'",
             f'aws dynamodb execute-statement {where} --statement "' + statement.replace('"', '\\"') + '"',
@@ -61,14 +74,15 @@ def query_hint(endpoint: dict[str, str], job: str | None) -> str:
     )
 
 
-def first_job(out_dir: Path) -> str | None:
+def first_job(out_dir: Path) -> dict[str, Any] | None:
+    """The first record of the run, if any."""
     records = out_dir / "records.jsonl"
     if not records.exists():
         return None
     for line in records.read_text().splitlines():
         if line.strip():
-            name = json.loads(line).get("job_name")
-            return str(name) if name else None
+            record = json.loads(line)
+            return record if isinstance(record, dict) and record.get("job_name") else None
     return None
 
 

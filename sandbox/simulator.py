@@ -9,6 +9,12 @@ botocore turns into ClientError.
 Every request is checked against the operation's input shape and every response against its output
 shape, both from botocore's service model: a simulator bug fails loudly instead of feeding the
 pipeline something AWS would never send.
+
+In the organization mode (a scenario's `hub`), each caller sees only the jobs of its own place, as each
+account and region's SageMaker does: the account from the header the sandbox's sessions mark every request
+with (sandbox/aws_hooks.py), the region from the credential scope of the request's SigV4 signature; a
+request that says neither is the scenario's place's. Without a hub every job runs at one place, and every
+caller sees them all.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import threading
 import uuid
 from collections import Counter
@@ -33,8 +40,11 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from autopilot_reports.models.place import JobRef
 from sandbox import cost_figures
+from sandbox.aws_hooks import ACCOUNT_HEADER
 from sandbox.loopback import LOOPBACK, REFUSED_STATUS, refusal
+from sandbox.place import Place
 from sandbox.scenario import (
     Scenario,
     ScenarioJob,
@@ -61,6 +71,9 @@ _ONE_SECOND = timedelta(seconds=1)
 
 Params = dict[str, Any]
 Response = dict[str, Any]
+Operation = Callable[[Params, int, "Place | None"], Response]  # (request, tick, the caller's place or None: all)
+# SigV4: `Authorization: AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, ...`
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 
 
 class ApiError(Exception):
@@ -86,16 +99,18 @@ class AutoMLSimulator:
         self.calls: Counter[str] = Counter()
         self.faults_injected = 0
         self.errors: list[str] = []  # simulator bugs: responses that failed output validation
-        self._jobs: dict[str, ScenarioJob] = {job.name: job for job in scenario.jobs}
+        self._jobs: dict[JobRef, ScenarioJob] = {scenario.ref(job): job for job in scenario.jobs}
+        self._by_place = scenario.hub is not None  # each caller sees its own place's jobs only
         self._tick = 0
         self._rng = random.Random(scenario.delivery.seed)
         self._lock = threading.Lock()
-        self._v2_views: dict[tuple[str, int], Response] = {}
-        self._listed: dict[tuple[str, int], _Listed] = {}  # (job, timeline entry) -> its listing row
-        self._listings: dict[tuple[int, str], list[Response]] = {}  # (tick, query) -> every matching summary
+        self._v2_views: dict[tuple[JobRef, int], Response] = {}
+        self._listed: dict[tuple[JobRef, int], _Listed] = {}  # (job, timeline entry) -> its listing row
+        # (tick, the caller's place, query) -> every matching summary
+        self._listings: dict[tuple[int, Place | None, str], list[Response]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._operations: dict[str, Callable[[Params, int], Response]] = {
+        self._operations: dict[str, Operation] = {
             "DescribeAutoMLJob": self._describe_v1,
             "DescribeAutoMLJobV2": self._describe_v2,
             "ListAutoMLJobs": self._list_jobs,
@@ -182,14 +197,15 @@ class AutoMLSimulator:
     # ---------------------------------------------------------------------------------------------
     # Request handling (transport-independent; the HTTP handler only moves bytes)
 
-    def handle(self, target: str, body: bytes) -> tuple[int, Response]:
-        """Answer one request, given its X-Amz-Target header and body: (HTTP status, JSON body)."""
+    def handle(self, target: str, body: bytes, caller: Place | None = None) -> tuple[int, Response]:
+        """Answer one request, given its X-Amz-Target header and body, for `caller` (where the request
+        comes from; None: the scenario's place): (HTTP status, JSON body)."""
         # Only "SageMaker.<Operation>" names an operation; anything else is unknown, even a bare name.
         operation = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else ""
         try:
             if target == f"{PRICING_TARGET_PREFIX}GetProducts":
                 return 200, self._get_products(body)
-            return 200, self._dispatch(target, operation, body)
+            return 200, self._dispatch(target, operation, body, self._view(caller))
         except ApiError as error:
             return error.status, {"__type": error.code, "message": error.message}
         except Exception as error:  # a crash is a simulator bug: answer like AWS, and remember it
@@ -198,7 +214,11 @@ class AutoMLSimulator:
                 self.errors.append(f"{target}: {type(error).__name__}: {error}")
             return 500, {"__type": "InternalFailure", "message": f"simulator bug: {error}"}
 
-    def _dispatch(self, target: str, operation: str, body: bytes) -> Response:
+    def _view(self, caller: Place | None) -> Place | None:
+        """Whose jobs the caller sees: its own place's in the organization mode; else every job (None)."""
+        return (caller or self.scenario.place) if self._by_place else None
+
+    def _dispatch(self, target: str, operation: str, body: bytes, view: Place | None) -> Response:
         handler = self._operations.get(operation)
         if handler is None:
             with self._lock:
@@ -210,7 +230,7 @@ class AutoMLSimulator:
         params = _parse_body(body)
         _validate_request(params, operation_model.input_shape)
         # One tick per request, so a concurrent tick change cannot mix two states in one answer.
-        result = handler(params, self._tick)
+        result = handler(params, self._tick, view)
         output_shape = operation_model.output_shape
         if output_shape is None:
             return result
@@ -259,8 +279,8 @@ class AutoMLSimulator:
     # ---------------------------------------------------------------------------------------------
     # Operations. Results use the scenario's form (ISO timestamps); _to_wire converts them.
 
-    def _describe_v1(self, params: Params, tick: int) -> Response:
-        job, index = self._shown(params["AutoMLJobName"], tick)
+    def _describe_v1(self, params: Params, tick: int, view: Place | None) -> Response:
+        job, index = self._shown(params["AutoMLJobName"], tick, view)
         if job.api == "v2":
             raise ApiError(
                 "ValidationException",
@@ -269,28 +289,29 @@ class AutoMLSimulator:
             )
         return job.describe[index]
 
-    def _describe_v2(self, params: Params, tick: int) -> Response:
-        job, index = self._shown(params["AutoMLJobName"], tick)
+    def _describe_v2(self, params: Params, tick: int, view: Place | None) -> Response:
+        job, index = self._shown(params["AutoMLJobName"], tick, view)
         if job.api == "v2":
             return job.describe[index]
-        view = self._v2_views.get((job.name, index))
-        if view is None:
-            view = self._v2_views[(job.name, index)] = v1_to_v2_describe(job.describe[index])
-        return view
+        key = (self.scenario.ref(job), index)
+        described = self._v2_views.get(key)
+        if described is None:
+            described = self._v2_views[key] = v1_to_v2_describe(job.describe[index])
+        return described
 
-    def _list_jobs(self, params: Params, tick: int) -> Response:
-        page, token = _paginate("ListAutoMLJobs", params, self._matching_jobs(params, tick))
+    def _list_jobs(self, params: Params, tick: int, view: Place | None) -> Response:
+        page, token = _paginate("ListAutoMLJobs", params, self._matching_jobs(params, tick, view))
         return _with_token({"AutoMLJobSummaries": page}, token)
 
-    def _matching_jobs(self, params: Params, tick: int) -> list[Response]:
+    def _matching_jobs(self, params: Params, tick: int, view: Place | None) -> list[Response]:
         """Every summary the listing matches at `tick`, in its order. What a tick shows never changes, so
         each listing (tick, query) is built once and its later pages are slices of it: a listing of N
         jobs costs O(N) once, not O(N) a page (the watcher pages through every job changed in the
         overlap, on every tick and every nudge)."""
-        key = (tick, _fingerprint("ListAutoMLJobs", params))
+        key = (tick, view, _fingerprint("ListAutoMLJobs", params))
         matching = self._listings.get(key)
         if matching is None:
-            rows = self._rows(tick)
+            rows = self._rows(tick, view)
             if rows:  # bounds are parsed (and refused) as before: only when some job could match
                 bounds = _time_bounds(params)
                 rows = [row for row in rows if _job_matches(row, bounds, params)]
@@ -298,26 +319,29 @@ class AutoMLSimulator:
             rows.sort(key=_JOB_SORT_KEYS[params.get("SortBy", "Name")], reverse=_descending(params, "Descending"))
             matching = [row.summary for row in rows]
             with self._lock:
-                if any(listed_tick != tick for listed_tick, _ in self._listings):
+                if any(listed_tick != tick for listed_tick, _, _ in self._listings):
                     self._listings.clear()  # only the current tick's listings are asked for again
                 self._listings[key] = matching
         return matching
 
-    def _rows(self, tick: int) -> list[_Listed]:
-        """Each job that exists at `tick` as ListAutoMLJobs shows it; a row is built once per entry."""
+    def _rows(self, tick: int, view: Place | None) -> list[_Listed]:
+        """Each job that exists at `tick` (at `view`, where given) as ListAutoMLJobs shows it; a row is
+        built once per entry."""
         rows = []
-        for job in self.scenario.jobs:
-            index = self.timeline.shown(job.name, tick)
+        for ref, job in self._jobs.items():
+            if view is not None and ref.place != view:
+                continue
+            index = self.timeline.shown(ref, tick)
             if index is None:
                 continue
-            row = self._listed.get((job.name, index))
+            row = self._listed.get((ref, index))
             if row is None:
-                row = self._listed[(job.name, index)] = _Listed.of(job.describe[index])
+                row = self._listed[(ref, index)] = _Listed.of(job.describe[index])
             rows.append(row)
         return rows
 
-    def _list_candidates(self, params: Params, tick: int) -> Response:
-        job, index = self._shown(params["AutoMLJobName"], tick)
+    def _list_candidates(self, params: Params, tick: int, view: Place | None) -> Response:
+        job, index = self._shown(params["AutoMLJobName"], tick, view)
         # Consistent with the job's current describe: a candidate exists once it has been created.
         now = parse_timestamp(job.describe[index]["LastModifiedTime"])
         visible = [c for c in job.candidates if parse_timestamp(c["CreationTime"]) <= now]
@@ -327,33 +351,40 @@ class AutoMLSimulator:
         page, token = _paginate("ListCandidatesForAutoMLJob", params, ordered)
         return _with_token({"Candidates": page}, token)
 
-    def _describe_child(self, operation: str, params: Params, tick: int) -> Response:
+    def _describe_child(self, operation: str, params: Params, tick: int, view: Place | None) -> Response:
+        """Child jobs are found by name in every place (a scenario gives each child job its own name)."""
         try:
             return self._children.describe(operation, params)
         except cost_figures.FigureError as error:
             raise ApiError(error.code, error.message) from None
 
-    def _create(self, params: Params, tick: int) -> Response:
+    def _create(self, params: Params, tick: int, view: Place | None) -> Response:
         name = params["AutoMLJobName"]
-        job = self._jobs.get(name)
+        job = self._find(name, view)
         if job is None:
             raise ApiError("ValidationException", f"job not in scenario: {name}")
         return {"AutoMLJobArn": job.describe[0]["AutoMLJobArn"]}
 
-    def _stop_job(self, params: Params, tick: int) -> Response:
-        self._job(params["AutoMLJobName"])
+    def _stop_job(self, params: Params, tick: int, view: Place | None) -> Response:
+        self._job(params["AutoMLJobName"], view)
         return {}
 
-    def _job(self, name: str) -> ScenarioJob:
-        job = self._jobs.get(name)
+    def _find(self, name: str, view: Place | None) -> ScenarioJob | None:
+        """The job of that name at `view`; with no view, the one job of that name (one place, unique names)."""
+        if view is not None:
+            return self._jobs.get(JobRef(view, name))
+        return self.scenario.job(name)
+
+    def _job(self, name: str, view: Place | None) -> ScenarioJob:
+        job = self._find(name, view)
         if job is None:
             raise ApiError("ResourceNotFound", f"Could not find AutoML job with name {name}.")
         return job
 
-    def _shown(self, name: str, tick: int) -> tuple[ScenarioJob, int]:
+    def _shown(self, name: str, tick: int, view: Place | None) -> tuple[ScenarioJob, int]:
         """The job and the entry of its timeline it shows at `tick`; a job not created yet is not found."""
-        job = self._job(name)
-        index = self.timeline.shown(job.name, tick)
+        job = self._job(name, view)
+        index = self.timeline.shown(self.scenario.ref(job), tick)
         if index is None:
             raise ApiError("ResourceNotFound", f"Could not find AutoML job with name {name}.")
         return job, index
@@ -638,8 +669,18 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self._refused():
             return
-        status, payload = self.server.simulator.handle(self.headers.get("X-Amz-Target", ""), body)
+        status, payload = self.server.simulator.handle(self.headers.get("X-Amz-Target", ""), body, self._caller())
         self._send(status, payload)
+
+    def _caller(self) -> Place | None:
+        """Where the request comes from: the account the sandbox's sessions mark it with, the region its
+        signature's credential scope names; None when it says neither (a hand-made request)."""
+        account = self.headers.get(ACCOUNT_HEADER)
+        scope = _CREDENTIAL_SCOPE.search(self.headers.get("Authorization", ""))
+        if account is None and scope is None:
+            return None
+        simulator = self.server.simulator
+        return Place(account or simulator.scenario.account, scope["region"] if scope else simulator.scenario.region)
 
     def do_GET(self) -> None:
         if self._refused():

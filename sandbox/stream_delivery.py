@@ -187,6 +187,7 @@ class StreamPoller:
         self.delivery.runtime.after_invoke()  # what the batch committed (the coster's next piece) is read now
         if left is not None:
             self._retry = (end, oldest, left)
+        self.delivery.runtime.after_invoke()  # what it published is due too (a spoke's forwarder: to its hub)
 
 
 def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # stubs are a dev dependency
     from mypy_boto3_dynamodbstreams.type_defs import GetShardIteratorInputTypeDef, RecordTypeDef
 
 GET_RECORDS_LIMIT = 1000  # the API's maximum
+EXPIRED, TRIMMED = "ExpiredIteratorException", "TrimmedDataAccessException"  # an iterator to take again
 
 
 class StreamError(RuntimeError):
@@ -134,18 +135,24 @@ class StreamReader:
             if len(page) < GET_RECORDS_LIMIT:
                 return records
 
-    def _get_records(self, shard_id: str) -> list[RecordTypeDef]:
+    def _get_records(self, shard_id: str, retried: bool = False) -> list[RecordTypeDef]:
         iterator = self._iterators[shard_id]
         assert iterator is not None  # only open shards are read
         try:
             self.calls += 1
             response = self.streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ExpiredIteratorException":
+            code = error.response.get("Error", {}).get("Code")
+            if code not in (EXPIRED, TRIMMED) or retried:
                 raise
             # Iterators expire (15 minutes on AWS), e.g. while `--serve` idles: resume after the last record.
+            # DynamoDB Local numbers stream records across all its tables (-sharedDb), so a TRIM_HORIZON
+            # iterator taken while a shard was empty names a number below the shard's first record once
+            # other tables wrote: it answers TrimmedDataAccessException, as AWS does for records past their
+            # 24 hours. Lambda then goes on from the trim horizon; so does this reader (after the last record
+            # it read, when it read one).
             self._iterators[shard_id] = self._iterator(shard_id)
-            return self._get_records(shard_id)
+            return self._get_records(shard_id, retried=True)
         page = response.get("Records", [])
         if page:
             self._last_sequence[shard_id] = page[-1]["dynamodb"]["SequenceNumber"]

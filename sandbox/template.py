@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from autopilot_reports.constants import DEFAULT_STACK_NAME
+from autopilot_reports.constants import DEFAULT_STACK_NAME, KEY_SCOPE_LOCAL, OUTPUT_TABLE_KEY_SCOPE
 from infra.assembly import DEFAULT_OUTDIR, AssemblyError, stack_templates
 from sandbox.place import Place
 
@@ -84,6 +84,17 @@ class BusTarget:
 
     arn: str
     role_arn: str | None  # the role EventBridge assumes to put onto a bus of another account
+    dead_letter_queue: str | None = None  # logical id of the queue for what EventBridge cannot deliver
+
+
+@dataclass(frozen=True)
+class BusPolicySpec:
+    """A bus's resource policy (AWS::Events::EventBusPolicy): who else may put events on it. Its
+    statements as IAM writes them, resolved at the stack's place (sandbox/bus_policy.py evaluates them)."""
+
+    logical_id: str
+    bus: str  # the bus's name as the sandbox created it
+    statements: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -155,12 +166,15 @@ class StackModel:
     queues: list[str] = field(default_factory=list)
     queue_specs: dict[str, QueueSpec] = field(default_factory=dict)  # by logical id, every queue of `queues`
     buses: dict[str, str] = field(default_factory=dict)  # logical id -> name
+    bus_names: dict[str, str] = field(default_factory=dict)  # the name the template gives a bus -> logical id
+    bus_policies: list[BusPolicySpec] = field(default_factory=list)
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     rules: list[RuleSpec] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     stream_mappings: list[StreamMappingSpec] = field(default_factory=list)
     queue_mappings: list[QueueMappingSpec] = field(default_factory=list)
     mac_keys: list[MacKeySpec] = field(default_factory=list)
+    key_scope: str = KEY_SCOPE_LOCAL  # how its table keys a job (the stack's output says an organization's)
 
     def table(self, logical_id: str) -> TableSpec:
         match = next((table for table in self.tables if table.logical_id == logical_id), None)
@@ -358,6 +372,7 @@ def read_stack(
             stack.queue_specs[logical_id] = _queue(logical_id, props)
         elif kind == "AWS::Events::EventBus":
             stack.buses[logical_id] = resolve({"Ref": logical_id})
+            stack.bus_names[str(resolve(props.get("Name", logical_id)))] = logical_id
         elif kind == "AWS::Lambda::EventInvokeConfig":
             invoke_configs[_logical_id_of(props["FunctionName"])] = props
         elif kind == "AWS::KMS::Alias":
@@ -385,7 +400,24 @@ def read_stack(
             stack.stream_mappings.append(_stream_mapping(logical_id, props))
         elif resource["Type"] == "AWS::Lambda::EventSourceMapping" and _source_id(props) in stack.queue_specs:
             stack.queue_mappings.append(_queue_mapping(logical_id, props))
+        elif resource["Type"] == "AWS::Events::EventBusPolicy":
+            stack.bus_policies.append(_bus_policy(logical_id, props, resolve))
+    scope = template.get("Outputs", {}).get(OUTPUT_TABLE_KEY_SCOPE, {}).get("Value")
+    stack.key_scope = str(scope) if isinstance(scope, str) else KEY_SCOPE_LOCAL
     return stack
+
+
+def _bus_policy(logical_id: str, props: Mapping[str, Any], resolve: Resolver) -> BusPolicySpec:
+    """A bus policy's statements: `Statement` (one or a list), or the older single-grant properties
+    (`Principal`, `Action`, `Condition`)."""
+    statement = props.get("Statement")
+    if statement is None:
+        statement = {"Effect": "Allow", "Principal": {"AWS": props.get("Principal", "*")}, "Action": props["Action"]}
+        legacy = props.get("Condition")  # {Type, Key, Value}: one condition
+        if legacy is not None:
+            statement["Condition"] = {legacy["Type"]: {legacy["Key"]: legacy["Value"]}}
+    statements = statement if isinstance(statement, list) else [statement]
+    return BusPolicySpec(logical_id, str(resolve(props.get("EventBusName", DEFAULT_BUS))), resolve(statements))
 
 
 def _rule(
@@ -413,7 +445,14 @@ def _rule(
                 "stack's functions and queues, and to event buses only"
             )
         role = target.get("RoleArn")
-        bus_targets.append(BusTarget(arn=arn, role_arn=str(resolve(role)) if role is not None else None))
+        dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
+        bus_targets.append(
+            BusTarget(
+                arn=arn,
+                role_arn=str(resolve(role)) if role is not None else None,
+                dead_letter_queue=_logical_id_of(dead_letter) if dead_letter is not None else None,
+            )
+        )
     return RuleSpec(
         logical_id=logical_id,
         bus=str(resolve(props.get("EventBusName", DEFAULT_BUS))),

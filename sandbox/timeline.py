@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from autopilot_reports.models.place import JobRef
+
 DEFAULT_TICK_SECONDS = 60  # the watcher schedule's default rate (scheduleRateMinutes = 1)
 
 
@@ -43,19 +45,20 @@ def shown_index(ticks: Sequence[int], tick: int) -> int | None:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Every job's first-shown ticks, for one scenario on one clock."""
+    """Every job's first-shown ticks, for one scenario on one clock; a job is its place and name (one name
+    may run in several accounts)."""
 
     start: datetime
     tick_seconds: int
-    ticks: dict[str, list[int]]
+    ticks: dict[JobRef, list[int]]
 
     def now(self, tick: int) -> datetime:
         return self.start + timedelta(seconds=tick * self.tick_seconds)
 
-    def shown(self, job: str, tick: int) -> int | None:
+    def shown(self, job: JobRef, tick: int) -> int | None:
         return shown_index(self.ticks[job], tick)
 
-    def appears(self, job: str) -> int:
+    def appears(self, job: JobRef) -> int:
         """The tick at which the job first exists."""
         return self.ticks[job][0]
 

@@ -39,7 +39,7 @@ from testsupport.scenarios.jobs import (
     short_hash,
     timeline,
 )
-from testsupport.scenarios.plan import ScenarioPlan
+from testsupport.scenarios.plan import HubAt, ScenarioPlan, SilentFrom
 from testsupport.scenarios.prices import Rate, price_list
 
 ONE_MINUTE = 60  # the default template's schedule rate: scenarios written for first contact and crashes use it
@@ -800,6 +800,52 @@ def e2e_cost() -> ScenarioPlan:
     return s
 
 
+# ------------------------------------------------------------------------------------------- an organization
+# Accounts of an invented organization: three teams, one of them in two regions, and the platform's hub.
+TEAM_CHURN, TEAM_FRAUD, TEAM_PRICING = "111122223333", "444455556666", "777788889999"
+PLATFORM = "210987654321"
+
+
+def at(job: Job, account: str, region: str = "us-east-1") -> Job:
+    job.account, job.region = account, region
+    return job
+
+
+def organization() -> ScenarioPlan:
+    """An organization's AutoML in one place: jobs in three accounts and two regions, reported by a spoke in
+    each (account, region) and recorded by one hub in the platform's account. The same name runs in two
+    accounts (two unrelated jobs); a job fails, one completes with partial failures, one is stopped."""
+    clock = Clock("2026-11-02T08:00:00+00:00", ONE_MINUTE)
+    s = ScenarioPlan("organization", clock, deployed_at=clock.start)
+    s.hub = HubAt(PLATFORM, "us-east-1")
+    job = at(credit_job("churn-2026-11-01", 90, objective_value=0.8412), TEAM_CHURN)
+    s.add_features(job, CHURN_FEATURES[:6], expected_value=0.27)
+    same = at(
+        credit_job("churn-2026-11-01", 150, objective_value=0.7935, other_candidates=2, failed_candidates=1), TEAM_FRAUD
+    )
+    same.partial_failures = [f"Candidate '{same.candidate_name(2)}' failed: {CANDIDATE_FAILURES[1]}"]
+    s.add_features(same, CHURN_FEATURES[:6], expected_value=0.31)
+    reason = "ClientError: The target attribute 'is_fraud' was not found in the header of the training data."
+    s.add(at(failed_job("fraud-2026-11-02", 210, reason), TEAM_FRAUD, "eu-west-1"), explainability=not_applicable())
+    job = Job("prices-2026-11-02", "regression", STOPPED_AFTER_BEST, "price_eur", "listings", offset=270)
+    job.objective_value = 38.42
+    s.add(at(job, TEAM_PRICING, "eu-west-1"), explainability=missing("empty"))
+    job = v2_ensemble("demand-2026-11-02", "regression", "units_next_week", "store-sales", 330, 17.6)
+    s.add_features(at(job, TEAM_PRICING, "eu-west-1"), ENERGY_FEATURES[:5], expected_value=120.5)
+    return s
+
+
+def silent_spoke() -> ScenarioPlan:
+    """Two spokes; one goes silent (its route to the hub delivers nothing from tick 90 on, as if its role
+    were deleted) after its job ended: the hub alerts exactly once, and never about the other spoke."""
+    clock = Clock("2026-11-09T08:00:00+00:00", ONE_MINUTE)
+    s = ScenarioPlan("silent_spoke", clock, deployed_at=clock.start)
+    s.hub = HubAt(PLATFORM, "us-east-1", silent=[SilentFrom(TEAM_FRAUD, "eu-west-1", 90)])
+    s.add(at(credit_job("churn-2026-11-09", 90), TEAM_CHURN), explainability=missing("empty"))
+    s.add(at(credit_job("fraud-2026-11-09", 150), TEAM_FRAUD, "eu-west-1"), explainability=missing("empty"))
+    return s
+
+
 CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "binary": e2e_binary,
     "regression_nested": e2e_regression_nested,
@@ -819,5 +865,7 @@ CATALOG: dict[str, Callable[[], ScenarioPlan]] = {
     "hostile_text": e2e_hostile_text,
     "stuck_digest": stuck_digest,
     "cost": e2e_cost,
+    "organization": organization,
+    "silent_spoke": silent_spoke,
 }
 COMPACT = {"many_features"}  # written without indentation: 3,000 features

@@ -24,6 +24,8 @@ OWN_TESTS = {
     "first_contact": "test_first_contact.py",
     "crashes": "test_crashes.py",
     "stuck_digest": "test_stuck_digest.py",
+    "organization": "test_organization.py",
+    "silent_spoke": "test_organization.py",
 }
 NAMES = sorted(
     name for path in SCENARIOS.glob("*.expect.json") if (name := path.name[: -len(".expect.json")]) not in OWN_TESTS

@@ -17,6 +17,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from sandbox.aws_hooks import ACCOUNT_HEADER
 from sandbox.scenario import Scenario, parse_timestamp, sagemaker_model, validate_shape
 from sandbox.simulator import AutoMLSimulator, SimulatorBugError, v1_to_v2_describe
 from testsupport.stepping import stepping_scenario, stepping_simulator
@@ -699,3 +700,74 @@ def test_lifecycle(serve) -> None:
             running.tick = -1
     with pytest.raises(RuntimeError):
         _ = simulator.endpoint_url
+
+
+# --------------------------------------------------------------------------------------------------
+# The organization mode: each caller sees its own place's jobs
+
+
+def job_at(name: str, account: str, region: str) -> dict[str, Any]:
+    describe = v1_describe(name, AutoMLJobArn=f"arn:aws:sagemaker:{region}:{account}:automl-job/{name}")
+    return {"describe": [describe], "account": account, "region": region}
+
+
+def caller(simulator: AutoMLSimulator, account: str, region: str) -> BaseClient:
+    """A client as a spoke's session makes it: marked with its account (the sandbox's header) and signed for
+    its region."""
+    client = boto3.client(
+        "sagemaker", endpoint_url=simulator.endpoint_url, region_name=region, config=Config(retries={"max_attempts": 1})
+    )
+
+    def mark(request: Any, **_: Any) -> None:
+        request.headers[ACCOUNT_HEADER] = account
+
+    client.meta.events.register("before-sign", mark)
+    return client
+
+
+def test_with_a_hub_each_caller_sees_only_the_jobs_of_its_own_place(serve) -> None:
+    """One name in two accounts is two jobs; a spoke lists and describes its own (the account from the header
+    the sandbox's sessions add, the region from the request's SigV4 credential scope)."""
+    other = "111122223333"
+    simulator = serve(
+        {
+            "hub": {"account": "210987654321", "region": REGION},
+            "jobs": [
+                job_at("churn", ACCOUNT, REGION),
+                {
+                    **job_at("churn", other, REGION),
+                    "describe": [
+                        v1_describe(
+                            "churn",
+                            status="Failed",
+                            secondary="Failed",
+                            AutoMLJobArn=f"arn:aws:sagemaker:{REGION}:{other}:automl-job/churn",
+                        )
+                    ],
+                },
+                job_at("prices", other, "eu-west-1"),
+            ],
+        }
+    )
+
+    def listed(client: BaseClient) -> list[tuple[str, str]]:
+        summaries = client.list_auto_ml_jobs()["AutoMLJobSummaries"]
+        return [(summary["AutoMLJobName"], summary["AutoMLJobStatus"]) for summary in summaries]
+
+    assert listed(caller(simulator, ACCOUNT, REGION)) == [("churn", "InProgress")]
+    assert listed(caller(simulator, other, REGION)) == [("churn", "Failed")]
+    assert listed(caller(simulator, other, "eu-west-1")) == [("prices", "InProgress")]
+    assert listed(caller(simulator, "444455556666", REGION)) == []
+    spoke = caller(simulator, other, REGION)
+    assert spoke.describe_auto_ml_job(AutoMLJobName="churn")["AutoMLJobStatus"] == "Failed"
+    assert error_of(spoke.describe_auto_ml_job, AutoMLJobName="prices").response["Error"]["Code"] == "ResourceNotFound"
+    assert listed(client_for(simulator)) == [("churn", "InProgress")]  # unmarked: the scenario's own place
+
+
+def test_without_a_hub_every_caller_sees_every_job(serve) -> None:
+    simulator = serve({"jobs": [{"describe": [v1_describe("churn")]}]})
+
+    assert [
+        s["AutoMLJobName"]
+        for s in caller(simulator, "111122223333", "eu-west-1").list_auto_ml_jobs()["AutoMLJobSummaries"]
+    ] == ["churn"]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from autopilot_reports.models.place import JobRef, Place
 from sandbox.scenario import (
     Scenario,
     ScenarioError,
@@ -136,9 +137,10 @@ def test_a_timeline_advances_one_entry_a_tick_once_the_clock_reaches_it() -> Non
     scenario = load_scenario({**data, "deployed_at": "2025-03-01T10:00:00Z"})
     timeline = scenario.timeline(60)
 
-    assert timeline.ticks == {"a": [0], "b": [0, 1, 2], "c": [3, 20]}
-    assert [timeline.shown("c", tick) for tick in (0, 2, 3, 19, 20, 99)] == [None, None, 0, 0, 1, 1]
-    assert timeline.appears("c") == 3
+    a, b, c = (JobRef(Place(ACCOUNT, "us-east-1"), name) for name in "abc")
+    assert timeline.ticks == {a: [0], b: [0, 1, 2], c: [3, 20]}
+    assert [timeline.shown(c, tick) for tick in (0, 2, 3, 19, 20, 99)] == [None, None, 0, 0, 1, 1]
+    assert timeline.appears(c) == 3
     assert scenario.last_tick(60) == 20
     assert scenario.job("b") is scenario.jobs[1]
 
@@ -369,8 +371,53 @@ def test_a_job_at_another_place_needs_the_organization_mode(job: dict[str, Any],
 
     assert error_of(data) == (
         f"job 'y' runs in {place}, not the scenario's 123456789012/us-east-1: jobs at other places need the "
-        'organization mode (a top-level "hub"), which this sandbox does not run yet'
+        'organization mode (a top-level "hub": a spoke deploys where each job runs)'
     )
+
+
+# --- the organization mode: a hub, and a spoke where each job runs ------------------------------------------
+
+SPOKE_ACCOUNT, HUB = "111122223333", {"account": "210987654321", "region": "us-east-1"}
+
+
+def job_at(name: str, account: str = ACCOUNT, region: str = "us-east-1") -> dict[str, Any]:
+    arn = f"arn:aws:sagemaker:{region}:{account}:automl-job/{name}"
+    return {"describe": [v1_describe(name, AutoMLJobArn=arn)], "account": account, "region": region}
+
+
+def test_with_a_hub_the_jobs_run_in_many_places_and_one_name_in_several() -> None:
+    data = {"hub": HUB, "jobs": [job_at("x"), job_at("x", SPOKE_ACCOUNT), job_at("y", SPOKE_ACCOUNT, "eu-west-1")]}
+    scenario = load_scenario(data)
+
+    assert scenario.job_places == [
+        Place(ACCOUNT, "us-east-1"),
+        Place(SPOKE_ACCOUNT, "us-east-1"),
+        Place(SPOKE_ACCOUNT, "eu-west-1"),
+    ]
+    assert scenario.hub is not None and scenario.hub.place == Place(HUB["account"], HUB["region"])
+    assert scenario.job("x", Place(SPOKE_ACCOUNT, "us-east-1")) is scenario.jobs[1]
+    assert len(scenario.timeline().ticks) == 3  # one timeline per job: the two x's are two jobs
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"hub": {**HUB, "account": ACCOUNT}}, "hub: 123456789012/us-east-1 is also where jobs run; in the sandbox"),
+        (
+            {"jobs": [{**job_at("x", SPOKE_ACCOUNT), "account": ACCOUNT}]},
+            "job 'x' describe[0]: AutoMLJobArn names 111122223333/us-east-1, but the job runs in "
+            "123456789012/us-east-1",
+        ),
+        (
+            {"hub": {**HUB, "silent": [{"account": SPOKE_ACCOUNT, "region": "eu-west-1", "from_tick": 3}]}},
+            "hub.silent: no job runs in 111122223333/eu-west-1, so no spoke deploys there",
+        ),
+        ({"hub": {**HUB, "organization_id": "org-1"}}, "hub.organization_id: String should match pattern"),
+        ({"hub": {**HUB, "silent": [{"account": ACCOUNT, "region": "us-east-1", "from_tick": -1}]}}, "from_tick"),
+    ],
+)
+def test_an_organization_is_checked_before_it_runs(change: dict[str, Any], expected: str) -> None:
+    assert expected in error_of({"hub": HUB, "jobs": [job_at("x")], **change})
 
 
 def test_job_names_are_unique_per_account_and_region() -> None:

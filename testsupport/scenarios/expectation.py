@@ -14,6 +14,11 @@ valid analyses), never written by hand. `expectation(plan)` is the `.expect.json
 - stuck alerts, one per observed stall; family verdicts in the order Completed states are seen;
 - compute, for a job with child jobs in the scenario (`expected_compute`): worked out by hand from the
   child jobs' responses and the served prices, never by the pipeline's own code.
+
+For an organization (a plan with a hub, docs/design.md §8) the same, per spoke (a family is one account and
+region's), and for the hub: one record per (account, region, job) with its `account_id` and `region`, one
+message per notify-worthy job (the spoke claims, the hub sends; no spoke sends any), the spoke's history, and
+one `spoke_silent` message per spoke the plan silences after it was heard from.
 """
 
 from __future__ import annotations
@@ -264,11 +269,12 @@ def stuck_alerts(plan: ScenarioPlan, job: Job) -> int:
     return alerts
 
 
-def family_verdicts(plan: ScenarioPlan) -> dict[str, Doc]:
+def family_verdicts(plan: ScenarioPlan, jobs: Sequence[Job] | None = None) -> dict[str, Doc]:
     """docs/design.md §2.5 and §4: in the order their Completed state is seen, each Completed job with an objective value
-    against its family's best so far (strictly better becomes the best; the first of a family beats nobody)."""
+    against its family's best so far (strictly better becomes the best; the first of a family beats nobody).
+    `jobs`: those of one place (default: the plan's)."""
     done = []
-    for job in plan.jobs:
+    for job in plan.jobs if jobs is None else jobs:
         last = job.describe()[-1]
         best = last.get("BestCandidate")
         if last["AutoMLJobStatus"] == "Completed" and best and observed(plan, job):
@@ -293,13 +299,27 @@ def family_verdicts(plan: ScenarioPlan) -> dict[str, Doc]:
 # ------------------------------------------------------------------------------------------- the scenario
 def expectation(plan: ScenarioPlan) -> Doc:
     """What the pipeline must make of the plan: records, notifications, history, stuck alerts, digests."""
+    if plan.hub is not None:
+        return organization_expectation(plan)
+    document: Doc = {
+        "importance_places": IMPORTANCE_PLACES,
+        "reason_match": "case-insensitive substring",
+        **jobs_expectation(plan, plan.jobs),
+    }
+    if plan.digests:
+        document["digests"] = len(plan.digests)
+    return document
+
+
+def jobs_expectation(plan: ScenarioPlan, jobs: Sequence[Job]) -> Doc:
+    """Records, notifications, history and stuck alerts of jobs of one place, by job name."""
     records, notifications, history, stuck = {}, {}, {}, {}
-    verdicts = family_verdicts(plan)
-    for job in plan.jobs:
-        if job.name not in plan.explainability:
+    verdicts = family_verdicts(plan, jobs)
+    for job in jobs:
+        if job.key not in plan.explainability:
             raise ValueError(f"{job.name}: the plan does not say what its Explainability prefix holds")
         notified = notify_worthy(plan, job)
-        record = expected_record(job, expected_explainability(plan.explainability[job.name]))
+        record = expected_record(job, expected_explainability(plan.explainability[job.key]))
         records[job.name] = record | ({} if notified else {"notified_at": None})
         records[job.name] |= verdicts.get(job.name, {"family": family_of(job.name)})
         if job.children:
@@ -307,13 +327,44 @@ def expectation(plan: ScenarioPlan) -> Doc:
         notifications[job.name] = 1 if notified else 0  # exactly once per notify-worthy job, never for others
         history[job.name] = len(observed(plan, job))
         stuck[job.name] = stuck_alerts(plan, job)
-    document: Doc = {
-        "importance_places": IMPORTANCE_PLACES,
-        "reason_match": "case-insensitive substring",
+    return {
         "records": records,
         "notifications": notifications,
         "history": history,
         "stuck": {name: count for name, count in stuck.items() if count},
+    }
+
+
+def organization_expectation(plan: ScenarioPlan) -> Doc:
+    """The hub's records, messages and history by `<account>/<region>/<job>`, each spoke's by job name under
+    `spokes.<account>-<region>` (its records claimed, its messages none), and `spoke_silent` messages per
+    spoke. A silent spoke's jobs must have shown their last state before it went silent."""
+    assert plan.hub is not None
+    silent_from = {(spoke.account, spoke.region): spoke.tick for spoke in plan.hub.silent}
+    hub: Doc = {"records": {}, "notifications": {}, "history": {}, "stuck": {}}
+    spokes: Doc = {}
+    for account, region in plan.places():
+        jobs = [job for job in plan.jobs if job.place == (account, region)]
+        silent = silent_from.get((account, region))
+        late = [job.name for job in jobs if silent is not None and plan.shown_ticks(job)[-1] >= silent]
+        if late:
+            raise ValueError(
+                f"{late}: still changing when their spoke goes silent (the oracle cannot say what the hub saw)"
+            )
+        own = jobs_expectation(plan, jobs)
+        where = {"account_id": account, "region": region}
+        own["records"] = {name: record | where for name, record in own["records"].items()}
+        spokes[f"{account}-{region}"] = {"records": own["records"], "history": own["history"], "notifications": 0}
+        for kind in hub:
+            hub[kind] |= {f"{account}/{region}/{name}": value for name, value in own[kind].items()}
+    document: Doc = {
+        "importance_places": IMPORTANCE_PLACES,
+        "reason_match": "case-insensitive substring",
+        "hub": hub,
+        "spokes": spokes,
+        "spoke_silent": {
+            f"{account}-{region}": 1 if tick > 0 else 0 for (account, region), tick in silent_from.items()
+        },
     }
     if plan.digests:
         document["digests"] = len(plan.digests)

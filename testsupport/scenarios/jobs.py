@@ -20,11 +20,22 @@ from autopilot_reports.constants import EXAMPLE_ACCOUNT_ID, TERMINAL_STATUSES
 from testsupport.scenarios.clock import Clock, iso
 
 Doc = dict[str, Any]
+JobKey = tuple[str, str, str]  # (account, region, name): one name may run in several accounts
 
 REGION = "us-east-1"
 ACCOUNT = EXAMPLE_ACCOUNT_ID
-BUCKET = f"acme-automl-artifacts-{ACCOUNT}"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AcmeAutopilotExecutionRole"
+
+
+def bucket_of(account: str) -> str:
+    """An account's Autopilot bucket (S3 bucket names are global: each account's has its own)."""
+    return f"acme-automl-artifacts-{account}"
+
+
+def role_arn_of(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/service-role/AcmeAutopilotExecutionRole"
+
+
+BUCKET = bucket_of(ACCOUNT)
 TERMINAL = TERMINAL_STATUSES
 HOLD = "="  # timeline step: same response as the tick before
 
@@ -224,6 +235,8 @@ class Job:
     running_since: timedelta | None = None  # created this long before tick 0; tick 0's state dates from half of it
     pause: tuple[int, timedelta] | None = None  # (step, how long): from that step on, every change comes later
     children: Doc = field(default_factory=dict)  # its child jobs' Describe responses by ARN (children.py)
+    account: str = ACCOUNT  # where the job runs (an organization's scenario spreads its jobs)
+    region: str = REGION
 
     def __post_init__(self) -> None:
         if not 60 <= self.offset <= 700:
@@ -243,15 +256,28 @@ class Job:
     # identity and locations
     def sagemaker_arn(self, resource_type: str, name: str) -> str:
         """The ARN of this job's own resource or one of its child jobs: where the job runs, said once."""
-        return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{resource_type}/{name}"
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:{resource_type}/{name}"
 
     @property
     def arn(self) -> str:
         return self.sagemaker_arn("automl-job", self.name)
 
     @property
+    def place(self) -> tuple[str, str]:
+        """(account, region): where the job runs."""
+        return self.account, self.region
+
+    @property
+    def key(self) -> JobKey:
+        return self.account, self.region, self.name
+
+    @property
+    def bucket(self) -> str:
+        return bucket_of(self.account)
+
+    @property
     def output_path(self) -> str:
-        return f"s3://{BUCKET}/autopilot/" if self.api == "v1" else f"s3://{BUCKET}/autopilot-v2/"
+        return f"s3://{self.bucket}/autopilot/" if self.api == "v1" else f"s3://{self.bucket}/autopilot-v2/"
 
     @property
     def job_prefix(self) -> str:
@@ -390,12 +416,14 @@ class Job:
         }
 
     def request(self, created: str) -> Doc:
-        source = {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/datasets/{self.dataset}/train/"}}
+        source = {
+            "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{self.bucket}/datasets/{self.dataset}/train/"}
+        }
         common = {
             "AutoMLJobName": self.name,
             "AutoMLJobArn": self.arn,
             "OutputDataConfig": {"S3OutputPath": self.output_path},
-            "RoleArn": ROLE_ARN,
+            "RoleArn": role_arn_of(self.account),
             "AutoMLJobObjective": {"MetricName": self.objective[0]},
             "CreationTime": created,
         }

@@ -2,7 +2,8 @@
 must make of them.
 
 A `ScenarioPlan` is a set of `Job`s on one `Clock`, the S3 objects (Clarify's output under their
-Explainability prefixes), the delivery settings, the deploy time, history imports and digests; and, for
+Explainability prefixes), the delivery settings, the deploy time, history imports and digests, and, for an
+organization, its hub (`HubAt`: where, and which spokes go silent when); and, for
 each job, what its Explainability prefix holds as far as the oracle needs it: a `ValidAnalysis`, from which
 the oracle derives the record's `available` explainability, or the outcome the author states where only the
 pipeline's own words could say it (`missing("empty")`, testsupport/scenarios/expectation.py).
@@ -22,7 +23,7 @@ from typing import TypeAlias
 from sandbox.timeline import first_shown
 from testsupport.scenarios.clarify import REPORTS, analysis_doc, clarify, shap_values
 from testsupport.scenarios.clock import Clock
-from testsupport.scenarios.jobs import Doc, Job
+from testsupport.scenarios.jobs import Doc, Job, JobKey
 
 DEFAULT_DELIVERY: Doc = {
     "duplicates": 0,
@@ -56,6 +57,24 @@ class BackfillAt:
         return self.start <= created < self.end
 
 
+@dataclass(frozen=True)
+class SilentFrom:
+    """The spoke at (account, region) sends its hub nothing from `tick` on."""
+
+    account: str
+    region: str
+    tick: int
+
+
+@dataclass
+class HubAt:
+    """The organization mode: the hub's place, and the spokes that go silent."""
+
+    account: str
+    region: str
+    silent: list[SilentFrom] = field(default_factory=list)
+
+
 @dataclass
 class ScenarioPlan:
     """One scenario's inputs (see the module's docstring)."""
@@ -65,11 +84,12 @@ class ScenarioPlan:
     jobs: list[Job] = field(default_factory=list)
     objects: Doc = field(default_factory=dict)
     delivery: Doc = field(default_factory=lambda: copy.deepcopy(DEFAULT_DELIVERY))
-    explainability: dict[str, ExplainabilityInput] = field(default_factory=dict)  # by job name
+    explainability: dict[JobKey, ExplainabilityInput] = field(default_factory=dict)  # by job
     deployed_at: datetime | None = None  # tick 0 (written to the file); None: the earliest CreationTime
     backfills: list[BackfillAt] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)  # ticks at which the digest schedule fires
     prices: Doc | None = None  # one GetProducts answer (prices.py): what the jobs' child jobs are priced at
+    hub: HubAt | None = None  # an organization: a hub, and a spoke where each job runs
     lambda_quotas: Doc | None = None  # the file's `lambda` block (concurrency, durations); None: all at once
 
     def add(self, job: Job, objects: Doc | None = None, explainability: ExplainabilityInput | None = None) -> Job:
@@ -80,7 +100,7 @@ class ScenarioPlan:
         self.jobs.append(job)
         self.objects.update(objects or {})
         if explainability is not None:
-            self.explainability[job.name] = explainability
+            self.explainability[job.key] = explainability
         return job
 
     def add_available(
@@ -114,8 +134,9 @@ class ScenarioPlan:
     def drop(self, names: set[str]) -> None:
         """Remove jobs, with what their Explainability prefixes hold and the objects under their prefixes."""
         prefixes = tuple(f"{job.job_prefix}/" for job in self.jobs if job.name in names)
+        dropped = {job.key for job in self.jobs if job.name in names}
         self.jobs = [job for job in self.jobs if job.name not in names]
-        self.explainability = {name: value for name, value in self.explainability.items() if name not in names}
+        self.explainability = {key: value for key, value in self.explainability.items() if key not in dropped}
         self.objects = {uri: value for uri, value in self.objects.items() if not uri.startswith(prefixes)}
 
     def backfill(self, tick: int, start: datetime, end: datetime) -> None:
@@ -133,6 +154,10 @@ class ScenarioPlan:
         """The tick at which the sandbox first shows each response of the job."""
         modified = [datetime.fromisoformat(response["LastModifiedTime"]) for response in job.describe()]
         return first_shown(modified, self.start, self.clock.tick_seconds)
+
+    def places(self) -> list[tuple[str, str]]:
+        """Every (account, region) a job runs at, in the order the jobs first name them."""
+        return list(dict.fromkeys(job.place for job in self.jobs))
 
     @property
     def last_tick(self) -> int:

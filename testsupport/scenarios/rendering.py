@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 
 from testsupport.scenarios.clock import iso
-from testsupport.scenarios.jobs import REGION, Doc, Job
+from testsupport.scenarios.jobs import ACCOUNT, REGION, Doc, Job
 from testsupport.scenarios.plan import ScenarioPlan
 
 
@@ -27,16 +27,27 @@ def scenario_document(plan: ScenarioPlan) -> Doc:
         document["digests"] = [{"tick": tick} for tick in plan.digests]
     if plan.prices is not None:
         document["prices"] = plan.prices
+    if plan.hub is not None:
+        hub = plan.hub
+        document["hub"] = {"account": hub.account, "region": hub.region}
+        if hub.silent:
+            silent = [{"account": s.account, "region": s.region, "from_tick": s.tick} for s in hub.silent]
+            document["hub"]["silent"] = silent
     if plan.lambda_quotas is not None:
         document["lambda"] = plan.lambda_quotas
     return document
 
 
 def job_entry(job: Job) -> Doc:
-    """One entry of the file's `jobs`: the job's Describe responses, its candidates and its child jobs."""
+    """One entry of the file's `jobs`: the job's Describe responses, its candidates and its child jobs, and
+    where it runs when that is not the scenario's place."""
     entry: Doc = {"api": job.api, "describe": job.describe(), "candidates": job.candidates()}
     if job.children:
         entry["children"] = job.children
+    if job.account != ACCOUNT:
+        entry["account"] = job.account
+    if job.region != REGION:
+        entry["region"] = job.region
     return entry
 
 
