@@ -546,3 +546,18 @@ def test_the_organizations_digest_counts_by_account_and_names_each_jobs_account(
         and "444455556666 (eu-west-1, us-east-1)" in message.message["email"]
     )
     assert store.watch_start == T0 + timedelta(hours=1)  # the hub's first digest began its watch
+
+
+def test_the_organizations_digest_totals_cost_by_account_and_by_each_places_family():
+    recorder, store = hub()
+    for rec, account in [(record(), TEAM), (record(account=OTHER), OTHER), (record(name="b", account=OTHER), OTHER)]:
+        recorder.receive(report_event(rec, account=account))
+        recorder.receive(compute_event(rec, account=account))
+    digester = Digester(store=store, period=timedelta(days=1), organization=True, clock=Clock(T0 + timedelta(hours=1)))
+    cost = digester.send(None).digest.cost
+    assert cost is not None and (cost.total, cost.costed_jobs) == (3.24, 3)
+    assert cost.by_account == {OTHER: 2.16, TEAM: 1.08}
+    assert cost.by_family == {  # one name in two accounts: two families
+        "churn (444455556666, eu-west-1)": 2.16,
+        "churn (111122223333 (team-churn), eu-west-1)": 1.08,
+    }

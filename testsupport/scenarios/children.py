@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from testsupport.scenarios.clock import iso
-from testsupport.scenarios.jobs import BUCKET, ROLE_ARN, SKLEARN_IMAGE, XGBOOST_IMAGE, Doc, Job
+from testsupport.scenarios.jobs import BUCKET, SKLEARN_IMAGE, XGBOOST_IMAGE, Doc, Job, role_arn_of
 
 VOLUME_GB = 30
 
@@ -79,7 +79,7 @@ def training_job(job: Job, arn: str, name: str, created: datetime, start: dateti
         "TrainingJobStatus": "Completed",
         "SecondaryStatus": "Completed",
         "AlgorithmSpecification": {"TrainingImage": XGBOOST_IMAGE, "TrainingInputMode": "File"},
-        "RoleArn": ROLE_ARN,
+        "RoleArn": role_arn_of(job.account),
         "OutputDataConfig": {"KmsKeyId": "", "S3OutputPath": output},
         "ResourceConfig": {
             "InstanceType": run.instance_type,
@@ -125,7 +125,7 @@ def processing_job(job: Job, arn: str, name: str, created: datetime, start: date
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         "AppSpecification": {"ImageUri": SKLEARN_IMAGE},
-        "RoleArn": ROLE_ARN,
+        "RoleArn": role_arn_of(job.account),
         "ProcessingJobArn": arn,
         "ProcessingJobStatus": "Completed",
         "ProcessingEndTime": iso(end),
