@@ -336,7 +336,15 @@ class DeploymentComposition:
             activity.append(Graph("Reports", (c.REPORTS_WRITTEN, c.REPORTS_UNCHANGED)))
         if self.hub_recorder is not None:
             activity.append(
-                Graph("Forwarded reports", (c.FORWARDED_REPORTS_STORED, c.REPORTS_UNCHANGED, c.FOREIGN_REPORTS_REFUSED))
+                Graph(
+                    "Forwarded reports",
+                    (
+                        c.FORWARDED_REPORTS_STORED,
+                        c.FORWARDED_COSTS_STORED,
+                        c.REPORTS_UNCHANGED,
+                        c.FOREIGN_REPORTS_REFUSED,
+                    ),
+                )
             )
         if self.notifier is not None:
             activity.append(NOTIFICATIONS_GRAPH)

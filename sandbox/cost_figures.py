@@ -2,7 +2,8 @@
 the scenario's `jobs[].children`, and the Price List API's GetProducts from the scenario's `prices`.
 
 - A child job is found by its name, compared without case (SageMaker's job names are; ARNs carry them
-  lower-cased). One it does not hold gets the ValidationException SageMaker answers for a job that does
+  lower-cased), at the caller's place (its ARN's account and region) in the organization mode: one name
+  may run in two accounts, as its AutoML job's may. One it does not hold gets the ValidationException SageMaker answers for a job that does
   not exist: "Requested resource not found." (DescribeTrainingJob's, recorded in aws/aws-sdk#165 and
   aws/amazon-sagemaker-examples#2360; no recording of the processing and transform answers was found,
   so they answer the same).
@@ -19,6 +20,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sandbox.place import Place
 from sandbox.scenario import CHILD_ARN, CHILD_SHAPES, ScenarioJob
 
 NOT_FOUND = "Requested resource not found."
@@ -41,23 +43,27 @@ class FigureError(Exception):
 
 
 class ChildJobs:
-    """Every scenario job's children, by (resource type, name without case)."""
+    """Every scenario job's children, by (resource type, name without case), with the place each runs at."""
 
     def __init__(self, jobs: Iterable[ScenarioJob]) -> None:
-        self._by_name: dict[tuple[str, str], dict[str, Any]] = {}
+        self._by_name: dict[tuple[str, str], list[tuple[Place, dict[str, Any]]]] = {}
         for job in jobs:
             for arn, response in job.children.items():
                 match = CHILD_ARN.fullmatch(arn)
                 assert match is not None  # checked when the scenario loaded
-                self._by_name[(match[1], match[2].lower())] = response
+                region, account = arn.split(":")[3:5]
+                self._by_name.setdefault((match[1], match[2].lower()), []).append(
+                    (Place(account=account, region=region), response)
+                )
 
-    def describe(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def describe(self, operation: str, params: Mapping[str, Any], view: Place | None = None) -> dict[str, Any]:
+        """The child job of that name at `view` (the caller's place); with no view, at any place."""
         kind = KIND_OF_OPERATION[operation]
         name = str(params[CHILD_SHAPES[kind][2]])
-        response = self._by_name.get((kind, name.lower()))
-        if response is None:
+        found = [response for place, response in self._by_name.get((kind, name.lower()), []) if view in (None, place)]
+        if not found:
             raise FigureError("ValidationException", NOT_FOUND)
-        return response
+        return found[0]
 
 
 class PriceList:

@@ -352,9 +352,9 @@ class AutoMLSimulator:
         return _with_token({"Candidates": page}, token)
 
     def _describe_child(self, operation: str, params: Params, tick: int, view: Place | None) -> Response:
-        """Child jobs are found by name in every place (a scenario gives each child job its own name)."""
+        """Child jobs are found by name at the caller's place, as its AutoML jobs are."""
         try:
-            return self._children.describe(operation, params)
+            return self._children.describe(operation, params, view)
         except cost_figures.FigureError as error:
             raise ApiError(error.code, error.message) from None
 

@@ -14,6 +14,7 @@ from autopilot_reports.domain.family import FamilyChangedError, FamilyStanding, 
 from autopilot_reports.domain.ports import (
     Api,
     ArtifactAccessError,
+    ComputeSaved,
     DigestInputs,
     EventPublishError,
     JobNotFoundError,
@@ -35,7 +36,7 @@ from autopilot_reports.models.common import as_utc
 from autopilot_reports.models.digest import Digest
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.place import JobRef, Place
-from autopilot_reports.models.record import HistoryEntry, ReportRecord
+from autopilot_reports.models.record import Compute, HistoryEntry, ReportRecord
 
 PLACE = Place(account=c.EXAMPLE_ACCOUNT_ID, region="us-east-1")  # where the tests' jobs run, unless they say
 
@@ -198,6 +199,7 @@ class FakeStore:
             self._update_family(family)  # raises FamilyChangedError, as the cancelled transaction would
         if not claimed:  # the notified_at already stored (or none) stays
             record = record.model_copy(update={c.NOTIFIED_AT: old.notified_at if old else None})
+        record = record.model_copy(update={c.COMPUTE: old.compute if old else None})  # the coster's, written apart
         if family is not None and family.keep_verdict and old is not None:
             record = record.model_copy(
                 update={"new_best_in_family": old.new_best_in_family, "previous_best": old.previous_best}
@@ -372,6 +374,16 @@ class FakeHubStore(FakeStore):
         self.stuck_alerted[job_id] = record.progress
         self.stuck_claims.append((job_id, at))
         return True
+
+    def save_compute(self, job: JobRef, compute: Compute) -> ComputeSaved:
+        job_id = self.job_id(job)
+        record = self.records.get(job_id)
+        if record is None:
+            return ComputeSaved.NO_RECORD
+        if record.compute is not None:
+            return ComputeSaved.COSTED_ALREADY
+        self.records[job_id] = record.model_copy(update={"compute": compute})
+        return ComputeSaved.WRITTEN
 
     def record_heartbeat(self, status: SpokeStatus) -> bool:
         old = self.spokes.get(status.place)

@@ -811,27 +811,42 @@ def at(job: Job, account: str, region: str = "us-east-1") -> Job:
     return job
 
 
+ORGANIZATION_RATES = [
+    Rate(region, instance, usage, f"{price * scale:.10f}")
+    for region, scale in (("us-east-1", 1.0), ("eu-west-1", 1.1))
+    for instance, price in (("ml.m5.2xlarge", 0.461), ("ml.m5.4xlarge", 0.922))
+    for usage in ("Training", "Processing", "BatchTransform")
+]
+
+
 def organization() -> ScenarioPlan:
     """An organization's AutoML in one place: jobs in three accounts and two regions, reported by a spoke in
     each (account, region) and recorded by one hub in the platform's account. The same name runs in two
-    accounts (two unrelated jobs); a job fails, one completes with partial failures, one is stopped."""
+    accounts (two unrelated jobs); a job fails, one completes with partial failures, one is stopped. Each
+    job that trained has child jobs, costed by its spoke at its region's prices; the hub's records carry
+    the figures its spokes send."""
     clock = Clock("2026-11-02T08:00:00+00:00", ONE_MINUTE)
     s = ScenarioPlan("organization", clock, deployed_at=clock.start)
     s.hub = HubAt(PLATFORM, "us-east-1")
     job = at(credit_job("churn-2026-11-01", 90, objective_value=0.8412), TEAM_CHURN)
     s.add_features(job, CHURN_FEATURES[:6], expected_value=0.27)
+    job.children = typical_children(job, 24)
     same = at(
         credit_job("churn-2026-11-01", 150, objective_value=0.7935, other_candidates=2, failed_candidates=1), TEAM_FRAUD
     )
     same.partial_failures = [f"Candidate '{same.candidate_name(2)}' failed: {CANDIDATE_FAILURES[1]}"]
     s.add_features(same, CHURN_FEATURES[:6], expected_value=0.31)
+    same.children = typical_children(same, 18)
     reason = "ClientError: The target attribute 'is_fraud' was not found in the header of the training data."
     s.add(at(failed_job("fraud-2026-11-02", 210, reason), TEAM_FRAUD, "eu-west-1"), explainability=not_applicable())
     job = Job("prices-2026-11-02", "regression", STOPPED_AFTER_BEST, "price_eur", "listings", offset=270)
     job.objective_value = 38.42
     s.add(at(job, TEAM_PRICING, "eu-west-1"), explainability=missing("empty"))
+    job.children = typical_children(job, 12)
     job = v2_ensemble("demand-2026-11-02", "regression", "units_next_week", "store-sales", 330, 17.6)
     s.add_features(at(job, TEAM_PRICING, "eu-west-1"), ENERGY_FEATURES[:5], expected_value=120.5)
+    job.children = typical_children(job, 30)
+    s.prices = price_list(ORGANIZATION_RATES)
     return s
 
 

@@ -100,7 +100,7 @@ class HubRecorderConstruct(Construct):
         assert self.recorder.failure_queue is not None
         self.failure_queue = self.recorder.failure_queue
         # One TransactWriteItems per report (the latest record, its history item), one UpdateItem per stuck
-        # claim or heartbeat: all conditional, none read.
+        # claim, heartbeat or job's cost figures: all conditional, none read.
         self.recorder.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:PutItem", "dynamodb:UpdateItem"], resources=[table.table_arn])
         )

@@ -170,6 +170,7 @@ ENTRIES_FORWARDED = "EntriesForwarded"
 ENTRIES_REDUCED = "EntriesReduced"  # a report over EventBridge's entry limit, sent reduced (never dropped)
 # hub recorder and spoke monitor (a hub)
 FORWARDED_REPORTS_STORED = "ForwardedReportsStored"
+FORWARDED_COSTS_STORED = "ForwardedCostsStored"  # a job's cost figures, from its spoke's coster
 FOREIGN_REPORTS_REFUSED = "ForeignReportsRefused"  # a report naming another account than its envelope's
 SPOKE_HEARTBEATS = "SpokeHeartbeats"
 SILENT_SPOKES_CLAIMED = "SilentSpokesClaimed"

@@ -1,6 +1,8 @@
 """One contract for the CostStore port (domain/ports.py), run against the in-memory fake and the DynamoDB
 store on moto and on AWS's DynamoDB Local (the production key schema): one chain of pieces per job, the
-result written once and only onto a record that exists, the family's totals, cached prices."""
+result written once and only onto a record that exists, and kept by the report's later writes, the family's
+totals, cached prices; and a hub's write of the figures its spoke sent (HubStore.save_compute), the same
+write in the organization's keys."""
 
 from __future__ import annotations
 
@@ -10,14 +12,17 @@ import boto3
 import pytest
 
 from autopilot_reports.adapters.dynamodb_costs import DynamoDBCostStore
+from autopilot_reports.adapters.dynamodb_hub import DynamoDBHubStore
+from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_queries import ReportQueries
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
+from autopilot_reports.domain.ports import ComputeSaved
 from autopilot_reports.models.cost import CachedPrice, ChildJob, ChildKind, CostProgress, PriceKey, Tally
 from autopilot_reports.models.record import Compute, EstimatedCost, HistoryEntry
 from tests.integration.conftest import REGION
-from tests.integration.test_store_contract import done
+from tests.integration.test_store_contract import ELSEWHERE, done
 from testsupport.cost_fakes import FakeCostStore
-from testsupport.fakes import FakeStore, job_ref
+from testsupport.fakes import FakeHubStore, FakeStore, job_ref
 
 ENGINES = ("fake", "moto", "dynamodb-local")
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -116,6 +121,46 @@ def test_the_family_totals_add_each_costed_job(engine):
         engine.costs.finish(job_ref(name), "churn", COMPUTE.model_copy(update={"estimated_cost": estimate}), False)
     cost = engine.family_cost("churn")
     assert cost is not None and (cost.amount, cost.jobs) == (0.75, 2)
+
+
+def test_a_later_write_of_the_report_keeps_the_figures(engine):
+    engine.reports.save_report(done(), HistoryEntry.of(done(), "schedule"), claim_notification=False)
+    engine.costs.finish(JOB, "churn", COMPUTE, progress_stored=False)
+    later = done(minutes=40, secondary="MaxAutoMLJobRuntimeReached")
+    engine.reports.save_report(later, HistoryEntry.of(later, "schedule"), claim_notification=False)
+    assert engine.compute() == COMPUTE
+
+
+@pytest.fixture(params=ENGINES)
+def hub_store(request):
+    if request.param == "fake":
+        return FakeHubStore()
+    if request.param == "dynamodb-local":
+        client = request.getfixturevalue("dynamodb_local").dynamodb_client(REGION)
+        return DynamoDBHubStore(request.getfixturevalue("local_table"), dynamodb=client)
+    return DynamoDBHubStore(
+        request.getfixturevalue("table_name"), dynamodb=boto3.client("dynamodb", region_name=REGION)
+    )
+
+
+def test_a_hub_writes_a_jobs_figures_once_onto_its_record_of_the_job_and_creates_none(hub_store):
+    there = job_ref("churn", ELSEWHERE)
+    assert hub_store.save_compute(there, COMPUTE) is ComputeSaved.NO_RECORD
+    assert hub_store.known_states([there]).jobs == {}
+    hub_store.save_report(done(), HistoryEntry.of(done(), "spoke"), claim_notification=True)  # here, not there
+    assert hub_store.save_compute(there, COMPUTE) is ComputeSaved.NO_RECORD  # the same name in another account
+    assert hub_store.save_compute(JOB, COMPUTE) is ComputeSaved.WRITTEN
+    assert hub_store.save_compute(JOB, COMPUTE) is ComputeSaved.COSTED_ALREADY
+    later = done(minutes=40, secondary="MaxAutoMLJobRuntimeReached")
+    hub_store.save_report(later, HistoryEntry.of(later, "spoke"), claim_notification=False)
+    kept = held_record(hub_store, JOB)
+    assert kept is not None and kept.compute == COMPUTE and kept.secondary_status == "MaxAutoMLJobRuntimeReached"
+
+
+def held_record(store, job):
+    if isinstance(store, FakeHubStore):
+        return store.records.get(store.job_id(job))
+    return ReportQueries(store.table_name, store.client, KeyScope.ORGANIZATION).get_report(job.name, job.place)
 
 
 def test_cached_prices_come_back_as_saved(engine):

@@ -1,7 +1,8 @@
 """An organization on moto (issue 20): a spoke's reporter, its forwarder, the hub's recorder and notifier,
 each the real handler with its environment from the synthesized hub and spoke templates, chained as
-EventBridge would chain them; what a terminal report costs across them; the hub's table read by the CLI
-across accounts (Queries only); heartbeats, silent spokes and a forged report."""
+EventBridge would chain them; what a terminal report costs across them; a job's cost figures from the
+spoke's coster to the hub's record and digest; the hub's table read by the CLI across accounts (Queries
+only); heartbeats, silent spokes and a forged report."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
 from autopilot_reports.cli import main
 from autopilot_reports.cli.columns import RECORD_COLUMNS
 from autopilot_reports.clock import set_clock
-from autopilot_reports.domain.hub import HubRecorder
+from autopilot_reports.domain.hub import HubRecorder, ReportNotYetError
 from autopilot_reports.domain.ports import SpokeStatus
+from autopilot_reports.handlers import coster as coster_handler
 from autopilot_reports.handlers import forwarder as forwarder_handler
 from autopilot_reports.handlers import hub_recorder as hub_recorder_handler
 from autopilot_reports.handlers import notifier as notifier_handler
@@ -34,7 +36,8 @@ from autopilot_reports.handlers import spoke_monitor as spoke_monitor_handler
 from autopilot_reports.handlers import watcher as watcher_handler
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.forwarded import ForwardedEvent, HubEvent, ReportDetail
-from autopilot_reports.models.place import Place
+from autopilot_reports.models.place import JobRef, Place
+from autopilot_reports.models.record import Compute, EstimatedCost
 from sandbox.sealing import create_mac_keys
 from sandbox.stream_delivery import lambda_stream_record, passes_filters
 from sandbox.template import read_stack
@@ -239,6 +242,74 @@ def test_a_report_forged_for_another_account_is_refused_counted_and_stored_nowhe
     assert org.hub_reads().places_of("churn") == []
     logged = capsys.readouterr().out
     assert "ForeignReportsRefused" in logged and "forwarded report refused" in logged
+
+
+COMPUTE = Compute(
+    child_jobs={"training": 3, "processing": 1, "transform": 1},
+    instance_seconds={"ml.m5.2xlarge": 1386.5, "ml.m5.4xlarge": 4824.5},
+    billable_seconds=4200.0,
+    spot_savings_seconds=1560.0,
+    estimated_cost=EstimatedCost(amount=1.2345, currency="USD", basis="on-demand list price, us-east-1, fetched x"),
+)
+
+
+def test_a_jobs_cost_reaches_the_hubs_record_and_digest_after_its_report_in_two_calls(organization):
+    """The spoke's coster writes the figures after the report (its own write, sealed); the forwarder sends
+    them in one PutEvents, the hub recorder writes them in one UpdateItem, sealed with the hub's key; the
+    hub's notifier sends nothing for them; the organization's digest totals them by account."""
+    org = organization
+    org.simulator.tick = 1
+    org.spoke.use(c.REPORTER_HANDLER)
+    reporter_handler.handler(state_change("churn"), Context())
+    [report] = org.forward()
+    org.hub.use(c.HUB_RECORDER_HANDLER)
+    assert hub_recorder_handler.handler(report, Context())["outcome"] == "claimed"
+    assert len(org.notify()) == 1  # the report's one message
+
+    org.spoke.use(c.COSTER_HANDLER)  # the coster's last write, with the spoke's seal (handlers/coster.py)
+    job = JobRef.of(report["detail"]["Record"]["job_arn"], "churn")
+    assert coster_handler.default_coster().store.finish(job, "churn", COMPUTE, progress_stored=False)
+    org.recorder.calls.clear()
+    [figures] = org.forward()
+    assert per_report(org.recorder) == 1 and org.recorder.calls["events.PutEvents"] == 1
+    assert figures["detail-type"] == c.REPORT_DETAIL_TYPE and figures["detail"]["Claimed"] is False
+    assert Compute.model_validate(figures["detail"]["Compute"]) == COMPUTE
+
+    org.recorder.calls.clear()
+    org.hub.use(c.HUB_RECORDER_HANDLER)
+    assert hub_recorder_handler.handler(figures, Context()) == {"outcome": "costed", "job_name": "churn"}
+    assert per_report(org.recorder) == 1 and org.recorder.calls["dynamodb.UpdateItem"] == 1
+    assert hub_recorder_handler.handler(figures, Context())["outcome"] == "unchanged"  # a duplicate
+    record = org.hub_reads().get_report("churn", SPOKE)
+    assert record.compute == COMPUTE and record.notified_at is not None
+    org.recorder.calls.clear()
+    assert org.notify() == [] and "sns.Publish" not in org.recorder.calls  # figures lead to no message
+
+    org.hub.use(c.SPOKE_MONITOR_HANDLER)
+    tick = {"trigger": "digest", "scheduled_time": "2025-05-02T00:00:00Z"}
+    assert spoke_monitor_handler.handler(tick, Context())["committed"] is True
+    [digest] = org.notify()
+    cost = json.loads(json.loads(digest["Message"])["sqs"])["cost"]
+    assert cost["by_account"] == {SPOKE.account: COMPUTE.estimated_cost.amount} and cost["costed_jobs"] == 1
+
+
+def test_cost_figures_before_their_jobs_report_fail_the_invocation_and_create_nothing(organization):
+    """Events are not delivered in order: figures the hub cannot place are delivered again by Lambda."""
+    org = organization
+    org.simulator.tick = 1
+    org.spoke.use(c.REPORTER_HANDLER)
+    reporter_handler.handler(state_change("churn"), Context())
+    [report] = org.forward()
+    org.spoke.use(c.COSTER_HANDLER)
+    job = JobRef.of(report["detail"]["Record"]["job_arn"], "churn")
+    coster_handler.default_coster().store.finish(job, "churn", COMPUTE, progress_stored=False)
+    [figures] = org.forward()
+    org.hub.use(c.HUB_RECORDER_HANDLER)
+    with pytest.raises(ReportNotYetError):
+        hub_recorder_handler.handler(figures, Context())
+    assert org.hub_reads().places_of("churn") == []
+    assert hub_recorder_handler.handler(report, Context())["outcome"] == "claimed"
+    assert hub_recorder_handler.handler(figures, Context())["outcome"] == "costed"  # Lambda's retry
 
 
 # --- heartbeats and a silent spoke --------------------------------------------------------------------------------

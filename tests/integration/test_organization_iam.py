@@ -1,7 +1,7 @@
 """An organization's functions under the policies their roles get in the synthesized hub and spoke templates,
 with moto enforcing IAM (tests/integration/iam.py says what moto checks and what PolicyCheck adds): the hub
-recorder refuses a report forged for another account and stores a genuine one, and may not read its own
-table; the spoke monitor, the hub's notifier and a spoke's forwarder do their work and nothing else; and
+recorder refuses a report forged for another account and stores a genuine one and its job's cost figures,
+and may not read its own table; the spoke monitor, the hub's notifier and a spoke's forwarder do their work and nothing else; and
 every action each is granted is one it was seen to use (or the Lambda platform uses for it)."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from tests.integration.test_least_privilege import (
     role_credentials,
     topic_keys,
 )
-from tests.unit.test_organization import T0, record
+from tests.unit.test_organization import COMPUTE, T0, record
 from testsupport.process import reset_process
 
 OTHER = "444455556666"
@@ -76,20 +76,35 @@ class AdminSealKey:
         return bytes(response["Mac"])
 
 
-def report_stream_record(rec, sealer: Sealer) -> dict[str, Any]:
+def report_stream_records(rec, sealer: Sealer) -> list[dict[str, Any]]:
     """A spoke's committed, claimed report as its table's stream hands it to the forwarder, sealed as the
-    spoke's reporter seals it."""
+    spoke's reporter seals it; then the coster's write of its cost figures, sealed as the coster seals it."""
     written = {**items.record_attributes(rec), c.NOTIFIED_AT: "2026-11-01T08:00:05.000Z"}
     item = {**items.report_key(rec.job_name), **written, c.SEAL: sealer.record_seal(written)}
+    costed = {
+        **item,
+        c.COMPUTE: COMPUTE.model_dump(mode="json"),
+        c.COMPUTE_SEAL: sealer.compute_seal(rec.job, COMPUTE),
+    }
+    return [
+        stream_record("1", "INSERT", items.report_key(rec.job_name), item, None),
+        stream_record("2", "MODIFY", items.report_key(rec.job_name), costed, item),
+    ]
+
+
+def stream_record(
+    number: str, name: str, key: dict[str, Any], new: dict[str, Any], old: dict[str, Any] | None
+) -> dict[str, Any]:
+    images = {"NewImage": items.serialize(new)} | ({"OldImage": items.serialize(old)} if old else {})
     return {
-        "eventID": "1",
-        "eventName": "INSERT",
+        "eventID": number,
+        "eventName": name,
         "eventSource": "aws:dynamodb",
         "awsRegion": REGION,
         "dynamodb": {
-            "Keys": items.serialize(items.report_key(rec.job_name)),
-            "NewImage": items.serialize(item),
-            "SequenceNumber": "100",
+            "Keys": items.serialize(key),
+            **images,
+            "SequenceNumber": f"{100 + int(number)}",
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }
@@ -132,7 +147,7 @@ def organization_iam(aws, hub_template_json, spoke_template_json, monkeypatch):
         # What the spoke's reporter committed, sealed with the spoke's key (before any function's check
         # watches the default session).
         spoke_seal = next(spec.alias for spec in spoke.stack.mac_keys)
-        sealed = report_stream_record(record(), Sealer(AdminSealKey(admin.client("kms"), spoke_seal)))
+        sealed = report_stream_records(record(), Sealer(AdminSealKey(admin.client("kms"), spoke_seal)))
         admin.client("sns").create_topic(Name=hub.stack.topics[0])
         admin.client("events").create_event_bus(Name=next(iter(spoke.stack.buses.values())))
         roles = {
@@ -164,6 +179,8 @@ def organization_iam(aws, hub_template_json, spoke_template_json, monkeypatch):
         results["calls_for_forged"] = list(check.allowed + check.denied)
         genuine = ReportDetail(Record=record(account=ACCOUNT_ID), Claimed=True).model_dump(mode="json")
         results["genuine"] = hub_recorder_handler.handler(hub_event(c.REPORT_DETAIL_TYPE, genuine), Context())
+        figures = ReportDetail(Record=record(account=ACCOUNT_ID), Compute=COMPUTE).model_dump(mode="json")
+        results["figures"] = hub_recorder_handler.handler(hub_event(c.REPORT_DETAIL_TYPE, figures), Context())
         heartbeat = HeartbeatDetail(Version="0.1.0", SentAt=T0).model_dump(mode="json")
         results["heartbeat"] = hub_recorder_handler.handler(hub_event(c.HEARTBEAT_DETAIL_TYPE, heartbeat), Context())
         results["checks"][c.HUB_RECORDER_HANDLER] = check
@@ -183,9 +200,9 @@ def organization_iam(aws, hub_template_json, spoke_template_json, monkeypatch):
         results["notifier"] = notifier_handler.handler(stream, Context())
         results["checks"][c.NOTIFIER_HANDLER] = check
 
-        # A spoke's forwarder: its committed report onto its own bus, nothing else.
+        # A spoke's forwarder: its committed report and its job's figures onto its own bus, nothing else.
         check = spoke.act_as(c.FORWARDER_HANDLER, forwarder_role)
-        results["forwarder"] = forwarder_handler.handler({"Records": [sealed]}, Context())
+        results["forwarder"] = forwarder_handler.handler({"Records": sealed}, Context())
         results["checks"][c.FORWARDER_HANDLER] = check
         results["documents"] = {
             **{handler: hub.documents(handler) for handler in HUB_FUNCTIONS},
@@ -202,6 +219,7 @@ def test_the_hub_recorder_under_its_own_policy_refuses_a_forged_report_and_store
     assert results["forged"] == {"outcome": "refused", "job_name": "churn-2026-11-01"}
     assert results["calls_for_forged"] == []  # refused before any call: nothing stored anywhere
     assert results["genuine"] == {"outcome": "claimed", "job_name": "churn-2026-11-01"}
+    assert results["figures"] == {"outcome": "costed", "job_name": "churn-2026-11-01"}
     assert results["heartbeat"]["outcome"] == "heartbeat"
     check = results["checks"][c.HUB_RECORDER_HANDLER]
     assert check.denied == [] and any(verdict.startswith("dynamodb:UpdateItem") for verdict in check.allowed)
@@ -212,9 +230,13 @@ def test_the_hubs_other_functions_and_the_forwarder_work_under_their_own_policie
     results = organization_iam
     assert results["monitor"] == {"silent": 1, "claimed": 1}
     assert results["digest"]["committed"] is True
-    assert results["notified"] == 3  # the claimed report, the silence, the digest
+    # The claimed report, its figures (their write keeps the claim in its image), the silence, the digest:
+    # three messages, none for the figures.
+    assert results["notified"] == 4
     assert results["notifier"] == {"batchItemFailures": []}
-    assert results["forwarder"] == {"forwarded": 1, "reduced": 0}
+    published = [verdict for verdict in results["checks"][c.NOTIFIER_HANDLER].allowed if verdict.startswith("sns:")]
+    assert len(published) == 3, published
+    assert results["forwarder"] == {"forwarded": 2, "reduced": 0}  # the report, then its job's figures
     for handler, check in results["checks"].items():
         assert check.denied == [], f"{handler}: calls outside the synthesized policy: {check.denied}"
     forwarder = results["checks"][c.FORWARDER_HANDLER]

@@ -21,7 +21,7 @@ from autopilot_reports.domain.forwarder import (
     report_entry,
     stuck_entry,
 )
-from autopilot_reports.domain.hub import HubRecorder, Received, SpokeMonitor
+from autopilot_reports.domain.hub import HubRecorder, Received, ReportNotYetError, SpokeMonitor
 from autopilot_reports.domain.notification import render_digest, render_notification, render_silence
 from autopilot_reports.domain.notifier import Claim, NotificationSender, claim_in
 from autopilot_reports.domain.ports import SpokeStatus
@@ -36,7 +36,7 @@ from autopilot_reports.models.forwarded import (
     StuckDetail,
 )
 from autopilot_reports.models.place import Place
-from autopilot_reports.models.record import Explainability, FeatureImportance, ReportRecord
+from autopilot_reports.models.record import Compute, EstimatedCost, Explainability, FeatureImportance, ReportRecord
 from testsupport.fakes import (
     FakeHubSender,
     FakeHubStore,
@@ -120,7 +120,7 @@ def hub(store: FakeHubStore | None = None) -> tuple[HubRecorder, FakeHubStore]:
 
 def test_forwarded_details_are_a_pinned_contract():
     assert c.FORWARDED_DETAIL_TYPES == ("AutoML Job Report", "AutoML Job Stuck", "AutoML Spoke Heartbeat")
-    assert list(ReportDetail.model_fields) == ["SchemaVersion", "Record", "Claimed", "Reduced"]
+    assert list(ReportDetail.model_fields) == ["SchemaVersion", "Record", "Claimed", "Reduced", "Compute"]
     assert list(StuckDetail.model_fields) == ["SchemaVersion", "Record", "AlertedAt"]
     assert list(HeartbeatDetail.model_fields) == ["SchemaVersion", "Version", "WatchStart", "Watermark", "SentAt"]
     beat = heartbeat_entry(T0, T0 - timedelta(days=3), T0 - timedelta(minutes=2), version="0.1.0")
@@ -180,7 +180,7 @@ SEALER = Sealer(FakeSealKey())
 
 def sealed_image(rec: ReportRecord, claimed: bool = True, sealer: Sealer = SEALER) -> dict[str, object]:
     """The latest item as the spoke's reporter commits it: its record fields, sealed with the claim."""
-    written = rec.model_dump(mode="json", exclude={"notified_at"})
+    written = rec.model_dump(mode="json", exclude={"notified_at", "compute"})  # compute: written apart
     if claimed:
         written["notified_at"] = "2026-11-01T08:00:05.000Z"
     return image(rec, **written, seal=sealer.record_seal(written))
@@ -210,6 +210,51 @@ def test_the_forwarder_sends_a_sealed_heartbeat_and_refuses_an_unsealed_one():
     assert (entry.detail.SentAt, entry.detail.WatchStart) == (T0, datetime(2026, 10, 1, tzinfo=UTC))
     with pytest.raises(ForgedClaimError):
         forwarder.entry(watcher, {})
+
+
+COMPUTE = Compute(
+    child_jobs={"training": 3, "processing": 1, "transform": 1},
+    instance_seconds={"ml.m5.4xlarge": 5400.0},
+    billable_seconds=4200.0,
+    spot_savings_seconds=1200.0,
+    estimated_cost=EstimatedCost(amount=1.08, currency="USD", basis="on-demand list price, eu-west-1, fetched x"),
+)
+
+
+def costed_image(rec: ReportRecord, compute: Compute = COMPUTE, sealer: Sealer = SEALER) -> dict[str, object]:
+    """The latest item once the spoke's coster wrote the job's figures beside the reporter's sealed record."""
+    seal = sealer.compute_seal(rec.job, compute)
+    return {**sealed_image(rec), c.COMPUTE: compute.model_dump(mode="json"), c.COMPUTE_SEAL: seal}
+
+
+def test_the_coster_s_write_is_sent_as_the_jobs_figures_with_its_record():
+    forwarder = Forwarder(FakeHubSender(), SEALER)
+    before, after = sealed_image(record()), costed_image(record())
+    assert forwarded_type(after, before) == c.REPORT_DETAIL_TYPE
+    entry = forwarder.entry(after, before)
+    assert entry is not None and isinstance(entry.detail, ReportDetail)
+    assert entry.detail.Compute == COMPUTE and entry.detail.Claimed is False  # the claim went with the report
+    assert entry.detail.Record.job_name == "churn-2026-11-01" and entry.resources == (record().job_arn,)
+    assert forwarder.entry(after, after) is None  # a later write that leaves the figures as they were
+    report = forwarder.entry(sealed_image(record()), {})  # a report carries no figures
+    assert report is not None and isinstance(report.detail, ReportDetail) and report.detail.Compute is None
+
+
+def test_only_figures_the_spoke_sealed_leave_for_the_hub():
+    forwarder = Forwarder(FakeHubSender(), SEALER)
+    before = sealed_image(record())
+    unsealed = {k: v for k, v in costed_image(record()).items() if k != c.COMPUTE_SEAL}
+    altered = {**costed_image(record()), c.COMPUTE: {**COMPUTE.model_dump(mode="json"), "billable_seconds": 1.0}}
+    elsewhere = costed_image(record(), sealer=Sealer(FakeSealKey(key=b"another stack")))
+    for image_, why in ((unsealed, "no seal"), (altered, "does not match"), (elsewhere, "does not match")):
+        with pytest.raises(ForgedClaimError, match=why):
+            forwarder.entry(image_, before)
+    other_job = {
+        **sealed_image(record()),
+        **{k: v for k, v in costed_image(record(name="b")).items() if "compute" in k},
+    }
+    with pytest.raises(ForgedClaimError):  # figures sealed for another job
+        forwarder.entry(other_job, before)
 
 
 def test_a_stream_batch_is_one_send():
@@ -312,6 +357,58 @@ def test_a_forwarded_stuck_claim_alerts_once_per_stall_and_never_for_a_job_that_
     recorder.receive(report_event(record(minutes=300), claimed=True))
     assert recorder.receive(forwarded(c.STUCK_DETAIL_TYPE, detail)).outcome is Received.UNCHANGED
     assert len(store.stuck_claims) == 1
+
+
+# --- a job's cost figures at the hub -------------------------------------------------------------------------
+
+
+def compute_event(rec: ReportRecord, account: str = TEAM, compute: Compute = COMPUTE) -> ForwardedEvent:
+    return forwarded(c.REPORT_DETAIL_TYPE, ReportDetail(Record=rec, Compute=compute).model_dump(mode="json"), account)
+
+
+def test_the_hub_writes_a_jobs_figures_onto_its_record_once():
+    recorder, store = hub()
+    recorder.receive(report_event(record(), claimed=True))
+    claims = list(store.claims)
+    assert recorder.receive(compute_event(record())).outcome is Received.COSTED
+    [stored] = store.records.values()
+    assert stored.compute == COMPUTE and stored.status == "Completed" and stored.account_name == "team-churn"
+    again = COMPUTE.model_copy(update={"billable_seconds": 1.0})
+    assert recorder.receive(compute_event(record(), compute=again)).outcome is Received.UNCHANGED  # costed already
+    assert store.records[f"{TEAM}#eu-west-1#churn-2026-11-01"].compute == COMPUTE
+    assert store.claims == claims  # figures claim nothing
+
+
+def test_figures_before_any_report_create_no_record_and_are_delivered_again():
+    recorder, store = hub()
+    with pytest.raises(ReportNotYetError, match="churn-2026-11-01"):
+        recorder.receive(compute_event(record()))
+    assert store.records == {}
+    recorder.receive(report_event(record(status="InProgress"), claimed=False))  # the report arrives meanwhile
+    assert recorder.receive(compute_event(record())).outcome is Received.COSTED
+    recorder.receive(report_event(record(minutes=30), claimed=True))  # a later state keeps the figures
+    [stored] = store.records.values()
+    assert stored.status == "Completed" and stored.compute == COMPUTE
+
+
+@pytest.mark.parametrize("named_by", ["its job ARN", "its account_id"])
+def test_figures_naming_another_account_than_their_envelope_are_refused(named_by):
+    recorder, store = hub()
+    recorder.receive(report_event(record(account=OTHER), account=OTHER))
+    if named_by == "its job ARN":
+        event = compute_event(record(account=OTHER))  # sent by TEAM for OTHER's job
+    else:
+        detail = ReportDetail(Record=record(), Compute=COMPUTE).model_dump(mode="json")
+        detail["Record"]["account_id"] = OTHER
+        event = forwarded(c.REPORT_DETAIL_TYPE, detail)
+    receipt = recorder.receive(event)
+    assert receipt.outcome is Received.REFUSED and OTHER in receipt.reason
+    assert all(rec.compute is None for rec in store.records.values())
+
+
+def test_the_hubs_notifier_sends_nothing_for_a_jobs_figures():
+    notified = sealed_image(record())
+    assert claim_in(costed_image(record()), notified) is None
 
 
 # --- heartbeats and silent spokes ------------------------------------------------------------------------------
@@ -449,3 +546,18 @@ def test_the_organizations_digest_counts_by_account_and_names_each_jobs_account(
         and "444455556666 (eu-west-1, us-east-1)" in message.message["email"]
     )
     assert store.watch_start == T0 + timedelta(hours=1)  # the hub's first digest began its watch
+
+
+def test_the_organizations_digest_totals_cost_by_account_and_by_each_places_family():
+    recorder, store = hub()
+    for rec, account in [(record(), TEAM), (record(account=OTHER), OTHER), (record(name="b", account=OTHER), OTHER)]:
+        recorder.receive(report_event(rec, account=account))
+        recorder.receive(compute_event(rec, account=account))
+    digester = Digester(store=store, period=timedelta(days=1), organization=True, clock=Clock(T0 + timedelta(hours=1)))
+    cost = digester.send(None).digest.cost
+    assert cost is not None and (cost.total, cost.costed_jobs) == (3.24, 3)
+    assert cost.by_account == {OTHER: 2.16, TEAM: 1.08}
+    assert cost.by_family == {  # one name in two accounts: two families
+        "churn (444455556666, eu-west-1)": 2.16,
+        "churn (111122223333 (team-churn), eu-west-1)": 1.08,
+    }

@@ -37,7 +37,7 @@ from autopilot_reports.domain.objective import standard_metric
 from autopilot_reports.domain.untrusted import storable_text
 from sandbox.timeline import shown_index
 from testsupport.scenarios.children import child_steps
-from testsupport.scenarios.jobs import REGION, TERMINAL, Doc, Job
+from testsupport.scenarios.jobs import TERMINAL, Doc, Job
 from testsupport.scenarios.plan import ExplainabilityInput, ScenarioPlan, ValidAnalysis
 from testsupport.scenarios.prices import hourly
 
@@ -175,7 +175,7 @@ def expected_compute(job: Job, prices: Doc | None) -> Doc:
     """docs/design.md §4, `compute`, by hand: every distinct child job counted by kind; for each described
     one, instance type × count × (training: TrainingTimeInSeconds; else end - start) held, (training:
     BillableTimeInSeconds; else end - start) billed, spot savings = held - billed on managed spot, and
-    billed × the served on-demand hourly price ÷ 3600; the undescribed ones named in `incomplete`."""
+    billed × the served on-demand hourly price of its region ÷ 3600; the undescribed ones named in `incomplete`."""
     kinds = {kind: 0 for kind in STEP_KIND.values()}
     held: dict[str, float] = {}
     billed = savings = amount = 0.0
@@ -204,7 +204,7 @@ def expected_compute(job: Job, prices: Doc | None) -> Doc:
         billed += bill * count
         if child.get("EnableManagedSpotTraining"):
             savings += (on - bill) * count
-        rate = hourly(prices, REGION, instance, PRICED_AS[kind]) if prices else None
+        rate = hourly(prices, job.region, instance, PRICED_AS[kind]) if prices else None
         if rate is None:
             raise ValueError(f"{job.name}: the scenario serves no price for {instance} ({PRICED_AS[kind]})")
         amount += bill * count * rate / 3600
@@ -213,7 +213,7 @@ def expected_compute(job: Job, prices: Doc | None) -> Doc:
         "instance_seconds": held,
         "billable_seconds": billed,
         "spot_savings_seconds": savings,
-        "estimated_cost": {"amount": round(amount, 6), "currency": "USD", "basis_contains": REGION},
+        "estimated_cost": {"amount": round(amount, 6), "currency": "USD", "basis_contains": job.region},
         "incomplete_names": undescribed,
     }
 

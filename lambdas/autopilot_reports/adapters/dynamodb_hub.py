@@ -3,8 +3,10 @@ account, region and job (KeyScope.ORGANIZATION), plus the spokes' items.
 
 A forwarded report is committed by the report store's own transaction (newer only, one claim per job),
 without the watch-start check: the spoke checked that rule in its own commit, and its claim travels with
-the report. Every write here is conditional, so duplicates and events that arrive out of order change
-nothing (docs/design.md §8). Items and keys: `dynamodb_items.py`.
+the report. A job's cost figures are the coster's own write (`dynamodb_costs.compute_update`: once, onto a
+record that exists), in the organization's keys and sealed with the hub's key. Every write here is
+conditional, so duplicates and events that arrive out of order change nothing (docs/design.md §8). Items
+and keys: `dynamodb_items.py`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from botocore.exceptions import ClientError
 from autopilot_reports import constants as c
 from autopilot_reports.adapters import dynamodb_items as items
 from autopilot_reports.adapters.clients import error_code
+from autopilot_reports.adapters.dynamodb_costs import compute_update
 from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.adapters.dynamodb_store import DynamoDBReportStore
-from autopilot_reports.domain.ports import SpokeStatus
+from autopilot_reports.domain.ports import ComputeSaved, SpokeStatus
 from autopilot_reports.domain.seal import Sealer
 from autopilot_reports.models.common import epoch_ms, iso_utc
-from autopilot_reports.models.record import ReportRecord
+from autopilot_reports.models.place import JobRef
+from autopilot_reports.models.record import Compute, ReportRecord
 
 if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -50,6 +54,18 @@ class DynamoDBHubStore(DynamoDBReportStore):
         return self._update_unless_taken(
             self._update(key, attributes, items.record_removals(record), condition=condition)
         )
+
+    def save_compute(self, job: JobRef, compute: Compute) -> ComputeSaved:
+        update = compute_update(self.table_name, job, compute, self.scope, self.sealer)
+        update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"  # why it failed, with no read
+        try:
+            self.client.update_item(**update)
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            found = error.response.get("Item")
+            return ComputeSaved.COSTED_ALREADY if found else ComputeSaved.NO_RECORD
+        return ComputeSaved.WRITTEN
 
     def record_heartbeat(self, status: SpokeStatus) -> bool:
         heard = items.LAST_HEARTBEAT_MS

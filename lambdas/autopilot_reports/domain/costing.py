@@ -14,7 +14,7 @@ what each one used, the on-demand price of an instance type, and the estimate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -289,9 +289,12 @@ def incompleteness(tally: Tally, unpriced: Sequence[str], region: str, listing: 
 # --- the digest ----------------------------------------------------------------------------------------------
 
 
-def digest_cost(records: Iterable[ReportRecord], limit: int) -> DigestCost | None:
-    """The cost of the jobs among `records` that ended: their estimates summed, by family and by account
-    (each at most `limit` entries, the largest; the total counts every one). None when none was costed."""
+def digest_cost(
+    records: Iterable[ReportRecord], limit: int, family_of: Callable[[ReportRecord], str] | None = None
+) -> DigestCost | None:
+    """The cost of the jobs among `records` that ended: their estimates summed, by family (as `family_of`
+    names a record's: an organization's families are each one account and region's) and by account (each
+    at most `limit` entries, the largest; the total counts every one). None when none was costed."""
     ended = sorted((record for record in records if record.is_terminal), key=lambda record: record.job_name)
     priced = [
         (record, record.compute.estimated_cost) for record in ended if record.compute and record.compute.estimated_cost
@@ -303,7 +306,8 @@ def digest_cost(records: Iterable[ReportRecord], limit: int) -> DigestCost | Non
     by_family: dict[str, float] = {}
     by_account: dict[str, float] = {}
     for record, amount in counted:
-        by_family[record.family] = by_family.get(record.family, 0.0) + amount
+        family = family_of(record) if family_of else record.family
+        by_family[family] = by_family.get(family, 0.0) + amount
         account = record.account_id or "unknown"
         by_account[account] = by_account.get(account, 0.0) + amount
     return DigestCost(

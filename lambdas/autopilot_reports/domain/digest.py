@@ -86,7 +86,7 @@ def summarize(
         stuck=names("stuck", _unique(inputs.stalled)) if stuck else [],
         omitted=omitted,
         region=region,
-        cost=digest_cost(modified, c.DIGEST_LIST_LIMIT),
+        cost=digest_cost(modified, c.DIGEST_LIST_LIMIT, _placed_family if organization else None),
         organization=organization,
         accounts=_accounts(modified) if organization else [],
     )
@@ -170,7 +170,7 @@ def _spokes_families(modified: list[ReportRecord], omitted: dict[str, int]) -> l
         newest = max(records, key=lambda record: record.last_modified_at)
         summaries.append(
             FamilySummary(
-                family=f"{newest.family} ({newest.account_label}, {newest.region or 'unknown region'})",
+                family=_placed_family(newest),
                 jobs=len(records),
                 best=_best_of(records),
                 improved=any(record.new_best_in_family for record in records),
@@ -179,6 +179,11 @@ def _spokes_families(modified: list[ReportRecord], omitted: dict[str, int]) -> l
     if len(summaries) > c.DIGEST_LIST_LIMIT:
         omitted["families"] = len(summaries) - c.DIGEST_LIST_LIMIT
     return summaries[: c.DIGEST_LIST_LIMIT]
+
+
+def _placed_family(record: ReportRecord) -> str:
+    """An organization's family, named with its place: `churn (111122223333 (team-churn), eu-west-1)`."""
+    return f"{record.family} ({record.account_label}, {record.region or 'unknown region'})"
 
 
 def _best_of(records: list[ReportRecord]) -> DigestBest | None:

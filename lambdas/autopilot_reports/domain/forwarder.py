@@ -1,5 +1,5 @@
-"""A spoke's forwarder: each committed report, stuck claim and heartbeat of the spoke's table, as one entry
-for its hub (docs/design.md §8).
+"""A spoke's forwarder: each committed report, stuck claim and heartbeat of the spoke's table, and each job's
+cost figures (the coster's later write of `compute`), as one entry for its hub (docs/design.md §8).
 
 The spoke's table stream hands every commit here (retried until it succeeds, like the notifier's), so a
 crash after a commit cannot lose what the hub should hear. The forwarder sends each entry to the spoke's
@@ -8,7 +8,8 @@ target needs. A replayed commit is sent again; the hub's writes are conditional,
 An entry over EventBridge's 256 KB limit is sent with a reduced record and a note why: never dropped.
 
 Only what the stack sealed leaves for the hub (domain/seal.py), as only what it sealed is notified: the
-record its seal covers, the stuck claim's and the heartbeat's own seals checked. Anything else (a record
+record its seal covers, the cost figures their own seal covers, the stuck claim's and the heartbeat's own
+seals checked. Anything else (a record
 handed to the function by someone else, or no seal key configured) raises ForgedClaimError: refused,
 counted, never retried.
 """
@@ -27,7 +28,7 @@ from autopilot_reports.domain.reporter import reduced_record
 from autopilot_reports.domain.seal import ForgedClaimError, Sealer
 from autopilot_reports.models.common import parse_iso_utc
 from autopilot_reports.models.forwarded import HeartbeatDetail, ReportDetail, StuckDetail
-from autopilot_reports.models.record import ReportRecord
+from autopilot_reports.models.record import Compute, ReportRecord
 
 # What EventBridge counts against its entry limit besides the detail ("Calculating PutEvents event entry
 # size": Time is 14 bytes; Source, DetailType, Detail and each Resources entry their UTF-8 bytes), and a
@@ -39,23 +40,32 @@ STATE_FIELDS = ("last_modified_at", "status", "secondary_status")  # a record wr
 
 def forwarded_type(new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> str | None:
     """What a commit of the spoke's table tells its hub (a detail type), or None: a report whose state or
-    notification claim is new, a new stuck claim, or a new heartbeat. Other writes (a noted error, the
-    watermark moving) tell it nothing."""
+    notification claim is new, the job's cost figures (a report with `Compute`), a new stuck claim, or a
+    new heartbeat. Other writes (a noted error, the watermark moving) tell it nothing."""
     if _new(c.HEARTBEAT_AT, new_image, old_image):
         return c.HEARTBEAT_DETAIL_TYPE
     if new_image.get(c.SORT_KEY) != c.REPORT_SK:
         return None
     if _new(c.STUCK_ALERTED_FOR, new_image, old_image):
         return c.STUCK_DETAIL_TYPE
-    moved = any(new_image.get(name) != old_image.get(name) for name in STATE_FIELDS)
-    if moved or claimed(new_image, old_image):
+    if moved(new_image, old_image) or claimed(new_image, old_image) or costed(new_image, old_image):
         return c.REPORT_DETAIL_TYPE
     return None
+
+
+def moved(new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> bool:
+    """The commit changed the job's state."""
+    return any(new_image.get(name) != old_image.get(name) for name in STATE_FIELDS)
 
 
 def claimed(new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> bool:
     """The commit claimed the job's terminal notification (its one message: the hub sends it)."""
     return _new(c.NOTIFIED_AT, new_image, old_image)
+
+
+def costed(new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> bool:
+    """The commit wrote the job's cost figures (the coster's write, which changes nothing else)."""
+    return _new(c.COMPUTE, new_image, old_image)
 
 
 def _new(name: str, new_image: Mapping[str, Any], old_image: Mapping[str, Any]) -> bool:
@@ -74,14 +84,16 @@ def fits(entry: Outgoing) -> bool:
     return size + ENTRY_MARGIN_BYTES <= c.MAX_ENTRY_BYTES
 
 
-def report_entry(record: ReportRecord, claim: bool) -> Outgoing:
-    """A committed report; reduced (with `Reduced` saying why) when its entry would be over the limit."""
-    entry = Outgoing(c.REPORT_DETAIL_TYPE, ReportDetail(Record=record, Claimed=claim), (record.job_arn,))
+def report_entry(record: ReportRecord, claim: bool, compute: Compute | None = None) -> Outgoing:
+    """A committed report, or with `compute` the job's cost figures beside it; the record reduced (with
+    `Reduced` saying why) when its entry would be over the limit (the figures are small: they stay)."""
+    detail = ReportDetail(Record=record, Claimed=claim, Compute=compute)
+    entry = Outgoing(c.REPORT_DETAIL_TYPE, detail, (record.job_arn,))
     if fits(entry):
         return entry
     size = entry_bytes(entry.detail_type, entry.detail.model_dump_json(), entry.resources)
     why = f"the report's entry was {size:,} bytes, over EventBridge's {c.MAX_ENTRY_BYTES:,}-byte entry limit"
-    reduced = ReportDetail(Record=reduced_record(record, why), Claimed=claim, Reduced=why)
+    reduced = ReportDetail(Record=reduced_record(record, why), Claimed=claim, Reduced=why, Compute=compute)
     return Outgoing(c.REPORT_DETAIL_TYPE, reduced, (record.job_arn,))
 
 
@@ -130,6 +142,10 @@ class Forwarder:
             self.sealer.check_stuck(new_image)
             alerted = _time(new_image.get(c.STUCK_NOTIFIED_AT)) or record.last_modified_at
             return stuck_entry(record, alerted)
+        if costed(new_image, old_image) and not (
+            claim or moved(new_image, old_image)
+        ):  # the coster's write: its figures, as sealed
+            return report_entry(record, claim=False, compute=self.sealer.opened_compute(new_image, record))
         return report_entry(record, claim)
 
     def forward(self, entries: Sequence[Outgoing]) -> ForwardResult:

@@ -7,6 +7,11 @@ ARN, or in an `account_id` it carries) is refused: counted, logged, stored nowhe
 ARN's (an envelope's region depends on how the event crossed). The hub's writes are the report store's:
 only if newer, one claim per job, so duplicates and late arrivals change nothing; the hub claims a job's
 terminal notification when the spoke's commit claimed it, and its own notifier sends it.
+
+A job's cost figures (a report with `Compute`: the spoke's coster wrote them after the report) are written
+onto the hub's record of the job, by the coster's own write (once, onto a record that exists), sealed with
+the hub's key: they lead to no message. They never create a record: figures that arrive before any report
+of their job raise ReportNotYetError, so the invocation fails and Lambda delivers them again later.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from enum import StrEnum
 
 from autopilot_reports import constants as c
 from autopilot_reports.clock import now
-from autopilot_reports.domain.ports import HubStore, Saved, SpokeStatus
+from autopilot_reports.domain.ports import ComputeSaved, HubStore, Saved, SpokeStatus
 from autopilot_reports.models.forwarded import ForwardedEvent, HeartbeatDetail, ReportDetail, StuckDetail
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
@@ -30,9 +35,15 @@ class Received(StrEnum):
     STORED = "stored"
     CLAIMED = "claimed"  # stored with its terminal notification claim: the hub's notifier sends it
     UNCHANGED = "unchanged"  # the hub holds this state or a newer one (a duplicate, or a late arrival)
+    COSTED = "costed"  # the job's cost figures written onto its record
     STUCK_CLAIMED = "stuck_claimed"
     HEARTBEAT = "heartbeat"
     REFUSED = "refused"  # the detail names another account than its envelope's
+
+
+class ReportNotYetError(Exception):
+    """A job's cost figures arrived before any report of the job (events are not delivered in order): the
+    hub creates no record from them, and fails the invocation so that they are delivered again."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class HubRecorder:
             reason = f"sent by account {event.sender.account}, its detail names account {named}"
             job = None if isinstance(detail, HeartbeatDetail) else detail.Record.job_name
             return Receipt(Received.REFUSED, event.sender, job, reason)
+        if isinstance(detail, ReportDetail) and detail.Compute is not None:
+            return self._compute(event.sender, detail)
         if isinstance(detail, ReportDetail):
             return self._report(event.sender, detail)
         if isinstance(detail, StuckDetail):
@@ -74,6 +87,17 @@ class HubRecorder:
         saved = self.store.save_report(record, HistoryEntry.of(record, DETECTED_BY), claim)
         outcome = {Saved.CLAIMED: Received.CLAIMED, Saved.WRITTEN: Received.STORED}.get(saved, Received.UNCHANGED)
         return Receipt(outcome, sender, record.job_name)
+
+    def _compute(self, sender: Place, detail: ReportDetail) -> Receipt:
+        """The figures only: the record beside them names the job (the hub has its state from the report)."""
+        assert detail.Compute is not None
+        record = detail.Record
+        saved = self.store.save_compute(record.job, detail.Compute)
+        if saved is ComputeSaved.NO_RECORD:
+            raise ReportNotYetError(f"no report of {record.job_name} ({sender.account}, {record.region}) yet")
+        return Receipt(
+            Received.COSTED if saved is ComputeSaved.WRITTEN else Received.UNCHANGED, sender, record.job_name
+        )
 
     def _stuck(self, sender: Place, detail: StuckDetail) -> Receipt:
         record = self._record(sender, detail.Record).model_copy(update={c.NOTIFIED_AT: None})

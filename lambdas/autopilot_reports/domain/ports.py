@@ -58,6 +58,14 @@ class Saved(StrEnum):
     UNCHANGED = "unchanged"  # the table holds this state or a newer one: a replay or a stale event
 
 
+class ComputeSaved(StrEnum):
+    """What a hub's write of a job's cost figures did."""
+
+    WRITTEN = "written"
+    COSTED_ALREADY = "costed_already"  # the record has figures (a duplicate): nothing changed
+    NO_RECORD = "no_record"  # the hub holds no record of the job (yet): nothing written, none created
+
+
 @dataclass(frozen=True)
 class KnownState:
     """What the table knows of a job: enough to tell whether a listed summary is news."""
@@ -277,6 +285,10 @@ class HubStore(ReportStore, Protocol):
     def claim_forwarded_stuck(self, record: ReportRecord, at: datetime) -> bool:
         """Stores the record unless the table holds a newer one, and claims the "may be stuck" alert of its
         stall (once per progress) in the same write. False when the stall was claimed or the job moved on."""
+
+    def save_compute(self, job: JobRef, compute: Compute) -> ComputeSaved:
+        """The job's cost figures onto its record (the coster's write, adapters/dynamodb_costs.py
+        `compute_update`, in the organization's keys): only onto a record that exists and has none yet."""
 
     def record_heartbeat(self, status: SpokeStatus) -> bool:
         """The spoke's item, unless it holds a later heartbeat (order-safe). A new heartbeat ends a silence."""

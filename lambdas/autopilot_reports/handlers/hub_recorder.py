@@ -2,7 +2,8 @@
 (account, region, job) in the hub's table; a report naming another account than its sender is refused.
 
 The account is the envelope's, which EventBridge sets (docs/design.md §8). The hub's notifier sends what
-this commits, from the table's stream, as in a standalone stack.
+this commits, from the table's stream, as in a standalone stack. A job's cost figures that arrive before
+any report of the job fail the invocation (ReportNotYetError), so Lambda delivers them again later.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from autopilot_reports import constants as c
 from autopilot_reports.adapters.clients import ClientOrigin, client_origin
 from autopilot_reports.adapters.dynamodb_hub import DynamoDBHubStore
 from autopilot_reports.adapters.kms import sealer_for
-from autopilot_reports.domain.hub import HubRecorder, Receipt, Received
+from autopilot_reports.domain.hub import HubRecorder, Receipt, Received, ReportNotYetError
 from autopilot_reports.models.forwarded import ForwardedEvent, HubEvent
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
 from autopilot_reports.settings import HubRecorderSettings, get_settings
@@ -49,7 +50,12 @@ def handler(event: dict[str, Any], context: LambdaContext, recorder: HubRecorder
     logger.append_keys(
         sender_account=forwarded.sender.account, sender_region=forwarded.sender.region, event_id=forwarded.event_id
     )
-    receipt = (recorder or default_recorder()).receive(forwarded)
+    try:
+        receipt = (recorder or default_recorder()).receive(forwarded)
+    except ReportNotYetError as error:
+        # Retried by Lambda (then the failure queue): the report travels apart and is usually there by then.
+        logger.warning("cost figures before their job's report: delivered again later", reason=str(error))
+        raise
     _observe(receipt, forwarded)
     return {"outcome": receipt.outcome.value, "job_name": receipt.job_name}
 
@@ -84,6 +90,8 @@ def _observe(receipt: Receipt, forwarded: ForwardedEvent) -> None:
         count_now(c.NOTIFICATIONS_CLAIMED, job_name=str(receipt.job_name))  # at once: the claim is committed
     if outcome in (Received.STORED, Received.CLAIMED):
         count(c.FORWARDED_REPORTS_STORED)
+    elif outcome is Received.COSTED:
+        count(c.FORWARDED_COSTS_STORED)
     elif outcome is Received.STUCK_CLAIMED:
         count(c.STUCK_ALERTS_CLAIMED)
     elif outcome is Received.HEARTBEAT:

@@ -3,6 +3,8 @@ different versions: change it only with its contract test (tests/unit/test_contr
 
 Source `autopilot-reports`, one EventBridge entry each, forwarded by the spoke's `ToHubRule` (one hop):
 - "AutoML Job Report": a committed report, and whether the spoke's commit claimed its terminal notification;
+  or, with `Compute`, the job's cost figures its coster committed later (the record beside them as the
+  spoke holds it, for its identity: the hub writes only the figures, onto the record it already has);
 - "AutoML Job Stuck": a committed "may be stuck" claim, with the record it is about;
 - "AutoML Spoke Heartbeat": the spoke is alive (at most once an hour), with its version and watch state.
 
@@ -19,6 +21,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 
 from autopilot_reports import constants as c
+from autopilot_reports.models import record as records
 from autopilot_reports.models.common import UtcDatetime
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import ReportRecord
@@ -28,7 +31,8 @@ SCHEMA_VERSION = cast(Literal["1"], c.FORWARDED_SCHEMA_VERSION)
 
 class ReportDetail(BaseModel):
     """Detail of "AutoML Job Report". `Reduced`: why the record is a reduced one (its full form was over
-    EventBridge's entry limit), or None."""
+    EventBridge's entry limit), or None. `Compute`: set when the commit was the coster's, which adds the
+    job's cost figures and changes nothing else (docs/design.md §4.5); None for a report."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,6 +40,7 @@ class ReportDetail(BaseModel):
     Record: ReportRecord
     Claimed: bool = False
     Reduced: str | None = None
+    Compute: records.Compute | None = None
 
 
 class StuckDetail(BaseModel):
