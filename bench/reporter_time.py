@@ -51,9 +51,9 @@ from bench import (
     with_environment,
 )
 from bench.driven import Driver, observed_run
+from sandbox.artifacts import object_body
 from sandbox.event_delivery import complete_envelope
 from sandbox.place import DEFAULT_ACCOUNT
-from sandbox.runner import object_body
 from sandbox.scenario import ScenarioJob
 from testsupport.fakes import FakeArtifacts, FakeJobs, FakeSealKey, FakeStore
 

@@ -3,7 +3,8 @@
 Here live the emulators (`emulators.py`: moto server; our AutoML simulator in `simulator.py`; AWS's
 DynamoDB Local in `dynamodb_local.py`), scenario files (`scenario.py`, a public contract) and their clock
 (`timeline.py`), and a world over deployments. `runner.py` is the world (the scenario clock, the tick
-loop, CloudTrail, the scenario's objects); `deployment.py` is one deployment of the stack at a place
+loop), with what AWS does around the stack: CloudTrail's create events (`cloudtrail.py`) and the jobs'
+objects in S3 (`artifacts.py`); `deployment.py` is one deployment of the stack at a place
 (`place.py`), read from its template (`template.py`), its functions run by `lambda_runtime.py`, its rules
 by `event_delivery.py`, its table's stream by `stream_delivery.py`, the queues its mappings read by
 `queue_delivery.py`, its files written by `outputs.py`. With a scenario's `lambda` block, each place's

@@ -11,10 +11,8 @@ the scenario's place; `sandbox.organization.run_organization` a hub and its spok
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
-import json
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +25,9 @@ import boto3
 from autopilot_reports import constants as c
 from autopilot_reports.clock import set_clock
 from autopilot_reports.constants import DEFAULT_STACK_NAME
+from sandbox.artifacts import seed_objects
 from sandbox.aws_hooks import CREDENTIALS, Observer, session_at
+from sandbox.cloudtrail import created_at_tick, put_create_events
 from sandbox.concurrency import AccountLambda, ScenarioClock
 from sandbox.deployment import Deployment, DeploymentPlan
 from sandbox.emulators import dynamodb_engine, moto_server
@@ -37,18 +37,17 @@ from sandbox.lambda_runtime import SharedProcess
 from sandbox.outputs import WorldFacts
 from sandbox.place import DEFAULT_ACCOUNT, SANDBOX_ORGANIZATION_ID, Place
 from sandbox.routing import Organization, Router
-from sandbox.scenario import Scenario, ScenarioError, ScenarioJob, parse_timestamp
+from sandbox.scenario import Scenario, ScenarioError
 from sandbox.simulator import AutoMLSimulator
 from sandbox.timeline import DEFAULT_TICK_SECONDS
 
 if TYPE_CHECKING:  # stubs are a dev dependency
-    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+    pass
 
 MAX_EXTRA_TICKS = 10  # after the last timeline entry: ticks until one is quiet (crashes, lost events)
 # With a scenario's `lambda` block, ticks go on while anything waits for an execution: at most for as long as
 # Lambda keeps an asynchronous event (6 hours).
 MAX_BACKLOG_SECONDS = 6 * 3600
-PUT_EVENTS_LIMIT = 10  # entries per PutEvents request
 
 ServeCallback = Callable[[dict[str, str], Callable[[], None]], None]
 ObserverFactory = Callable[[DeploymentPlan], Observer]
@@ -157,7 +156,7 @@ class World:
             self.simulator = simulator
             for deployment in self.deployments:
                 deployment.start(shared_dynamodb=self.local is not None)
-            self._seed_objects()
+            seed_objects(self.scenario, lambda place: self.client(place, "s3"))
             with contextlib.ExitStack() as logs:
                 for deployment in self.deployments:
                     logs.enter_context(deployment.functions_log("w"))
@@ -250,20 +249,6 @@ class World:
             self.process.forget()
             set_clock(None)
 
-    def _seed_objects(self) -> None:
-        """The scenario's objects, in buckets that exist; so do the jobs' output buckets, as on AWS. Each
-        bucket in the account and region of the first job that names it (the scenario's place where none
-        does): S3's bucket names are global, and a job's account owns its output buckets."""
-        owners = bucket_places(self.scenario)
-        for bucket, place in sorted(owners.items()):
-            location: dict[str, Any] = {}
-            if place.region != "us-east-1":  # the one region that takes no LocationConstraint
-                location = {"CreateBucketConfiguration": {"LocationConstraint": place.region}}
-            self.client(place, "s3").create_bucket(Bucket=bucket, **location)
-        for uri, value in self.scenario.objects.items():
-            bucket, _, key = uri[len("s3://") :].partition("/")
-            self.client(owners[bucket], "s3").put_object(Bucket=bucket, Key=key, Body=object_body(value))
-
     # --- the ticks ----------------------------------------------------------------------------------
 
     def _run_ticks(self, at_least: int) -> None:
@@ -309,48 +294,15 @@ class World:
                 return
             accounts[min(starts)[1]].run_next(until)
 
-    def _deployments_at(self, place: Place) -> list[Deployment]:
-        return [deployment for deployment in self.deployments if deployment.place == place]
-
     def _emit_cloudtrail_creates(self, tick: int) -> None:
-        """What CloudTrail sends for each CreateAutoMLJob(V2) call, at the tick the job appears, onto the
-        default bus where the job runs: a nudge for the watchers there. Jobs created before the stack was
-        deployed were created before anything listened."""
-        created: dict[Place, list[ScenarioJob]] = {}
-        for job in self.scenario.jobs:
-            if self.simulator.timeline.appears(self.scenario.ref(job)) == tick and job_created_at(job) >= self.start:
-                created.setdefault(self.scenario.place_of(job), []).append(job)
-        for place, jobs in created.items():
-            entries = [cloudtrail_create_event(job, place) for job in jobs]
-            events = self.client(place, "events")
-            # One event per call, as CloudTrail sends them; put ten at a time (PutEvents' maximum), in order.
-            for start in range(0, len(entries), PUT_EVENTS_LIMIT):
-                events.put_events(Entries=entries[start : start + PUT_EVENTS_LIMIT])
+        """CloudTrail's events of the jobs created at this tick, where each runs (sandbox/cloudtrail.py)."""
+        for place, jobs in created_at_tick(self.scenario, self.simulator.timeline, tick, self.start).items():
+            put_create_events(self.client(place, "events"), jobs, place)
             for deployment in self._deployments_at(place):
                 deployment.events.drain(force=True)
 
-
-def job_created_at(job: ScenarioJob) -> datetime:
-    return parse_timestamp(job.describe[0]["CreationTime"])
-
-
-def cloudtrail_create_event(job: ScenarioJob, place: Place) -> PutEventsRequestEntryTypeDef:
-    """CloudTrail's event (c.CLOUDTRAIL_DETAIL_TYPE) of the job's CreateAutoMLJob(V2) call."""
-    created_at = job_created_at(job)
-    detail = {
-        "eventTime": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": c.SAGEMAKER_API_EVENT_SOURCE,
-        "eventName": c.CREATE_AUTOML_JOB_V2 if job.api == "v2" else c.CREATE_AUTOML_JOB,
-        "awsRegion": place.region,
-        "requestParameters": {"autoMLJobName": job.name},
-        "responseElements": {"autoMLJobArn": job.describe[0]["AutoMLJobArn"]},
-    }
-    return {
-        "Time": created_at,  # the envelope's `time` is the call's, as CloudTrail's events have it
-        "Source": c.SAGEMAKER_EVENT_SOURCE,
-        "DetailType": c.CLOUDTRAIL_DETAIL_TYPE,
-        "Detail": json.dumps(detail),
-    }
+    def _deployments_at(self, place: Place) -> list[Deployment]:
+        return [deployment for deployment in self.deployments if deployment.place == place]
 
 
 def organization_of(scenario: Scenario) -> Organization:
@@ -362,41 +314,6 @@ def organization_of(scenario: Scenario) -> Organization:
         return Organization(SANDBOX_ORGANIZATION_ID, frozenset(accounts), {})
     silent = {spoke.place: from_tick for spoke in hub.silent if (from_tick := hub.silent_from(spoke.place)) is not None}
     return Organization(hub.organization_id, frozenset({*accounts, hub.account}), silent)
-
-
-def bucket_places(scenario: Scenario) -> dict[str, Place]:
-    """Every bucket the scenario's objects and jobs name, and where it is: the place of the first job that
-    names it (its output location or Explainability prefix), else the scenario's."""
-    owners: dict[str, Place] = {}
-    for job in scenario.jobs:
-        for uri in job_uris(job):
-            owners.setdefault(bucket_of(uri), scenario.place_of(job))
-    for uri in scenario.objects:
-        owners.setdefault(bucket_of(uri), scenario.place)
-    return {bucket: place for bucket, place in owners.items() if bucket}
-
-
-def job_uris(job: ScenarioJob) -> list[str]:
-    uris = []
-    for response in job.describe:
-        uris.append(response.get("OutputDataConfig", {}).get("S3OutputPath", ""))
-        best = response.get("BestCandidate") or {}
-        locations = best.get("CandidateProperties", {}).get("CandidateArtifactLocations", {})
-        uris.append(locations.get("Explainability", ""))
-    return [uri for uri in uris if uri.startswith("s3://") and len(uri) > 5]
-
-
-def bucket_of(uri: str) -> str:
-    return uri[len("s3://") :].split("/", 1)[0]
-
-
-def object_body(value: Any) -> bytes:
-    """Scenario objects: any JSON value is stored as JSON; {"text": ...} and {"base64": ...} as raw bytes."""
-    if isinstance(value, dict) and set(value) == {"text"} and isinstance(value["text"], str):
-        return value["text"].encode("utf-8")
-    if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
-        return base64.b64decode(value["base64"])
-    return json.dumps(value).encode("utf-8")
 
 
 def run_scenario(

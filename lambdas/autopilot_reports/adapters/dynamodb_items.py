@@ -48,7 +48,6 @@ from autopilot_reports import constants as c
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.ports import SpokeStatus, WatchState
 from autopilot_reports.models.common import epoch_ms, iso_utc, parse_iso_utc
-from autopilot_reports.models.cost import CachedPrice, CostProgress, FamilyCost, PriceKey
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import (
@@ -59,7 +58,8 @@ from autopilot_reports.models.record import (
     ReportRecord,
 )
 
-if TYPE_CHECKING:  # imported where a digest is read (the notifier), not by every function
+if TYPE_CHECKING:  # imported where a digest or a cost is read (the notifier, the coster, the CLI), not by every function
+    from autopilot_reports.models.cost import CachedPrice, CostProgress, FamilyCost, PriceKey
     from autopilot_reports.models.digest import Digest
 
 HISTORY_SK_PREFIX = "HISTORY#"
@@ -358,6 +358,8 @@ FAMILY_COSTED_JOBS = "costed_jobs"
 
 
 def family_cost_from_item(item: Mapping[str, Any]) -> FamilyCost | None:
+    from autopilot_reports.models.cost import FamilyCost  # noqa: PLC0415  (the reporter never reads it)
+
     if item.get(FAMILY_COST_AMOUNT) is None or not item.get(FAMILY_COST_CURRENCY):
         return None
     return FamilyCost(
@@ -397,6 +399,8 @@ def cost_progress_attributes(progress: CostProgress, scope: KeyScope = KeyScope.
 
 
 def cost_progress_from_item(item: Mapping[str, Any]) -> CostProgress:
+    from autopilot_reports.models.cost import CostProgress  # noqa: PLC0415  (the coster's alone)
+
     return CostProgress.model_validate({name: item[name] for name in CostProgress.model_fields if name in item})
 
 
@@ -405,6 +409,8 @@ def price_attributes(price: CachedPrice) -> dict[str, Any]:
 
 
 def price_from_item(item: Mapping[str, Any]) -> CachedPrice:
+    from autopilot_reports.models.cost import CachedPrice  # noqa: PLC0415  (the coster's alone)
+
     return CachedPrice.model_validate({name: item[name] for name in CachedPrice.model_fields if name in item})
 
 

@@ -20,13 +20,14 @@ from autopilot_reports.adapters.dynamodb_items import KeyScope
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.ports import SpokeStatus
 from autopilot_reports.models.common import iso_utc
-from autopilot_reports.models.cost import FamilyCost
 from autopilot_reports.models.events import ImportProgress
 from autopilot_reports.models.place import Place
 from autopilot_reports.models.record import HistoryEntry, ReportRecord
 
-if TYPE_CHECKING:  # stubs are a dev dependency, not deployed
+if TYPE_CHECKING:  # stubs are a dev dependency, not deployed; the cost models are the CLI's and coster's
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from autopilot_reports.models.cost import FamilyCost
 
 
 class ReportQueries(AwsAdapter["DynamoDBClient"]):

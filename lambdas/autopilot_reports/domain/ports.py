@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from autopilot_reports.domain.family import FamilyStanding, FamilyUpdate
 from autopilot_reports.models.common import parse_iso_utc
-from autopilot_reports.models.cost import CachedPrice, ChildKind, CostProgress, PriceKey
 from autopilot_reports.models.events import AutoMLJobStateChange, ImportProgress, ImportRequest
 from autopilot_reports.models.place import JobRef, Place
 from autopilot_reports.models.record import Compute, HistoryEntry, ReportRecord
 
-if TYPE_CHECKING:  # a watcher's and the notifier's model: the reporter does not import it
+if TYPE_CHECKING:  # the coster's, a watcher's, the notifier's and a hub's models: the reporter imports none
+    from autopilot_reports.models.cost import CachedPrice, ChildKind, CostProgress, PriceKey
     from autopilot_reports.models.digest import Digest
     from autopilot_reports.models.forwarded import HeartbeatDetail, ReportDetail, StuckDetail
 
