@@ -2,7 +2,7 @@
 plus 4 calls, one price look-up per instance type a week, never on the report's hot path).
 
 (a) Two V1 jobs of 250 candidates each (one data builder, one preprocessing training and transform job they
-    all share, a trial each; one trial in ten on managed spot) end in the same tick and run through the
+    all share, a trial each; one trial in ten on managed spot) end a tick apart and run through the
     sandbox with the template as it deploys. The coster's calls are split by invocation and grouped by job
     (a job's first piece lists its candidates): the first job finds the price cache empty, the second
     finds it filled. Counted: every call the coster makes for the job (ListCandidates pages, Describes,
@@ -77,8 +77,8 @@ class ManyCandidates(Job):
         return [first, *others]
 
 
-def big_job(name: str, offset: int) -> Job:
-    return ManyCandidates(name, "binary", list(HPO), "defaulted", "credit-apps", offset=offset, objective_value=0.8412)
+def big_job(name: str, offset: int, steps: Sequence[str] = HPO) -> Job:
+    return ManyCandidates(name, "binary", list(steps), "defaulted", "credit-apps", offset=offset, objective_value=0.8412)
 
 
 def runs_for(job: Job) -> dict[str, ChildRun]:
@@ -105,11 +105,13 @@ def rates() -> list[Rate]:
 
 
 def big_jobs_scenario() -> tuple[Scenario, int]:
-    """Two jobs of 250 candidates, ending in the same tick; and how many distinct child jobs each has."""
+    """Two jobs of 250 candidates, the second ending a tick after the first (tuning a tick longer), so the
+    first is costed, in its pieces, before the second ends; and how many distinct child jobs each has."""
     plan = ScenarioPlan("cost250", Clock("2026-04-06T09:00:00+00:00"))
     distinct = set()
-    for name, offset in (("cost250-first", 100), ("cost250-second", 160)):
-        job = big_job(name, offset)
+    tuning_longer = [*HPO[:4], "InProgress/ModelTuning", *HPO[4:]]
+    for name, offset, steps in (("cost250-first", 100, HPO), ("cost250-second", 160, tuning_longer)):
+        job = big_job(name, offset, steps)
         plan.add(job, explainability={"state": "missing"})
         job.children = children_of(job, runs_for(job))
         distinct.add(len(child_steps(job)))
