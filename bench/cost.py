@@ -16,7 +16,8 @@ not with history; a history import of any size finishes in bounded pieces).
     spoke reporters' and forwarders' and the hub recorder's invocations at the tick the jobs complete,
     plus every hub notifier invocation; the same functions' invocations at the ticks between (tick 0 holds
     the spokes' first heartbeats only) are the non-terminal transitions'. The seal key's derivation
-    (kms.GenerateMac, once per function and process) is counted apart, as in (a).
+    (kms.GenerateMac, once per function and process) is counted apart, as in (a). The spokes' coster is not
+    mapped here: a job's cost reaches the hub after its report, as its own event (design §8.4).
 
 Everything runs on moto server and the AutoML simulator on 127.0.0.1; calls are counted by the sandbox's
 own observer.
@@ -26,6 +27,8 @@ own observer.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import statistics
 import sys
 from collections import Counter
@@ -293,7 +296,11 @@ class OrganizationCost:
 def organization_cost() -> OrganizationCost:
     """(c): COST_JOBS jobs over ORG_SPOKES spokes and a hub; every function on a report's way counted."""
     scenario = organization_jobs_scenario(ORG_SPOKES, COST_JOBS // ORG_SPOKES, COST_TICKS, own_family=True)
-    templates = organization_templates()
+    # The report's way alone: a job's cost travels after it, as its own event (the coster's write, one
+    # PutEvents entry, the hub's one UpdateItem; docs/design.md §8.4), so the spokes' coster is not mapped.
+    spoke = copy.deepcopy(dict(organization_templates().spoke))
+    del spoke["Resources"]["CosterStreamMapping"]
+    templates = dataclasses.replace(organization_templates(), spoke=spoke)
     run = observed_organization_run(scenario, templates)
     terminal_tick = _last_entry_tick(scenario, tick_seconds(templates.spoke))
     terminal, non_terminal, per_process = Counter[str](), Counter[str](), Counter[str]()
