@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from autopilot_reports.settings import CosterSettings
 from infra import constants as c
-from infra.checkov import acknowledge_checkov
 from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
-from infra.constructs.notifier import STREAM_READ_ACTIONS
-from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
-from infra.ids import pin_logical_id
+from infra.constructs.queues import DeadLetterQueue
+from infra.constructs.stream import STREAM_READ_ACTIONS, stream_mapping
 from infra.nag import acknowledge, iam5_resource
 
 # The child jobs Autopilot launches, by the Describe call that reads each: scoped to this account and region.
@@ -82,31 +77,17 @@ class CostingConstruct(Construct):
         )
         self.function = self.coster.function
         self._grant(table, stream_arn)
-        self.mapping = lambda_.EventSourceMapping(
+        self.mapping = stream_mapping(
             self,
-            "StreamMapping",
-            target=self.function,
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            self.coster,
+            name="Coster",
+            stream_arn=stream_arn,
+            failure_queue=self.failure_queue,
+            filter_patterns=c.COSTER_FILTER_PATTERNS,
             batch_size=c.COSTER_BATCH_SIZE,
-            parallelization_factor=c.COSTER_PARALLELIZATION_FACTOR,
-            bisect_batch_on_error=True,
-            report_batch_item_failures=True,
             retry_attempts=c.COSTER_RETRY_ATTEMPTS,
-            max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
-            on_failure=StreamFailureDestination(self.failure_queue),
-            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in c.COSTER_FILTER_PATTERNS],
+            parallelization_factor=c.COSTER_PARALLELIZATION_FACTOR,
         )
-        pin_logical_id(self.mapping, "CosterStreamMapping")
-        acknowledge_checkov(
-            self.function,
-            "CKV_AWS_116",
-            "The coster is invoked synchronously by its stream's event source mapping, and a function's "
-            "DeadLetterConfig applies to asynchronous invocations only; batches that still fail after the "
-            "mapping's retries go to the mapping's on-failure destination, CosterFailureQueue.",
-        )
-        # The mapping validates its role's stream access when it is created: after the policy exists.
-        self.mapping.node.add_dependency(self.coster.policy)
 
     def _grant(self, table: dynamodb.ITable, stream_arn: str) -> None:
         stack = cdk.Stack.of(self)

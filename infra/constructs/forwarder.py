@@ -3,22 +3,18 @@ sends to the hub's bus in one hop (docs/design.md §8)."""
 
 from __future__ import annotations
 
-import json
-
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from autopilot_reports.settings import ForwarderSettings
 from infra import constants as c
-from infra.checkov import acknowledge_checkov
 from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
-from infra.constructs.notifier import STREAM_READ_ACTIONS
-from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
+from infra.constructs.queues import DeadLetterQueue
+from infra.constructs.stream import STREAM_READ_ACTIONS, stream_mapping
 from infra.ids import pin_logical_id
 
 
@@ -74,30 +70,15 @@ class ForwarderConstruct(Construct):
             iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn]),
             iam.PolicyStatement(actions=list(STREAM_READ_ACTIONS), resources=[stream_arn]),
         )
-        self.mapping = lambda_.EventSourceMapping(
+        self.mapping = stream_mapping(
             self,
-            "StreamMapping",
-            target=self.function,
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=c.STREAM_BATCH_SIZE,
-            bisect_batch_on_error=True,
-            retry_attempts=c.STREAM_RETRY_ATTEMPTS,
-            max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
-            on_failure=StreamFailureDestination(self.failure_queue),
-            filters=[
-                {"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in c.FORWARDER_FILTER_PATTERNS
-            ],
+            self.forwarder,
+            name="Forwarder",
+            stream_arn=stream_arn,
+            failure_queue=self.failure_queue,
+            filter_patterns=c.FORWARDER_FILTER_PATTERNS,
+            report_batch_item_failures=False,
         )
-        pin_logical_id(self.mapping, "ForwarderStreamMapping")
-        acknowledge_checkov(
-            self.function,
-            "CKV_AWS_116",
-            "The forwarder is invoked synchronously by its stream's event source mapping, and a function's "
-            "DeadLetterConfig applies to asynchronous invocations only; batches that still fail after the "
-            "mapping's retries go to the mapping's on-failure destination, ForwarderFailureQueue.",
-        )
-        self.mapping.node.add_dependency(self.forwarder.policy)
         self.delivery_queue, self.rule = self._to_hub(bus, hub_event_bus_arn, key, basics.retain)
 
     def _to_hub(

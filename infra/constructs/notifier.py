@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from autopilot_reports.settings import NotifierSettings
 from infra import constants as c
-from infra.checkov import acknowledge_checkov
 from infra.constructs.encryption import SENDER_KEY_ACTIONS
 from infra.constructs.function import FunctionBasics, FunctionSpec, ServiceFunction
 from infra.constructs.notifications import reserve_publishing
-from infra.constructs.queues import DeadLetterQueue, StreamFailureDestination
-from infra.ids import pin_logical_id
-
-STREAM_READ_ACTIONS = (
-    "dynamodb:DescribeStream",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:ListStreams",
-)
+from infra.constructs.queues import DeadLetterQueue
+from infra.constructs.stream import STREAM_READ_ACTIONS, stream_mapping
 
 
 class NotifierConstruct(Construct):
@@ -84,27 +73,11 @@ class NotifierConstruct(Construct):
             iam.PolicyStatement(actions=list(SENDER_KEY_ACTIONS), resources=[key.key_arn]),
             iam.PolicyStatement(actions=list(STREAM_READ_ACTIONS), resources=[stream_arn]),
         )
-        self.mapping = lambda_.EventSourceMapping(
+        self.mapping = stream_mapping(
             self,
-            "StreamMapping",
-            target=self.function,
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=c.STREAM_BATCH_SIZE,
-            bisect_batch_on_error=True,
-            report_batch_item_failures=True,
-            retry_attempts=c.STREAM_RETRY_ATTEMPTS,
-            max_record_age=cdk.Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
-            on_failure=StreamFailureDestination(self.failure_queue),
-            filters=[{"pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in filter_patterns],
+            self.notifier,
+            name="Notifier",
+            stream_arn=stream_arn,
+            failure_queue=self.failure_queue,
+            filter_patterns=filter_patterns,
         )
-        pin_logical_id(self.mapping, "NotifierStreamMapping")
-        acknowledge_checkov(
-            self.function,
-            "CKV_AWS_116",
-            "The notifier is invoked synchronously by its stream's event source mapping, and a function's "
-            "DeadLetterConfig applies to asynchronous invocations only; batches that still fail after the "
-            "mapping's retries go to the mapping's on-failure destination, NotifierFailureQueue.",
-        )
-        # The mapping validates its role's stream access when it is created: after the policy exists.
-        self.mapping.node.add_dependency(self.notifier.policy)
