@@ -11,15 +11,13 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
 from autopilot_reports.settings import HubRecorderSettings, SpokeMonitorSettings
 from infra import constants as c
 from infra.constructs.function import AsyncInvoke, EventDrivenFunction, FunctionBasics, FunctionSpec, QueueSpec
+from infra.constructs.schedules import FunctionSchedules
 from infra.ids import pin_logical_id
-from infra.nag import acknowledge, iam5_resource
 
 ORGANIZATION_STATEMENT_ID = "OrganizationSpokes"
 
@@ -169,64 +167,16 @@ class SpokeMonitorConstruct(Construct):
             # Silent spokes, and what a digest reads: Queries on two indexes, never a Scan.
             iam.PolicyStatement(actions=["dynamodb:Query"], resources=indexes),
         )
-        self.schedule_role = iam.Role(
-            self,
-            "ScheduleRole",
-            description="autopilot-reports: EventBridge Scheduler invokes the spoke monitor",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
-            ),
+        schedules = FunctionSchedules(
+            self, name="SpokeMonitor", function=self.function, dead_letter_queue=self.dead_letter_queue
         )
-        pin_logical_id(self.schedule_role, "SpokeMonitorScheduleRole")
-        interval = cdk.Duration.minutes(c.SPOKE_MONITOR_RATE_MINUTES)
-        self.schedule = self._invoke_on(
-            "Schedule",
-            "autopilot-reports: look for spokes gone silent",
-            scheduler.ScheduleExpression.rate(interval),
-            dict(c.SCHEDULE_INPUT),
-            interval,
+        self.schedule_role = schedules.role
+        self.schedule = schedules.every(
+            cdk.Duration.minutes(c.SPOKE_MONITOR_RATE_MINUTES), "autopilot-reports: look for spokes gone silent"
         )
-        pin_logical_id(self.schedule, "SpokeMonitorSchedule")
-        self.digest_schedule = None
-        if digest_schedule:
-            self.digest_schedule = self._invoke_on(
-                "DigestSchedule",
-                "autopilot-reports: the organization's digest since the previous one",
-                scheduler.ScheduleExpression.expression(digest_schedule),
-                {**c.DIGEST_INPUT, "scheduled_time": scheduler.ContextAttribute.scheduled_time},
-                cdk.Duration.hours(1),
-            )
-            pin_logical_id(self.digest_schedule, "DigestSchedule")
-        self.dead_letter_queue.grant_key_use(self.schedule_role)
-        policy = self.schedule_role.node.find_child("DefaultPolicy")
-        acknowledge(
-            policy,
-            iam5_resource("<SpokeMonitorFunction.Arn>:*"),
-            "CDK's grantInvoke for the schedules' target covers the spoke monitor's versions and aliases (<arn>:*) "
-            "besides the function itself; this role can invoke nothing else.",
+        self.digest_schedule = (
+            schedules.digest(digest_schedule, "autopilot-reports: the organization's digest since the previous one")
+            if digest_schedule
+            else None
         )
-        pin_logical_id(policy, "SpokeMonitorScheduleRolePolicy")
-
-    def _invoke_on(
-        self,
-        construct_id: str,
-        description: str,
-        expression: scheduler.ScheduleExpression,
-        payload: dict[str, object],
-        max_event_age: cdk.Duration,
-    ) -> scheduler.Schedule:
-        return scheduler.Schedule(
-            self,
-            construct_id,
-            description=description,
-            schedule=expression,
-            target=scheduler_targets.LambdaInvoke(
-                self.function,
-                role=self.schedule_role,
-                input=scheduler.ScheduleTargetInput.from_object(payload),
-                dead_letter_queue=self.dead_letter_queue.queue,
-                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=max_event_age,
-            ),
-        )
+        schedules.grant()

@@ -7,16 +7,13 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from autopilot_reports.settings import WatcherSettings
 from infra import constants as c
 from infra.constructs.function import AsyncInvoke, EventDrivenFunction, FunctionBasics, FunctionSpec, QueueSpec
-from infra.ids import pin_logical_id
-from infra.nag import acknowledge, iam5_resource
+from infra.constructs.schedules import FunctionSchedules
 
 
 class WatcherConstruct(Construct):
@@ -90,9 +87,17 @@ class WatcherConstruct(Construct):
         self.failure_queue = self.watcher.failure_queue
         self._grant(table, report_queue)
 
-        self.schedule_role = self._schedule_role()
-        self.schedule = self._schedule(interval)
-        self.digest_schedule = self._digest(digest_schedule) if digest_schedule else None
+        schedules = FunctionSchedules(
+            self, name="Watcher", function=self.function, dead_letter_queue=self.dead_letter_queue
+        )
+        self.schedule_role = schedules.role
+        self.schedule = schedules.every(interval, "autopilot-reports: the watcher's regular tick")
+        self.digest_schedule = (
+            schedules.digest(digest_schedule, "autopilot-reports: the digest of all AutoML jobs since the previous one")
+            if digest_schedule
+            else None
+        )
+        schedules.grant()
         # Only calls that succeeded: CloudTrail records refused ones too (with an errorCode), so without the
         # filter a principal with no SageMaker rights could wake the watcher at will by being refused.
         self.cloudtrail_rule = self.watcher.add_rule(
@@ -147,75 +152,3 @@ class WatcherConstruct(Construct):
             # How many changes still wait for the reporter, before one not yet stored is published again.
             iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[report_queue.queue_arn]),
         )
-
-    # --- the regular tick and the digest ----------------------------------------------------------------
-    def _schedule_role(self) -> iam.Role:
-        role = iam.Role(
-            self,
-            "ScheduleRole",
-            description="autopilot-reports: EventBridge Scheduler invokes the watcher",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
-            ),
-        )
-        pin_logical_id(role, "WatcherScheduleRole")
-        return role
-
-    def _digest(self, expression: str) -> scheduler.Schedule:
-        """The digest, on its own expression; the scheduled time ends its period, so a retried invocation
-        summarizes the same period (and commits nothing new)."""
-        schedule = self._invoke_on(
-            "DigestSchedule",
-            "autopilot-reports: the digest of all AutoML jobs since the previous one",
-            scheduler.ScheduleExpression.expression(expression),
-            {**c.DIGEST_INPUT, "scheduled_time": scheduler.ContextAttribute.scheduled_time},
-            cdk.Duration.hours(1),
-        )
-        pin_logical_id(schedule, "DigestSchedule")
-        return schedule
-
-    def _invoke_on(
-        self,
-        construct_id: str,
-        description: str,
-        expression: scheduler.ScheduleExpression,
-        payload: dict[str, object],
-        max_event_age: cdk.Duration,
-    ) -> scheduler.Schedule:
-        """A Scheduler schedule that invokes the watcher with `payload`, retried, undeliverable ones kept."""
-        return scheduler.Schedule(
-            self,
-            construct_id,
-            description=description,
-            schedule=expression,
-            target=scheduler_targets.LambdaInvoke(
-                self.function,
-                role=self.schedule_role,
-                input=scheduler.ScheduleTargetInput.from_object(payload),
-                dead_letter_queue=self.dead_letter_queue.queue,
-                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=max_event_age,
-            ),
-        )
-
-    def _schedule(self, interval: cdk.Duration) -> scheduler.Schedule:
-        role = self.schedule_role
-        schedule = self._invoke_on(
-            "Schedule",
-            "autopilot-reports: the watcher's regular tick",
-            scheduler.ScheduleExpression.rate(interval),
-            dict(c.SCHEDULE_INPUT),
-            interval,
-        )
-        # The target granted lambda:InvokeFunction and sqs:SendMessage; the queue's CMK is ours to add.
-        self.dead_letter_queue.grant_key_use(role)
-        acknowledge(
-            role.node.find_child("DefaultPolicy"),
-            iam5_resource("<WatcherFunction.Arn>:*"),
-            "CDK's grantInvoke for the schedule's target covers the watcher's versions and aliases "
-            "(<arn>:*) besides the function itself; this role can invoke nothing else.",
-        )
-        pin_logical_id(schedule, "WatcherSchedule")
-        pin_logical_id(role.node.find_child("DefaultPolicy"), "WatcherScheduleRolePolicy")
-        return schedule
