@@ -209,13 +209,18 @@ def tick_seconds(source: Mapping[str, Any]) -> int:
 
 
 def fresh_python(
-    code: str, env: Mapping[str, str] | None = None, options: Sequence[str] = ()
+    code: str,
+    env: Mapping[str, str] | None = None,
+    options: Sequence[str] = (),
+    *,
+    python: Path | str = sys.executable,
+    code_root: Path = LAMBDA_CODE_ROOT,
 ) -> subprocess.CompletedProcess[str]:
     """Runs `code` in a new interpreter (nothing imported yet, interpreter `options` such as
-    `-X importtime`) with lambdas/ on its path."""
-    environment = {**os.environ, **(env or {}), "PYTHONPATH": str(LAMBDA_CODE_ROOT)}
+    `-X importtime`) with `code_root` (default lambdas/) on its path."""
+    environment = {**os.environ, **(env or {}), "PYTHONPATH": str(code_root)}
     done = subprocess.run(
-        [sys.executable, *options, "-c", code],
+        [str(python), *options, "-c", code],
         env=environment,
         capture_output=True,
         text=True,

@@ -1,28 +1,38 @@
 """Cold import time of each handler module (docs/design.md §7: handler import adds little over importing
-boto3 and Powertools themselves).
+boto3 and Powertools themselves), as Lambda runs it: the function's code asset as synthesized (cdk.out,
+with the bytecode infra/lambda_code.py compiles into it for the runtime) on what deploys, the Makefile's
+Lambda venv (Python 3.13, the runtime's boto3, the Powertools layer's pydantic). A last row imports the
+reporter from a copy of the asset without its bytecode, as every cold start did before the asset shipped
+it (Lambda's /var/task is read-only: nothing compiled there is kept).
 
 Each variant runs in 15 fresh interpreters, the variants interleaved round by round so that load on the
-machine hits them alike, and a ratio is the median of the rounds' ratios (pair by pair); the clock runs around the import statements only (interpreter start-up
-excluded). The baseline imports boto3 and Powertools' Logger, Metrics, Tracer and parser, as the brief
-for the functions says; a second row also creates the Logger, Metrics and Tracer the package creates
-(observability.py), which is Powertools' own start-up work. Every interpreter gets the function's
-environment from the template and LAMBDA_TASK_ROOT, so Powertools behaves as in Lambda (tracing is
-Active in the template: the Tracer patches botocore when created). One more `-X importtime` run per
-handler attributes the added milliseconds to the modules the baseline does not import.
+machine hits them alike, and a ratio is the median of the rounds' ratios (pair by pair); the clock runs
+around the import statements only (interpreter start-up excluded). The baseline imports boto3 and
+Powertools' Logger, Metrics, Tracer and parser, as the brief for the functions says; a second row also
+creates the Logger, Metrics and Tracer the package creates (observability.py), which is Powertools' own
+start-up work. Every interpreter gets the function's environment from the template and
+LAMBDA_TASK_ROOT, so Powertools and pydantic behave as in Lambda (tracing is Active in the template: the
+Tracer patches botocore when created). One more `-X importtime` run per handler attributes the added
+milliseconds to the modules the baseline does not import.
 
-    python -m bench.cold_start
+    make synth test-lambda && python -m bench.cold_start     # (make bench does both first)
 """
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from autopilot_reports import constants as c
 from bench import (
-    LAMBDA_CODE_ROOT,
     REGION,
     REPORTER_HANDLER,
     WATCHER_HANDLER,
@@ -31,7 +41,12 @@ from bench import (
     fresh_python,
     print_table,
     stack,
+    template,
 )
+from infra.assembly import DEFAULT_OUTDIR
+
+# What deploys (the Makefile's LAMBDA_VENV); without it, this interpreter, and the figures say so.
+LAMBDA_VENV_PYTHON = Path(__file__).resolve().parents[1] / ".venv-lambda" / "bin" / "python"
 
 ROUNDS = 15
 TOP_MODULES = 5
@@ -54,6 +69,7 @@ class Variant:
     label: str
     statement: str
     handler: str  # whose environment the interpreter gets
+    from_source: bool = False  # lambdas/, nothing compiled; else the synthesized asset
 
 
 @dataclass(frozen=True)
@@ -83,61 +99,114 @@ BASELINE_LABEL = "baseline: boto3 + Powertools imports"
 OBJECTS_LABEL = "baseline + Logger, Metrics, Tracer created"
 REPORTER_LABEL = "reporter handler module"
 WATCHER_LABEL = "watcher handler module"
+SOURCE_LABEL = "reporter, from source (no bytecode)"
 VARIANTS = (
     Variant(BASELINE_LABEL, BASELINE, REPORTER_HANDLER),
     Variant(OBJECTS_LABEL, BASELINE_WITH_OBJECTS, REPORTER_HANDLER),
     Variant(WATCHER_LABEL, "import autopilot_reports.handlers.watcher\n", WATCHER_HANDLER),
     Variant(REPORTER_LABEL, "import autopilot_reports.handlers.reporter\n", REPORTER_HANDLER),
+    Variant(SOURCE_LABEL, "import autopilot_reports.handlers.reporter\n", REPORTER_HANDLER, from_source=True),
 )
 
 
-def lambda_environment(handler_suffix: str) -> dict[str, str]:
-    function = stack().function_by_handler(handler_suffix)
+def runtime_python() -> Path | str:
+    return LAMBDA_VENV_PYTHON if LAMBDA_VENV_PYTHON.is_file() else sys.executable
+
+
+@cache
+def runtime_description() -> str:
+    python = runtime_python()
+    versions = fresh_python(
+        "import sys, boto3, pydantic, aws_lambda_powertools as p\n"
+        "print('Python %d.%d.%d' % sys.version_info[:3], 'boto3', boto3.__version__, 'pydantic', "
+        "pydantic.VERSION, 'Powertools', p.__version__)",
+        python=python,
+    ).stdout.strip()
+    where = "the Lambda venv" if python == LAMBDA_VENV_PYTHON else "no .venv-lambda (make test-lambda): this venv"
+    return f"{versions}, {where}"
+
+
+@cache
+def asset_root() -> Path:
+    """The functions' code asset `cdk deploy` would upload: cdk.out's folder of the reporter's S3Key."""
+    function = stack().function_by_handler(REPORTER_HANDLER)
+    key = template()["Resources"][function.logical_id]["Properties"]["Code"]["S3Key"]
+    root = DEFAULT_OUTDIR / f"asset.{key.removesuffix('.zip')}"
+    if not root.is_dir():
+        raise SystemExit(f"no {root}: run `make synth` first (the asset as cdk deploy ships it)")
+    return root.resolve()
+
+
+@cache
+def source_only_root() -> Path:
+    """The asset without its bytecode, as the functions shipped before infra/lambda_code.py compiled it."""
+    root = Path(tempfile.mkdtemp(prefix="autopilot-reports-source-")) / "asset"
+    shutil.copytree(asset_root(), root, ignore=shutil.ignore_patterns("__pycache__"))
+    atexit.register(shutil.rmtree, root.parent, ignore_errors=True)
+    return root
+
+
+def code_root(variant: Variant) -> Path:
+    return source_only_root() if variant.from_source else asset_root()
+
+
+def lambda_environment(variant: Variant) -> dict[str, str]:
+    function = stack().function_by_handler(variant.handler)
     return {
         **function.environment,
-        "LAMBDA_TASK_ROOT": str(LAMBDA_CODE_ROOT),
+        "LAMBDA_TASK_ROOT": str(code_root(variant)),
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "POWERTOOLS_TRACE_DISABLED": "false",
+        "PYTHONDONTWRITEBYTECODE": "1",  # nothing compiled is kept, as on Lambda's read-only /var/task
     }
 
 
-def timed_import(statement: str, env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU milliseconds `statement` takes in a fresh interpreter."""
+def run(variant: Variant, code: str, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    return fresh_python(
+        code, lambda_environment(variant), options, python=runtime_python(), code_root=code_root(variant)
+    )
+
+
+def timed_import(variant: Variant) -> tuple[float, float]:
+    """Wall and CPU milliseconds the variant's statement takes in a fresh interpreter."""
     code = (
         "import time\nwall, cpu = time.perf_counter(), time.process_time()\n"
-        f"{statement}"
+        f"{variant.statement}"
         "print((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)\n"
     )
-    wall, cpu = fresh_python(code, env).stdout.split()
+    wall, cpu = run(variant, code).stdout.split()
     return float(wall), float(cpu)
 
 
 def measure_imports(variants: tuple[Variant, ...], rounds: int = ROUNDS) -> list[ImportTime]:
     """Round by round, every variant once, so that load on the machine hits them alike."""
     runs: dict[str, list[tuple[float, float]]] = {variant.label: [] for variant in variants}
-    environments = {variant.handler: lambda_environment(variant.handler) for variant in variants}
     for _ in range(rounds):
         for variant in variants:
-            runs[variant.label].append(timed_import(variant.statement, environments[variant.handler]))
+            runs[variant.label].append(timed_import(variant))
     return [ImportTime(label, [w for w, _ in times], [c for _, c in times]) for label, times in runs.items()]
 
 
-def self_times(statement: str, env: dict[str, str]) -> dict[str, float]:
+def self_times(variant: Variant, statement: str) -> dict[str, float]:
     """Per module: milliseconds spent importing it, its own body only (`python -X importtime`)."""
     times: dict[str, float] = {}
-    for line in fresh_python(statement, env, options=("-X", "importtime")).stderr.splitlines():
+    for line in run(variant, statement, ("-X", "importtime")).stderr.splitlines():
         match = _IMPORTTIME.match(line)
         if match:
             times[match.group(4)] = int(match.group(1)) / 1000
     return times
 
 
-def added_modules(handler_statement: str, env: dict[str, str]) -> dict[str, float]:
+def added_modules(variant: Variant) -> dict[str, float]:
     """Modules the handler imports and the baseline + objects does not, with their own import ms."""
-    baseline = self_times(BASELINE_WITH_OBJECTS, env)
-    added = {module: ms for module, ms in self_times(handler_statement, env).items() if module not in baseline}
+    baseline = self_times(variant, BASELINE_WITH_OBJECTS)
+    added = {module: ms for module, ms in self_times(variant, variant.statement).items() if module not in baseline}
     return dict(sorted(added.items(), key=lambda item: -item[1]))
+
+
+def has_bytecode(root: Path) -> bool:
+    return any(root.glob("autopilot_reports/__pycache__/*.pyc"))
 
 
 def measure() -> list[Figure]:
@@ -145,7 +214,9 @@ def measure() -> list[Figure]:
     by_label = {r.label: r for r in results}
     baseline, with_objects = by_label[BASELINE_LABEL], by_label[OBJECTS_LABEL]
     print_table(
-        f"Cold import, median of {ROUNDS} fresh interpreters (CPU ms is the figure; wall ms moves with load)",
+        f"Cold import on {runtime_description()}, from the synthesized asset "
+        f"({'with' if has_bytecode(asset_root()) else 'WITHOUT'} bytecode), median of {ROUNDS} fresh "
+        "interpreters (CPU ms is the figure; wall ms moves with load)",
         (
             "import",
             "CPU ms",
@@ -169,9 +240,9 @@ def measure() -> list[Figure]:
         ],
     )
     for variant in VARIANTS:
-        if not variant.statement.startswith("import autopilot_reports"):
+        if not variant.statement.startswith("import autopilot_reports") or variant.from_source:
             continue
-        added = added_modules(variant.statement, lambda_environment(variant.handler))
+        added = added_modules(variant)
         rows = [*list(added.items())[:TOP_MODULES], (f"all {len(added)} added modules", sum(added.values()))]
         print_table(
             f"{variant.label}: modules beyond the baseline + objects (one -X importtime run, own ms)",
@@ -179,14 +250,20 @@ def measure() -> list[Figure]:
             rows,
         )
 
-    reporter, watcher = by_label[REPORTER_LABEL], by_label[WATCHER_LABEL]
+    reporter, watcher, source = by_label[REPORTER_LABEL], by_label[WATCHER_LABEL], by_label[SOURCE_LABEL]
     return [
         Figure(
             "handler_import_overhead_ratio",
             reporter.cpu_ratio(with_objects),
             RATIO_BAR,
             f"median of {ROUNDS} paired rounds; medians: reporter {reporter.cpu_median:.0f} ms CPU / boto3 + "
-            f"Powertools + objects {with_objects.cpu_median:.0f} ms",
+            f"Powertools + objects {with_objects.cpu_median:.0f} ms; {runtime_description()}",
+        ),
+        Figure(
+            "handler_import_overhead_ratio_from_source",
+            source.cpu_ratio(with_objects),
+            None,
+            f"the reporter compiled at import, as without the asset's bytecode: {source.cpu_median:.0f} ms CPU",
         ),
         Figure(
             "handler_import_overhead_ratio_wall",

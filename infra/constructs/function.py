@@ -21,6 +21,7 @@ from infra.checkov import acknowledge_checkov
 from infra.constructs.queues import DeadLetterQueue, QueueDestination
 from infra.constructs.sealing import SealKeyConstruct
 from infra.ids import pin_logical_id
+from infra.lambda_code import RUNTIME, lambda_code
 from infra.nag import acknowledge, iam5_resource
 
 
@@ -100,10 +101,10 @@ class ServiceFunction(Construct):
             self,
             "Function",
             description=spec.description,
-            runtime=lambda_.Runtime.PYTHON_3_13,
+            runtime=RUNTIME,
             architecture=lambda_.Architecture.X86_64,
             handler=spec.handler,
-            code=lambda_.Code.from_asset(str(c.LAMBDA_ASSET_DIR), exclude=list(c.LAMBDA_ASSET_EXCLUDE)),
+            code=lambda_code(),
             layers=[basics.layer],
             role=self.role,
             memory_size=spec.memory_mb,
@@ -118,6 +119,9 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": c.SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": c.NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": c.POWERTOOLS_LOG_LEVEL,
+                # No pydantic plugin is used: without this, the first model built scans every installed
+                # distribution's entry points for one, at each cold start (bench/cold_start.py).
+                "PYDANTIC_DISABLE_PLUGINS": "__all__",
                 **spec.settings.to_env(),
             },
         )

@@ -18,7 +18,6 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from autopilot_reports import constants as c
@@ -29,7 +28,7 @@ from autopilot_reports.adapters.s3 import S3ArtifactReader
 from autopilot_reports.adapters.sagemaker import SageMakerAutoMLJobs
 from autopilot_reports.domain.family import FamilyStanding
 from autopilot_reports.domain.reporter import Outcome, Reporter, ReportResult, newest_changes
-from autopilot_reports.models.events import FamilyStandingDetail, StateChangeEvent
+from autopilot_reports.models.events import FamilyStandingDetail, QueuedMessage, StateChangeEvent
 from autopilot_reports.models.place import InvalidJobArnError, JobRef
 from autopilot_reports.models.record import FamilyBest, progress
 from autopilot_reports.observability import count, count_now, logger, metrics, tracer
@@ -118,9 +117,7 @@ def _report_batch(records: list[dict[str, Any]], reporter: Reporter | None) -> d
 
 def _queued(record: dict[str, Any]) -> QueuedChange | None:
     try:
-        message = SqsRecordModel.model_validate(record)
-        if not isinstance(message.body, str):
-            raise ValueError("the message has no body")
+        message = QueuedMessage.model_validate(record)
         change = parse(event=json.loads(message.body), model=StateChangeEvent)
         return QueuedChange(
             message.messageId, change, JobRef.of(change.detail.AutoMLJobArn, change.detail.AutoMLJobName)
