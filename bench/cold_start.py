@@ -43,10 +43,8 @@ from bench import (
     stack,
     template,
 )
-from infra.assembly import DEFAULT_OUTDIR
-
-# What deploys (the Makefile's LAMBDA_VENV); without it, this interpreter, and the figures say so.
-LAMBDA_VENV_PYTHON = Path(__file__).resolve().parents[1] / ".venv-lambda" / "bin" / "python"
+from infra.assembly import DEFAULT_OUTDIR, code_asset
+from infra.lambda_code import LAMBDA_VENV_PYTHON
 
 ROUNDS = 15
 TOP_MODULES = 5
@@ -109,13 +107,14 @@ VARIANTS = (
 )
 
 
-def runtime_python() -> Path | str:
+def deployed_python() -> Path | str:
+    """What deploys (the Lambda venv); without it, this interpreter, and the figures say so."""
     return LAMBDA_VENV_PYTHON if LAMBDA_VENV_PYTHON.is_file() else sys.executable
 
 
 @cache
 def runtime_description() -> str:
-    python = runtime_python()
+    python = deployed_python()
     versions = fresh_python(
         "import sys, boto3, pydantic, aws_lambda_powertools as p\n"
         "print('Python %d.%d.%d' % sys.version_info[:3], 'boto3', boto3.__version__, 'pydantic', "
@@ -131,7 +130,7 @@ def asset_root() -> Path:
     """The functions' code asset `cdk deploy` would upload: cdk.out's folder of the reporter's S3Key."""
     function = stack().function_by_handler(REPORTER_HANDLER)
     key = template()["Resources"][function.logical_id]["Properties"]["Code"]["S3Key"]
-    root = DEFAULT_OUTDIR / f"asset.{key.removesuffix('.zip')}"
+    root = code_asset(DEFAULT_OUTDIR, key)
     if not root.is_dir():
         raise SystemExit(f"no {root}: run `make synth` first (the asset as cdk deploy ships it)")
     return root.resolve()
@@ -164,7 +163,7 @@ def lambda_environment(variant: Variant) -> dict[str, str]:
 
 def run(variant: Variant, code: str, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     return fresh_python(
-        code, lambda_environment(variant), options, python=runtime_python(), code_root=code_root(variant)
+        code, lambda_environment(variant), options, python=deployed_python(), code_root=code_root(variant)
     )
 
 

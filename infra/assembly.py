@@ -40,6 +40,11 @@ def stack_templates(outdir: Path = DEFAULT_OUTDIR) -> dict[str, Path]:
     }
 
 
+def code_asset(outdir: Path, s3_key: str) -> Path:
+    """The staged folder of a function's code asset: `asset.<hash>` for its Code's S3Key `<hash>.zip`."""
+    return outdir / f"asset.{s3_key.removesuffix('.zip')}"
+
+
 def asset_templates(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
     """Templates that stacks deploy as file assets (a StackSet's template), from the asset manifests.
     A stack's own template is one of its assets too: those are `stack_templates`, not listed here."""

@@ -30,6 +30,8 @@ RUNTIME = lambda_.Runtime.PYTHON_3_13
 TASK_ROOT = "/var/task"  # where Lambda unpacks a function's code: the path its tracebacks show
 # Set it to a python3.13 to choose the compiler; else python3.13 on PATH, else pyenv's.
 LAMBDA_PYTHON_VARIABLE = "LAMBDA_PYTHON"
+# What deploys, on this machine: the Makefile's LAMBDA_VENV (the runtime's boto3, the layer's packages).
+LAMBDA_VENV_PYTHON = c.PROJECT_ROOT / ".venv-lambda" / "bin" / "python"
 
 
 def runtime_version() -> str:
@@ -88,7 +90,6 @@ def compile_package(python: str, root: Path) -> None:
         ],
         check=True,
         capture_output=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
     )
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from infra import constants as c
 from infra import lambda_code
+from infra.assembly import code_asset
 from tests.infra.helpers import props
 
 HASH_BASED_UNCHECKED = 0b01  # PEP 552 flags: hash-based, and the source is never checked
@@ -18,8 +18,7 @@ HANDLERS = ("watcher", "reporter", "notifier", "coster", "forwarder", "hub_recor
 
 @pytest.fixture(scope="module")
 def asset(synth_app, template_json) -> Path:
-    key = props(template_json, "ReporterFunction")["Code"]["S3Key"]
-    return Path(synth_app.outdir) / f"asset.{key.removesuffix('.zip')}"
+    return code_asset(Path(synth_app.outdir), props(template_json, "ReporterFunction")["Code"]["S3Key"])
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +53,7 @@ def test_the_runtime_imports_every_handler_from_the_asset_without_compiling(asse
     """What Lambda does at a cold start, on what deploys (the Makefile's Lambda venv: the runtime's boto3,
     the layer's packages): the handlers import from the asset, and not one module of ours is compiled
     from source (importlib's source_to_code is never called for it)."""
-    python = c.PROJECT_ROOT / ".venv-lambda" / "bin" / "python"
+    python = lambda_code.LAMBDA_VENV_PYTHON
     if not python.is_file():
         pytest.skip("no .venv-lambda (make test builds it before the suites)")
     code = (

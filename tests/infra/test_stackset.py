@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from infra import checks
-from infra.assembly import asset_templates, stack_templates, template_paths
+from infra.assembly import asset_templates, code_asset, stack_templates, template_paths
 from infra.config import ConfigError, StackConfig
 from infra.plans import deployment_plans, spoke_plan
 from tests.infra.conftest import (
@@ -156,7 +156,7 @@ def test_each_regions_bucket_stack_is_deployed_first_in_its_region(roll_out):
 def test_the_lambda_asset_is_the_lambda_package_alone(roll_out):
     """cdk-stacksets and the CDK are synth-time only: the asset the spokes run is lambdas/, nothing more."""
     (key,) = {location["S3Key"] for location in spoke_code(roll_out).values()}
-    asset = roll_out.outdir / f"asset.{key.removesuffix('.zip')}"
+    asset = code_asset(roll_out.outdir, key)
     files = [path.relative_to(asset) for path in asset.rglob("*") if path.is_file()] if asset.is_dir() else []
     if asset.with_suffix(".zip").is_file():
         files = [Path(name) for name in zipfile.ZipFile(asset.with_suffix(".zip")).namelist()]

@@ -9,6 +9,7 @@ import pytest
 from autopilot_reports import constants as shared
 from autopilot_reports.settings import ReporterSettings, WatcherSettings
 from infra import constants as c
+from infra.assembly import code_asset
 from tests.infra.conftest import LAYER_ARN
 from tests.infra.helpers import function_by_handler, get_att, props, queue_policy_for, ref, resources
 
@@ -344,7 +345,7 @@ def test_the_cli_stays_out_of_the_lambda_asset(synth_app, template_json):
 
     codes = {props(template_json, f"{name}Function")["Code"]["S3Key"] for name in ("Watcher", "Reporter", "Notifier")}
     (key,) = codes  # one asset for every function
-    asset = Path(synth_app.outdir) / f"asset.{key.removesuffix('.zip')}"
+    asset = code_asset(Path(synth_app.outdir), key)
     assert (asset / "autopilot_reports" / "handlers").is_dir()
     assert (asset / "autopilot_reports" / "constants.py").is_file()
     assert not (asset / "autopilot_reports" / "cli").exists()

@@ -15,12 +15,16 @@ OTHER_FUNCTIONS_MODULES = (
 )
 
 
-def test_the_reporter_imports_no_other_functions_models():
-    code = "import sys, autopilot_reports.handlers.reporter; print('\\n'.join(sorted(sys.modules)))"
+def fresh_lines(code: str) -> list[str]:
+    """What `code` prints in a new interpreter, line by line."""
     environment = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    loaded = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
-    ).stdout.split()
+    ).stdout.splitlines()
+
+
+def test_the_reporter_imports_no_other_functions_models():
+    loaded = fresh_lines("import sys, autopilot_reports.handlers.reporter; print('\\n'.join(sorted(sys.modules)))")
     assert "autopilot_reports.handlers.reporter" in loaded
     assert [name for name in OTHER_FUNCTIONS_MODULES if name in loaded] == []
 
@@ -41,10 +45,7 @@ def test_the_reporter_builds_no_validator_it_does_not_use():
         "print(events.StateChangeEvent.__pydantic_complete__, events.QueuedMessage.__pydantic_complete__)\n"
         "print('aws_lambda_powertools.utilities.parser.models.sqs' in sys.modules)\n"
     )
-    environment = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    built, used, sqs_models = subprocess.run(
-        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    built, used, sqs_models = fresh_lines(code)
     assert built == "[]"
     assert used == "True True"  # what every invocation validates is built at import, as before
     assert sqs_models == "False"
